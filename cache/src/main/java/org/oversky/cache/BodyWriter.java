@@ -1,0 +1,137 @@
+package org.oversky.cache;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Optional;
+import org.apache.commons.codec.digest.DigestUtils;
+
+/**
+ * Receives one body as it streams in, hashing every byte. Small bodies stay in heap; once a body
+ * passes the inline size it spills to a temp file. Nothing is visible in the store until {@link
+ * #commit} has checked the hash; {@link #close} without a commit throws everything away.
+ */
+public final class BodyWriter extends OutputStream {
+  private final ContentStore store;
+  private final String contentType;
+  private final long limit;
+  private final int inlineMax;
+  private final MessageDigest digest = DigestUtils.getSha256Digest();
+  private byte[] buffer = new byte[256];
+  private int buffered;
+  private Path tempFile;
+  private FileChannel channel;
+  private long size;
+  private boolean done;
+
+  BodyWriter(ContentStore store, String contentType, long limit, int inlineMax) {
+    this.store = store;
+    this.contentType = contentType;
+    this.limit = limit;
+    this.inlineMax = inlineMax;
+  }
+
+  /** Bytes received so far. */
+  public long size() {
+    return size;
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    write(new byte[] {(byte) b}, 0, 1);
+  }
+
+  @Override
+  public void write(byte[] b, int off, int len) throws IOException {
+    write(ByteBuffer.wrap(b, off, len));
+  }
+
+  /** Appends the remaining bytes of {@code src}, consuming them. */
+  public void write(ByteBuffer src) throws IOException {
+    if (done) {
+      throw new IOException("this body was already committed or discarded");
+    }
+    int len = src.remaining();
+    if (size + len > limit) {
+      close();
+      throw new BodyTooLargeException(limit);
+    }
+    digest.update(src.duplicate());
+    size += len;
+    if (channel == null && buffered + len <= inlineMax) {
+      if (buffered + len > buffer.length) {
+        buffer = Arrays.copyOf(buffer, Math.min(inlineMax, Math.max(buffered + len, buffer.length * 2)));
+      }
+      src.get(buffer, buffered, len);
+      buffered += len;
+      return;
+    }
+    if (channel == null) {
+      tempFile = store.newTempFile();
+      channel = FileChannel.open(tempFile, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+      ByteBuffer head = ByteBuffer.wrap(buffer, 0, buffered);
+      while (head.hasRemaining()) {
+        channel.write(head);
+      }
+      buffer = null;
+    }
+    while (src.hasRemaining()) {
+      channel.write(src);
+    }
+  }
+
+  /**
+   * Stores the body under the SHA-256 of what was written.
+   *
+   * @param expected the key the caller expects, if any; a different hash stores nothing
+   * @return the stored body's metadata (an existing entry's when the body was already stored)
+   * @throws ContentMismatchException when the bytes do not hash to {@code expected}
+   */
+  public StoredBody commit(Optional<ContentKey> expected) throws IOException {
+    if (done) {
+      throw new IOException("this body was already committed or discarded");
+    }
+    ContentKey key = ContentKey.ofDigest(digest.digest());
+    if (expected.isPresent() && !expected.get().equals(key)) {
+      close();
+      throw new ContentMismatchException(expected.get(), key);
+    }
+    done = true;
+    try {
+      if (channel == null) {
+        return store.commitInline(key, contentType, Arrays.copyOf(buffer, buffered));
+      }
+      channel.force(true);
+      channel.close();
+      channel = null;
+      return store.commitFile(key, contentType, size, tempFile);
+    } finally {
+      discardTemp();
+    }
+  }
+
+  /** Discards the body unless it was committed. */
+  @Override
+  public void close() throws IOException {
+    done = true;
+    discardTemp();
+  }
+
+  private void discardTemp() throws IOException {
+    if (channel != null) {
+      channel.close();
+      channel = null;
+    }
+    if (tempFile != null) {
+      Files.deleteIfExists(tempFile);
+      tempFile = null;
+    }
+    buffer = null;
+  }
+}

@@ -1,0 +1,371 @@
+package org.oversky.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.mapdb.DB;
+import org.mapdb.DBMaker;
+import org.mapdb.HTreeMap;
+import org.mapdb.Serializer;
+import org.oversky.conf.StoreConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The content-addressed store. Three tiers: a heap tier of small bodies (Caffeine, bounded in
+ * bytes), one MapDB file with transactions holding the index and the smallest bodies, and a file
+ * per larger body named by its key ({@code bodies/ab/cdef…}), written to a temp file, fsynced and
+ * renamed before it is indexed. A Caffeine policy over the metadata (weight = size) keeps the
+ * disk budget; its removal listener deletes what it evicts.
+ *
+ * <p>Opening a store recovers from a crash: temp files are removed, index entries whose body is
+ * gone are dropped, and body files that were never indexed are deleted.
+ */
+public final class ContentStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ContentStore.class);
+  private static final int KIB = 1024;
+
+  private final Path bodies;
+  private final Path temp;
+  private final StoreConfig config;
+  private final DB db;
+  private final HTreeMap<String, byte[]> index;
+  private final HTreeMap<String, byte[]> inlineBodies;
+  private final Cache<ContentKey, StoredBody> policy;
+  private final Cache<ContentKey, byte[]> hot;
+  private final Object indexLock = new Object();
+  private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong evictions = new AtomicLong();
+  private final List<StoreListener> listeners = new CopyOnWriteArrayList<>();
+
+  private ContentStore(Path dir, StoreConfig config) throws IOException {
+    this.config = config;
+    this.bodies = Files.createDirectories(dir.resolve("bodies"));
+    this.temp = Files.createDirectories(dir.resolve("tmp"));
+    this.db =
+        DBMaker.fileDB(dir.resolve("index.db").toFile())
+            .fileChannelEnable()
+            .transactionEnable()
+            .make();
+    this.index = db.hashMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+    this.inlineBodies = db.hashMap("inline", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+    this.hot =
+        Caffeine.newBuilder()
+            .maximumWeight(config.hotBytes())
+            .weigher((ContentKey k, byte[] v) -> v.length)
+            .executor(Runnable::run)
+            .build();
+    this.policy =
+        Caffeine.newBuilder()
+            .maximumWeight(Math.max(1, config.diskBytes() / KIB))
+            .weigher((ContentKey k, StoredBody v) -> weight(v.size()))
+            .executor(Runnable::run)
+            .removalListener(this::onRemoval)
+            .build();
+  }
+
+  /** Opens (creating if needed) the store in {@code dir}, recovering from any earlier crash. */
+  public static ContentStore open(Path dir, StoreConfig config) throws IOException {
+    ContentStore store = new ContentStore(dir, config);
+    try {
+      store.recover();
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    return store;
+  }
+
+  /** Receives to be told of bodies stored and removed. */
+  public void addListener(StoreListener listener) {
+    listeners.add(listener);
+  }
+
+  /**
+   * A writer for a new body; nothing is stored until its {@code commit}.
+   *
+   * @param contentType the media type to store with it
+   * @param maxBytes the most bytes to accept (further capped by the disk budget)
+   */
+  public BodyWriter newWriter(String contentType, long maxBytes) {
+    return new BodyWriter(
+        this, contentType, Math.min(maxBytes, config.diskBytes()), (int) Math.min(config.inlineMaxBytes(), 1 << 24));
+  }
+
+  /** The metadata of a stored body, without reading it. */
+  public Optional<StoredBody> info(ContentKey key) {
+    return Optional.ofNullable(policy.getIfPresent(key));
+  }
+
+  /** Whether a body is stored under {@code key}. */
+  public boolean contains(ContentKey key) {
+    return policy.asMap().containsKey(key);
+  }
+
+  /**
+   * Opens a stored body for reading. Small bodies come from heap; large ones as an open file the
+   * caller must close.
+   */
+  public Optional<Body> open(ContentKey key) throws IOException {
+    StoredBody meta = policy.getIfPresent(key);
+    if (meta == null) {
+      return Optional.empty();
+    }
+    byte[] cached = hot.getIfPresent(key);
+    if (cached != null) {
+      return Optional.of(new Body.Heap(meta, cached));
+    }
+    if (meta.inline()) {
+      byte[] data = inlineBodies.get(key.hex());
+      if (data == null) {
+        return healMissing(key);
+      }
+      keepHot(key, data);
+      return Optional.of(new Body.Heap(meta, data));
+    }
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(pathOf(key), StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      return healMissing(key);
+    }
+    if (meta.size() <= config.hotMaxObjectBytes() && meta.size() <= config.hotBytes()) {
+      try (channel) {
+        byte[] data = new byte[(int) meta.size()];
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        while (buf.hasRemaining() && channel.read(buf) >= 0) {
+          // reads until full
+        }
+        keepHot(key, data);
+        return Optional.of(new Body.Heap(meta, data));
+      }
+    }
+    return Optional.of(new Body.Disk(meta, channel));
+  }
+
+  /** Removes a body; false when there was none. */
+  public boolean delete(ContentKey key) {
+    return policy.asMap().remove(key) != null;
+  }
+
+  /** Every stored body's metadata, a snapshot. */
+  public List<StoredBody> list() {
+    return new ArrayList<>(policy.asMap().values());
+  }
+
+  /** Current figures. */
+  public StoreStats stats() {
+    return new StoreStats(
+        policy.estimatedSize(),
+        bytes.get(),
+        config.diskBytes(),
+        evictions.get(),
+        hot.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L));
+  }
+
+  @Override
+  public void close() {
+    synchronized (indexLock) {
+      if (!db.isClosed()) {
+        db.close();
+      }
+    }
+  }
+
+  // --- used by BodyWriter ---
+
+  Path newTempFile() {
+    return temp.resolve(UUID.randomUUID() + ".part");
+  }
+
+  StoredBody commitInline(ContentKey key, String contentType, byte[] data) {
+    StoredBody existing = policy.getIfPresent(key);
+    if (existing != null) {
+      return existing;
+    }
+    StoredBody meta = new StoredBody(key, data.length, contentType, System.currentTimeMillis(), true);
+    synchronized (indexLock) {
+      inlineBodies.put(key.hex(), data);
+      index.put(key.hex(), meta.encode());
+      db.commit();
+    }
+    keepHot(key, data);
+    return admit(meta);
+  }
+
+  StoredBody commitFile(ContentKey key, String contentType, long size, Path tempFile) throws IOException {
+    StoredBody existing = policy.getIfPresent(key);
+    if (existing != null) {
+      return existing;
+    }
+    StoredBody meta = new StoredBody(key, size, contentType, System.currentTimeMillis(), false);
+    Path target = pathOf(key);
+    synchronized (indexLock) {
+      Files.createDirectories(target.getParent());
+      try {
+        Files.move(tempFile, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IOException("the data directory must allow atomic renames from tmp/ to bodies/", e);
+      }
+      syncDirectory(target.getParent());
+      index.put(key.hex(), meta.encode());
+      db.commit();
+    }
+    return admit(meta);
+  }
+
+  private StoredBody admit(StoredBody meta) {
+    bytes.addAndGet(meta.size());
+    policy.put(meta.key(), meta);
+    for (StoreListener l : listeners) {
+      l.stored(meta);
+    }
+    return meta;
+  }
+
+  // --- internals ---
+
+  private static int weight(long size) {
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(1, (size + KIB - 1) / KIB));
+  }
+
+  private Path pathOf(ContentKey key) {
+    return bodies.resolve(key.hex().substring(0, 2)).resolve(key.hex().substring(2));
+  }
+
+  private void keepHot(ContentKey key, byte[] data) {
+    if (data.length <= config.hotMaxObjectBytes()) {
+      hot.put(key, data);
+    }
+  }
+
+  private Optional<Body> healMissing(ContentKey key) {
+    LOG.warn("body {} was indexed but is gone; dropping it from the index", key);
+    policy.invalidate(key);
+    return Optional.empty();
+  }
+
+  private void onRemoval(ContentKey key, StoredBody meta, RemovalCause cause) {
+    if (key == null || meta == null || cause == RemovalCause.REPLACED) {
+      return;
+    }
+    hot.invalidate(key);
+    bytes.addAndGet(-meta.size());
+    if (cause.wasEvicted()) {
+      evictions.incrementAndGet();
+    }
+    synchronized (indexLock) {
+      if (policy.asMap().containsKey(key) || db.isClosed()) {
+        return; // stored again meanwhile, or shutting down
+      }
+      index.remove(key.hex());
+      inlineBodies.remove(key.hex());
+      db.commit();
+      if (!meta.inline()) {
+        try {
+          Files.deleteIfExists(pathOf(key));
+        } catch (IOException e) {
+          LOG.warn("could not delete the body file of {}: {}", key, e.toString());
+        }
+      }
+    }
+    for (StoreListener l : listeners) {
+      l.removed(meta, cause.wasEvicted());
+    }
+  }
+
+  private void recover() throws IOException {
+    int temps = 0;
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(temp)) {
+      for (Path p : dir) {
+        Files.deleteIfExists(p);
+        temps++;
+      }
+    }
+    List<StoredBody> found = new ArrayList<>();
+    int dropped = 0;
+    synchronized (indexLock) {
+      for (Map.Entry<String, byte[]> e : index.getEntries()) {
+        StoredBody meta = decodeOrNull(e.getKey(), e.getValue());
+        if (meta != null && isComplete(meta)) {
+          found.add(meta);
+        } else {
+          index.remove(e.getKey());
+          inlineBodies.remove(e.getKey());
+          dropped++;
+        }
+      }
+      int orphans = removeOrphanFiles();
+      db.commit();
+      if (temps + dropped + orphans > 0) {
+        LOG.info(
+            "store recovery: removed {} temp files, {} index entries without a body, {} unindexed body files",
+            temps,
+            dropped,
+            orphans);
+      }
+    }
+    for (StoredBody meta : found) {
+      bytes.addAndGet(meta.size());
+      policy.put(meta.key(), meta);
+    }
+  }
+
+  private StoredBody decodeOrNull(String hex, byte[] data) {
+    try {
+      return StoredBody.decode(new ContentKey(hex), data);
+    } catch (IOException | IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private boolean isComplete(StoredBody meta) throws IOException {
+    if (meta.inline()) {
+      byte[] data = inlineBodies.get(meta.key().hex());
+      return data != null && data.length == meta.size();
+    }
+    Path p = pathOf(meta.key());
+    return Files.isRegularFile(p) && Files.size(p) == meta.size();
+  }
+
+  private int removeOrphanFiles() throws IOException {
+    int removed = 0;
+    try (Stream<Path> files = Files.walk(bodies, 2)) {
+      for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        String hex = p.getParent().getFileName().toString() + p.getFileName();
+        if (!ContentKey.isWellFormed(hex) || !index.containsKey(hex)) {
+          Files.deleteIfExists(p);
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  private static void syncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Some file systems cannot fsync a directory; the rename is still atomic.
+      LOG.debug("directory fsync not supported for {}: {}", dir, e.toString());
+    }
+  }
+}

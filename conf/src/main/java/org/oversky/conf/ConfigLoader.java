@@ -1,0 +1,198 @@
+package org.oversky.conf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Builds a {@link NodeConfig} from, highest first: command-line flags, environment variables
+ * ({@code OVERSKY_…}), the config file, the defaults. A bad value stops with a {@link
+ * ConfigException} that names the key, the source and the expected form.
+ *
+ * <p>The config file is {@code --config FILE} ({@code OVERSKY_CONFIG}), else {@code
+ * oversky.yaml} in the data directory when it exists.
+ */
+public final class ConfigLoader {
+  /** Name of the config file inside a data directory. */
+  public static final String CONFIG_FILE_NAME = "oversky.yaml";
+
+  /** Flag key that names the config file. */
+  public static final String CONFIG_KEY = "config";
+
+  private final Map<String, Sourced> values = new LinkedHashMap<>();
+
+  private record Sourced(String value, String source) {}
+
+  private ConfigLoader() {}
+
+  /**
+   * Loads the configuration.
+   *
+   * @param flags setting keys (and {@code config}) given on the command line, to their values
+   * @param env the process environment
+   */
+  public static NodeConfig load(Map<String, String> flags, Map<String, String> env) {
+    ConfigLoader loader = new ConfigLoader();
+    for (Setting s : Settings.all()) {
+      loader.values.put(s.key(), new Sourced(s.defaultValue(), "the default"));
+    }
+    Path file = loader.configFile(flags, env);
+    if (file != null) {
+      loader.readFile(file);
+    }
+    for (Setting s : Settings.all()) {
+      String v = env.get(s.envName());
+      if (v != null) {
+        loader.values.put(s.key(), new Sourced(v, "environment variable " + s.envName()));
+      }
+    }
+    for (Map.Entry<String, String> e : flags.entrySet()) {
+      if (e.getKey().equals(CONFIG_KEY)) {
+        continue;
+      }
+      if (Settings.byKey(e.getKey()).isEmpty()) {
+        throw new ConfigException(e.getKey(), "unknown setting '" + e.getKey() + "'; see the configuration reference");
+      }
+      loader.values.put(e.getKey(), new Sourced(e.getValue(), "flag --" + e.getKey()));
+    }
+    return loader.build();
+  }
+
+  private Path configFile(Map<String, String> flags, Map<String, String> env) {
+    String explicit = flags.getOrDefault(CONFIG_KEY, env.get("OVERSKY_CONFIG"));
+    if (explicit != null) {
+      Path p = Path.of(explicit);
+      if (!Files.isRegularFile(p)) {
+        throw new ConfigException(CONFIG_KEY, "config file " + p + " does not exist; create it with 'oversky init'");
+      }
+      return p;
+    }
+    String data = flags.getOrDefault(Settings.DATA.key(), env.getOrDefault(Settings.DATA.envName(), Settings.DATA.defaultValue()));
+    Path p = Path.of(data).resolve(CONFIG_FILE_NAME);
+    return Files.isRegularFile(p) ? p : null;
+  }
+
+  private void readFile(Path file) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+    } catch (IOException e) {
+      throw new ConfigException(CONFIG_KEY, "config file " + file + " is not valid YAML: " + e.getMessage());
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      return;
+    }
+    if (!root.isObject()) {
+      throw new ConfigException(CONFIG_KEY, "config file " + file + " must be a YAML mapping of keys to values");
+    }
+    flatten("", root, file);
+  }
+
+  private void flatten(String prefix, JsonNode node, Path file) {
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      String key = prefix + e.getKey();
+      JsonNode v = e.getValue();
+      if (v.isObject()) {
+        flatten(key + ".", v, file);
+      } else if (Settings.byKey(key).isEmpty()) {
+        throw new ConfigException(key, "unknown setting '" + key + "' in " + file + "; see the configuration reference");
+      } else if (!v.isNull()) {
+        values.put(key, new Sourced(v.asText(), "config file " + file));
+      }
+    }
+  }
+
+  private <T> T get(Setting s, Function<String, T> parse) {
+    Sourced v = values.get(s.key());
+    try {
+      return parse.apply(v.value());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          s.key(), s.key() + " expects " + s.form() + ", got '" + v.value() + "' (from " + v.source() + ")");
+    }
+  }
+
+  private NodeConfig build() {
+    HostPort listen = get(Settings.LISTEN, HostPort::parse);
+    Path data = get(Settings.DATA, v -> {
+      if (v.isBlank()) {
+        throw new IllegalArgumentException("empty");
+      }
+      return Path.of(v);
+    });
+    String publicText = values.get(Settings.PUBLIC_URL.key()).value();
+    URI publicUrl =
+        publicText.isBlank() ? derivePublicUrl(listen) : get(Settings.PUBLIC_URL, ConfigLoader::parseBaseUrl);
+    StoreConfig store =
+        new StoreConfig(
+            get(Settings.HOT_BYTES, Values::parseSize),
+            get(Settings.HOT_MAX_OBJECT, Values::parseSize),
+            get(Settings.INLINE_MAX, Values::parseSize),
+            get(Settings.DISK_BYTES, ConfigLoader::positiveSize));
+    Duration connect = get(Settings.CONNECT_TIMEOUT, ConfigLoader::positiveDuration);
+    Duration read = get(Settings.READ_TIMEOUT, ConfigLoader::positiveDuration);
+    int redirects = get(Settings.MAX_REDIRECTS, v -> {
+      int n = Integer.parseInt(v.trim());
+      if (n < 0 || n > 20) {
+        throw new IllegalArgumentException("out of range");
+      }
+      return n;
+    });
+    FetchConfig fetch =
+        new FetchConfig(
+            get(Settings.ALLOW_PRIVATE_ORIGINS, Values::parseBoolean),
+            connect,
+            read,
+            get(Settings.MAX_BODY, ConfigLoader::positiveSize),
+            redirects);
+    return new NodeConfig(
+        listen, data, publicUrl, get(Settings.REQUEST_LOG, Values::parseBoolean), store, fetch);
+  }
+
+  private static long positiveSize(String v) {
+    long n = Values.parseSize(v);
+    if (n <= 0) {
+      throw new IllegalArgumentException("not positive");
+    }
+    return n;
+  }
+
+  private static Duration positiveDuration(String v) {
+    Duration d = Values.parseDuration(v);
+    if (d.isZero()) {
+      throw new IllegalArgumentException("zero");
+    }
+    return d;
+  }
+
+  private static URI parseBaseUrl(String v) {
+    try {
+      URI u = new URI(v.trim());
+      if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+        throw new IllegalArgumentException("not an http(s) URL");
+      }
+      String s = u.toString();
+      return URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  /** The URL a node reaches itself at when no public URL is set: the listen address, loopback for wildcards. */
+  public static URI derivePublicUrl(HostPort listen) {
+    String host = listen.host();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("*")) {
+      host = "127.0.0.1";
+    }
+    return URI.create("http://" + new HostPort(host, listen.port()));
+  }
+}

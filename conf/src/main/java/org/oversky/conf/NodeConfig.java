@@ -1,0 +1,29 @@
+package org.oversky.conf;
+
+import java.net.URI;
+import java.nio.file.Path;
+
+/**
+ * The whole configuration of one node, built once by {@link ConfigLoader} and passed down by
+ * constructor.
+ *
+ * @param listen where the HTTP server listens
+ * @param dataDir the node's data directory (identity, index, bodies)
+ * @param publicUrl the base URL other nodes and clients use to reach this node
+ * @param requestLog whether to log one line per request
+ * @param store budgets of the content store
+ * @param fetch the outbound policy for origin fetches
+ */
+public record NodeConfig(
+    HostPort listen, Path dataDir, URI publicUrl, boolean requestLog, StoreConfig store, FetchConfig fetch) {
+  public NodeConfig {
+    if (listen == null || dataDir == null || publicUrl == null || store == null || fetch == null) {
+      throw new IllegalArgumentException("every part of NodeConfig is required");
+    }
+  }
+
+  /** A copy listening elsewhere, with the public URL following it; for tests and embedding. */
+  public NodeConfig withListen(HostPort newListen, URI newPublicUrl) {
+    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, store, fetch);
+  }
+}

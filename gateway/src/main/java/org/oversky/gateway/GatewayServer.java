@@ -1,0 +1,93 @@
+package org.oversky.gateway;
+
+import java.net.URI;
+import org.eclipse.jetty.server.CustomRequestLog;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.Slf4jRequestLogWriter;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.oversky.conf.ConfigLoader;
+import org.oversky.conf.HostPort;
+import org.oversky.conf.NodeConfig;
+import org.oversky.gateway.http.ProblemErrorHandler;
+
+/**
+ * The standalone host of a {@link Gateway}: a Jetty server with one HTTP/1.1 connector on the
+ * configured address. Starting it starts the whole node; closing it stops everything it started.
+ */
+public final class GatewayServer implements AutoCloseable {
+  private final Server server;
+  private final ServerConnector connector;
+  private final Gateway gateway;
+
+  private GatewayServer(Server server, ServerConnector connector, Gateway gateway) {
+    this.server = server;
+    this.connector = connector;
+    this.gateway = gateway;
+  }
+
+  /** Opens the node's data, binds the listen address and starts serving. */
+  public static GatewayServer start(NodeConfig nodeConfig) throws Exception {
+    NodeConfig config = nodeConfig;
+    QueuedThreadPool threads = new QueuedThreadPool(256, 8);
+    threads.setName("oversky-http");
+    Server server = new Server(threads);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    http.setRequestHeaderSize(16 * 1024);
+    ServerConnector connector = new ServerConnector(server, 1, -1, new HttpConnectionFactory(http));
+    connector.setHost(config.listen().host());
+    connector.setPort(config.listen().port());
+    server.addConnector(connector);
+    if (config.listen().port() == 0) {
+      // Bind first so that a derived public URL names the port actually picked.
+      connector.open();
+      HostPort bound = new HostPort(config.listen().host(), connector.getLocalPort());
+      URI derived = ConfigLoader.derivePublicUrl(config.listen());
+      config = config.withListen(bound, config.publicUrl().equals(derived) ? ConfigLoader.derivePublicUrl(bound) : config.publicUrl());
+    }
+    server.setErrorHandler(new ProblemErrorHandler());
+    if (config.requestLog()) {
+      server.setRequestLog(new CustomRequestLog(new Slf4jRequestLogWriter(), CustomRequestLog.EXTENDED_NCSA_FORMAT));
+    }
+    Gateway gateway = Gateway.open(config);
+    server.addBean(gateway);
+    server.setHandler(gateway.handler());
+    server.setStopAtShutdown(false);
+    try {
+      server.start();
+    } catch (Exception e) {
+      server.stop();
+      throw e;
+    }
+    return new GatewayServer(server, connector, gateway);
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** The base URL to reach this node on the loopback or listen address. */
+  public URI localUrl() {
+    return ConfigLoader.derivePublicUrl(new HostPort(gateway.config().listen().host(), port()));
+  }
+
+  /** The gateway this server hosts. */
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  /** Blocks until the server stops. */
+  public void join() throws InterruptedException {
+    server.join();
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.stop();
+  }
+}

@@ -1,0 +1,90 @@
+package org.oversky.gateway.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.oversky.cache.ContentStore;
+import org.oversky.gateway.fetch.OriginFetcher;
+import org.oversky.gateway.http.Json;
+import org.oversky.gateway.http.Problem;
+
+/** The JSON API under {@code /api/v1/}: {@code register} and {@code status}. */
+public final class ApiHandler extends Handler.Abstract {
+  /** The path prefix this handler serves. */
+  public static final String PREFIX = "/api/v1/";
+
+  private static final int MAX_REQUEST_BODY = 64 * 1024;
+
+  private final Registrar registrar;
+  private final NodeInfo info;
+
+  public ApiHandler(OriginFetcher fetcher, ContentStore store, NodeInfo info) {
+    this.registrar = new Registrar(fetcher, store);
+    this.info = info;
+  }
+
+  Registrar registrar() {
+    return registrar;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    String path = Request.getPathInContext(request);
+    String method = request.getMethod();
+    switch (path) {
+      case PREFIX + "register" -> {
+        if (!HttpMethod.POST.is(method)) {
+          Problem.methodNotAllowed(method, "POST").send(response, callback);
+        } else {
+          register(request, response, callback);
+        }
+      }
+      case PREFIX + "status" -> {
+        if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
+          Problem.methodNotAllowed(method, "GET").send(response, callback);
+        } else {
+          Json.send(response, callback, 200, info.status());
+        }
+      }
+      default -> Problem.noRoute(method, path).send(response, callback);
+    }
+    return true;
+  }
+
+  private void register(Request request, Response response, Callback callback) throws java.io.IOException {
+    if (request.getLength() > MAX_REQUEST_BODY) {
+      new Problem(413, "request-too-large", "Request too large", "a register request is a small JSON object")
+          .send(response, callback);
+      return;
+    }
+    byte[] raw;
+    try (java.io.InputStream in = Content.Source.asInputStream(request)) {
+      raw = in.readNBytes(MAX_REQUEST_BODY + 1);
+    }
+    if (raw.length > MAX_REQUEST_BODY) {
+      new Problem(413, "request-too-large", "Request too large", "a register request is a small JSON object")
+          .send(response, callback);
+      return;
+    }
+    JsonNode body;
+    try {
+      body = Json.MAPPER.readTree(new String(raw, StandardCharsets.UTF_8));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      Problem.badRequest("malformed-json", "the body must be JSON such as {\"location\": \"https://example.com/file\"}")
+          .send(response, callback);
+      return;
+    }
+    JsonNode location = body == null ? null : body.get("location");
+    if (location == null || !location.isTextual()) {
+      Problem.badRequest("missing-location", "give the URL to register as {\"location\": \"https://…\"}")
+          .send(response, callback);
+      return;
+    }
+    registrar.registerAndRespond(location.asText(), response, callback);
+  }
+}

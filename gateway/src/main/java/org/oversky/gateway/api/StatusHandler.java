@@ -1,0 +1,80 @@
+package org.oversky.gateway.api;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.oversky.gateway.http.Problem;
+import org.oversky.gateway.metrics.GatewayMetrics;
+
+/** {@code /healthz}, {@code /metrics} (Prometheus text) and the status page at {@code /}. */
+public final class StatusHandler extends Handler.Abstract {
+  private final NodeInfo info;
+  private final GatewayMetrics metrics;
+
+  public StatusHandler(NodeInfo info, GatewayMetrics metrics) {
+    this.info = info;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    String path = Request.getPathInContext(request);
+    switch (path) {
+      case "/healthz" -> text(response, callback, "text/plain; charset=utf-8", "ok\n");
+      case "/metrics" -> text(response, callback, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+      case "/" -> text(response, callback, "text/html; charset=utf-8", page());
+      default -> Problem.noRoute(request.getMethod(), path).send(response, callback);
+    }
+    return true;
+  }
+
+  private static void text(Response response, Callback callback, String type, String body) {
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+  }
+
+  @SuppressWarnings("unchecked")
+  private String page() {
+    Map<String, Object> s = info.status();
+    Map<String, Object> store = (Map<String, Object>) s.get("store");
+    Map<String, Object> jvm = (Map<String, Object>) s.get("jvm");
+    return """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>oversky node</title>
+        <style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}
+        td{padding:.2rem 1rem .2rem 0}code{background:#f3f3f3;padding:0 .2rem}</style></head>
+        <body><h1>oversky node</h1>
+        <table>
+        <tr><td>node id</td><td><code>%s</code></td></tr>
+        <tr><td>public URL</td><td>%s</td></tr>
+        <tr><td>version</td><td>%s</td></tr>
+        <tr><td>uptime</td><td>%s s</td></tr>
+        <tr><td>stored bodies</td><td>%s (%s bytes of a %s byte budget)</td></tr>
+        <tr><td>evictions</td><td>%s</td></tr>
+        <tr><td>heap</td><td>%s of %s bytes</td></tr>
+        </table>
+        <p>Get a body by its SHA-256: <code>GET /key/&lt;64 hex&gt;</code>.
+        Register a URL: <code>POST /api/v1/register {"location": "…"}</code>.
+        Figures as JSON: <a href="/api/v1/status">/api/v1/status</a>; metrics: <a href="/metrics">/metrics</a>.</p>
+        </body></html>
+        """
+        .formatted(
+            s.get("nodeId"),
+            s.get("publicUrl"),
+            s.get("version"),
+            s.get("uptimeSeconds"),
+            store.get("bodies"),
+            store.get("bytes"),
+            store.get("diskBudget"),
+            store.get("evictions"),
+            jvm.get("heapUsedBytes"),
+            jvm.get("heapMaxBytes"));
+  }
+}

@@ -1,0 +1,78 @@
+package org.oversky.gateway.cli;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.oversky.conf.ConfigException;
+import org.oversky.conf.ConfigLoader;
+import org.oversky.conf.NodeConfig;
+import org.oversky.conf.Settings;
+import picocli.CommandLine.Option;
+
+/** The options that configure a node; they become the highest-precedence layer of the configuration. */
+final class NodeOptions {
+  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address (default 0.0.0.0:8080).")
+  String listen;
+
+  @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default ./oversky-data).")
+  String data;
+
+  @Option(names = "--public-url", paramLabel = "URL", description = "Base URL clients and peers reach this node at.")
+  String publicUrl;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Config file (default DIR/oversky.yaml when it exists).")
+  String config;
+
+  @Option(names = "--allow-private-origins", description = "Allow fetching loopback and private addresses.")
+  boolean allowPrivateOrigins;
+
+  @Option(names = "--hot-bytes", paramLabel = "SIZE", description = "Heap for the hot tier, such as 64MiB.")
+  String hotBytes;
+
+  @Option(names = "--disk-bytes", paramLabel = "SIZE", description = "Budget of all stored bodies, such as 10GiB.")
+  String diskBytes;
+
+  @Option(names = "--max-body", paramLabel = "SIZE", description = "Largest body fetched from an origin.")
+  String maxBody;
+
+  @Option(names = "--no-request-log", description = "Do not log one line per request.")
+  boolean noRequestLog;
+
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "Any configuration key, such as --set store.inline-max=32KiB (repeatable).")
+  List<String> sets = List.of();
+
+  /** The configuration: these flags over the environment over the config file over the defaults. */
+  NodeConfig load() {
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (String s : sets) {
+      int eq = s.indexOf('=');
+      if (eq <= 0) {
+        throw new ConfigException("set", "--set expects KEY=VALUE, got '" + s + "'");
+      }
+      flags.put(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
+    }
+    put(flags, Settings.LISTEN.key(), listen);
+    put(flags, Settings.DATA.key(), data);
+    put(flags, Settings.PUBLIC_URL.key(), publicUrl);
+    put(flags, ConfigLoader.CONFIG_KEY, config);
+    put(flags, Settings.HOT_BYTES.key(), hotBytes);
+    put(flags, Settings.DISK_BYTES.key(), diskBytes);
+    put(flags, Settings.MAX_BODY.key(), maxBody);
+    if (allowPrivateOrigins) {
+      flags.put(Settings.ALLOW_PRIVATE_ORIGINS.key(), "true");
+    }
+    if (noRequestLog) {
+      flags.put(Settings.REQUEST_LOG.key(), "false");
+    }
+    return ConfigLoader.load(flags, System.getenv());
+  }
+
+  private static void put(Map<String, String> flags, String key, String value) {
+    if (value != null) {
+      flags.put(key, value);
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package org.oversky.gateway.key;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.jetty.http.ByteRange;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+import org.oversky.cache.Body;
+import org.oversky.cache.StoredBody;
+import org.oversky.gateway.http.Problem;
+
+/**
+ * Answers a request with a stored body: the content-addressed headers, {@code If-None-Match}
+ * ({@code 304}), {@code Range} ({@code 206}, multipart for several ranges, {@code 416}) and HEAD.
+ * Bodies in heap are written without blocking; bodies on disk are copied in chunks on the
+ * handler's own (pool) thread, so no disk read happens on a selector thread.
+ */
+final class BodyResponder {
+  static final String IMMUTABLE = "public, max-age=31536000, immutable";
+  private static final int CHUNK = 64 * 1024;
+
+  private BodyResponder() {}
+
+  static void respond(Request request, Response response, Callback callback, Body body) {
+    StoredBody meta = body.meta();
+    String etag = "\"" + meta.key().hex() + "\"";
+    var headers = response.getHeaders();
+    headers.put(HttpHeader.ETAG, etag);
+    headers.put(HttpHeader.CACHE_CONTROL, IMMUTABLE);
+    headers.put("Repr-Digest", "sha-256=:" + meta.key().base64() + ":");
+    headers.put(HttpHeader.ACCEPT_RANGES, "bytes");
+    headers.put("X-Content-Type-Options", "nosniff");
+    // Anyone can store anything: never let a stored page run script as this node's origin.
+    headers.put("Content-Security-Policy", "sandbox");
+
+    if (noneMatch(request, meta)) {
+      response.setStatus(HttpStatus.NOT_MODIFIED_304);
+      close(body);
+      callback.succeeded();
+      return;
+    }
+    boolean head = HttpMethod.HEAD.is(request.getMethod());
+    List<String> rangeHeaders = request.getHeaders().getValuesList(HttpHeader.RANGE);
+    if (!rangeHeaders.isEmpty() && ifRangeHolds(request, etag)) {
+      List<ByteRange> ranges = ByteRange.parse(rangeHeaders, meta.size());
+      if (ranges.isEmpty()) {
+        headers.put(HttpHeader.CONTENT_RANGE, ByteRange.toNonSatisfiableHeaderValue(meta.size()));
+        close(body);
+        Problem problem =
+            new Problem(
+                416,
+                "range-not-satisfiable",
+                "Range not satisfiable",
+                "the body has " + meta.size() + " bytes; ask for ranges inside 0-" + (meta.size() - 1));
+        problem.send(response, callback);
+        return;
+      }
+      response.setStatus(HttpStatus.PARTIAL_CONTENT_206);
+      if (ranges.size() == 1) {
+        ByteRange r = ranges.get(0);
+        headers.put(HttpHeader.CONTENT_TYPE, meta.contentType());
+        headers.put(HttpHeader.CONTENT_RANGE, r.toHeaderValue(meta.size()));
+        headers.put(HttpHeader.CONTENT_LENGTH, r.getLength());
+        send(request, response, callback, body, head, List.of(new Segment(null, r.first(), r.getLength())));
+      } else {
+        multipart(request, response, callback, body, head, ranges);
+      }
+      return;
+    }
+    response.setStatus(HttpStatus.OK_200);
+    headers.put(HttpHeader.CONTENT_TYPE, meta.contentType());
+    headers.put(HttpHeader.CONTENT_LENGTH, meta.size());
+    send(request, response, callback, body, head, List.of(new Segment(null, 0, meta.size())));
+  }
+
+  private static boolean noneMatch(Request request, StoredBody meta) {
+    List<String> values = request.getHeaders().getCSV(HttpHeader.IF_NONE_MATCH, true);
+    for (String v : values) {
+      String tag = v.trim();
+      if (tag.startsWith("W/")) {
+        tag = tag.substring(2);
+      }
+      if (tag.equals("*") || tag.equals("\"" + meta.key().hex() + "\"")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** {@code If-Range}: the range applies only when the validator still matches (a strong ETag; dates never do). */
+  private static boolean ifRangeHolds(Request request, String etag) {
+    String ifRange = request.getHeaders().get(HttpHeader.IF_RANGE);
+    return ifRange == null || ifRange.trim().equals(etag);
+  }
+
+  /** A part of the response: literal bytes (part headers) or a slice of the body. */
+  private record Segment(byte[] literal, long offset, long length) {}
+
+  private static void multipart(
+      Request request, Response response, Callback callback, Body body, boolean head, List<ByteRange> ranges) {
+    StoredBody meta = body.meta();
+    String boundary = Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(meta.size());
+    List<Segment> segments = new ArrayList<>();
+    long length = 0;
+    for (ByteRange r : ranges) {
+      byte[] partHead =
+          ("\r\n--" + boundary + "\r\nContent-Type: " + meta.contentType() + "\r\nContent-Range: "
+                  + r.toHeaderValue(meta.size()) + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII);
+      segments.add(new Segment(partHead, 0, partHead.length));
+      segments.add(new Segment(null, r.first(), r.getLength()));
+      length += partHead.length + r.getLength();
+    }
+    byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
+    segments.add(new Segment(tail, 0, tail.length));
+    length += tail.length;
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
+    send(request, response, callback, body, head, segments);
+  }
+
+  private static void send(
+      Request request, Response response, Callback callback, Body body, boolean head, List<Segment> segments) {
+    if (head) {
+      close(body);
+      callback.succeeded();
+      return;
+    }
+    switch (body) {
+      case Body.Heap heap -> sendHeap(response, callback, heap.bytes(), segments);
+      case Body.Disk disk -> sendDisk(request, response, callback, disk, segments);
+    }
+  }
+
+  private static void sendHeap(Response response, Callback callback, byte[] bytes, List<Segment> segments) {
+    if (segments.size() == 1) {
+      Segment s = segments.get(0);
+      response.write(true, ByteBuffer.wrap(bytes, (int) s.offset(), (int) s.length()), callback);
+      return;
+    }
+    ByteBuffer[] parts = new ByteBuffer[segments.size()];
+    for (int i = 0; i < parts.length; i++) {
+      Segment s = segments.get(i);
+      parts[i] =
+          s.literal() != null ? ByteBuffer.wrap(s.literal()) : ByteBuffer.wrap(bytes, (int) s.offset(), (int) s.length());
+    }
+    response.write(true, ByteBuffer.wrap(concat(parts)), callback);
+  }
+
+  private static byte[] concat(ByteBuffer[] parts) {
+    int total = 0;
+    for (ByteBuffer p : parts) {
+      total += p.remaining();
+    }
+    byte[] out = new byte[total];
+    int at = 0;
+    for (ByteBuffer p : parts) {
+      int n = p.remaining();
+      p.get(out, at, n);
+      at += n;
+    }
+    return out;
+  }
+
+  private static void sendDisk(
+      Request request, Response response, Callback callback, Body.Disk disk, List<Segment> segments) {
+    ByteBufferPool pool = request.getComponents().getByteBufferPool();
+    RetainableByteBuffer pooled = pool.acquire(CHUNK, true);
+    try (disk) {
+      FileChannel channel = disk.channel();
+      ByteBuffer buf = pooled.getByteBuffer();
+      for (int i = 0; i < segments.size(); i++) {
+        Segment s = segments.get(i);
+        boolean lastSegment = i == segments.size() - 1;
+        if (s.literal() != null) {
+          write(response, lastSegment, ByteBuffer.wrap(s.literal()));
+          continue;
+        }
+        long pos = s.offset();
+        long end = s.offset() + s.length();
+        if (s.length() == 0) {
+          write(response, lastSegment, ByteBuffer.allocate(0));
+        }
+        while (pos < end) {
+          buf.clear();
+          buf.limit((int) Math.min(buf.capacity(), end - pos));
+          int n = channel.read(buf, pos);
+          if (n < 0) {
+            throw new IOException("stored body " + disk.meta().key() + " ended early at byte " + pos);
+          }
+          pos += n;
+          buf.flip();
+          write(response, lastSegment && pos >= end, buf);
+        }
+      }
+      callback.succeeded();
+    } catch (Throwable t) {
+      callback.failed(t);
+    } finally {
+      pooled.release();
+    }
+  }
+
+  private static void write(Response response, boolean last, ByteBuffer buf) throws IOException {
+    try (Blocker.Callback blocker = Blocker.callback()) {
+      response.write(last, buf, blocker);
+      blocker.block();
+    }
+  }
+
+  private static void close(Body body) {
+    try {
+      body.close();
+    } catch (IOException ignored) {
+      // a read-only channel; nothing to lose
+    }
+  }
+}

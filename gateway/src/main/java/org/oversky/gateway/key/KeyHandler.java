@@ -1,0 +1,55 @@
+package org.oversky.gateway.key;
+
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.oversky.cache.Body;
+import org.oversky.cache.ContentKey;
+import org.oversky.cache.ContentStore;
+import org.oversky.gateway.http.Problem;
+
+/** {@code GET|HEAD /key/<sha256>}: a stored body by its content key. */
+public final class KeyHandler extends Handler.Abstract {
+  /** The path prefix this handler serves. */
+  public static final String PREFIX = "/key/";
+
+  private final ContentStore store;
+
+  public KeyHandler(ContentStore store) {
+    this.store = store;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    String method = request.getMethod();
+    if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
+      Problem.methodNotAllowed(method, "GET, HEAD").send(response, callback);
+      return true;
+    }
+    String path = Request.getPathInContext(request);
+    String text = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
+    if (!ContentKey.isWellFormed(text)) {
+      Problem.badRequest(
+              "malformed-key",
+              "'" + abbreviate(text) + "' is not a content key: use the SHA-256 of the body as 64 lowercase hex digits")
+          .send(response, callback);
+      return true;
+    }
+    ContentKey key = new ContentKey(text);
+    Optional<Body> body = store.open(key);
+    if (body.isEmpty()) {
+      new Problem(404, "key-not-found", "Not found", "no body with key " + key + " is stored on this node")
+          .send(response, callback);
+      return true;
+    }
+    BodyResponder.respond(request, response, callback, body.get());
+    return true;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() > 80 ? s.substring(0, 80) + "…" : s;
+  }
+}

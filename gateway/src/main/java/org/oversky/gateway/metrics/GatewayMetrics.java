@@ -1,0 +1,112 @@
+package org.oversky.gateway.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.oversky.cache.ContentStore;
+import org.oversky.cache.StoreListener;
+import org.oversky.cache.StoredBody;
+
+/**
+ * The node's meters: requests by route and outcome with latency histograms, bytes sent, store
+ * size and evictions, JVM memory and threads. Exposed as Prometheus text at {@code /metrics}.
+ */
+public final class GatewayMetrics {
+  private final PrometheusMeterRegistry registry;
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private final Map<String, Counter> bytes = new ConcurrentHashMap<>();
+
+  public GatewayMetrics(ContentStore store) {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    Gauge.builder("oversky.store.bytes", store, s -> s.stats().bytes())
+        .description("Bytes of bodies stored")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("oversky.store.bodies", store, s -> s.stats().bodies())
+        .description("Bodies stored")
+        .register(registry);
+    Gauge.builder("oversky.store.budget", store, s -> s.stats().diskBudget())
+        .description("The store's disk budget")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("oversky.store.hot", store, s -> s.stats().hotBytes())
+        .description("Bytes held by the heap tier")
+        .baseUnit("bytes")
+        .register(registry);
+    FunctionCounter.builder("oversky.store.evictions", store, s -> s.stats().evictions())
+        .description("Bodies evicted to keep the disk budget")
+        .register(registry);
+    Counter stored = Counter.builder("oversky.store.stored").description("Bodies committed to the store").register(registry);
+    store.addListener(
+        new StoreListener() {
+          @Override
+          public void stored(StoredBody body) {
+            stored.increment();
+          }
+        });
+  }
+
+  /** The registry, to add meters of other parts. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Records one finished request. */
+  public void record(String route, int status, long nanos, long bytesSent) {
+    String outcome = outcome(status);
+    timers
+        .computeIfAbsent(
+            route + ' ' + outcome,
+            k ->
+                Timer.builder("oversky.requests")
+                    .description("HTTP requests by route and outcome")
+                    .tag("route", route)
+                    .tag("outcome", outcome)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(50_000))
+                    .maximumExpectedValue(Duration.ofSeconds(60))
+                    .register(registry))
+        .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    if (bytesSent > 0) {
+      bytes
+          .computeIfAbsent(
+              route,
+              r ->
+                  Counter.builder("oversky.response.bytes")
+                      .description("Response body bytes sent")
+                      .baseUnit("bytes")
+                      .tag("route", r)
+                      .register(registry))
+          .increment(bytesSent);
+    }
+  }
+
+  /** The Prometheus text exposition. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  private static String outcome(int status) {
+    if (status == 304) {
+      return "not_modified";
+    }
+    return switch (status / 100) {
+      case 2 -> "success";
+      case 3 -> "redirect";
+      case 4 -> "client_error";
+      case 5 -> "server_error";
+      default -> "other";
+    };
+  }
+}

@@ -1,0 +1,54 @@
+package org.oversky.gateway.metrics;
+
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/** Times every request that passes through it and counts it by route and outcome. */
+public final class MetricsHandler extends Handler.Wrapper {
+  private final GatewayMetrics metrics;
+
+  public MetricsHandler(GatewayMetrics metrics, Handler next) {
+    super(next);
+    this.metrics = metrics;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    long start = System.nanoTime();
+    String route = route(Request.getPathInContext(request));
+    Callback timed =
+        new Callback.Nested(callback) {
+          @Override
+          public void succeeded() {
+            metrics.record(route, response.getStatus(), System.nanoTime() - start, Response.getContentBytesWritten(response));
+            super.succeeded();
+          }
+
+          @Override
+          public void failed(Throwable x) {
+            metrics.record(route, 500, System.nanoTime() - start, Response.getContentBytesWritten(response));
+            super.failed(x);
+          }
+        };
+    return super.handle(request, response, timed);
+  }
+
+  /** A small, fixed set of route labels, so hostile paths cannot blow up the metric count. */
+  static String route(String path) {
+    if (path.startsWith("/key/")) {
+      return "key";
+    }
+    if (path.startsWith("/api/")) {
+      return "api";
+    }
+    if (path.startsWith("/oversky.php")) {
+      return "legacy";
+    }
+    if (path.equals("/healthz") || path.equals("/metrics") || path.equals("/")) {
+      return "status";
+    }
+    return "other";
+  }
+}
