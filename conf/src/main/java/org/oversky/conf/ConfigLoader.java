@@ -105,6 +105,9 @@ public final class ConfigLoader {
         flatten(key + ".", v, file);
       } else if (Settings.byKey(key).isEmpty()) {
         throw new ConfigException(key, "unknown setting '" + key + "' in " + file + "; see the configuration reference");
+      } else if (v.isContainerNode()) {
+        throw new ConfigException(
+            key, key + " expects " + Settings.byKey(key).get().form() + ", got a list (from config file " + file + ")");
       } else if (!v.isNull()) {
         values.put(key, new Sourced(v.asText(), "config file " + file));
       }

@@ -55,7 +55,7 @@ final class GetCommand implements Callable<Integer> {
     MessageDigest sha = DigestUtils.getSha256Digest();
     Path temp = output == null ? null : Files.createTempFile(absoluteParent(output), ".oversky-get-", ".part");
     try (InputStream in = response.body();
-        OutputStream out = temp == null ? System.out : Files.newOutputStream(temp)) {
+        OutputStream out = temp == null ? unclosable(System.out) : Files.newOutputStream(temp)) {
       byte[] buf = new byte[64 * 1024];
       long done = 0;
       int n;
@@ -85,6 +85,21 @@ final class GetCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** Standard output, flushed but left open when the copy is done. */
+  private static OutputStream unclosable(OutputStream out) {
+    return new java.io.FilterOutputStream(out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void close() throws IOException {
+        flush();
+      }
+    };
   }
 
   private static Path absoluteParent(Path file) throws IOException {

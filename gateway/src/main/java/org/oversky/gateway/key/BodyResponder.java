@@ -85,15 +85,31 @@ final class BodyResponder {
     send(request, response, callback, body, head, List.of(new Segment(null, 0, meta.size())));
   }
 
+  /** {@code If-None-Match} (RFC 9110 §13.1.2): weak comparison, so {@code W/"x"} matches {@code "x"}. */
   private static boolean noneMatch(Request request, StoredBody meta) {
-    List<String> values = request.getHeaders().getCSV(HttpHeader.IF_NONE_MATCH, true);
-    for (String v : values) {
-      String tag = v.trim();
-      if (tag.startsWith("W/")) {
-        tag = tag.substring(2);
-      }
-      if (tag.equals("*") || tag.equals("\"" + meta.key().hex() + "\"")) {
-        return true;
+    String ours = meta.key().hex();
+    for (String value : request.getHeaders().getValuesList(HttpHeader.IF_NONE_MATCH)) {
+      int i = 0;
+      int n = value.length();
+      while (i < n) {
+        char c = value.charAt(i);
+        if (c == ' ' || c == '\t' || c == ',') {
+          i++;
+        } else if (c == '*') {
+          return true;
+        } else if (value.startsWith("W/\"", i) || c == '"') {
+          int open = value.indexOf('"', i);
+          int close = value.indexOf('"', open + 1);
+          if (close < 0) {
+            return false; // malformed: ignore the header
+          }
+          if (value.regionMatches(open + 1, ours, 0, ours.length()) && close - open - 1 == ours.length()) {
+            return true;
+          }
+          i = close + 1;
+        } else {
+          return false;
+        }
       }
     }
     return false;

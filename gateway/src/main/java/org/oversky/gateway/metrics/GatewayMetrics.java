@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.oversky.cache.ContentStore;
 import org.oversky.cache.StoreListener;
 import org.oversky.cache.StoredBody;
@@ -22,7 +23,7 @@ import org.oversky.cache.StoredBody;
  */
 public final class GatewayMetrics {
   private final PrometheusMeterRegistry registry;
-  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Timer>> timers = new ConcurrentHashMap<>();
   private final Map<String, Counter> bytes = new ConcurrentHashMap<>();
 
   public GatewayMetrics(ContentStore store) {
@@ -62,34 +63,41 @@ public final class GatewayMetrics {
     return registry;
   }
 
-  /** Records one finished request. */
+  /** Records one finished request. The meters are made once per route and outcome, not per request. */
   public void record(String route, int status, long nanos, long bytesSent) {
     String outcome = outcome(status);
-    timers
-        .computeIfAbsent(
-            route + ' ' + outcome,
-            k ->
-                Timer.builder("oversky.requests")
-                    .description("HTTP requests by route and outcome")
-                    .tag("route", route)
-                    .tag("outcome", outcome)
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofNanos(50_000))
-                    .maximumExpectedValue(Duration.ofSeconds(60))
-                    .register(registry))
-        .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-    if (bytesSent > 0) {
-      bytes
-          .computeIfAbsent(
-              route,
-              r ->
-                  Counter.builder("oversky.response.bytes")
-                      .description("Response body bytes sent")
-                      .baseUnit("bytes")
-                      .tag("route", r)
-                      .register(registry))
-          .increment(bytesSent);
+    Map<String, Timer> byOutcome = timers.computeIfAbsent(route, r -> new ConcurrentHashMap<>());
+    Timer timer = byOutcome.get(outcome);
+    if (timer == null) {
+      timer = byOutcome.computeIfAbsent(outcome, o -> newTimer(route, o));
     }
+    timer.record(nanos, TimeUnit.NANOSECONDS);
+    if (bytesSent > 0) {
+      Counter counter = bytes.get(route);
+      if (counter == null) {
+        counter =
+            bytes.computeIfAbsent(
+                route,
+                r ->
+                    Counter.builder("oversky.response.bytes")
+                        .description("Response body bytes sent")
+                        .baseUnit("bytes")
+                        .tag("route", r)
+                        .register(registry));
+      }
+      counter.increment(bytesSent);
+    }
+  }
+
+  private Timer newTimer(String route, String outcome) {
+    return Timer.builder("oversky.requests")
+        .description("HTTP requests by route and outcome")
+        .tag("route", route)
+        .tag("outcome", outcome)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(50_000))
+        .maximumExpectedValue(Duration.ofSeconds(60))
+        .register(registry);
   }
 
   /** The Prometheus text exposition. */

@@ -1,0 +1,121 @@
+package org.oversky.cache;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.oversky.cache.StoreFixtures.bodyFile;
+import static org.oversky.cache.StoreFixtures.filesUnder;
+import static org.oversky.cache.StoreFixtures.put;
+import static org.oversky.cache.StoreFixtures.randomBytes;
+import static org.oversky.cache.StoreFixtures.read;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.oversky.conf.StoreConfig;
+
+/** Closing and reopening a store on the same directory, and repairing what a crash can leave behind. */
+class ContentStoreRecoveryTest {
+  private static final int KIB = 1024;
+  private static final StoreConfig CONFIG = new StoreConfig(1024 * KIB, 8 * KIB, KIB, 64L * 1024 * KIB);
+
+  @TempDir Path dir;
+  private final byte[] small = randomBytes(200, 1);
+  private final byte[] large = randomBytes(100 * KIB, 2);
+  private StoredBody inline;
+  private StoredBody file;
+
+  @BeforeEach
+  void storeOneInlineAndOneFileBody() throws IOException {
+    try (ContentStore store = ContentStore.open(dir, CONFIG)) {
+      inline = put(store, small);
+      file = put(store, large);
+    }
+    assertTrue(inline.inline() && !file.inline(), "precondition");
+  }
+
+  @Test
+  void bodiesAndTheirMetadataSurviveARestart() throws IOException {
+    try (ContentStore store = ContentStore.open(dir, CONFIG)) {
+      assertEquals(Optional.of(inline), store.info(inline.key()));
+      assertEquals(Optional.of(file), store.info(file.key()));
+      assertArrayEquals(small, read(store, inline.key()));
+      assertArrayEquals(large, read(store, file.key()));
+      assertEquals(2, store.stats().bodies());
+      assertEquals(small.length + large.length, store.stats().bytes());
+    }
+  }
+
+  @Test
+  void strayTempFileIsRemovedOnOpen() throws IOException {
+    Path stray = Files.write(dir.resolve("tmp").resolve("crashed-upload.part"), randomBytes(5000, 3));
+
+    try (ContentStore store = ContentStore.open(dir, CONFIG)) {
+      assertFalse(Files.exists(stray));
+      assertEquals(List.of(), filesUnder(dir.resolve("tmp")));
+      assertArrayEquals(large, read(store, file.key()));
+    }
+  }
+
+  @Test
+  void indexedBodyWhoseFileIsGoneIsDroppedOnOpen() throws IOException {
+    Files.delete(bodyFile(dir, file.key()));
+
+    try (ContentStore store = ContentStore.open(dir, CONFIG)) {
+      assertFalse(store.contains(file.key()));
+      assertEquals(Optional.empty(), store.open(file.key()));
+      assertEquals(small.length, store.stats().bytes());
+      assertArrayEquals(small, read(store, inline.key()), "the other body is untouched");
+    }
+    try (ContentStore store = ContentStore.open(dir, CONFIG)) {
+      assertFalse(store.contains(file.key()), "the dropped entry stays dropped");
+      assertEquals(1, store.stats().bodies());
+    }
+  }
+
+  @Test
+  void indexedBodyWhoseFileHasTheWrongSizeIsDroppedAndItsFileRemovedOnOpen() throws IOException {
+    Path body = bodyFile(dir, file.key());
+    Files.write(body, randomBytes(10 * KIB, 4)); // a torn write
+
+    try (ContentStore store = ContentStore.open(dir, CONFIG)) {
+      assertFalse(store.contains(file.key()));
+      assertFalse(Files.exists(body), "a file no entry points to is an orphan");
+      assertTrue(store.contains(inline.key()));
+    }
+  }
+
+  @Test
+  void unindexedBodyFileIsRemovedOnOpen() throws IOException {
+    ContentKey unknown = StoreFixtures.sha256("never indexed".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Path orphan = bodyFile(dir, unknown);
+    Files.createDirectories(orphan.getParent());
+    Files.write(orphan, "never indexed".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    try (ContentStore store = ContentStore.open(dir, CONFIG)) {
+      assertFalse(Files.exists(orphan));
+      assertFalse(store.contains(unknown));
+      assertEquals(List.of(bodyFile(dir, file.key())), filesUnder(dir.resolve("bodies")), "the indexed file stays");
+      assertArrayEquals(large, read(store, file.key()));
+    }
+  }
+
+  @Test
+  void fileUnderBodiesThatIsNotNamedLikeAKeyIsRemovedOnOpen() throws IOException {
+    Path badlyNamed = Files.createDirectories(dir.resolve("bodies").resolve("zz")).resolve("not-a-key");
+    Files.writeString(badlyNamed, "x");
+    Path atTop = Files.writeString(dir.resolve("bodies").resolve("loose"), "y");
+
+    try (ContentStore store = ContentStore.open(dir, CONFIG)) {
+      assertFalse(Files.exists(badlyNamed));
+      assertFalse(Files.exists(atTop));
+      assertTrue(store.contains(file.key()));
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package org.oversky.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code oversky} command line, run as a separate process the way a person runs it. */
+class CommandLineTest {
+  record Run(int exit, String out, String err) {}
+
+  static Run oversky(Path workDir, String... args) throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> cmd =
+        new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "org.oversky.gateway.cli.Main"));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile(workDir, "out", ".txt");
+    Path err = Files.createTempFile(workDir, "err", ".txt");
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().keySet().removeIf(k -> k.startsWith("OVERSKY_"));
+    Process p = pb.start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("oversky " + String.join(" ", args) + " did not finish");
+    }
+    return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  @Test
+  void versionAndHelp(@TempDir Path dir) throws Exception {
+    Run v = oversky(dir, "--version");
+    assertEquals(0, v.exit());
+    assertTrue(v.out().startsWith("oversky "), v.out());
+    Run h = oversky(dir, "--help");
+    assertEquals(0, h.exit());
+    for (String sub : new String[] {"demo", "init", "serve", "register", "get"}) {
+      assertTrue(h.out().contains(sub), h.out());
+    }
+  }
+
+  @Test
+  void initChecksTheMachineAndCreatesIdentityAndConfig(@TempDir Path dir) throws Exception {
+    Run r = oversky(dir, "init", "--data", "node", "--listen", "127.0.0.1:0");
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertTrue(r.out().contains("ok   data directory"), r.out());
+    Path data = dir.resolve("node");
+    assertTrue(Files.exists(data.resolve("node.key")));
+    assertTrue(Files.exists(data.resolve("node.pub")));
+    String config = Files.readString(data.resolve("oversky.yaml"));
+    assertTrue(config.contains("#listen: \"0.0.0.0:8080\""), config);
+    String id = r.out().lines().filter(l -> l.startsWith("created node ")).findFirst().orElseThrow().substring(13);
+    assertTrue(id.matches("[0-9a-f]{64}"), id);
+    // a second init keeps the identity
+    Run again = oversky(dir, "init", "--data", "node", "--listen", "127.0.0.1:0");
+    assertTrue(again.out().contains("kept the existing node " + id), again.out());
+  }
+
+  @Test
+  void initReportsAFailedCheckWithWhatToDo(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+    Run r = oversky(dir, "init", "--data", file.resolve("sub").toString(), "--listen", "127.0.0.1:0");
+    assertEquals(1, r.exit());
+    assertTrue(r.out().contains("FAIL data directory"), r.out());
+    assertTrue(r.out().contains("--data DIR"), r.out());
+  }
+
+  @Test
+  void aBadValueStopsServeWithAMessageNamingTheKey(@TempDir Path dir) throws Exception {
+    Run r = oversky(dir, "serve", "--data", "d", "--listen", "nowhere");
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("listen expects HOST:PORT, got 'nowhere' (from flag --listen)"), r.err());
+    Run size = oversky(dir, "serve", "--data", "d", "--set", "store.disk-bytes=lots");
+    assertEquals(2, size.exit());
+    assertTrue(size.err().contains("store.disk-bytes expects a size"), size.err());
+    Run unknown = oversky(dir, "serve", "--data", "d", "--set", "store.disk=1");
+    assertEquals(2, unknown.exit());
+    assertTrue(unknown.err().contains("unknown setting 'store.disk'"), unknown.err());
+  }
+
+  @Test
+  void registerAndGetTalkToANodeAndGetVerifiesTheBody(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(6 << 20, 5); // over the progress bar's threshold
+    WireMockServer origin = Origins.wireMock();
+    origin.stubFor(get("/file.bin").willReturn(aResponse().withBody(body)));
+    try (TestNode node = TestNode.start(dir.resolve("node"))) {
+      Run reg = oversky(dir, "register", origin.baseUrl() + "/file.bin", "--node", node.base.toString());
+      assertEquals(0, reg.exit(), reg.err());
+      assertEquals(Bytes.sha256(body), reg.out().strip());
+
+      Run got = oversky(dir, "get", reg.out().strip(), "--node", node.base.toString(), "-o", "copy.bin");
+      assertEquals(0, got.exit(), got.err());
+      assertArrayEquals(body, Files.readAllBytes(dir.resolve("copy.bin")));
+      assertTrue(got.err().contains("100% of " + body.length + " bytes"), got.err());
+
+      Run missing = oversky(dir, "get", "0".repeat(64), "--node", node.base.toString(), "-o", "none.bin");
+      assertEquals(1, missing.exit());
+      assertTrue(missing.err().contains("404"), missing.err());
+      assertFalse(Files.exists(dir.resolve("none.bin")));
+      try (Stream<Path> leftovers = Files.list(dir)) {
+        assertTrue(leftovers.noneMatch(p -> p.getFileName().toString().endsWith(".part")));
+      }
+    } finally {
+      origin.stop();
+    }
+  }
+
+  @Test
+  void clientCommandsSayClearlyWhenTheNodeIsDown(@TempDir Path dir) throws Exception {
+    int port = NodeProcess.freePort();
+    Run r = oversky(dir, "get", "0".repeat(64), "--node", "http://127.0.0.1:" + port);
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("cannot reach the node at http://127.0.0.1:" + port), r.err());
+    Run reg = oversky(dir, "register", "http://example.com/", "--node", "http://127.0.0.1:" + port);
+    assertEquals(1, reg.exit());
+    assertTrue(reg.err().contains("oversky serve"), reg.err());
+  }
+
+  @Test
+  void getRefusesAMalformedKey(@TempDir Path dir) throws Exception {
+    Run r = oversky(dir, "get", "nope");
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("64 lowercase hex"), r.err());
+    assertEquals("", r.out());
+  }
+
+  @Test
+  void getKeepsNothingWhenTheBytesDoNotHashToTheKey(@TempDir Path dir) throws Exception {
+    String key = "ab".repeat(32);
+    WireMockServer liar = Origins.wireMock();
+    liar.stubFor(get("/key/" + key).willReturn(aResponse().withBody("not the body you asked for".getBytes(StandardCharsets.UTF_8))));
+    try {
+      Run r = oversky(dir, "get", key, "--node", liar.baseUrl(), "-o", "out.bin");
+      assertEquals(1, r.exit());
+      assertTrue(r.err().contains("nothing was kept"), r.err());
+      assertFalse(Files.exists(dir.resolve("out.bin")));
+    } finally {
+      liar.stop();
+    }
+  }
+}
