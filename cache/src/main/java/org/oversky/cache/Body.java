@@ -2,18 +2,35 @@ package org.oversky.cache;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 /**
- * A readable stored body: small ones as bytes in heap, large ones as an open file channel that
- * the reader closes. A body stays readable until closed even if it is evicted meanwhile.
+ * A readable stored body: small ones in memory, large ones as an open file channel that the
+ * reader closes. A body stays readable until closed even if it is evicted meanwhile.
  */
 public sealed interface Body extends Closeable {
   /** The body's metadata. */
   StoredBody meta();
 
-  /** A body held in heap; the array must not be modified. */
-  record Heap(StoredBody meta, byte[] bytes) implements Body {
+  /**
+   * A body held in memory, as a read-only buffer (direct when it comes from the hot tier, so a
+   * socket write needs no copy). Use {@code data().duplicate()} or slices: the buffer is shared.
+   */
+  record InMemory(StoredBody meta, ByteBuffer data) implements Body {
+    public InMemory {
+      if (!data.isReadOnly()) {
+        throw new IllegalArgumentException("an in-memory body is shared and must be read-only");
+      }
+    }
+
+    /** A copy of the bytes. */
+    public byte[] toByteArray() {
+      byte[] out = new byte[data.remaining()];
+      data.duplicate().get(out);
+      return out;
+    }
+
     @Override
     public void close() {}
   }

@@ -50,7 +50,7 @@ public final class ContentStore implements AutoCloseable {
   private final HTreeMap<String, byte[]> index;
   private final HTreeMap<String, byte[]> inlineBodies;
   private final Cache<ContentKey, StoredBody> policy;
-  private final Cache<ContentKey, byte[]> hot;
+  private final Cache<ContentKey, ByteBuffer> hot;
   private final Object indexLock = new Object();
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong evictions = new AtomicLong();
@@ -70,7 +70,7 @@ public final class ContentStore implements AutoCloseable {
     this.hot =
         Caffeine.newBuilder()
             .maximumWeight(config.hotBytes())
-            .weigher((ContentKey k, byte[] v) -> v.length)
+            .weigher((ContentKey k, ByteBuffer v) -> v.capacity())
             .executor(Runnable::run)
             .build();
     this.policy =
@@ -121,25 +121,37 @@ public final class ContentStore implements AutoCloseable {
   }
 
   /**
-   * Opens a stored body for reading. Small bodies come from heap; large ones as an open file the
-   * caller must close.
+   * The body if it is in the hot tier, without touching the disk: safe to call on a thread that
+   * must not block. Empty means "not in memory", not "not stored"; then use {@link #open}.
+   */
+  public Optional<Body> openInMemory(ContentKey key) {
+    ByteBuffer cached = hot.getIfPresent(key);
+    if (cached == null) {
+      return Optional.empty();
+    }
+    StoredBody meta = policy.getIfPresent(key);
+    return meta == null ? Optional.empty() : Optional.of(new Body.InMemory(meta, cached));
+  }
+
+  /**
+   * Opens a stored body for reading; may read the disk. Small bodies come from memory; large
+   * ones as an open file the caller must close.
    */
   public Optional<Body> open(ContentKey key) throws IOException {
     StoredBody meta = policy.getIfPresent(key);
     if (meta == null) {
       return Optional.empty();
     }
-    byte[] cached = hot.getIfPresent(key);
+    ByteBuffer cached = hot.getIfPresent(key);
     if (cached != null) {
-      return Optional.of(new Body.Heap(meta, cached));
+      return Optional.of(new Body.InMemory(meta, cached));
     }
     if (meta.inline()) {
       byte[] data = inlineBodies.get(key.hex());
       if (data == null) {
         return healMissing(key);
       }
-      keepHot(key, data);
-      return Optional.of(new Body.Heap(meta, data));
+      return Optional.of(new Body.InMemory(meta, keepHot(key, data)));
     }
     FileChannel channel;
     try {
@@ -149,13 +161,14 @@ public final class ContentStore implements AutoCloseable {
     }
     if (meta.size() <= config.hotMaxObjectBytes() && meta.size() <= config.hotBytes()) {
       try (channel) {
-        byte[] data = new byte[(int) meta.size()];
-        ByteBuffer buf = ByteBuffer.wrap(data);
+        ByteBuffer buf = ByteBuffer.allocateDirect((int) meta.size());
         while (buf.hasRemaining() && channel.read(buf) >= 0) {
           // reads until full
         }
-        keepHot(key, data);
-        return Optional.of(new Body.Heap(meta, data));
+        buf.flip();
+        ByteBuffer data = buf.asReadOnlyBuffer();
+        hot.put(key, data);
+        return Optional.of(new Body.InMemory(meta, data));
       }
     }
     return Optional.of(new Body.Disk(meta, channel));
@@ -251,10 +264,14 @@ public final class ContentStore implements AutoCloseable {
     return bodies.resolve(key.hex().substring(0, 2)).resolve(key.hex().substring(2));
   }
 
-  private void keepHot(ContentKey key, byte[] data) {
-    if (data.length <= config.hotMaxObjectBytes()) {
-      hot.put(key, data);
+  /** The bytes as a shared read-only buffer, kept in the hot tier when small enough. */
+  private ByteBuffer keepHot(ContentKey key, byte[] data) {
+    if (data.length > config.hotMaxObjectBytes()) {
+      return ByteBuffer.wrap(data).asReadOnlyBuffer();
     }
+    ByteBuffer direct = ByteBuffer.allocateDirect(data.length).put(data).flip().asReadOnlyBuffer();
+    hot.put(key, direct);
+    return direct;
   }
 
   private Optional<Body> healMissing(ContentKey key) {

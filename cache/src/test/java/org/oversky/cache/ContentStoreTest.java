@@ -63,7 +63,7 @@ class ContentStoreTest {
     assertTrue(store.contains(meta.key()));
     assertEquals(Optional.of(meta), store.info(meta.key()));
     Body body = store.open(meta.key()).orElseThrow();
-    assertInstanceOf(Body.Heap.class, body);
+    assertInstanceOf(Body.InMemory.class, body);
     assertEquals(meta, body.meta());
     assertArrayEquals(data, readAll(body));
     assertEquals(List.of(), filesUnder(dir.resolve("bodies")), "an inline body has no file");
@@ -95,7 +95,7 @@ class ContentStoreTest {
 
     assertFalse(meta.inline());
     Body body = store.open(meta.key()).orElseThrow();
-    assertInstanceOf(Body.Heap.class, body);
+    assertInstanceOf(Body.InMemory.class, body);
     assertArrayEquals(data, readAll(body));
     assertArrayEquals(data, read(store, meta.key()), "read again, from the hot tier");
   }

@@ -43,7 +43,7 @@ final class StoreFixtures {
   static byte[] readAll(Body body) throws IOException {
     try (body) {
       return switch (body) {
-        case Body.Heap h -> h.bytes().clone();
+        case Body.InMemory m -> m.toByteArray();
         case Body.Disk d -> {
           ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(d.channel().size()));
           long pos = 0;

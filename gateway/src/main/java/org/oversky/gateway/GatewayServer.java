@@ -38,7 +38,7 @@ public final class GatewayServer implements AutoCloseable {
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
     http.setRequestHeaderSize(16 * 1024);
-    ServerConnector connector = new ServerConnector(server, 1, -1, new HttpConnectionFactory(http));
+    ServerConnector connector = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(), new HttpConnectionFactory(http));
     connector.setHost(config.listen().host());
     connector.setPort(config.listen().port());
     server.addConnector(connector);

@@ -7,14 +7,19 @@ import org.eclipse.jetty.util.Callback;
 import org.oversky.gateway.api.ApiHandler;
 import org.oversky.gateway.api.LegacyHandler;
 import org.oversky.gateway.api.StatusHandler;
+import org.oversky.gateway.http.Dispatch;
 import org.oversky.gateway.http.Problem;
 import org.oversky.gateway.key.KeyHandler;
 
 /**
  * Where a request goes, in one place and in order: {@code /key/}, the API, the original
  * {@code oversky.php} actions, the status endpoints; anything else is a 404 problem.
+ *
+ * <p>Routes is non-blocking so that Jetty may run it on the thread that parsed the request: a hit
+ * in memory is answered there without a thread hand-off. Routes that can block (disk, origin
+ * fetches, request bodies) are dispatched to the thread pool with {@link Dispatch#blocking}.
  */
-final class Routes extends Handler.Abstract {
+final class Routes extends Handler.Abstract.NonBlocking {
   private final KeyHandler key;
   private final ApiHandler api;
   private final LegacyHandler legacy;
@@ -34,13 +39,16 @@ final class Routes extends Handler.Abstract {
       return key.handle(request, response, callback);
     }
     if (path.startsWith(ApiHandler.PREFIX)) {
-      return api.handle(request, response, callback);
+      Dispatch.blocking(request, callback, () -> api.handle(request, response, callback));
+      return true;
     }
     if (path.equals(LegacyHandler.PATH)) {
-      return legacy.handle(request, response, callback);
+      Dispatch.blocking(request, callback, () -> legacy.handle(request, response, callback));
+      return true;
     }
     if (path.equals("/") || path.equals("/healthz") || path.equals("/metrics")) {
-      return status.handle(request, response, callback);
+      Dispatch.blocking(request, callback, () -> status.handle(request, response, callback));
+      return true;
     }
     Problem.noRoute(request.getMethod(), path).send(response, callback);
     return true;

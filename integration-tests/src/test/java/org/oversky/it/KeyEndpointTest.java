@@ -140,6 +140,23 @@ class KeyEndpointTest {
   }
 
   @Test
+  void rangesAcrossTheFileWindowsOfABigBody() throws Exception {
+    byte[] big = Bytes.random(20 << 20, 11); // several 8 MiB mapping windows
+    origin.stubFor(get("/big.bin").willReturn(aResponse().withBody(big)));
+    String key = (String) node.register(origin.baseUrl() + "/big.bin").get("key");
+    assertArrayEquals(big, node.get("/key/" + key).body());
+    int from = (8 << 20) - 1000;
+    int to = (16 << 20) + 1000;
+    HttpResponse<byte[]> r = node.get("/key/" + key, "Range", "bytes=" + from + "-" + to);
+    assertEquals(206, r.statusCode());
+    assertArrayEquals(Arrays.copyOfRange(big, from, to + 1), r.body());
+    HttpResponse<byte[]> multi = node.get("/key/" + key, "Range", "bytes=0-9," + (17 << 20) + "-" + ((17 << 20) + 9));
+    assertEquals(206, multi.statusCode());
+    String text = new String(multi.body(), StandardCharsets.ISO_8859_1);
+    assertTrue(text.contains(new String(Arrays.copyOfRange(big, 17 << 20, (17 << 20) + 10), StandardCharsets.ISO_8859_1)));
+  }
+
+  @Test
   void unsatisfiableRangeGives416WithTheSize() throws Exception {
     HttpResponse<byte[]> r = node.get("/key/" + largeKey, "Range", "bytes=400000-500000");
     assertEquals(416, r.statusCode());

@@ -9,10 +9,14 @@ import org.eclipse.jetty.util.Callback;
 import org.oversky.cache.Body;
 import org.oversky.cache.ContentKey;
 import org.oversky.cache.ContentStore;
+import org.oversky.gateway.http.Dispatch;
 import org.oversky.gateway.http.Problem;
 
-/** {@code GET|HEAD /key/<sha256>}: a stored body by its content key. */
-public final class KeyHandler extends Handler.Abstract {
+/**
+ * {@code GET|HEAD /key/<sha256>}: a stored body by its content key. A body in memory is answered
+ * at once without blocking; anything that needs the disk is dispatched to the thread pool.
+ */
+public final class KeyHandler extends Handler.Abstract.NonBlocking {
   /** The path prefix this handler serves. */
   public static final String PREFIX = "/key/";
 
@@ -39,14 +43,23 @@ public final class KeyHandler extends Handler.Abstract {
       return true;
     }
     ContentKey key = new ContentKey(text);
+    Optional<Body> inMemory = store.openInMemory(key);
+    if (inMemory.isPresent()) {
+      BodyResponder.respond(request, response, callback, inMemory.get());
+    } else {
+      Dispatch.blocking(request, callback, () -> fromStore(key, request, response, callback));
+    }
+    return true;
+  }
+
+  private void fromStore(ContentKey key, Request request, Response response, Callback callback) throws Exception {
     Optional<Body> body = store.open(key);
     if (body.isEmpty()) {
       new Problem(404, "key-not-found", "Not found", "no body with key " + key + " is stored on this node")
           .send(response, callback);
-      return true;
+      return;
     }
     BodyResponder.respond(request, response, callback, body.get());
-    return true;
   }
 
   private static String abbreviate(String s) {
