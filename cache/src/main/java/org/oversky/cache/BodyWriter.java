@@ -22,6 +22,7 @@ public final class BodyWriter extends OutputStream {
   private final String contentType;
   private final long limit;
   private final int inlineMax;
+  private final boolean spill;
   private final MessageDigest digest = DigestUtils.getSha256Digest();
   private byte[] buffer = new byte[256];
   private int buffered;
@@ -30,7 +31,8 @@ public final class BodyWriter extends OutputStream {
   private long size;
   private boolean done;
 
-  BodyWriter(ContentStore store, String contentType, long limit, int inlineMax) {
+  BodyWriter(ContentStore store, String contentType, long limit, int inlineMax, boolean spill) {
+    this.spill = spill;
     this.store = store;
     this.contentType = contentType;
     this.limit = limit;
@@ -64,7 +66,7 @@ public final class BodyWriter extends OutputStream {
     }
     digest.update(src.duplicate());
     size += len;
-    if (channel == null && buffered + len <= inlineMax) {
+    if (channel == null && !spill && buffered + len <= inlineMax) {
       if (buffered + len > buffer.length) {
         buffer = Arrays.copyOf(buffer, Math.min(inlineMax, Math.max(buffered + len, buffer.length * 2)));
       }
@@ -73,17 +75,40 @@ public final class BodyWriter extends OutputStream {
       return;
     }
     if (channel == null) {
-      tempFile = store.newTempFile();
-      channel = FileChannel.open(tempFile, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
-      ByteBuffer head = ByteBuffer.wrap(buffer, 0, buffered);
-      while (head.hasRemaining()) {
-        channel.write(head);
-      }
-      buffer = null;
+      openTemp();
     }
     while (src.hasRemaining()) {
       channel.write(src);
     }
+  }
+
+  private void openTemp() throws IOException {
+    tempFile = store.newTempFile();
+    channel =
+        FileChannel.open(tempFile, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+    ByteBuffer head = ByteBuffer.wrap(buffer, 0, buffered);
+    while (head.hasRemaining()) {
+      channel.write(head);
+    }
+    buffer = null;
+  }
+
+  /**
+   * A new channel reading what has been written so far (and what is written later), for readers
+   * that follow the body while it arrives. Only for writers made to spill; the caller closes it.
+   * It stays readable after the commit or discard.
+   */
+  public FileChannel newReader() throws IOException {
+    if (!spill) {
+      throw new IllegalStateException("only a spilling writer can be followed");
+    }
+    if (channel == null && !done) {
+      openTemp();
+    }
+    if (tempFile == null) {
+      throw new IOException("this body was already committed or discarded");
+    }
+    return FileChannel.open(tempFile, StandardOpenOption.READ);
   }
 
   /**
@@ -106,6 +131,14 @@ public final class BodyWriter extends OutputStream {
     try {
       if (channel == null) {
         return store.commitInline(key, contentType, Arrays.copyOf(buffer, buffered));
+      }
+      if (size <= inlineMax) {
+        byte[] small = new byte[(int) size];
+        ByteBuffer in = ByteBuffer.wrap(small);
+        while (in.hasRemaining() && channel.read(in, in.position()) >= 0) {
+          // reads the whole temp file
+        }
+        return store.commitInline(key, contentType, small);
       }
       channel.force(true);
       channel.close();

@@ -49,6 +49,7 @@ public final class ContentStore implements AutoCloseable {
   private final DB db;
   private final HTreeMap<String, byte[]> index;
   private final HTreeMap<String, byte[]> inlineBodies;
+  private final ResponseIndex responses;
   private final Cache<ContentKey, StoredBody> policy;
   private final Cache<ContentKey, ByteBuffer> hot;
   private final Object indexLock = new Object();
@@ -67,6 +68,13 @@ public final class ContentStore implements AutoCloseable {
             .make();
     this.index = db.hashMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.inlineBodies = db.hashMap("inline", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+    this.responses =
+        new ResponseIndex(
+            this,
+            db,
+            indexLock,
+            db.treeMap("responses", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen(),
+            db.treeMap("body-refs", Serializer.STRING, Serializer.BOOLEAN).createOrOpen());
     this.hot =
         Caffeine.newBuilder()
             .maximumWeight(config.hotBytes())
@@ -94,6 +102,11 @@ public final class ContentStore implements AutoCloseable {
     return store;
   }
 
+  /** The URL index of stored site responses, which point at bodies of this store. */
+  public ResponseIndex responses() {
+    return responses;
+  }
+
   /** Receives to be told of bodies stored and removed. */
   public void addListener(StoreListener listener) {
     listeners.add(listener);
@@ -106,8 +119,20 @@ public final class ContentStore implements AutoCloseable {
    * @param maxBytes the most bytes to accept (further capped by the disk budget)
    */
   public BodyWriter newWriter(String contentType, long maxBytes) {
+    return newWriter(contentType, maxBytes, false);
+  }
+
+  /**
+   * A writer as {@link #newWriter(String, long)}; with {@code followable} every byte goes to a temp
+   * file at once, so that readers can follow the body while it arrives ({@link BodyWriter#newReader}).
+   */
+  public BodyWriter newWriter(String contentType, long maxBytes, boolean followable) {
     return new BodyWriter(
-        this, contentType, Math.min(maxBytes, config.diskBytes()), (int) Math.min(config.inlineMaxBytes(), 1 << 24));
+        this,
+        contentType,
+        Math.min(maxBytes, config.diskBytes()),
+        (int) Math.min(config.inlineMaxBytes(), 1 << 24),
+        followable);
   }
 
   /** The metadata of a stored body, without reading it. */
@@ -295,6 +320,7 @@ public final class ContentStore implements AutoCloseable {
       }
       index.remove(key.hex());
       inlineBodies.remove(key.hex());
+      responses.bodyRemoved(key);
       db.commit();
       if (!meta.inline()) {
         try {
@@ -327,6 +353,9 @@ public final class ContentStore implements AutoCloseable {
         } else {
           index.remove(e.getKey());
           inlineBodies.remove(e.getKey());
+          if (ContentKey.isWellFormed(e.getKey())) {
+            responses.bodyRemoved(new ContentKey(e.getKey()));
+          }
           dropped++;
         }
       }

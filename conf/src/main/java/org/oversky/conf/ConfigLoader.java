@@ -9,7 +9,11 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -105,6 +109,8 @@ public final class ConfigLoader {
         flatten(key + ".", v, file);
       } else if (Settings.byKey(key).isEmpty()) {
         throw new ConfigException(key, "unknown setting '" + key + "' in " + file + "; see the configuration reference");
+      } else if (key.equals(Settings.SITES.key()) && v.isArray()) {
+        values.put(key, new Sourced(sitesFromYaml(v, file), "config file " + file));
       } else if (v.isContainerNode()) {
         throw new ConfigException(
             key, key + " expects " + Settings.byKey(key).get().form() + ", got a list (from config file " + file + ")");
@@ -112,6 +118,29 @@ public final class ConfigLoader {
         values.put(key, new Sourced(v.asText(), "config file " + file));
       }
     }
+  }
+
+  /** A YAML list of sites, each {@code HOST=URL} or a mapping with host, origin and options, in the flag form. */
+  private static String sitesFromYaml(JsonNode list, Path file) {
+    List<String> entries = new ArrayList<>();
+    for (JsonNode item : list) {
+      if (item.isTextual()) {
+        entries.add(item.asText());
+      } else if (item.isObject() && item.has("host") && item.has("origin")) {
+        StringBuilder b = new StringBuilder(item.get("host").asText()).append('=').append(item.get("origin").asText());
+        for (Map.Entry<String, JsonNode> opt : item.properties()) {
+          if (!opt.getKey().equals("host") && !opt.getKey().equals("origin")) {
+            b.append(';').append(opt.getKey()).append('=').append(opt.getValue().asText());
+          }
+        }
+        entries.add(b.toString());
+      } else {
+        throw new ConfigException(
+            Settings.SITES.key(),
+            "each entry of sites in " + file + " is HOST=URL or a mapping with host and origin, got " + item);
+      }
+    }
+    return String.join(",", entries);
   }
 
   private <T> T get(Setting s, Function<String, T> parse) {
@@ -157,8 +186,44 @@ public final class ConfigLoader {
             read,
             get(Settings.MAX_BODY, ConfigLoader::positiveSize),
             redirects);
+    CacheConfig cache =
+        new CacheConfig(
+            get(Settings.HEURISTIC_PERCENT, v -> {
+              int n = Integer.parseInt(v.trim());
+              if (n < 0 || n > 100) {
+                throw new IllegalArgumentException("out of range");
+              }
+              return n;
+            }),
+            get(Settings.HEURISTIC_MAX, Values::parseDuration),
+            get(Settings.STALE_IF_ERROR, Values::parseDuration),
+            get(Settings.RANGE_FILL_MAX, Values::parseSize));
     return new NodeConfig(
-        listen, data, publicUrl, get(Settings.REQUEST_LOG, Values::parseBoolean), store, fetch);
+        listen,
+        data,
+        publicUrl,
+        get(Settings.REQUEST_LOG, Values::parseBoolean),
+        get(Settings.SITES, ConfigLoader::parseSites),
+        values.get(Settings.ADMIN_TOKEN.key()).value().trim(),
+        cache,
+        store,
+        fetch);
+  }
+
+  private static List<SiteConfig> parseSites(String v) {
+    List<SiteConfig> sites = new ArrayList<>();
+    Set<String> hosts = new HashSet<>();
+    for (String entry : v.split(",")) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      SiteConfig site = SiteConfig.parse(entry);
+      if (!hosts.add(site.host())) {
+        throw new IllegalArgumentException("the host " + site.host() + " is configured twice");
+      }
+      sites.add(site);
+    }
+    return sites;
   }
 
   private static long positiveSize(String v) {

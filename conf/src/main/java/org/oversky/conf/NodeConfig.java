@@ -2,6 +2,7 @@ package org.oversky.conf;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The whole configuration of one node, built once by {@link ConfigLoader} and passed down by
@@ -11,19 +12,38 @@ import java.nio.file.Path;
  * @param dataDir the node's data directory (identity, index, bodies)
  * @param publicUrl the base URL other nodes and clients use to reach this node
  * @param requestLog whether to log one line per request
+ * @param sites the sites this node caches
+ * @param adminToken the admin API's bearer token (empty: the admin API is off)
+ * @param cache how site responses are cached
  * @param store budgets of the content store
  * @param fetch the outbound policy for origin fetches
  */
 public record NodeConfig(
-    HostPort listen, Path dataDir, URI publicUrl, boolean requestLog, StoreConfig store, FetchConfig fetch) {
+    HostPort listen,
+    Path dataDir,
+    URI publicUrl,
+    boolean requestLog,
+    List<SiteConfig> sites,
+    String adminToken,
+    CacheConfig cache,
+    StoreConfig store,
+    FetchConfig fetch) {
   public NodeConfig {
-    if (listen == null || dataDir == null || publicUrl == null || store == null || fetch == null) {
+    if (listen == null
+        || dataDir == null
+        || publicUrl == null
+        || sites == null
+        || adminToken == null
+        || cache == null
+        || store == null
+        || fetch == null) {
       throw new IllegalArgumentException("every part of NodeConfig is required");
     }
+    sites = List.copyOf(sites);
   }
 
   /** A copy listening elsewhere, with the public URL following it; for tests and embedding. */
   public NodeConfig withListen(HostPort newListen, URI newPublicUrl) {
-    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, store, fetch);
+    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch);
   }
 }

@@ -23,6 +23,38 @@ public final class Settings {
           "Allow fetching loopback, link-local and private addresses (off: the node is no SSRF tool).");
   public static final Setting REQUEST_LOG =
       new Setting("request-log", "true", "true or false", "Log one line per request (NCSA extended format).");
+  public static final Setting SITES =
+      new Setting(
+          "sites",
+          "",
+          "HOST=URL[;default-ttl=DURATION][;ignore-set-cookie=true], several separated by commas",
+          "Sites to cache: requests for HOST go to the origin URL (--site, repeatable).");
+  public static final Setting ADMIN_TOKEN =
+      new Setting(
+          "admin-token",
+          "",
+          "a secret string",
+          "Bearer token for the admin API (cache purge); empty turns the admin API off.");
+  public static final Setting HEURISTIC_PERCENT =
+      new Setting(
+          "cache.heuristic-percent",
+          "10",
+          "a whole number from 0 to 100",
+          "Freshness of a response with only Last-Modified, as a percent of its age.");
+  public static final Setting HEURISTIC_MAX =
+      new Setting("cache.heuristic-max", "1d", "a duration such as 1d", "Cap on heuristic freshness.");
+  public static final Setting STALE_IF_ERROR =
+      new Setting(
+          "cache.stale-if-error",
+          "0s",
+          "a duration such as 5m",
+          "Serve stored responses this long past freshness when the origin fails, even without stale-if-error.");
+  public static final Setting RANGE_FILL_MAX =
+      new Setting(
+          "cache.range-fill-max",
+          "16MiB",
+          "a size such as 16MiB",
+          "A range request on a miss fetches the whole object up to this size; larger ones pass through.");
   public static final Setting HOT_BYTES =
       new Setting("store.hot-bytes", "64MiB", "a size such as 64MiB", "Heap given to the hot tier (bodies kept as bytes).");
   public static final Setting HOT_MAX_OBJECT =
@@ -49,6 +81,12 @@ public final class Settings {
           PUBLIC_URL,
           ALLOW_PRIVATE_ORIGINS,
           REQUEST_LOG,
+          SITES,
+          ADMIN_TOKEN,
+          HEURISTIC_PERCENT,
+          HEURISTIC_MAX,
+          STALE_IF_ERROR,
+          RANGE_FILL_MAX,
           HOT_BYTES,
           HOT_MAX_OBJECT,
           INLINE_MAX,

@@ -41,6 +41,9 @@ class ConfigLoaderTest {
             Path.of("./oversky-data"),
             URI.create("http://127.0.0.1:8080"),
             true,
+            List.of(),
+            "",
+            new CacheConfig(10, Duration.ofDays(1), Duration.ZERO, 16 * MIB),
             new StoreConfig(64 * MIB, 256 * KIB, 16 * KIB, 10 * GIB),
             new FetchConfig(false, Duration.ofSeconds(5), Duration.ofSeconds(30), 4 * GIB, 5)),
         config);

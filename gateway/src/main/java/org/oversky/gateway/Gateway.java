@@ -16,6 +16,7 @@ import org.oversky.gateway.metrics.MetricsHandler;
 import org.oversky.gateway.node.DataDir;
 import org.oversky.gateway.node.NodeIdentity;
 import org.oversky.gateway.node.Version;
+import org.oversky.gateway.proxy.SiteHandler;
 
 /**
  * The gateway component: one node's parts (identity, store, origin fetcher, metrics) and the
@@ -38,11 +39,13 @@ public final class Gateway extends ContainerLifeCycle {
     OriginFetcher fetcher = new OriginFetcher(config.fetch(), "oversky/" + Version.get());
     addBean(fetcher);
     NodeInfo info = new NodeInfo(config, identity, store);
-    ApiHandler api = new ApiHandler(fetcher, store, info);
+    SiteHandler sites = new SiteHandler(config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome);
+    addBean(sites);
+    ApiHandler api = new ApiHandler(fetcher, store, info, sites, config.adminToken());
     this.handler =
         new MetricsHandler(
             metrics,
-            new Routes(new KeyHandler(store), api, new LegacyHandler(api, config), new StatusHandler(info, metrics)));
+            new Routes(sites, new KeyHandler(store), api, new LegacyHandler(api, config), new StatusHandler(info, metrics)));
   }
 
   /**

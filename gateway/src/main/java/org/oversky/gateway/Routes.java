@@ -1,5 +1,8 @@
 package org.oversky.gateway;
 
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -10,30 +13,53 @@ import org.oversky.gateway.api.StatusHandler;
 import org.oversky.gateway.http.Dispatch;
 import org.oversky.gateway.http.Problem;
 import org.oversky.gateway.key.KeyHandler;
+import org.oversky.gateway.proxy.SiteHandler;
+import org.oversky.conf.SiteConfig;
 
 /**
- * Where a request goes, in one place and in order: {@code /key/}, the API, the original
- * {@code oversky.php} actions, the status endpoints; anything else is a 404 problem.
+ * Where a request goes, in one place and in order: a request for a configured site's Host goes
+ * to the caching proxy; otherwise {@code /key/}, the API, the original {@code oversky.php}
+ * actions, the status endpoints; anything else is a 421 problem (404 on a node without sites).
  *
  * <p>Routes is non-blocking so that Jetty may run it on the thread that parsed the request: a hit
  * in memory is answered there without a thread hand-off. Routes that can block (disk, origin
  * fetches, request bodies) are dispatched to the thread pool with {@link Dispatch#blocking}.
  */
-final class Routes extends Handler.Abstract.NonBlocking {
+final class Routes extends Handler.AbstractContainer {
   private final KeyHandler key;
   private final ApiHandler api;
   private final LegacyHandler legacy;
   private final StatusHandler status;
+  private final SiteHandler sites;
 
-  Routes(KeyHandler key, ApiHandler api, LegacyHandler legacy, StatusHandler status) {
+  Routes(SiteHandler sites, KeyHandler key, ApiHandler api, LegacyHandler legacy, StatusHandler status) {
+    super(false);
+    this.sites = sites;
     this.key = key;
     this.api = api;
     this.legacy = legacy;
     this.status = status;
   }
 
+  /** The Jetty handlers below this one (the site proxy), so that they learn the server. */
+  @Override
+  public List<Handler> getHandlers() {
+    return List.of(sites.proxyHandler());
+  }
+
+  /** Non-blocking whatever the children say: the blocking ones are dispatched, see the class comment. */
+  @Override
+  public InvocationType getInvocationType() {
+    return InvocationType.NON_BLOCKING;
+  }
+
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    Optional<SiteConfig> site = sites.siteOf(request);
+    if (site.isPresent()) {
+      sites.handle(site.get(), request, response, callback);
+      return true;
+    }
     String path = Request.getPathInContext(request);
     if (path.startsWith(KeyHandler.PREFIX)) {
       return key.handle(request, response, callback);
@@ -50,7 +76,17 @@ final class Routes extends Handler.Abstract.NonBlocking {
       Dispatch.blocking(request, callback, () -> status.handle(request, response, callback));
       return true;
     }
-    Problem.noRoute(request.getMethod(), path).send(response, callback);
+    if (sites.hasSites()) {
+      String host = request.getHeaders().get(HttpHeader.HOST);
+      new Problem(
+              421,
+              "unknown-site",
+              "Misdirected request",
+              "this node caches no site for Host '" + host + "'; it is not an open proxy")
+          .send(response, callback);
+    } else {
+      Problem.noRoute(request.getMethod(), path).send(response, callback);
+    }
     return true;
   }
 }

@@ -2,6 +2,8 @@ package org.oversky.gateway.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -12,8 +14,9 @@ import org.oversky.cache.ContentStore;
 import org.oversky.gateway.fetch.OriginFetcher;
 import org.oversky.gateway.http.Json;
 import org.oversky.gateway.http.Problem;
+import org.oversky.gateway.proxy.SiteHandler;
 
-/** The JSON API under {@code /api/v1/}: {@code register} and {@code status}. */
+/** The JSON API under {@code /api/v1/}: {@code register}, {@code status} and the admin {@code cache} purge. */
 public final class ApiHandler extends Handler.Abstract {
   /** The path prefix this handler serves. */
   public static final String PREFIX = "/api/v1/";
@@ -22,10 +25,14 @@ public final class ApiHandler extends Handler.Abstract {
 
   private final Registrar registrar;
   private final NodeInfo info;
+  private final SiteHandler sites;
+  private final byte[] adminToken;
 
-  public ApiHandler(OriginFetcher fetcher, ContentStore store, NodeInfo info) {
+  public ApiHandler(OriginFetcher fetcher, ContentStore store, NodeInfo info, SiteHandler sites, String adminToken) {
     this.registrar = new Registrar(fetcher, store);
     this.info = info;
+    this.sites = sites;
+    this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
   }
 
   Registrar registrar() {
@@ -51,9 +58,41 @@ public final class ApiHandler extends Handler.Abstract {
           Json.send(response, callback, 200, info.status());
         }
       }
+      case PREFIX + "cache" -> {
+        if (!HttpMethod.DELETE.is(method)) {
+          Problem.methodNotAllowed(method, "DELETE").send(response, callback);
+        } else {
+          purge(request, response, callback);
+        }
+      }
       default -> Problem.noRoute(method, path).send(response, callback);
     }
     return true;
+  }
+
+  /** {@code DELETE /api/v1/cache?url=…}: removes every stored variant of a site URL; admin only. */
+  private void purge(Request request, Response response, Callback callback) {
+    if (adminToken.length == 0) {
+      new Problem(403, "admin-off", "Admin API off", "set admin-token in the node's configuration to use the admin API")
+          .send(response, callback);
+      return;
+    }
+    String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    byte[] given = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+    if (!MessageDigest.isEqual(given, adminToken)) {
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+      new Problem(401, "unauthorized", "Unauthorized", "send the admin token as 'Authorization: Bearer <token>'")
+          .send(response, callback);
+      return;
+    }
+    String url = Request.extractQueryParameters(request).getValue("url");
+    int removed = url == null ? -1 : sites.purge(url);
+    if (removed < 0) {
+      Problem.badRequest("bad-url", "give the absolute URL to purge as ?url=https://www.example.com/path")
+          .send(response, callback);
+      return;
+    }
+    Json.send(response, callback, 200, java.util.Map.of("url", url, "purged", removed));
   }
 
   private void register(Request request, Response response, Callback callback) throws java.io.IOException {

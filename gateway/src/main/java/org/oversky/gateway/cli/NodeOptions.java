@@ -35,6 +35,15 @@ final class NodeOptions {
   @Option(names = "--max-body", paramLabel = "SIZE", description = "Largest body fetched from an origin.")
   String maxBody;
 
+  @Option(
+      names = "--site",
+      paramLabel = "HOST=URL",
+      description = "A site to cache: requests for HOST go to the origin URL (repeatable).")
+  List<String> sites = List.of();
+
+  @Option(names = "--admin-token", paramLabel = "TOKEN", description = "Bearer token of the admin API (cache purge).")
+  String adminToken;
+
   @Option(names = "--no-request-log", description = "Do not log one line per request.")
   boolean noRequestLog;
 
@@ -61,6 +70,10 @@ final class NodeOptions {
     put(flags, Settings.HOT_BYTES.key(), hotBytes);
     put(flags, Settings.DISK_BYTES.key(), diskBytes);
     put(flags, Settings.MAX_BODY.key(), maxBody);
+    put(flags, Settings.ADMIN_TOKEN.key(), adminToken);
+    if (!sites.isEmpty()) {
+      flags.put(Settings.SITES.key(), String.join(",", sites));
+    }
     if (allowPrivateOrigins) {
       flags.put(Settings.ALLOW_PRIVATE_ORIGINS.key(), "true");
     }

@@ -9,6 +9,10 @@ import org.eclipse.jetty.util.Callback;
 import org.oversky.cache.Body;
 import org.oversky.cache.ContentKey;
 import org.oversky.cache.ContentStore;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.PreEncodedHttpField;
+import org.oversky.gateway.http.BodyResponder;
 import org.oversky.gateway.http.Dispatch;
 import org.oversky.gateway.http.Problem;
 
@@ -19,6 +23,14 @@ import org.oversky.gateway.http.Problem;
 public final class KeyHandler extends Handler.Abstract.NonBlocking {
   /** The path prefix this handler serves. */
   public static final String PREFIX = "/key/";
+
+  static final String IMMUTABLE = "public, max-age=31536000, immutable";
+  // The same on every body: encoded once.
+  private static final HttpField CACHE_CONTROL = new PreEncodedHttpField(HttpHeader.CACHE_CONTROL, IMMUTABLE);
+  private static final HttpField ACCEPT_RANGES = new PreEncodedHttpField(HttpHeader.ACCEPT_RANGES, "bytes");
+  private static final HttpField NOSNIFF = new PreEncodedHttpField("X-Content-Type-Options", "nosniff");
+  // Anyone can store anything: never let a stored page run script as this node's origin.
+  private static final HttpField SANDBOX = new PreEncodedHttpField("Content-Security-Policy", "sandbox");
 
   private final ContentStore store;
 
@@ -45,7 +57,7 @@ public final class KeyHandler extends Handler.Abstract.NonBlocking {
     ContentKey key = new ContentKey(text);
     Optional<Body> inMemory = store.openInMemory(key);
     if (inMemory.isPresent()) {
-      BodyResponder.respond(request, response, callback, inMemory.get());
+      respond(request, response, callback, inMemory.get());
     } else {
       Dispatch.blocking(request, callback, () -> fromStore(key, request, response, callback));
     }
@@ -59,7 +71,20 @@ public final class KeyHandler extends Handler.Abstract.NonBlocking {
           .send(response, callback);
       return;
     }
-    BodyResponder.respond(request, response, callback, body.get());
+    respond(request, response, callback, body.get());
+  }
+
+  /** Sends a body with the headers of content addressing: it can never change under its key. */
+  private static void respond(Request request, Response response, Callback callback, Body body) {
+    String etag = "\"" + body.meta().key().hex() + "\"";
+    var headers = response.getHeaders();
+    headers.put(HttpHeader.ETAG, etag);
+    headers.put(CACHE_CONTROL);
+    headers.put("Repr-Digest", "sha-256=:" + body.meta().key().base64() + ":");
+    headers.put(ACCEPT_RANGES);
+    headers.put(NOSNIFF);
+    headers.put(SANDBOX);
+    BodyResponder.respond(request, response, callback, body, 200, new BodyResponder.Validators(etag, -1));
   }
 
   private static String abbreviate(String s) {

@@ -25,6 +25,7 @@ public final class GatewayMetrics {
   private final PrometheusMeterRegistry registry;
   private final Map<String, Map<String, Timer>> timers = new ConcurrentHashMap<>();
   private final Map<String, Counter> bytes = new ConcurrentHashMap<>();
+  private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
 
   public GatewayMetrics(ContentStore store) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -98,6 +99,22 @@ public final class GatewayMetrics {
         .minimumExpectedValue(Duration.ofNanos(50_000))
         .maximumExpectedValue(Duration.ofSeconds(60))
         .register(registry);
+  }
+
+  /** Counts one site request by its cache outcome (hit, stored, collapsed, revalidated, …). */
+  public void cacheOutcome(String outcome) {
+    Counter c = outcomes.get(outcome);
+    if (c == null) {
+      c =
+          outcomes.computeIfAbsent(
+              outcome,
+              o ->
+                  Counter.builder("oversky.cache.requests")
+                      .description("Site requests by cache outcome (the Cache-Status of each)")
+                      .tag("outcome", o)
+                      .register(registry));
+    }
+    c.increment();
   }
 
   /** The Prometheus text exposition. */

@@ -1,4 +1,4 @@
-package org.oversky.gateway.key;
+package org.oversky.gateway.http;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,60 +8,62 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.jetty.http.ByteRange;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.oversky.cache.Body;
 import org.oversky.cache.StoredBody;
-import org.oversky.gateway.http.Problem;
 
 /**
- * Answers a request with a stored body: the content-addressed headers, {@code If-None-Match}
- * ({@code 304}), {@code Range} ({@code 206}, multipart for several ranges, {@code 416}) and HEAD.
- * Bodies in heap are written without blocking; bodies on disk are copied in chunks on the
- * handler's own (pool) thread, so no disk read happens on a selector thread.
+ * Answers a request with a stored body and the headers the caller has set: conditional requests
+ * ({@code If-None-Match}, {@code If-Modified-Since}: {@code 304}), {@code Range} ({@code 206},
+ * multipart for several ranges, {@code 416}) and HEAD. Bodies in memory are written without
+ * blocking; bodies on disk are written from mapped windows on the calling (pool) thread, so no
+ * disk read happens on a selector thread.
  */
-final class BodyResponder {
-  static final String IMMUTABLE = "public, max-age=31536000, immutable";
-  // The same on every body: encoded once.
-  private static final HttpField CACHE_CONTROL = new PreEncodedHttpField(HttpHeader.CACHE_CONTROL, IMMUTABLE);
-  private static final HttpField ACCEPT_RANGES = new PreEncodedHttpField(HttpHeader.ACCEPT_RANGES, "bytes");
-  private static final HttpField NOSNIFF = new PreEncodedHttpField("X-Content-Type-Options", "nosniff");
-  // Anyone can store anything: never let a stored page run script as this node's origin.
-  private static final HttpField SANDBOX = new PreEncodedHttpField("Content-Security-Policy", "sandbox");
+public final class BodyResponder {
   private static final long WINDOW = 8L << 20;
+
+  /**
+   * The validators of the representation being sent.
+   *
+   * @param etag the entity tag as sent in {@code ETag} (may be weak), or null
+   * @param lastModified {@code Last-Modified} in epoch ms, or -1
+   */
+  public record Validators(String etag, long lastModified) {}
 
   private BodyResponder() {}
 
-  static void respond(Request request, Response response, Callback callback, Body body) {
+  /**
+   * Sends {@code body} with {@code status} (ranges apply only to 200), after the caller has put
+   * the representation's headers; {@code Content-Type} defaults to the stored type.
+   */
+  public static void respond(
+      Request request, Response response, Callback callback, Body body, int status, Validators validators) {
     StoredBody meta = body.meta();
-    String etag = "\"" + meta.key().hex() + "\"";
     var headers = response.getHeaders();
-    headers.put(HttpHeader.ETAG, etag);
-    headers.put(CACHE_CONTROL);
-    headers.put("Repr-Digest", "sha-256=:" + meta.key().base64() + ":");
-    headers.put(ACCEPT_RANGES);
-    headers.put(NOSNIFF);
-    headers.put(SANDBOX);
-
-    if (noneMatch(request, meta)) {
+    if (!headers.contains(HttpHeader.CONTENT_TYPE)) {
+      headers.put(HttpHeader.CONTENT_TYPE, meta.contentType());
+    }
+    boolean head = HttpMethod.HEAD.is(request.getMethod());
+    boolean safe = head || HttpMethod.GET.is(request.getMethod());
+    if (safe && notModified(request, validators)) {
       response.setStatus(HttpStatus.NOT_MODIFIED_304);
+      headers.remove(HttpHeader.CONTENT_LENGTH);
       close(body);
       callback.succeeded();
       return;
     }
-    boolean head = HttpMethod.HEAD.is(request.getMethod());
     List<String> rangeHeaders = request.getHeaders().getValuesList(HttpHeader.RANGE);
-    if (!rangeHeaders.isEmpty() && ifRangeHolds(request, etag)) {
+    if (status == 200 && safe && !rangeHeaders.isEmpty() && ifRangeHolds(request, validators)) {
       List<ByteRange> ranges = ByteRange.parse(rangeHeaders, meta.size());
       if (ranges.isEmpty()) {
         headers.put(HttpHeader.CONTENT_RANGE, ByteRange.toNonSatisfiableHeaderValue(meta.size()));
+        headers.remove(HttpHeader.CONTENT_TYPE);
         close(body);
         Problem problem =
             new Problem(
@@ -75,69 +77,107 @@ final class BodyResponder {
       response.setStatus(HttpStatus.PARTIAL_CONTENT_206);
       if (ranges.size() == 1) {
         ByteRange r = ranges.get(0);
-        headers.put(HttpHeader.CONTENT_TYPE, meta.contentType());
         headers.put(HttpHeader.CONTENT_RANGE, r.toHeaderValue(meta.size()));
         headers.put(HttpHeader.CONTENT_LENGTH, r.getLength());
         send(response, callback, body, head, List.of(new Segment(null, r.first(), r.getLength())));
       } else {
-        multipart(request, response, callback, body, head, ranges);
+        multipart(response, callback, body, head, ranges, headers.get(HttpHeader.CONTENT_TYPE));
       }
       return;
     }
-    response.setStatus(HttpStatus.OK_200);
-    headers.put(HttpHeader.CONTENT_TYPE, meta.contentType());
+    response.setStatus(status);
     headers.put(HttpHeader.CONTENT_LENGTH, meta.size());
     send(response, callback, body, head, List.of(new Segment(null, 0, meta.size())));
   }
 
-  /** {@code If-None-Match} (RFC 9110 §13.1.2): weak comparison, so {@code W/"x"} matches {@code "x"}. */
-  private static boolean noneMatch(Request request, StoredBody meta) {
-    String ours = meta.key().hex();
-    for (String value : request.getHeaders().getValuesList(HttpHeader.IF_NONE_MATCH)) {
-      int i = 0;
-      int n = value.length();
-      while (i < n) {
-        char c = value.charAt(i);
-        if (c == ' ' || c == '\t' || c == ',') {
-          i++;
-        } else if (c == '*') {
-          return true;
-        } else if (value.startsWith("W/\"", i) || c == '"') {
-          int open = value.indexOf('"', i);
-          int close = value.indexOf('"', open + 1);
-          if (close < 0) {
-            return false; // malformed: ignore the header
-          }
-          if (value.regionMatches(open + 1, ours, 0, ours.length()) && close - open - 1 == ours.length()) {
+  /**
+   * RFC 9110 §13.1.2 and §13.1.3: {@code If-None-Match} by weak comparison ({@code W/"x"} matches
+   * {@code "x"}; {@code *} matches anything); only without it, {@code If-Modified-Since}.
+   */
+  private static boolean notModified(Request request, Validators v) {
+    List<String> inm = request.getHeaders().getValuesList(HttpHeader.IF_NONE_MATCH);
+    if (!inm.isEmpty()) {
+      String ours = v.etag() == null ? null : opaque(v.etag());
+      for (String value : inm) {
+        for (String tag : tags(value)) {
+          if (tag.equals("*") || (ours != null && opaque(tag).equals(ours))) {
             return true;
           }
-          i = close + 1;
-        } else {
-          return false;
         }
       }
+      return false;
+    }
+    String ims = request.getHeaders().get(HttpHeader.IF_MODIFIED_SINCE);
+    if (ims != null && v.lastModified() > 0) {
+      long since = HttpDates.parse(ims);
+      return since > 0 && v.lastModified() / 1000 <= since / 1000;
     }
     return false;
   }
 
-  /** {@code If-Range}: the range applies only when the validator still matches (a strong ETag; dates never do). */
-  private static boolean ifRangeHolds(Request request, String etag) {
+  /** The entity tags of one {@code If-None-Match} value; a malformed value yields none after the bad part. */
+  private static List<String> tags(String value) {
+    List<String> out = new ArrayList<>();
+    int i = 0;
+    int n = value.length();
+    while (i < n) {
+      char c = value.charAt(i);
+      if (c == ' ' || c == '\t' || c == ',') {
+        i++;
+      } else if (c == '*') {
+        out.add("*");
+        i++;
+      } else if (value.startsWith("W/\"", i) || c == '"') {
+        int open = value.indexOf('"', i);
+        int close = value.indexOf('"', open + 1);
+        if (close < 0) {
+          break;
+        }
+        out.add(value.substring(i, close + 1));
+        i = close + 1;
+      } else {
+        break;
+      }
+    }
+    return out;
+  }
+
+  private static String opaque(String tag) {
+    return tag.startsWith("W/") ? tag.substring(2) : tag;
+  }
+
+  /**
+   * {@code If-Range} (RFC 9110 §13.1.5): the range applies only when the validator still
+   * matches: a strong entity tag equal to ours, or exactly our {@code Last-Modified} date.
+   */
+  private static boolean ifRangeHolds(Request request, Validators v) {
     String ifRange = request.getHeaders().get(HttpHeader.IF_RANGE);
-    return ifRange == null || ifRange.trim().equals(etag);
+    if (ifRange == null) {
+      return true;
+    }
+    String value = ifRange.trim();
+    if (value.startsWith("\"")) {
+      return v.etag() != null && !v.etag().startsWith("W/") && value.equals(v.etag());
+    }
+    if (value.startsWith("W/")) {
+      return false;
+    }
+    long date = HttpDates.parse(value);
+    return date > 0 && v.lastModified() > 0 && date / 1000 == v.lastModified() / 1000;
   }
 
   /** A part of the response: literal bytes (part headers) or a slice of the body. */
   private record Segment(byte[] literal, long offset, long length) {}
 
   private static void multipart(
-      Request request, Response response, Callback callback, Body body, boolean head, List<ByteRange> ranges) {
+      Response response, Callback callback, Body body, boolean head, List<ByteRange> ranges, String contentType) {
     StoredBody meta = body.meta();
     String boundary = Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(meta.size());
     List<Segment> segments = new ArrayList<>();
     long length = 0;
     for (ByteRange r : ranges) {
       byte[] partHead =
-          ("\r\n--" + boundary + "\r\nContent-Type: " + meta.contentType() + "\r\nContent-Range: "
+          ("\r\n--" + boundary + "\r\nContent-Type: " + contentType + "\r\nContent-Range: "
                   + r.toHeaderValue(meta.size()) + "\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII);
       segments.add(new Segment(partHead, 0, partHead.length));

@@ -1,0 +1,156 @@
+package org.oversky.cache;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import org.mapdb.DB;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The URL index: for each site URL, its stored responses (one per {@code Vary} variant), kept in
+ * the store's index file beside the bodies they point to. A response whose body leaves the store
+ * leaves the index with it, so the index never answers with a body that is gone.
+ */
+public final class ResponseIndex {
+  private static final Logger LOG = LoggerFactory.getLogger(ResponseIndex.class);
+
+  private final ContentStore store;
+  private final DB db;
+  private final Object lock;
+  private final NavigableMap<String, byte[]> responses;
+  private final NavigableMap<String, Boolean> bodyRefs;
+
+  ResponseIndex(
+      ContentStore store,
+      DB db,
+      Object lock,
+      NavigableMap<String, byte[]> responses,
+      NavigableMap<String, Boolean> bodyRefs) {
+    this.store = store;
+    this.db = db;
+    this.lock = lock;
+    this.responses = responses;
+    this.bodyRefs = bodyRefs;
+  }
+
+  /** The stored variants of {@code url}; any whose body has left the store are dropped. */
+  public List<StoredResponse> variants(String url) {
+    List<StoredResponse> out = new ArrayList<>(1);
+    List<StoredResponse> gone = new ArrayList<>(0);
+    for (byte[] data : prefix(responses, StoredResponse.urlPrefix(url)).values()) {
+      StoredResponse r = decode(data);
+      if (r == null) {
+        continue;
+      }
+      if (store.contains(r.body())) {
+        out.add(r);
+      } else {
+        gone.add(r);
+      }
+    }
+    if (!gone.isEmpty()) {
+      synchronized (lock) {
+        for (StoredResponse r : gone) {
+          // Only if it is still the same response: another thread may have stored a new one.
+          byte[] current = responses.get(r.indexKey());
+          StoredResponse now = current == null ? null : decode(current);
+          if (now != null && now.body().equals(r.body()) && !store.contains(r.body())) {
+            removeLocked(now);
+          }
+        }
+        db.commit();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Stores {@code response}, replacing the variant of the same URL it selects. Does nothing when
+   * its body is no longer in the store (the policy may evict a body as soon as it is committed).
+   */
+  public void put(StoredResponse response) {
+    synchronized (lock) {
+      if (!store.contains(response.body())) {
+        return; // checked under the lock the store's removal takes, so a later removal still sees it
+      }
+      byte[] old = responses.get(response.indexKey());
+      if (old != null) {
+        StoredResponse previous = decode(old);
+        if (previous != null) {
+          bodyRefs.remove(refKey(previous));
+        }
+      }
+      responses.put(response.indexKey(), response.encode());
+      bodyRefs.put(refKey(response), Boolean.TRUE);
+      db.commit();
+    }
+  }
+
+  /** Removes every variant of {@code url}; how many there were. */
+  public int invalidate(String url) {
+    synchronized (lock) {
+      List<StoredResponse> all = new ArrayList<>();
+      for (byte[] data : prefix(responses, StoredResponse.urlPrefix(url)).values()) {
+        StoredResponse r = decode(data);
+        if (r != null) {
+          all.add(r);
+        }
+      }
+      prefix(responses, StoredResponse.urlPrefix(url)).clear();
+      all.forEach(r -> bodyRefs.remove(refKey(r)));
+      db.commit();
+      return all.size();
+    }
+  }
+
+  /** How many responses are stored. */
+  public int size() {
+    return responses.size();
+  }
+
+  /** Drops every response pointing at a body that left the store (called by the store, under its lock). */
+  void bodyRemoved(ContentKey body) {
+    NavigableMap<String, Boolean> refs = prefix(bodyRefs, body.hex() + '\u0000');
+    for (String ref : new ArrayList<>(refs.keySet())) {
+      responses.remove(ref.substring(body.hex().length() + 1));
+    }
+    refs.clear();
+  }
+
+  private void removeLocked(StoredResponse r) {
+    responses.remove(r.indexKey());
+    bodyRefs.remove(refKey(r));
+  }
+
+  private static String refKey(StoredResponse r) {
+    return r.body().hex() + '\u0000' + r.indexKey();
+  }
+
+  private static <V> NavigableMap<String, V> prefix(NavigableMap<String, V> map, String prefix) {
+    return map.subMap(prefix, true, prefix.substring(0, prefix.length() - 1) + '\u0001', false);
+  }
+
+  private static StoredResponse decode(byte[] data) {
+    try {
+      return StoredResponse.decode(data);
+    } catch (IOException | IllegalArgumentException e) {
+      LOG.warn("dropping an unreadable stored response: {}", e.toString());
+      return null;
+    }
+  }
+
+  /** For tests and recovery: every stored response. */
+  List<StoredResponse> all() {
+    List<StoredResponse> out = new ArrayList<>();
+    for (Map.Entry<String, byte[]> e : responses.entrySet()) {
+      StoredResponse r = decode(e.getValue());
+      if (r != null) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,74 @@
+package org.oversky.conf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SiteConfigTest {
+  @Test
+  void parsesHostOriginAndOptions() {
+    SiteConfig s = SiteConfig.parse("WWW.Example.com=https://origin.example.com/base/;default-ttl=5m;ignore-set-cookie=true");
+    assertEquals("www.example.com", s.host());
+    assertEquals(URI.create("https://origin.example.com/base"), s.origin());
+    assertEquals(Duration.ofMinutes(5), s.defaultTtl());
+    assertTrue(s.ignoreSetCookie());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"*.example.com=http://o", "127.0.0.1=http://o:8080", "[::1]=http://o", "site.test=http://127.0.0.1:9"})
+  void acceptsWildcardsAndIpLiterals(String text) {
+    SiteConfig.parse(text);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"example.com", "=http://o", "exa mple.com=http://o", "a.com=ftp://o", "a.com=not a url", "a.com=http://o?q=1",
+        "a.com=http://o;colour=blue", "a.com=http://o;default-ttl=soon", "*.=http://o"})
+  void refusesBadSites(String text) {
+    assertThrows(IllegalArgumentException.class, () -> SiteConfig.parse(text));
+  }
+
+  @Test
+  void sitesFromFlagsEnvironmentAndFile(@TempDir Path dir) throws IOException {
+    NodeConfig fromFlag = ConfigLoader.load(Map.of("sites", "a.test=http://127.0.0.1:1,b.test=http://127.0.0.1:2"), Map.of());
+    assertEquals(List.of("a.test", "b.test"), fromFlag.sites().stream().map(SiteConfig::host).toList());
+    NodeConfig fromEnv = ConfigLoader.load(Map.of(), Map.of("OVERSKY_SITES", "c.test=http://127.0.0.1:3"));
+    assertEquals("c.test", fromEnv.sites().get(0).host());
+    Path file =
+        Files.writeString(
+            dir.resolve("c.yaml"),
+            """
+            sites:
+              - d.test=http://127.0.0.1:4
+              - host: "*.e.test"
+                origin: http://127.0.0.1:5
+                default-ttl: 1m
+            """);
+    NodeConfig fromFile = ConfigLoader.load(Map.of("config", file.toString()), Map.of());
+    assertEquals(2, fromFile.sites().size());
+    assertEquals("*.e.test", fromFile.sites().get(1).host());
+    assertEquals(Duration.ofMinutes(1), fromFile.sites().get(1).defaultTtl());
+  }
+
+  @Test
+  void aBadSiteNamesTheKeyAndSource() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("sites", "nohost"), Map.of()));
+    assertEquals("sites", e.key());
+    assertTrue(e.getMessage().contains("flag --sites"), e.getMessage());
+    ConfigException twice =
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("sites", "a.test=http://x,A.test=http://y"), Map.of()));
+    assertTrue(twice.getMessage().contains("sites expects"), twice.getMessage());
+  }
+}

@@ -1,0 +1,40 @@
+package org.oversky.gateway.proxy;
+
+/**
+ * The {@code Cache-Status} response header (RFC 9211) this node adds to site responses, and the
+ * outcome label it is counted under in the metrics.
+ */
+record CacheStatus(String value, String outcome) {
+  static final String HEADER = "Cache-Status";
+  private static final String NAME = "oversky";
+
+  static CacheStatus hit(long ttl) {
+    return new CacheStatus(NAME + "; hit; ttl=" + ttl, "hit");
+  }
+
+  static CacheStatus staleHit(long ttl, String detail) {
+    return new CacheStatus(NAME + "; hit; ttl=" + ttl + "; detail=" + detail, "stale");
+  }
+
+  static CacheStatus forward(String fwd, boolean stored) {
+    return new CacheStatus(NAME + "; fwd=" + fwd + (stored ? "; stored" : ""), stored ? "stored" : fwd);
+  }
+
+  static CacheStatus collapsed() {
+    return new CacheStatus(NAME + "; fwd=uri-miss; collapsed", "collapsed");
+  }
+
+  static CacheStatus revalidated(int fwdStatus, boolean stored) {
+    return new CacheStatus(
+        NAME + "; fwd=stale; fwd-status=" + fwdStatus + (stored ? "; stored" : ""), "revalidated");
+  }
+
+  static CacheStatus staleOnError(int fwdStatus, long ttl) {
+    return new CacheStatus(
+        NAME + "; fwd=stale; fwd-status=" + fwdStatus + "; ttl=" + ttl + "; detail=stale-if-error", "stale-if-error");
+  }
+
+  static CacheStatus onlyIfCached() {
+    return new CacheStatus(NAME + "; fwd=miss; detail=only-if-cached", "only-if-cached");
+  }
+}

@@ -1,0 +1,32 @@
+package org.oversky.gateway.proxy;
+
+import org.oversky.cache.StoredResponse;
+import org.oversky.conf.SiteConfig;
+
+/**
+ * What one site request carries from the cache lookup into the proxy: its site and cache key,
+ * whether it is a cache fill, the stored response being validated (if any) and the shared fetch
+ * it leads (if any).
+ *
+ * @param site the site
+ * @param url the cache key
+ * @param request the request's cache directives
+ * @param fill whether the response may be stored (a GET that went to the origin)
+ * @param validating the stale stored response the origin is asked to validate, or null
+ * @param lifetime the freshness lifetime of {@code validating}, s
+ * @param age the age of {@code validating} when the request arrived, s
+ * @param inFlight the shared fetch this request leads, or null
+ * @param requestTime when the request to the origin was made, epoch ms
+ */
+record Exchange(
+    SiteConfig site,
+    String url,
+    CacheControl request,
+    boolean fill,
+    StoredResponse validating,
+    long lifetime,
+    long age,
+    InFlight inFlight,
+    long requestTime) {
+  static final String ATTRIBUTE = Exchange.class.getName();
+}

@@ -1,0 +1,265 @@
+package org.oversky.gateway.proxy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.oversky.cache.ContentStore;
+import org.oversky.cache.StoredResponse;
+import org.oversky.conf.NodeConfig;
+import org.oversky.conf.SiteConfig;
+import org.oversky.gateway.http.Dispatch;
+import org.oversky.gateway.http.Problem;
+
+/**
+ * The caching reverse proxy for configured sites (RFC 9111 shared cache). For a GET it looks up
+ * the stored variants of the URL and serves a fresh one; otherwise it goes to the origin through
+ * {@link SiteProxy}, which stores what may be stored while it streams. Concurrent misses for one
+ * URL make one origin request: the first leads, the others follow its body as it arrives.
+ * Unsafe methods pass through and invalidate what they change (§4.4).
+ */
+public final class SiteHandler extends ContainerLifeCycle {
+  private final Sites sites;
+  private final ContentStore store;
+  private final CachePolicy policy;
+  private final SiteProxy proxy;
+  private final long waitMillis;
+  private final String via;
+  private final Consumer<CacheStatus> outcomes;
+  private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+
+  public SiteHandler(NodeConfig config, ContentStore store, String via, Consumer<String> outcomeCounter) {
+    this.sites = new Sites(config.sites());
+    this.store = store;
+    this.policy = new CachePolicy(config.cache());
+    this.waitMillis = config.fetch().connectTimeout().plus(config.fetch().readTimeout()).toMillis();
+    this.via = "1.1 " + via;
+    this.outcomes = cs -> outcomeCounter.accept(cs.outcome());
+    this.proxy =
+        new SiteProxy(store, policy, config.fetch(), via, outcomes, ex -> {
+          if (ex.inFlight() != null) {
+            inFlight.remove(ex.url(), ex.inFlight());
+          }
+        });
+    addBean(proxy);
+  }
+
+  /** The Jetty proxy handler inside, for the host's handler tree. */
+  public org.eclipse.jetty.server.Handler proxyHandler() {
+    return proxy;
+  }
+
+  /** Whether a request's Host belongs to a configured site. */
+  public Optional<SiteConfig> siteOf(Request request) {
+    return sites.match(request.getHeaders().get(HttpHeader.HOST));
+  }
+
+  /** Whether any site is configured. */
+  public boolean hasSites() {
+    return !sites.isEmpty();
+  }
+
+  /** Handles a request of {@code site}; always completes the callback. */
+  public void handle(SiteConfig site, Request request, Response response, Callback callback) {
+    String method = request.getMethod();
+    if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
+      Dispatch.blocking(request, callback, () -> passThrough(site, request, response, callback));
+      return;
+    }
+    Dispatch.blocking(request, callback, () -> lookup(site, request, response, callback, true));
+  }
+
+  private void lookup(SiteConfig site, Request request, Response response, Callback callback, boolean retry)
+      throws Exception {
+    String url = CacheKeys.of(request);
+    CacheControl req = CachePolicy.requestCacheControl(request.getHeaders());
+    long now = System.currentTimeMillis();
+    StoredResponse stored = Variants.select(store.responses().variants(url), request.getHeaders());
+    long lifetime = 0;
+    long age = 0;
+    if (stored != null) {
+      lifetime = policy.freshnessLifetime(stored, site);
+      age = CachePolicy.currentAge(stored, now);
+      CachePolicy.Use use = CachePolicy.use(req, stored, lifetime, age);
+      CacheStatus cs =
+          switch (use) {
+            case FRESH -> CacheStatus.hit(lifetime - age);
+            case STALE_ACCEPTED -> CacheStatus.staleHit(lifetime - age, "max-stale");
+            case STALE_WHILE_REVALIDATE -> CacheStatus.staleHit(lifetime - age, "stale-while-revalidate");
+            case VALIDATE -> null;
+          };
+      if (cs != null && StoredResponder.serve(store, request, response, callback, stored, age, cs, via)) {
+        outcomes.accept(cs);
+        if (use == CachePolicy.Use.STALE_WHILE_REVALIDATE) {
+          revalidateInBackground(site, url, stored, lifetime, age);
+        }
+        return;
+      }
+    }
+    if (req.has("only-if-cached")) {
+      CacheStatus cs = CacheStatus.onlyIfCached();
+      outcomes.accept(cs);
+      response.getHeaders().put(CacheStatus.HEADER, cs.value());
+      new Problem(504, "not-cached", "Not cached", "only-if-cached was asked and no usable stored response exists")
+          .send(response, callback);
+      return;
+    }
+    if (HttpMethod.HEAD.is(request.getMethod()) || (stored == null && request.getHeaders().contains(HttpHeader.RANGE))) {
+      passThrough(site, request, response, callback);
+      return;
+    }
+    InFlight lead = null;
+    if (stored == null) {
+      InFlight mine = new InFlight();
+      InFlight existing = inFlight.putIfAbsent(url, mine);
+      if (existing != null) {
+        if (existing.isComplete() && retry) {
+          // Stored a moment ago: answer from the store like any later request.
+          lookup(site, request, response, callback, false);
+          return;
+        }
+        if (follow(existing, request, response, callback)) {
+          return;
+        }
+      }
+      lead = existing == null ? mine : null;
+    }
+    Exchange ex = new Exchange(site, url, req, true, stored, lifetime, age, lead, System.currentTimeMillis());
+    request.setAttribute(Exchange.ATTRIBUTE, ex);
+    proxy.handle(request, response, callback);
+  }
+
+  private void passThrough(SiteConfig site, Request request, Response response, Callback callback) {
+    String url = CacheKeys.of(request);
+    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, false, null, 0, 0, null, System.currentTimeMillis());
+    request.setAttribute(Exchange.ATTRIBUTE, ex);
+    boolean unsafe = !isSafe(request.getMethod());
+    Callback after =
+        !unsafe
+            ? callback
+            : Callback.from(() -> {
+                invalidateAfterUnsafe(request, response, url);
+                callback.succeeded();
+              }, callback::failed);
+    proxy.handle(request, response, after);
+  }
+
+  /** RFC 9111 §4.4: a non-error answer to an unsafe method invalidates the URL and its Location and Content-Location. */
+  private void invalidateAfterUnsafe(Request request, Response response, String url) {
+    int status = response.getStatus();
+    if (status < 200 || status >= 400) {
+      return;
+    }
+    store.responses().invalidate(url);
+    String host = Sites.hostOnly(request.getHeaders().get(HttpHeader.HOST));
+    for (String header : List.of("Location", "Content-Location")) {
+      String value = response.getHeaders().get(header);
+      if (value == null) {
+        continue;
+      }
+      try {
+        java.net.URI target = java.net.URI.create(url).resolve(value.trim());
+        if (target.getHost() != null && Sites.hostOnly(target.getHost()).equals(host)) {
+          String key = CacheKeys.of(target);
+          if (key != null) {
+            store.responses().invalidate(key);
+          }
+        }
+      } catch (IllegalArgumentException ignored) {
+        // not a URI: nothing to invalidate
+      }
+    }
+  }
+
+  private static boolean isSafe(String method) {
+    return HttpMethod.GET.is(method)
+        || HttpMethod.HEAD.is(method)
+        || HttpMethod.OPTIONS.is(method)
+        || HttpMethod.TRACE.is(method);
+  }
+
+  /**
+   * Follows another request's origin fetch: waits for its head, then streams its body as it
+   * arrives. False when that response is not shared (or not for this variant): fetch yourself.
+   */
+  private boolean follow(InFlight leader, Request request, Response response, Callback callback) throws Exception {
+    InFlight.Head head = leader.awaitHead(waitMillis);
+    if (head == null) {
+      return false;
+    }
+    String mine = Variants.key(Variants.names(CachePolicy.values(head.headers(), "Vary")), request.getHeaders());
+    if (!mine.equals(head.variant())) {
+      head.reader().close();
+      return false;
+    }
+    CacheStatus cs = CacheStatus.collapsed();
+    outcomes.accept(cs);
+    response.setStatus(head.status());
+    for (StoredResponse.Header h : head.headers()) {
+      response.getHeaders().add(h.name(), h.value());
+    }
+    if (head.contentLength() >= 0) {
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, head.contentLength());
+    }
+    response.getHeaders().put(CacheStatus.HEADER, cs.value());
+    response.getHeaders().add(HttpHeader.VIA, via);
+    try (FileChannel body = head.reader()) {
+      ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
+      long position = 0;
+      while (true) {
+        long available = leader.awaitBytes(position, waitMillis);
+        if (available < 0) {
+          break;
+        }
+        while (position < available) {
+          buf.clear().limit((int) Math.min(buf.capacity(), available - position));
+          int n = body.read(buf, position);
+          if (n < 0) {
+            throw new IOException("the shared body ended early");
+          }
+          position += n;
+          buf.flip();
+          write(response, false, buf);
+        }
+      }
+      write(response, true, ByteBuffer.allocate(0));
+      callback.succeeded();
+    } catch (IOException e) {
+      callback.failed(e);
+    }
+    return true;
+  }
+
+  private static void write(Response response, boolean last, ByteBuffer buf) throws IOException {
+    try (Blocker.Callback blocker = Blocker.callback()) {
+      response.write(last, buf, blocker);
+      blocker.block();
+    }
+  }
+
+  /** stale-while-revalidate: refresh a stale response with no client waiting for it. */
+  private void revalidateInBackground(SiteConfig site, String url, StoredResponse stale, long lifetime, long age) {
+    proxy.revalidate(site, url, stale, lifetime, age);
+  }
+
+  /** Removes every stored variant of an absolute URL (the purge API); how many there were, or -1 for a bad URL. */
+  public int purge(String absoluteUrl) {
+    try {
+      String key = CacheKeys.of(java.net.URI.create(absoluteUrl.trim()));
+      return key == null ? -1 : store.responses().invalidate(key);
+    } catch (IllegalArgumentException e) {
+      return -1;
+    }
+  }
+}

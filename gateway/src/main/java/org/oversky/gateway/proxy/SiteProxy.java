@@ -1,0 +1,458 @@
+package org.oversky.gateway.proxy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.proxy.ProxyHandler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.oversky.cache.BodyWriter;
+import org.oversky.cache.ContentStore;
+import org.oversky.cache.StoredResponse;
+import org.oversky.conf.FetchConfig;
+import org.oversky.conf.SiteConfig;
+import org.oversky.gateway.http.Dispatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forwards site requests to their origin and tees cacheable responses into the store while they
+ * stream to the client.
+ *
+ * <p>Why Jetty's core {@link ProxyHandler} and not the ee10 {@code ProxyServlet}: the core
+ * handler hands each response chunk to an extensible listener ({@code ProxyResponseListener})
+ * together with a demander, so the tee is one subclass that writes the chunk to the store and
+ * then lets the client write pace the origin (back-pressure included), with no servlet layer or
+ * blocking streams in between. The handler also does what a proxy must on the request side:
+ * every method, the path and query as sent, the request body, 1xx interim responses,
+ * hop-by-hop stripping, {@code Via} and {@code Forwarded}, and pooled origin connections.
+ */
+final class SiteProxy extends ProxyHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(SiteProxy.class);
+
+  private final ContentStore store;
+  private final CachePolicy policy;
+  private final FetchConfig fetch;
+  private final Consumer<CacheStatus> outcomes;
+  private final Consumer<Exchange> finished;
+  private final java.util.Set<String> revalidating = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  SiteProxy(ContentStore store, CachePolicy policy, FetchConfig fetch, String via, Consumer<CacheStatus> outcomes, Consumer<Exchange> finished) {
+    this.store = store;
+    this.policy = policy;
+    this.fetch = fetch;
+    this.outcomes = outcomes;
+    this.finished = finished;
+    setViaHost(via);
+  }
+
+  @Override
+  protected void configureHttpClient(HttpClient client) {
+    super.configureHttpClient(client);
+    client.setConnectTimeout(fetch.connectTimeout().toMillis());
+    client.setIdleTimeout(fetch.readTimeout().toMillis());
+    client.setMaxConnectionsPerDestination(256);
+    client.setUserAgentField(null);
+  }
+
+  @Override
+  protected HttpURI rewriteHttpURI(Request request) {
+    Exchange ex = exchange(request);
+    return HttpURI.build(ex.site().origin() + request.getHttpURI().getPathQuery());
+  }
+
+  @Override
+  protected void copyRequestHeaders(Request request, org.eclipse.jetty.client.Request toOrigin) {
+    super.copyRequestHeaders(request, toOrigin);
+    Exchange ex = exchange(request);
+    String clientHost = request.getHeaders().get(HttpHeader.HOST);
+    toOrigin.headers(h -> {
+      h.put(HttpHeader.HOST, hostOf(ex));
+      h.remove(HttpHeader.X_FORWARDED_HOST);
+      h.remove(HttpHeader.X_FORWARDED_FOR);
+      h.remove(HttpHeader.X_FORWARDED_PROTO);
+      if (clientHost != null) {
+        h.put(HttpHeader.X_FORWARDED_HOST, clientHost);
+      }
+      h.put(HttpHeader.X_FORWARDED_FOR, Request.getRemoteAddr(request));
+      h.put(HttpHeader.X_FORWARDED_PROTO, request.isSecure() ? "https" : "http");
+      if (ex.fill()) {
+        // A cache fill asks for the whole representation; the client's own conditions and
+        // ranges are answered from what gets stored.
+        h.remove(HttpHeader.IF_NONE_MATCH);
+        h.remove(HttpHeader.IF_MODIFIED_SINCE);
+        h.remove(HttpHeader.IF_MATCH);
+        h.remove(HttpHeader.IF_UNMODIFIED_SINCE);
+        h.remove(HttpHeader.IF_RANGE);
+        h.remove(HttpHeader.RANGE);
+        StoredResponse v = ex.validating();
+        if (v != null) {
+          if (v.first("ETag") != null) {
+            h.put(HttpHeader.IF_NONE_MATCH, v.first("ETag"));
+          }
+          if (v.first("Last-Modified") != null) {
+            h.put(HttpHeader.IF_MODIFIED_SINCE, v.first("Last-Modified"));
+          }
+        }
+      }
+    });
+  }
+
+  private static String hostOf(Exchange ex) {
+    var origin = ex.site().origin();
+    return origin.getPort() < 0 ? origin.getHost() : origin.getHost() + ":" + origin.getPort();
+  }
+
+  @Override
+  protected org.eclipse.jetty.client.Response.CompleteListener newServerToProxyResponseListener(
+      Request request, org.eclipse.jetty.client.Request toOrigin, Response response, Callback callback) {
+    return new Tee(request, toOrigin, response, callback, exchange(request));
+  }
+
+  @Override
+  protected void onServerToProxyResponseFailure(
+      Request request,
+      org.eclipse.jetty.client.Request toOrigin,
+      org.eclipse.jetty.client.Response fromOrigin,
+      Response response,
+      Callback callback,
+      Throwable failure) {
+    Exchange ex = exchange(request);
+    if (ex.inFlight() != null) {
+      ex.inFlight().fail(failure);
+    }
+    finished.accept(ex);
+    if (!response.isCommitted() && serveStaleOnError(request, response, callback, ex, 502)) {
+      return;
+    }
+    LOG.debug("origin fetch for {} failed: {}", ex.url(), failure.toString());
+    super.onServerToProxyResponseFailure(request, toOrigin, fromOrigin, response, callback, failure);
+  }
+
+  /** Serves the stale stored response when stale-if-error (or the node's setting) allows; false otherwise. */
+  private boolean serveStaleOnError(Request request, Response response, Callback callback, Exchange ex, int originStatus) {
+    StoredResponse stale = ex.validating();
+    if (stale == null || !policy.staleIfError(stale, ex.lifetime(), ex.age(), ex.request())) {
+      return false;
+    }
+    CacheStatus status = CacheStatus.staleOnError(originStatus, ex.lifetime() - ex.age());
+    outcomes.accept(status);
+    response.reset();
+    Dispatch.blocking(request, callback, () -> {
+      long age = CachePolicy.currentAge(stale, System.currentTimeMillis());
+      if (!StoredResponder.serve(store, request, response, callback, stale, age, status, "1.1 " + getViaHost())) {
+        callback.failed(new IOException("the stale copy left the store"));
+      }
+    });
+    return true;
+  }
+
+  /**
+   * Refreshes a stale stored response with no client waiting (stale-while-revalidate): a
+   * conditional request to the origin; a 304 freshens the stored response, a storable 200
+   * replaces it. One refresh per URL at a time.
+   */
+  void revalidate(SiteConfig site, String url, StoredResponse stale, long lifetime, long age) {
+    if (!revalidating.add(url)) {
+      return;
+    }
+    long requestTime = System.currentTimeMillis();
+    URI target = URI.create(site.origin() + pathQueryOf(url));
+    var toOrigin = getHttpClient().newRequest(target).headers(h -> {
+      h.put(HttpHeader.HOST, target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort());
+      h.put(HttpHeader.VIA, "1.1 " + getViaHost());
+      if (stale.first("ETag") != null) {
+        h.put(HttpHeader.IF_NONE_MATCH, stale.first("ETag"));
+      }
+      if (stale.first("Last-Modified") != null) {
+        h.put(HttpHeader.IF_MODIFIED_SINCE, stale.first("Last-Modified"));
+      }
+    });
+    toOrigin.send(new org.eclipse.jetty.client.Response.Listener() {
+      private BodyWriter writer;
+      private List<StoredResponse.Header> headers;
+      private long responseTime;
+
+      @Override
+      public void onHeaders(org.eclipse.jetty.client.Response r) {
+        responseTime = System.currentTimeMillis();
+        headers = StoredHeaders.from(r.getHeaders());
+        if (r.getStatus() == 304) {
+          store.responses().put(new StoredResponse(stale.url(), stale.variant(), stale.status(),
+              StoredHeaders.freshen(stale.headers(), r.getHeaders()), stale.body(), requestTime, responseTime));
+          outcomes.accept(CacheStatus.revalidated(304, false));
+        } else if (r.getStatus() == 200
+            && policy.storable(org.eclipse.jetty.http.HttpFields.EMPTY, 200, headers, site).store()
+            && CachePolicy.values(headers, "Vary").isEmpty()) {
+          String type = Optional.ofNullable(r.getHeaders().get(HttpHeader.CONTENT_TYPE)).orElse("application/octet-stream");
+          writer = store.newWriter(type, fetch.maxBodyBytes());
+        }
+      }
+
+      @Override
+      public void onContent(org.eclipse.jetty.client.Response r, java.nio.ByteBuffer content) {
+        if (writer != null) {
+          try {
+            writer.write(content);
+          } catch (IOException e) {
+            closeQuietly(writer);
+            writer = null;
+          }
+        }
+      }
+
+      @Override
+      public void onComplete(Result result) {
+        try {
+          if (writer != null && result.isSucceeded()) {
+            var body = writer.commit(Optional.empty());
+            store.responses().put(new StoredResponse(url, "", 200, headers, body.key(), requestTime, responseTime));
+            outcomes.accept(CacheStatus.revalidated(200, true));
+          }
+        } catch (IOException e) {
+          LOG.debug("background refresh of {} failed: {}", url, e.toString());
+        } finally {
+          closeQuietly(writer);
+          revalidating.remove(url);
+        }
+      }
+    });
+  }
+
+  private static String pathQueryOf(String url) {
+    int scheme = url.indexOf("://");
+    int slash = url.indexOf('/', scheme + 3);
+    return slash < 0 ? "/" : url.substring(slash);
+  }
+
+  private static void closeQuietly(BodyWriter w) {
+    if (w != null) {
+      try {
+        w.close();
+      } catch (IOException ignored) {
+        // temp file is removed at the next start at the latest
+      }
+    }
+  }
+
+  static Exchange exchange(Request request) {
+    return (Exchange) request.getAttribute(Exchange.ATTRIBUTE);
+  }
+
+  /** The response listener that tees into the store; see the class comment for why here. */
+  private final class Tee extends ProxyResponseListener {
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final Exchange ex;
+    private Mode mode = Mode.PASS;
+    private BodyWriter writer;
+    private List<StoredResponse.Header> headers;
+    private String variant = "";
+    private int status;
+    private long responseTime;
+    private long contentLength = -1;
+
+    private enum Mode { PASS, STORE, FRESHEN, STALE }
+
+    Tee(Request request, org.eclipse.jetty.client.Request toOrigin, Response response, Callback callback, Exchange ex) {
+      super(request, toOrigin, response, callback);
+      this.request = request;
+      this.response = response;
+      this.callback = callback;
+      this.ex = ex;
+    }
+
+    @Override
+    public void onBegin(org.eclipse.jetty.client.Response fromOrigin) {
+      status = fromOrigin.getStatus();
+      if (ex.validating() != null && status == 304) {
+        mode = Mode.FRESHEN;
+        return;
+      }
+      if (ex.validating() != null && status >= 500
+          && policy.staleIfError(ex.validating(), ex.lifetime(), ex.age(), ex.request())) {
+        mode = Mode.STALE;
+        return;
+      }
+      super.onBegin(fromOrigin);
+    }
+
+    @Override
+    public void onHeaders(org.eclipse.jetty.client.Response fromOrigin) {
+      responseTime = System.currentTimeMillis();
+      if (mode == Mode.FRESHEN || mode == Mode.STALE) {
+        return;
+      }
+      headers = StoredHeaders.from(fromOrigin.getHeaders());
+      boolean storable = false;
+      if (ex.fill()) {
+        CachePolicy.Verdict verdict = policy.storable(request.getHeaders(), status, headers, ex.site());
+        storable = verdict.store();
+        LOG.debug("{} {}: {}", ex.url(), storable ? "storing" : "not storing", verdict.reason());
+      }
+      if (storable) {
+        variant = Variants.key(Variants.names(CachePolicy.values(headers, "Vary")), request.getHeaders());
+        try {
+          String type = Optional.ofNullable(fromOrigin.getHeaders().get(HttpHeader.CONTENT_TYPE)).orElse("application/octet-stream");
+          writer = store.newWriter(type, fetch.maxBodyBytes(), true);
+          contentLength = fromOrigin.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+          if (ex.inFlight() != null) {
+            long length = fromOrigin.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            ex.inFlight().publish(new InFlight.Head(status, headers, variant, length, writer.newReader()));
+          }
+          mode = Mode.STORE;
+        } catch (IOException e) {
+          LOG.warn("cannot store {}: {}", ex.url(), e.toString());
+          abandon(e);
+        }
+      } else if (ex.inFlight() != null) {
+        ex.inFlight().notShared();
+      }
+      super.onHeaders(fromOrigin);
+      CacheStatus cs =
+          ex.validating() != null
+              ? CacheStatus.revalidated(status, mode == Mode.STORE)
+              : CacheStatus.forward(ex.fill() ? "uri-miss" : "method", mode == Mode.STORE);
+      response.getHeaders().put(CacheStatus.HEADER, cs.value());
+      response.getHeaders().add(HttpHeader.VIA, "1.1 " + getViaHost());
+      outcomes.accept(cs);
+    }
+
+    @Override
+    public void onContent(org.eclipse.jetty.client.Response fromOrigin, Content.Chunk chunk, Runnable demander) {
+      if (mode == Mode.FRESHEN || mode == Mode.STALE) {
+        demander.run();
+        return;
+      }
+      if (mode == Mode.STORE) {
+        try {
+          int n = chunk.remaining();
+          writer.write(chunk.getByteBuffer().slice());
+          if (ex.inFlight() != null) {
+            ex.inFlight().advance(n);
+          }
+          if (writer.size() == contentLength) {
+            // The whole body is in: store it before the client sees its last byte, so that a
+            // request the client sends next finds it stored.
+            commit();
+            mode = Mode.PASS;
+          }
+        } catch (IOException e) {
+          // Too large or the disk failed: stop storing, keep proxying.
+          LOG.debug("stopped storing {}: {}", ex.url(), e.toString());
+          abandon(e);
+        }
+      }
+      super.onContent(fromOrigin, chunk, demander);
+    }
+
+    @Override
+    public void onSuccess(org.eclipse.jetty.client.Response fromOrigin) {
+      switch (mode) {
+        case FRESHEN -> freshen(fromOrigin);
+        case STALE -> {
+          finished.accept(ex);
+          if (!serveStaleOnError(request, response, callback, ex, status)) {
+            callback.failed(new IOException("stale copy not usable"));
+          }
+        }
+        case STORE -> {
+          commit();
+          super.onSuccess(fromOrigin);
+        }
+        case PASS -> {
+          finished.accept(ex);
+          super.onSuccess(fromOrigin);
+        }
+      }
+    }
+
+    @Override
+    public void onComplete(Result result) {
+      if (mode == Mode.FRESHEN || mode == Mode.STALE) {
+        if (result.isFailed()) {
+          onServerToProxyResponseFailure(request, result.getRequest(), result.getResponse(), response, callback, result.getFailure());
+        }
+        return;
+      }
+      if (result.isFailed() && mode == Mode.STORE) {
+        abandon(result.getFailure());
+      }
+      super.onComplete(result);
+    }
+
+    private void commit() {
+      try {
+        var body = writer.commit(Optional.empty());
+        store.responses()
+            .put(new StoredResponse(ex.url(), variant, status, headers, body.key(), ex.requestTime(), responseTime));
+        if (ex.inFlight() != null) {
+          ex.inFlight().complete();
+        }
+      } catch (IOException e) {
+        LOG.warn("could not store {}: {}", ex.url(), e.toString());
+        if (ex.inFlight() != null) {
+          ex.inFlight().fail(e);
+        }
+      } finally {
+        finished.accept(ex);
+      }
+    }
+
+    private void abandon(Throwable why) {
+      mode = Mode.PASS;
+      if (writer != null) {
+        try {
+          writer.close();
+        } catch (IOException ignored) {
+          // the temp file goes at the next start at the latest
+        }
+      }
+      if (ex.inFlight() != null) {
+        ex.inFlight().fail(why);
+      }
+      finished.accept(ex);
+    }
+
+    /** RFC 9111 §4.3.4: the 304 freshens the stored response, which then answers the client. */
+    private void freshen(org.eclipse.jetty.client.Response notModified) {
+      StoredResponse old = ex.validating();
+      StoredResponse fresh =
+          new StoredResponse(
+              old.url(),
+              old.variant(),
+              old.status(),
+              StoredHeaders.freshen(old.headers(), notModified.getHeaders()),
+              old.body(),
+              ex.requestTime(),
+              responseTime);
+      store.responses().put(fresh);
+      finished.accept(ex);
+      CacheStatus cs = CacheStatus.revalidated(304, false);
+      outcomes.accept(cs);
+      Dispatch.blocking(request, callback, () -> {
+        long age = CachePolicy.currentAge(fresh, System.currentTimeMillis());
+        if (!StoredResponder.serve(store, request, response, callback, fresh, age, cs, "1.1 " + getViaHost())) {
+          callback.failed(new IOException("the stored body left the store during revalidation"));
+        }
+      });
+    }
+  }
+
+  /** For the fields a proxy never passes on from the origin. */
+  @Override
+  protected HttpField filterServerToProxyResponseField(HttpField field) {
+    String name = field.getLowerCaseName();
+    return name.equals("cache-status") ? null : field;
+  }
+}

@@ -1,0 +1,56 @@
+package org.oversky.gateway.proxy;
+
+import java.io.IOException;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.oversky.cache.Body;
+import org.oversky.cache.ContentStore;
+import org.oversky.cache.StoredResponse;
+import org.oversky.gateway.http.BodyResponder;
+import org.oversky.gateway.http.HttpDates;
+
+/** Answers a request from a stored site response: its headers, its current {@code Age}, and the body. */
+final class StoredResponder {
+  private StoredResponder() {}
+
+  /**
+   * Serves {@code stored} (may read the disk: call it on a pool thread); false when its body has
+   * meanwhile left the store and nothing was sent.
+   */
+  static boolean serve(
+      ContentStore store,
+      Request request,
+      Response response,
+      Callback callback,
+      StoredResponse stored,
+      long age,
+      CacheStatus status,
+      String via)
+      throws IOException {
+    Optional<Body> body = store.open(stored.body());
+    if (body.isEmpty()) {
+      return false;
+    }
+    var headers = response.getHeaders();
+    for (StoredResponse.Header h : stored.headers()) {
+      if (!h.name().equalsIgnoreCase("Age")) {
+        headers.add(h.name(), h.value());
+      }
+    }
+    headers.put(HttpHeader.AGE, Long.toString(Math.max(0, age)));
+    headers.put(CacheStatus.HEADER, status.value());
+    headers.add(HttpHeader.VIA, via);
+    String lastModified = stored.first("Last-Modified");
+    BodyResponder.respond(
+        request,
+        response,
+        callback,
+        body.get(),
+        stored.status(),
+        new BodyResponder.Validators(stored.first("ETag"), lastModified == null ? -1 : HttpDates.parse(lastModified)));
+    return true;
+  }
+}
