@@ -14,7 +14,8 @@ import org.oversky.gateway.GatewayServer;
 
 /** A real node on a loopback port in this JVM, with a real HTTP client pointed at it. */
 final class TestNode implements AutoCloseable {
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
   final GatewayServer server;
   final URI base;

@@ -94,17 +94,26 @@ final class CacheControl {
     if (!directives.containsKey(directive)) {
       return -1;
     }
-    String v = directives.get(directive);
+    return deltaSeconds(directives.get(directive));
+  }
+
+  /**
+   * RFC 9111 §1.2.2 {@code delta-seconds = 1*DIGIT} (ASCII digits only): its value, capped at
+   * 2^31 as a value too large to represent must be; {@link #INVALID} when malformed or null.
+   */
+  static long deltaSeconds(String v) {
     if (v == null || v.isEmpty()) {
       return INVALID;
     }
+    long n = 0;
     for (int i = 0; i < v.length(); i++) {
-      if (!Character.isDigit(v.charAt(i))) {
+      char c = v.charAt(i);
+      if (c < '0' || c > '9') {
         return INVALID;
       }
+      n = Math.min(n * 10 + (c - '0'), 2147483648L);
     }
-    // RFC 9111 §1.2.2: a value too large to represent is 2^31.
-    return v.length() > 10 ? 2147483648L : Math.min(Long.parseLong(v), 2147483648L);
+    return n;
   }
 
   /** Marks a delta-seconds directive that is present but malformed. */

@@ -53,7 +53,7 @@ final class CachePolicy {
     if (first(response, "Set-Cookie") != null && !site.ignoreSetCookie()) {
       return new Verdict(false, "Set-Cookie");
     }
-    if (values(response, "Vary").stream().anyMatch(v -> v.trim().equals("*"))) {
+    if (Variants.names(values(response, "Vary")).contains("*")) {
       return new Verdict(false, "Vary: *");
     }
     boolean explicit =
@@ -119,11 +119,10 @@ final class CachePolicy {
     long ageValue = 0;
     String age = r.first("Age");
     if (age != null) {
-      try {
-        ageValue = Math.max(0, Long.parseLong(age.trim())) * 1000;
-      } catch (NumberFormatException e) {
-        ageValue = 0;
-      }
+      // RFC 9111 §5.1: the first member of a list-based value; an invalid one is ignored.
+      int comma = age.indexOf(',');
+      long seconds = CacheControl.deltaSeconds((comma < 0 ? age : age.substring(0, comma)).trim());
+      ageValue = seconds < 0 ? 0 : seconds * 1000;
     }
     long responseDelay = r.responseTime() - r.requestTime();
     long correctedAgeValue = ageValue + responseDelay;
@@ -206,7 +205,8 @@ final class CachePolicy {
   /** Whether a stale {@code stored} may be served because the origin failed (stale-if-error, RFC 5861). */
   boolean staleIfError(StoredResponse stored, long lifetime, long age, CacheControl req) {
     CacheControl res = CacheControl.parse(stored.values("Cache-Control"));
-    if (mustRevalidate(res)) {
+    // RFC 9111 §4.2.4: no stale response where no-cache or must-revalidate forbid it.
+    if (mustRevalidate(res) || res.has("no-cache")) {
       return false;
     }
     long staleness = Math.max(0, age - lifetime);

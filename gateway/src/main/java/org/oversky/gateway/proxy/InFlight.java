@@ -16,19 +16,60 @@ import org.oversky.cache.StoredResponse;
  */
 final class InFlight {
   /** What followers learn once the head is in. */
-  record Head(int status, List<StoredResponse.Header> headers, String variant, long contentLength, FileChannel reader) {}
+  record Head(int status, List<StoredResponse.Header> headers, String variant, long contentLength) {}
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private Head head;
+  private FileChannel reader;
+  private int readers;
   private boolean notShared;
   private long written;
   private boolean complete;
   private Throwable failure;
 
-  /** The head is in and the body will be shared; {@code reader} follows the temp file. */
-  void publish(Head h) {
-    signal(() -> head = h);
+  /**
+   * The head is in and the body will be shared through {@code bodyReader}, a channel on the
+   * growing temp file. It is shared by all followers (positional reads) and closed when the
+   * leader and every follower are done with it.
+   */
+  void publish(Head h, FileChannel bodyReader) {
+    signal(() -> {
+      head = h;
+      reader = bodyReader;
+      readers = 1; // the leader's reference, given back by finish()
+    });
+  }
+
+  /** A follower's reference to the shared body channel; give it back with {@link #release}. */
+  FileChannel acquire() {
+    lock.lock();
+    try {
+      readers++;
+      return reader;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Gives back one reference; the channel closes with the last. */
+  void release() {
+    FileChannel toClose = null;
+    lock.lock();
+    try {
+      if (reader != null && --readers == 0) {
+        toClose = reader;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (toClose != null) {
+      try {
+        toClose.close();
+      } catch (IOException ignored) {
+        // read-only
+      }
+    }
   }
 
   /** The response will not be shared (not storable, or failed before the head): followers fetch themselves. */
@@ -41,14 +82,33 @@ final class InFlight {
   }
 
   void complete() {
-    signal(() -> complete = true);
+    if (finish(() -> complete = true)) {
+      release();
+    }
   }
 
   void fail(Throwable t) {
-    signal(() -> {
+    if (finish(() -> {
       failure = t;
       notShared = head == null;
-    });
+    })) {
+      release();
+    }
+  }
+
+  /** Applies the final state once; true the first time (the leader then gives back its reference). */
+  private boolean finish(Runnable change) {
+    lock.lock();
+    try {
+      if (complete || failure != null) {
+        return false;
+      }
+      change.run();
+      changed.signalAll();
+      return reader != null;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Whether the shared body is complete and stored. */

@@ -200,7 +200,6 @@ public final class SiteHandler extends ContainerLifeCycle {
     }
     String mine = Variants.key(Variants.names(CachePolicy.values(head.headers(), "Vary")), request.getHeaders());
     if (!mine.equals(head.variant())) {
-      head.reader().close();
       return false;
     }
     CacheStatus cs = CacheStatus.collapsed();
@@ -214,7 +213,8 @@ public final class SiteHandler extends ContainerLifeCycle {
     }
     response.getHeaders().put(CacheStatus.HEADER, cs.value());
     response.getHeaders().add(HttpHeader.VIA, via);
-    try (FileChannel body = head.reader()) {
+    FileChannel body = leader.acquire();
+    try {
       ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
       long position = 0;
       while (true) {
@@ -237,6 +237,8 @@ public final class SiteHandler extends ContainerLifeCycle {
       callback.succeeded();
     } catch (IOException e) {
       callback.failed(e);
+    } finally {
+      leader.release();
     }
     return true;
   }

@@ -296,7 +296,10 @@ final class SiteProxy extends ProxyHandler {
       headers = StoredHeaders.from(fromOrigin.getHeaders());
       boolean storable = false;
       if (ex.fill()) {
-        CachePolicy.Verdict verdict = policy.storable(request.getHeaders(), status, headers, ex.site());
+        // Judged on every field the origin sent (Set-Cookie included), before any is dropped.
+        List<StoredResponse.Header> all =
+            fromOrigin.getHeaders().stream().map(f -> new StoredResponse.Header(f.getName(), f.getValue())).toList();
+        CachePolicy.Verdict verdict = policy.storable(request.getHeaders(), status, all, ex.site());
         storable = verdict.store();
         LOG.debug("{} {}: {}", ex.url(), storable ? "storing" : "not storing", verdict.reason());
       }
@@ -308,7 +311,7 @@ final class SiteProxy extends ProxyHandler {
           contentLength = fromOrigin.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
           if (ex.inFlight() != null) {
             long length = fromOrigin.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-            ex.inFlight().publish(new InFlight.Head(status, headers, variant, length, writer.newReader()));
+            ex.inFlight().publish(new InFlight.Head(status, headers, variant, length), writer.newReader());
           }
           mode = Mode.STORE;
         } catch (IOException e) {
@@ -319,6 +322,14 @@ final class SiteProxy extends ProxyHandler {
         ex.inFlight().notShared();
       }
       super.onHeaders(fromOrigin);
+      // RFC 9110 §7.6.1: fields the origin names in Connection are hop-by-hop too.
+      for (String value : fromOrigin.getHeaders().getValuesList(HttpHeader.CONNECTION)) {
+        for (String name : value.split(",")) {
+          if (!name.isBlank()) {
+            response.getHeaders().remove(name.trim());
+          }
+        }
+      }
       CacheStatus cs =
           ex.validating() != null
               ? CacheStatus.revalidated(status, mode == Mode.STORE)

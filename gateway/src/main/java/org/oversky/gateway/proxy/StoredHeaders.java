@@ -15,7 +15,7 @@ final class StoredHeaders {
   private static final Set<String> NOT_STORED =
       Set.of(
           "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "trailer", "upgrade",
-          "proxy-authenticate", "proxy-authorization", "content-length", "cache-status");
+          "proxy-authenticate", "proxy-authentication-info", "proxy-authorization", "content-length", "cache-status");
 
   /** Fields a 304 must not replace (RFC 9111 §3.2). */
   private static final Set<String> NOT_UPDATED =
