@@ -1,5 +1,7 @@
 package org.oversky.cache;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +24,8 @@ public final class ResponseIndex {
   private final Object lock;
   private final NavigableMap<String, byte[]> responses;
   private final NavigableMap<String, Boolean> bodyRefs;
+  // Decoded variants of recently used URLs, so that a hit reads no index file.
+  private final Cache<String, List<StoredResponse>> memo = Caffeine.newBuilder().maximumSize(100_000).build();
 
   ResponseIndex(
       ContentStore store,
@@ -36,35 +40,52 @@ public final class ResponseIndex {
     this.bodyRefs = bodyRefs;
   }
 
+  /**
+   * The stored variants of {@code url} if they are in memory, without reading the index file:
+   * safe on a thread that must not block. Null means "not in memory", not "none stored".
+   */
+  public List<StoredResponse> variantsInMemory(String url) {
+    List<StoredResponse> known = memo.getIfPresent(url);
+    if (known == null) {
+      return null;
+    }
+    for (StoredResponse r : known) {
+      if (!store.contains(r.body())) {
+        return null; // let variants() clean up
+      }
+    }
+    return known;
+  }
+
   /** The stored variants of {@code url}; any whose body has left the store are dropped. */
   public List<StoredResponse> variants(String url) {
-    List<StoredResponse> out = new ArrayList<>(1);
-    List<StoredResponse> gone = new ArrayList<>(0);
-    for (byte[] data : prefix(responses, StoredResponse.urlPrefix(url)).values()) {
-      StoredResponse r = decode(data);
-      if (r == null) {
-        continue;
-      }
-      if (store.contains(r.body())) {
-        out.add(r);
-      } else {
-        gone.add(r);
-      }
+    List<StoredResponse> known = variantsInMemory(url);
+    if (known != null) {
+      return known;
     }
-    if (!gone.isEmpty()) {
-      synchronized (lock) {
-        for (StoredResponse r : gone) {
-          // Only if it is still the same response: another thread may have stored a new one.
-          byte[] current = responses.get(r.indexKey());
-          StoredResponse now = current == null ? null : decode(current);
-          if (now != null && now.body().equals(r.body()) && !store.contains(r.body())) {
-            removeLocked(now);
-          }
+    // Read and remember under the lock, so that a concurrent put cannot be missed by the memo.
+    synchronized (lock) {
+      List<StoredResponse> out = new ArrayList<>(1);
+      boolean dropped = false;
+      for (byte[] data : new ArrayList<>(prefix(responses, StoredResponse.urlPrefix(url)).values())) {
+        StoredResponse r = decode(data);
+        if (r == null) {
+          continue;
         }
+        if (store.contains(r.body())) {
+          out.add(r);
+        } else {
+          removeLocked(r);
+          dropped = true;
+        }
+      }
+      if (dropped) {
         db.commit();
       }
+      List<StoredResponse> result = List.copyOf(out);
+      memo.put(url, result);
+      return result;
     }
-    return out;
   }
 
   /**
@@ -86,6 +107,7 @@ public final class ResponseIndex {
       responses.put(response.indexKey(), response.encode());
       bodyRefs.put(refKey(response), Boolean.TRUE);
       db.commit();
+      memo.invalidate(response.url());
     }
   }
 
@@ -102,6 +124,7 @@ public final class ResponseIndex {
       prefix(responses, StoredResponse.urlPrefix(url)).clear();
       all.forEach(r -> bodyRefs.remove(refKey(r)));
       db.commit();
+      memo.invalidate(url);
       return all.size();
     }
   }
@@ -115,7 +138,9 @@ public final class ResponseIndex {
   void bodyRemoved(ContentKey body) {
     NavigableMap<String, Boolean> refs = prefix(bodyRefs, body.hex() + '\u0000');
     for (String ref : new ArrayList<>(refs.keySet())) {
-      responses.remove(ref.substring(body.hex().length() + 1));
+      String indexKey = ref.substring(body.hex().length() + 1);
+      responses.remove(indexKey);
+      memo.invalidate(indexKey.substring(0, indexKey.indexOf('\u0000')));
     }
     refs.clear();
   }
@@ -123,6 +148,7 @@ public final class ResponseIndex {
   private void removeLocked(StoredResponse r) {
     responses.remove(r.indexKey());
     bodyRefs.remove(refKey(r));
+    memo.invalidate(r.url());
   }
 
   private static String refKey(StoredResponse r) {

@@ -29,7 +29,8 @@ final class CacheKeys {
 
   /** The key of an absolute URL, or null when it is not an absolute http(s) URL. */
   static String of(URI url) {
-    if (url.getScheme() == null || url.getHost() == null) {
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
       return null;
     }
     String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();

@@ -77,7 +77,38 @@ public final class SiteHandler extends ContainerLifeCycle {
       Dispatch.blocking(request, callback, () -> passThrough(site, request, response, callback));
       return;
     }
+    if (HttpMethod.GET.is(method) && freshHitInMemory(site, request, response, callback)) {
+      return;
+    }
     Dispatch.blocking(request, callback, () -> lookup(site, request, response, callback, true));
+  }
+
+  /**
+   * The hit path: a fresh stored response whose metadata and body are both in memory is served
+   * on this thread without blocking. Anything else (a miss, stale, on disk) returns false.
+   */
+  private boolean freshHitInMemory(SiteConfig site, Request request, Response response, Callback callback) {
+    List<StoredResponse> variants = store.responses().variantsInMemory(CacheKeys.of(request));
+    if (variants == null || variants.isEmpty()) {
+      return false;
+    }
+    StoredResponse stored = Variants.select(variants, request.getHeaders());
+    if (stored == null) {
+      return false;
+    }
+    long lifetime = policy.freshnessLifetime(stored, site);
+    long age = CachePolicy.currentAge(stored, System.currentTimeMillis());
+    if (CachePolicy.use(CachePolicy.requestCacheControl(request.getHeaders()), stored, lifetime, age) != CachePolicy.Use.FRESH) {
+      return false;
+    }
+    Optional<org.oversky.cache.Body> body = store.openInMemory(stored.body());
+    if (body.isEmpty()) {
+      return false;
+    }
+    CacheStatus cs = CacheStatus.hit(lifetime - age);
+    outcomes.accept(cs);
+    StoredResponder.serve(request, response, callback, stored, body.get(), age, cs, via);
+    return true;
   }
 
   private void lookup(SiteConfig site, Request request, Response response, Callback callback, boolean retry)

@@ -34,6 +34,20 @@ final class StoredResponder {
     if (body.isEmpty()) {
       return false;
     }
+    serve(request, response, callback, stored, body.get(), age, status, via);
+    return true;
+  }
+
+  /** Serves {@code stored} with a body already opened; does not block when the body is in memory. */
+  static void serve(
+      Request request,
+      Response response,
+      Callback callback,
+      StoredResponse stored,
+      Body body,
+      long age,
+      CacheStatus status,
+      String via) {
     var headers = response.getHeaders();
     for (StoredResponse.Header h : stored.headers()) {
       if (!h.name().equalsIgnoreCase("Age")) {
@@ -48,9 +62,8 @@ final class StoredResponder {
         request,
         response,
         callback,
-        body.get(),
+        body,
         stored.status(),
         new BodyResponder.Validators(stored.first("ETag"), lastModified == null ? -1 : HttpDates.parse(lastModified)));
-    return true;
   }
 }
