@@ -108,6 +108,31 @@ class Rfc9111ValidationTest {
   }
 
   @Test
+  void rangeOnAMissFetchesASmallObjectWholeOnceAndAnswersFromTheStore() throws Exception {
+    String path = "/v/range-miss-small";
+    site.stub(get(path).willReturn(aResponse().withHeader("Cache-Control", "max-age=300").withBody("abcdefghij")));
+    HttpResponse<String> r = site.get(path, "Range", "bytes=3-5");
+    assertEquals(206, r.statusCode());
+    assertEquals("def", r.body());
+    assertEquals("ghij", site.get(path, "Range", "bytes=6-").body());
+    assertEquals("abcdefghij", site.get(path).body());
+    assertEquals(1, hits(path));
+    assertEquals(1, site.originCount(getRequestedFor(urlEqualTo(path)).withoutHeader("Range")));
+  }
+
+  @Test
+  void rangeOnAMissOfALargeObjectPassesTheRangeThrough(@TempDir Path dir) throws Exception {
+    try (SiteFixture small = new SiteFixture(dir, java.util.Map.of("cache.range-fill-max", "4"))) {
+      small.stub(get("/big").withHeader("Range", equalTo("bytes=0-1")).willReturn(aResponse().withStatus(206).withHeader("Content-Range", "bytes 0-1/10").withBody("ab")));
+      small.stub(get("/big").withHeader("Range", com.github.tomakehurst.wiremock.client.WireMock.absent()).willReturn(aResponse().withHeader("Cache-Control", "max-age=300").withBody("abcdefghij")));
+      HttpResponse<String> r = small.get("/big", "Range", "bytes=0-1");
+      assertEquals(206, r.statusCode());
+      assertEquals("ab", r.body());
+      assertEquals(1, small.originCount(getRequestedFor(urlEqualTo("/big")).withHeader("Range", equalTo("bytes=0-1"))));
+    }
+  }
+
+  @Test
   void rfc9111_4_1_varyKeepsVariantsApart() throws Exception {
     String path = "/v/vary";
     site.stub(get(path).withHeader("Accept-Language", equalTo("en")).willReturn(aResponse().withHeader("Cache-Control", "max-age=300").withHeader("Vary", "Accept-Language").withBody("hello")));

@@ -35,6 +35,7 @@ public final class SiteHandler extends ContainerLifeCycle {
   private final CachePolicy policy;
   private final SiteProxy proxy;
   private final long waitMillis;
+  private final long rangeFillMax;
   private final String via;
   private final Consumer<CacheStatus> outcomes;
   private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
@@ -44,6 +45,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     this.store = store;
     this.policy = new CachePolicy(config.cache());
     this.waitMillis = config.fetch().connectTimeout().plus(config.fetch().readTimeout()).toMillis();
+    this.rangeFillMax = config.cache().rangeFillMax();
     this.via = "1.1 " + via;
     this.outcomes = cs -> outcomeCounter.accept(cs.outcome());
     this.proxy =
@@ -146,7 +148,22 @@ public final class SiteHandler extends ContainerLifeCycle {
           .send(response, callback);
       return;
     }
-    if (HttpMethod.HEAD.is(request.getMethod()) || (stored == null && request.getHeaders().contains(HttpHeader.RANGE))) {
+    if (HttpMethod.HEAD.is(request.getMethod())) {
+      passThrough(site, request, response, callback);
+      return;
+    }
+    if (stored == null && request.getHeaders().contains(HttpHeader.RANGE)) {
+      // A range on a miss: fetch and store the whole object when it is small enough, then
+      // answer the range from the store; otherwise pass the range through.
+      Exchange whole = new Exchange(site, url, req, true, null, 0, 0, null, System.currentTimeMillis());
+      Optional<StoredResponse> filled = proxy.fetchWhole(whole, request, rangeFillMax);
+      if (filled.isPresent()) {
+        CacheStatus cs = CacheStatus.forward("uri-miss", true);
+        outcomes.accept(cs);
+        if (StoredResponder.serve(store, request, response, callback, filled.get(), 0, cs, via)) {
+          return;
+        }
+      }
       passThrough(site, request, response, callback);
       return;
     }

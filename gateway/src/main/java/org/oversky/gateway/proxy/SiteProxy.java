@@ -228,6 +228,70 @@ final class SiteProxy extends ProxyHandler {
     });
   }
 
+  /**
+   * Fetches the whole representation for a range request on a miss and stores it, when it is
+   * at most {@code maxSize} bytes (by its Content-Length, or cut off at that size while
+   * streaming) and it may be stored. Blocks; empty when it was not stored (too large, not
+   * storable or a failure), and then the caller passes the range request through.
+   */
+  Optional<StoredResponse> fetchWhole(Exchange ex, Request request, long maxSize) {
+    URI target = URI.create(ex.site().origin() + request.getHttpURI().getPathQuery());
+    var toOrigin = getHttpClient().newRequest(target).idleTimeout(fetch.readTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    toOrigin.headers(h -> {
+      for (HttpField f : request.getHeaders()) {
+        String name = f.getLowerCaseName();
+        if (!WHOLE_FETCH_SKIPPED.contains(name) && !name.startsWith("if-")) {
+          h.add(f);
+        }
+      }
+      h.put(HttpHeader.HOST, target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort());
+      h.add(HttpHeader.VIA, "1.1 " + getViaHost());
+      h.put(HttpHeader.X_FORWARDED_FOR, Request.getRemoteAddr(request));
+    });
+    var listener = new org.eclipse.jetty.client.InputStreamResponseListener();
+    toOrigin.send(listener);
+    try {
+      var fromOrigin = listener.get(fetch.connectTimeout().plus(fetch.readTimeout()).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      long responseTime = System.currentTimeMillis();
+      long length = fromOrigin.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+      List<StoredResponse.Header> all =
+          fromOrigin.getHeaders().stream().map(f -> new StoredResponse.Header(f.getName(), f.getValue())).toList();
+      if (fromOrigin.getStatus() != 200
+          || length > maxSize
+          || !policy.storable(request.getHeaders(), 200, all, ex.site()).store()) {
+        fromOrigin.abort(new IOException("not filled for a range request"));
+        return Optional.empty();
+      }
+      List<StoredResponse.Header> headers = StoredHeaders.from(fromOrigin.getHeaders());
+      String type = Optional.ofNullable(fromOrigin.getHeaders().get(HttpHeader.CONTENT_TYPE)).orElse("application/octet-stream");
+      try (var in = listener.getInputStream();
+          BodyWriter writer = store.newWriter(type, Math.min(maxSize, fetch.maxBodyBytes()))) {
+        try {
+          in.transferTo(writer);
+        } catch (org.oversky.cache.BodyTooLargeException e) {
+          fromOrigin.abort(e);
+          return Optional.empty();
+        }
+        var body = writer.commit(Optional.empty());
+        String variant = Variants.key(Variants.names(CachePolicy.values(headers, "Vary")), request.getHeaders());
+        StoredResponse stored = new StoredResponse(ex.url(), variant, 200, headers, body.key(), ex.requestTime(), responseTime);
+        store.responses().put(stored);
+        return Optional.of(stored);
+      }
+    } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.debug("whole fetch of {} for a range request failed: {}", ex.url(), e.toString());
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  private static final java.util.Set<String> WHOLE_FETCH_SKIPPED =
+      java.util.Set.of(
+          "host", "range", "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "trailer", "upgrade",
+          "proxy-authorization", "content-length", "expect");
+
   private static String pathQueryOf(String url) {
     int scheme = url.indexOf("://");
     int slash = url.indexOf('/', scheme + 3);
