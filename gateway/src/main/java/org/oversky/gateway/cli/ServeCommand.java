@@ -24,6 +24,9 @@ final class ServeCommand implements Callable<Integer> {
     System.out.println("oversky node " + server.gateway().identity().nodeId());
     System.out.println("listening on " + server.localUrl() + " (public URL " + server.gateway().config().publicUrl() + ")");
     System.out.println("data in " + config.dataDir().toAbsolutePath());
+    for (var site : config.sites()) {
+      System.out.println("caching site " + site.host() + " from " + site.origin());
+    }
     server.join();
     return 0;
   }

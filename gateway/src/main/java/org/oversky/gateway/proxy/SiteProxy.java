@@ -135,7 +135,19 @@ final class SiteProxy extends ProxyHandler {
       return;
     }
     LOG.debug("origin fetch for {} failed: {}", ex.url(), failure.toString());
-    super.onServerToProxyResponseFailure(request, toOrigin, fromOrigin, response, callback, failure);
+    if (response.isCommitted()) {
+      callback.failed(failure);
+      return;
+    }
+    boolean timeout = failure instanceof java.util.concurrent.TimeoutException;
+    response.reset();
+    new org.oversky.gateway.http.Problem(
+            timeout ? 504 : 502,
+            timeout ? "origin-timeout" : "origin-unreachable",
+            timeout ? "Origin timed out" : "Origin unreachable",
+            "the origin " + ex.site().origin() + " of " + ex.site().host() + (timeout ? " did not answer in time" : " could not be reached: " + failure.getMessage())
+                + " and no stored copy may be served")
+        .send(response, callback);
   }
 
   /** Serves the stale stored response when stale-if-error (or the node's setting) allows; false otherwise. */
