@@ -159,6 +159,7 @@ class SiteProxyTest {
       HttpResponse<String> r = TestNode.HTTP.send(
           HttpRequest.newBuilder(node.url("/x")).header("Host", "down.test").build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(502, r.statusCode());
+      assertEquals("urn:oversky:problem:origin-unreachable", Jsons.parse(r.body().getBytes()).get("type"));
     }
   }
 

@@ -114,6 +114,17 @@ final class CachePolicy {
 
   /** RFC 9111 §4.2.3: the current age in seconds at {@code nowMillis}. */
   static long currentAge(StoredResponse r, long nowMillis) {
+    return currentAge(correctedInitialAge(r), r.responseTime(), nowMillis);
+  }
+
+  /** The current age in seconds from a precomputed corrected initial age (ms). */
+  static long currentAge(long correctedInitialAge, long responseTime, long nowMillis) {
+    long residentTime = nowMillis - responseTime;
+    return (correctedInitialAge + residentTime) / 1000;
+  }
+
+  /** RFC 9111 §4.2.3: the corrected initial age in ms, fixed once the response is stored. */
+  static long correctedInitialAge(StoredResponse r) {
     long date = dateValue(r);
     long apparentAge = Math.max(0, r.responseTime() - date);
     long ageValue = 0;
@@ -126,9 +137,7 @@ final class CachePolicy {
     }
     long responseDelay = r.responseTime() - r.requestTime();
     long correctedAgeValue = ageValue + responseDelay;
-    long correctedInitialAge = Math.max(apparentAge, correctedAgeValue);
-    long residentTime = nowMillis - r.responseTime();
-    return (correctedInitialAge + residentTime) / 1000;
+    return Math.max(apparentAge, correctedAgeValue);
   }
 
   /** The {@code Date} of a stored response, or the time it was received when it has none. */
@@ -169,7 +178,11 @@ final class CachePolicy {
    * @param age its current age, s
    */
   static Use use(CacheControl req, StoredResponse stored, long lifetime, long age) {
-    CacheControl res = CacheControl.parse(stored.values("Cache-Control"));
+    return use(req, CacheControl.parse(stored.values("Cache-Control")), lifetime, age);
+  }
+
+  /** As {@link #use(CacheControl, StoredResponse, long, long)} with the stored directives already parsed. */
+  static Use use(CacheControl req, CacheControl res, long lifetime, long age) {
     if (req.has("no-cache") || res.has("no-cache")) {
       return Use.VALIDATE;
     }

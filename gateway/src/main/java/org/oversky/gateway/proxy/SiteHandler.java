@@ -1,5 +1,7 @@
 package org.oversky.gateway.proxy;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -39,6 +41,8 @@ public final class SiteHandler extends ContainerLifeCycle {
   private final String via;
   private final Consumer<CacheStatus> outcomes;
   private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+  // Worked-out facts of stored responses, by identity (the index keeps recent ones in memory).
+  private final Cache<StoredResponse, ResponseFacts> facts = Caffeine.newBuilder().weakKeys().maximumSize(100_000).build();
 
   public SiteHandler(NodeConfig config, ContentStore store, String via, Consumer<String> outcomeCounter) {
     this.sites = new Sites(config.sites());
@@ -94,22 +98,33 @@ public final class SiteHandler extends ContainerLifeCycle {
     if (variants == null || variants.isEmpty()) {
       return false;
     }
-    StoredResponse stored = Variants.select(variants, request.getHeaders());
+    StoredResponse stored = null;
+    ResponseFacts known = null;
+    for (StoredResponse r : variants) {
+      ResponseFacts f = facts.get(r, k -> ResponseFacts.of(k, site, policy));
+      if (f.varyNames().contains("*") || !Variants.key(f.varyNames(), request.getHeaders()).equals(r.variant())) {
+        continue;
+      }
+      if (stored == null || r.responseTime() > stored.responseTime()) {
+        stored = r;
+        known = f;
+      }
+    }
     if (stored == null) {
       return false;
     }
-    long lifetime = policy.freshnessLifetime(stored, site);
-    long age = CachePolicy.currentAge(stored, System.currentTimeMillis());
-    if (CachePolicy.use(CachePolicy.requestCacheControl(request.getHeaders()), stored, lifetime, age) != CachePolicy.Use.FRESH) {
+    long age = known.age(stored, System.currentTimeMillis());
+    CacheControl req = CachePolicy.requestCacheControl(request.getHeaders());
+    if (CachePolicy.use(req, known.directives(), known.lifetime(), age) != CachePolicy.Use.FRESH) {
       return false;
     }
     Optional<org.oversky.cache.Body> body = store.openInMemory(stored.body());
     if (body.isEmpty()) {
       return false;
     }
-    CacheStatus cs = CacheStatus.hit(lifetime - age);
+    CacheStatus cs = CacheStatus.hit(known.lifetime() - age);
     outcomes.accept(cs);
-    StoredResponder.serve(request, response, callback, stored, body.get(), age, cs, via);
+    StoredResponder.serve(request, response, callback, stored, body.get(), known, age, cs, via);
     return true;
   }
 

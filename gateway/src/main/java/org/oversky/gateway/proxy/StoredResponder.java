@@ -54,16 +54,35 @@ final class StoredResponder {
         headers.add(h.name(), h.value());
       }
     }
+    String lastModified = stored.first("Last-Modified");
+    finish(request, response, callback, stored, body, age, status, via,
+        new BodyResponder.Validators(stored.first("ETag"), lastModified == null ? -1 : HttpDates.parse(lastModified)));
+  }
+
+  /** The hit path's serve: the stored fields and validators come worked out in {@code facts}. */
+  static void serve(
+      Request request, Response response, Callback callback, StoredResponse stored, Body body, ResponseFacts facts, long age, CacheStatus status, String via) {
+    var headers = response.getHeaders();
+    for (var f : facts.fields()) {
+      headers.add(f);
+    }
+    finish(request, response, callback, stored, body, age, status, via, facts.validators());
+  }
+
+  private static void finish(
+      Request request,
+      Response response,
+      Callback callback,
+      StoredResponse stored,
+      Body body,
+      long age,
+      CacheStatus status,
+      String via,
+      BodyResponder.Validators validators) {
+    var headers = response.getHeaders();
     headers.put(HttpHeader.AGE, Long.toString(Math.max(0, age)));
     headers.put(CacheStatus.HEADER, status.value());
     headers.add(HttpHeader.VIA, via);
-    String lastModified = stored.first("Last-Modified");
-    BodyResponder.respond(
-        request,
-        response,
-        callback,
-        body,
-        stored.status(),
-        new BodyResponder.Validators(stored.first("ETag"), lastModified == null ? -1 : HttpDates.parse(lastModified)));
+    BodyResponder.respond(request, response, callback, body, stored.status(), validators);
   }
 }
