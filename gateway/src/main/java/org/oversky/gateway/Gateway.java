@@ -1,6 +1,7 @@
 package org.oversky.gateway;
 
 import java.io.IOException;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.oversky.cache.ContentStore;
@@ -19,10 +20,10 @@ import org.oversky.gateway.node.Version;
 import org.oversky.gateway.proxy.SiteHandler;
 
 /**
- * The gateway component: one node's parts (identity, store, origin fetcher, metrics) and the
- * Jetty {@link Handler} that serves them. A host server mounts {@link #handler()} and adds the
- * gateway as a bean so that it starts and stops with the server; {@link GatewayServer} is the
- * standalone host.
+ * The gateway component: one node's parts (identity, store, origin fetcher, caching proxy,
+ * metrics) and the Jetty {@link Handler} that serves them. A host server mounts {@link
+ * #handler()} and adds the gateway as a bean so that it starts and stops with the server;
+ * {@link GatewayServer} is the standalone host. Build one with {@link #builder(NodeConfig)}.
  */
 public final class Gateway extends ContainerLifeCycle {
   private final NodeConfig config;
@@ -31,34 +32,98 @@ public final class Gateway extends ContainerLifeCycle {
   private final GatewayMetrics metrics;
   private final Handler handler;
 
-  private Gateway(NodeConfig config, NodeIdentity identity, ContentStore store) {
-    this.config = config;
+  private Gateway(Builder b, NodeIdentity identity, ContentStore store) {
+    this.config = b.config;
     this.identity = identity;
     this.store = store;
-    this.metrics = new GatewayMetrics(store);
+    this.metrics = new GatewayMetrics(store, b.meterRegistry);
     OriginFetcher fetcher = new OriginFetcher(config.fetch(), "oversky/" + Version.get());
     addBean(fetcher);
     NodeInfo info = new NodeInfo(config, identity, store);
-    SiteHandler sites = new SiteHandler(config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome);
+    SiteHandler sites =
+        new SiteHandler(config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome);
     addBean(sites);
     ApiHandler api = new ApiHandler(fetcher, store, info, sites, config.adminToken());
     this.handler =
         new MetricsHandler(
             metrics,
-            new Routes(sites, new KeyHandler(store), api, new LegacyHandler(api, config), new StatusHandler(info, metrics)));
+            b.mount,
+            new Routes(
+                b.embedded,
+                b.mount,
+                sites,
+                new KeyHandler(store),
+                api,
+                new LegacyHandler(api, config),
+                new StatusHandler(info, metrics)));
   }
 
-  /**
-   * Opens a node's gateway on its data directory: prepares the directory (identity, config file)
-   * when it is new and opens the store, recovering it after a crash.
-   */
+  /** A builder for a gateway on {@code config}'s data directory. */
+  public static Builder builder(NodeConfig config) {
+    return new Builder(config);
+  }
+
+  /** A standalone gateway: answers every request it is given. */
   public static Gateway open(NodeConfig config) throws IOException {
-    NodeIdentity identity = DataDir.prepare(config.dataDir());
-    ContentStore store = ContentStore.open(DataDir.store(config.dataDir()), config.store());
-    return new Gateway(config, identity, store);
+    return builder(config).build();
   }
 
-  /** The handler to mount; it answers every request it is given. */
+  /** How a gateway is mounted. */
+  public static final class Builder {
+    private final NodeConfig config;
+    private boolean embedded;
+    private String mount = "";
+    private MeterRegistry meterRegistry;
+
+    private Builder(NodeConfig config) {
+      this.config = config;
+    }
+
+    /**
+     * Embedded in a host server: the handler takes only requests for the configured sites' hosts
+     * and for its own paths (below the mount prefix); for anything else it returns false, so the
+     * host's next handler answers it. Standalone (the default), the rest is refused with 421.
+     */
+    public Builder embedded(boolean value) {
+      this.embedded = value;
+      return this;
+    }
+
+    /**
+     * The prefix the node's own paths ({@code /key/}, {@code /api/v1/}, {@code /healthz}, …) live
+     * under, such as {@code /cdn}; empty (the default) for the root. Site requests are matched by
+     * Host, whatever their path.
+     */
+    public Builder mount(String prefix) {
+      String p = prefix == null ? "" : prefix.trim();
+      while (p.endsWith("/")) {
+        p = p.substring(0, p.length() - 1);
+      }
+      if (!p.isEmpty() && !p.startsWith("/")) {
+        throw new IllegalArgumentException("the mount prefix must start with '/', got '" + prefix + "'");
+      }
+      this.mount = p;
+      return this;
+    }
+
+    /** Registers the node's meters in the host's registry instead of a Prometheus registry of its own. */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = registry;
+      return this;
+    }
+
+    /**
+     * Prepares the data directory when it is new (identity, config file), opens the store
+     * (recovering it after a crash) and builds the gateway; start it with its host.
+     */
+    public Gateway build() throws IOException {
+      NodeIdentity identity = DataDir.prepare(config.dataDir());
+      ContentStore store = ContentStore.open(DataDir.store(config.dataDir()), config.store());
+      return new Gateway(this, identity, store);
+    }
+  }
+
+  /** The handler to mount. */
   public Handler handler() {
     return handler;
   }

@@ -19,7 +19,9 @@ import org.oversky.conf.SiteConfig;
 /**
  * Where a request goes, in one place and in order: a request for a configured site's Host goes
  * to the caching proxy; otherwise {@code /key/}, the API, the original {@code oversky.php}
- * actions, the status endpoints; anything else is a 421 problem (404 on a node without sites).
+ * actions, the status endpoints, all below an optional mount prefix (such as {@code /cdn}); anything
+ * else is a 421 problem (404 on a node without sites), or, embedded in another server, is left to
+ * the host's own handlers (this handler returns false).
  *
  * <p>Routes is non-blocking so that Jetty may run it on the thread that parsed the request: a hit
  * in memory is answered there without a thread hand-off. Routes that can block (disk, origin
@@ -32,8 +34,20 @@ final class Routes extends Handler.AbstractContainer {
   private final StatusHandler status;
   private final SiteHandler sites;
 
-  Routes(SiteHandler sites, KeyHandler key, ApiHandler api, LegacyHandler legacy, StatusHandler status) {
+  private final boolean embedded;
+  private final String mount;
+
+  Routes(
+      boolean embedded,
+      String mount,
+      SiteHandler sites,
+      KeyHandler key,
+      ApiHandler api,
+      LegacyHandler legacy,
+      StatusHandler status) {
     super(false);
+    this.embedded = embedded;
+    this.mount = mount;
     this.sites = sites;
     this.key = key;
     this.api = api;
@@ -60,21 +74,35 @@ final class Routes extends Handler.AbstractContainer {
       sites.handle(site.get(), request, response, callback);
       return true;
     }
-    String path = Request.getPathInContext(request);
+    String full = Request.getPathInContext(request);
+    if (!mount.isEmpty() && !full.startsWith(mount + "/") && !full.equals(mount)) {
+      return notOurs(request, response, callback, full);
+    }
+    String path = mount.isEmpty() ? full : full.equals(mount) ? "/" : full.substring(mount.length());
     if (path.startsWith(KeyHandler.PREFIX)) {
-      return key.handle(request, response, callback);
+      return key.serve(path, request, response, callback);
     }
     if (path.startsWith(ApiHandler.PREFIX)) {
-      Dispatch.blocking(request, callback, () -> api.handle(request, response, callback));
+      Dispatch.blocking(request, callback, () -> api.serve(path, request, response, callback));
       return true;
     }
     if (path.equals(LegacyHandler.PATH)) {
       Dispatch.blocking(request, callback, () -> legacy.handle(request, response, callback));
       return true;
     }
-    if (path.equals("/") || path.equals("/healthz") || path.equals("/metrics")) {
-      Dispatch.blocking(request, callback, () -> status.handle(request, response, callback));
+    // Embedded at the root, the host keeps its own "/", health and metrics.
+    boolean statusPaths = path.equals("/") || path.equals("/healthz") || path.equals("/metrics");
+    if (statusPaths && !(embedded && mount.isEmpty())) {
+      Dispatch.blocking(request, callback, () -> status.serve(path, request, response, callback));
       return true;
+    }
+    return notOurs(request, response, callback, full);
+  }
+
+  /** Standalone, what is not ours is refused (421 with sites); embedded, it goes on to the host's handlers. */
+  private boolean notOurs(Request request, Response response, Callback callback, String path) {
+    if (embedded) {
+      return false;
     }
     if (sites.hasSites()) {
       String host = request.getHeaders().get(HttpHeader.HOST);

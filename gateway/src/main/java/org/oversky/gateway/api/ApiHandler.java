@@ -41,7 +41,11 @@ public final class ApiHandler extends Handler.Abstract {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
-    String path = Request.getPathInContext(request);
+    return serve(Request.getPathInContext(request), request, response, callback);
+  }
+
+  /** Handles a request whose path below the gateway's mount point is {@code path}. */
+  public boolean serve(String path, Request request, Response response, Callback callback) throws Exception {
     String method = request.getMethod();
     switch (path) {
       case PREFIX + "register" -> {

@@ -23,10 +23,22 @@ public final class StatusHandler extends Handler.Abstract {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
-    String path = Request.getPathInContext(request);
+    return serve(Request.getPathInContext(request), request, response, callback);
+  }
+
+  /** Handles a request whose path below the gateway's mount point is {@code path}. */
+  public boolean serve(String path, Request request, Response response, Callback callback) throws Exception {
     switch (path) {
       case "/healthz" -> text(response, callback, "text/plain; charset=utf-8", "ok\n");
-      case "/metrics" -> text(response, callback, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+      case "/metrics" -> {
+        String text = metrics.scrape();
+        if (text == null) {
+          new Problem(404, "metrics-in-host", "Not found", "this node's meters are in the host server's registry")
+              .send(response, callback);
+        } else {
+          text(response, callback, "text/plain; version=0.0.4; charset=utf-8", text);
+        }
+      }
       case "/" -> text(response, callback, "text/html; charset=utf-8", page());
       default -> Problem.noRoute(request.getMethod(), path).send(response, callback);
     }

@@ -40,12 +40,16 @@ public final class KeyHandler extends Handler.Abstract.NonBlocking {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    return serve(Request.getPathInContext(request), request, response, callback);
+  }
+
+  /** Handles a request whose path below the gateway's mount point is {@code path}. */
+  public boolean serve(String path, Request request, Response response, Callback callback) throws Exception {
     String method = request.getMethod();
     if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
       Problem.methodNotAllowed(method, "GET, HEAD").send(response, callback);
       return true;
     }
-    String path = Request.getPathInContext(request);
     String text = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
     if (!ContentKey.isWellFormed(text)) {
       Problem.badRequest(

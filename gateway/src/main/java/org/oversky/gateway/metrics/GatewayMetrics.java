@@ -22,15 +22,31 @@ import org.oversky.cache.StoredBody;
  * size and evictions, JVM memory and threads. Exposed as Prometheus text at {@code /metrics}.
  */
 public final class GatewayMetrics {
-  private final PrometheusMeterRegistry registry;
+  private final MeterRegistry registry;
+  private final PrometheusMeterRegistry prometheus;
   private final Map<String, Map<String, Timer>> timers = new ConcurrentHashMap<>();
   private final Map<String, Counter> bytes = new ConcurrentHashMap<>();
   private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
 
+  /** Meters in a Prometheus registry of the node's own, with JVM meters, exposed at {@code /metrics}. */
   public GatewayMetrics(ContentStore store) {
-    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
+    this(store, null);
+  }
+
+  /**
+   * Meters in {@code hostRegistry} when a host server passes its own (its endpoint exposes them;
+   * JVM meters are the host's business), else in a Prometheus registry of the node's own.
+   */
+  public GatewayMetrics(ContentStore store, MeterRegistry hostRegistry) {
+    if (hostRegistry == null) {
+      this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      this.registry = prometheus;
+      new JvmMemoryMetrics().bindTo(registry);
+      new JvmThreadMetrics().bindTo(registry);
+    } else {
+      this.prometheus = null;
+      this.registry = hostRegistry;
+    }
     Gauge.builder("oversky.store.bytes", store, s -> s.stats().bytes())
         .description("Bytes of bodies stored")
         .baseUnit("bytes")
@@ -117,9 +133,9 @@ public final class GatewayMetrics {
     c.increment();
   }
 
-  /** The Prometheus text exposition. */
+  /** The Prometheus text exposition, or null when the meters live in a host's registry. */
   public String scrape() {
-    return registry.scrape();
+    return prometheus == null ? null : prometheus.scrape();
   }
 
   private static String outcome(int status) {

@@ -8,16 +8,24 @@ import org.eclipse.jetty.util.Callback;
 /** Times every request that passes through it and counts it by route and outcome. */
 public final class MetricsHandler extends Handler.Wrapper {
   private final GatewayMetrics metrics;
+  private final String mount;
 
   public MetricsHandler(GatewayMetrics metrics, Handler next) {
+    this(metrics, "", next);
+  }
+
+  /** Counts requests below {@code mount} (such as {@code /cdn}, or empty) by their route under it. */
+  public MetricsHandler(GatewayMetrics metrics, String mount, Handler next) {
     super(next);
     this.metrics = metrics;
+    this.mount = mount;
   }
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
     long start = System.nanoTime();
-    String route = route(Request.getPathInContext(request));
+    String full = Request.getPathInContext(request);
+    String route = route(!mount.isEmpty() && full.startsWith(mount) ? full.substring(mount.length()) : full);
     Callback timed =
         new Callback.Nested(callback) {
           @Override
