@@ -85,6 +85,27 @@ class SiteProxyTest {
   }
 
   @Test
+  void aClientThatGoesAwayMidBodyDoesNotEndTheFill() throws Exception {
+    String path = "/gone/slow-body";
+    byte[] body = Bytes.random(200_000, 5);
+    site.stub(get(path).willReturn(aResponse().withHeader("Cache-Control", "max-age=300").withBody(body).withChunkedDribbleDelay(20, 1500)));
+    HttpResponse<java.io.InputStream> leaving =
+        TestNode.HTTP.send(
+            HttpRequest.newBuilder(site.node.url(path)).header("Host", SiteFixture.HOST).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    try (java.io.InputStream in = leaving.body()) {
+      assertTrue(in.readNBytes(1000).length == 1000);
+    } // closed long before the body is complete: the client is gone
+    org.awaitility.Awaitility.await("the fill completes without the client")
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> SiteFixture.cacheStatus(site.get(path, "Cache-Control", "only-if-cached")).contains("hit"));
+    HttpResponse<byte[]> later = TestNode.HTTP.send(
+        HttpRequest.newBuilder(site.node.url(path)).header("Host", SiteFixture.HOST).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(Bytes.sha256(body), Bytes.sha256(later.body()));
+    assertEquals(1, site.originCount(getRequestedFor(urlEqualTo(path))));
+  }
+
+  @Test
   void rfc9111_4_4_unsafeMethodsInvalidateTheUrlAndItsLocation() throws Exception {
     site.stub(get("/inv/item").willReturn(aResponse().withHeader("Cache-Control", "max-age=300").withBody("item")));
     site.stub(get("/inv/list").willReturn(aResponse().withHeader("Cache-Control", "max-age=300").withBody("list")));

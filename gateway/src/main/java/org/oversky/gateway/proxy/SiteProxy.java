@@ -337,6 +337,8 @@ final class SiteProxy extends ProxyHandler {
     private int status;
     private long responseTime;
     private long contentLength = -1;
+    private volatile Throwable clientFailure;
+    private boolean clientFailed;
 
     private enum Mode { PASS, STORE, FRESHEN, STALE }
 
@@ -421,6 +423,7 @@ final class SiteProxy extends ProxyHandler {
         demander.run();
         return;
       }
+      boolean storing = mode == Mode.STORE;
       if (mode == Mode.STORE) {
         try {
           int n = chunk.remaining();
@@ -440,7 +443,49 @@ final class SiteProxy extends ProxyHandler {
           abandon(e);
         }
       }
+      if (storing) {
+        toClient(chunk, demander);
+        return;
+      }
       super.onContent(fromOrigin, chunk, demander);
+    }
+
+    /**
+     * While storing, a client that goes away does not end the fetch: the store and any collapsed
+     * followers still get the whole body (Jetty's listener would abort the origin request).
+     */
+    private void toClient(Content.Chunk chunk, Runnable demander) {
+      if (clientFailure != null) {
+        demander.run();
+        return;
+      }
+      chunk.retain();
+      response.write(false, chunk.getByteBuffer(), new Callback() {
+        @Override
+        public void succeeded() {
+          chunk.release();
+          demander.run();
+        }
+
+        @Override
+        public void failed(Throwable x) {
+          chunk.release();
+          clientFailure = x;
+          demander.run();
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+          return InvocationType.NON_BLOCKING;
+        }
+      });
+    }
+
+    private void failClient() {
+      if (!clientFailed) {
+        clientFailed = true;
+        callback.failed(clientFailure);
+      }
     }
 
     @Override
@@ -455,11 +500,19 @@ final class SiteProxy extends ProxyHandler {
         }
         case STORE -> {
           commit();
-          super.onSuccess(fromOrigin);
+          if (clientFailure != null) {
+            failClient();
+          } else {
+            super.onSuccess(fromOrigin);
+          }
         }
         case PASS -> {
           finished.accept(ex);
-          super.onSuccess(fromOrigin);
+          if (clientFailure != null) {
+            failClient();
+          } else {
+            super.onSuccess(fromOrigin);
+          }
         }
       }
     }
@@ -474,6 +527,10 @@ final class SiteProxy extends ProxyHandler {
       }
       if (result.isFailed() && mode == Mode.STORE) {
         abandon(result.getFailure());
+      }
+      if (clientFailure != null) {
+        failClient(); // the client is gone; nothing more to write
+        return;
       }
       super.onComplete(result);
     }
