@@ -130,6 +130,7 @@ class Rfc9111StorageTest {
     site.stub(get(path).willReturn(aResponse().withHeader("Cache-Control", "max-age=600").withHeader("Age", "100").withBody("aged")));
     HttpResponse<String> second = twice(path);
     long age = Long.parseLong(second.headers().firstValue("Age").orElseThrow());
+    assertEquals(1, second.headers().allValues("Date").size(), "one Date: the origin's");
     assertTrue(age >= 100 && age < 160, "Age " + age);
     assertTrue(SiteFixture.cacheStatus(second).contains("hit"));
   }

@@ -45,7 +45,10 @@ class SiteProxyTest {
   @Test
   void forwardsMethodPathQueryBodyAndProxyHeadersAndStripsHopByHop() throws Exception {
     site.stub(post(urlPathEqualTo("/echo/a%20b")).willReturn(aResponse().withStatus(201).withHeader("X-Keep", "yes").withHeader("Connection", "X-Drop").withHeader("X-Drop", "no").withBody("made")));
-    HttpResponse<String> r = site.send("POST", "/echo/a%20b?x=1&y=%2F", "payload", "X-Client", "c", "Connection", "X-Secret", "X-Secret", "s");
+    HttpResponse<String> r =
+        site.send(
+            "POST", "/echo/a%20b?x=1&y=%2F", "payload", "X-Client", "c", "Connection", "X-Secret", "X-Secret", "s",
+            "X-Forwarded-Host", "evil.test", "Forwarded", "host=evil.test");
     assertEquals(201, r.statusCode(), r.body());
     assertEquals("made", r.body());
     assertEquals("yes", r.headers().firstValue("X-Keep").orElse(null));
@@ -61,7 +64,8 @@ class SiteProxyTest {
                 .withHeader("X-Forwarded-Host", equalTo(SiteFixture.HOST))
                 .withHeader("X-Forwarded-For", equalTo("127.0.0.1"))
                 .withHeader("X-Forwarded-Proto", equalTo("http"))
-                .withHeader("Via", matching(".*oversky.*"))));
+                .withHeader("Via", matching(".*oversky.*"))
+                .withHeader("Forwarded", matching("^(?!.*evil).*host=\"?site\\.test.*"))));
   }
 
   @Test

@@ -77,14 +77,9 @@ final class SiteProxy extends ProxyHandler {
     String clientHost = request.getHeaders().get(HttpHeader.HOST);
     toOrigin.headers(h -> {
       h.put(HttpHeader.HOST, hostOf(ex));
-      h.remove(HttpHeader.X_FORWARDED_HOST);
-      h.remove(HttpHeader.X_FORWARDED_FOR);
-      h.remove(HttpHeader.X_FORWARDED_PROTO);
-      if (clientHost != null) {
-        h.put(HttpHeader.X_FORWARDED_HOST, clientHost);
-      }
-      h.put(HttpHeader.X_FORWARDED_FOR, Request.getRemoteAddr(request));
-      h.put(HttpHeader.X_FORWARDED_PROTO, request.isSecure() ? "https" : "http");
+      forwardingFields(h, request, clientHost);
+      // The client's Forwarded is dropped: addProxyHeaders then writes this node's own element.
+      h.remove(HttpHeader.FORWARDED);
       if (ex.fill()) {
         // A cache fill asks for the whole representation; the client's own conditions and
         // ranges are answered from what gets stored.
@@ -105,6 +100,21 @@ final class SiteProxy extends ProxyHandler {
         }
       }
     });
+  }
+
+  /**
+   * The forwarding fields the origin sees are this node's, never the client's: a client could
+   * otherwise make the origin vary a response that is then stored for everyone.
+   */
+  private static void forwardingFields(org.eclipse.jetty.http.HttpFields.Mutable h, Request request, String clientHost) {
+    h.remove(HttpHeader.X_FORWARDED_HOST);
+    h.remove(HttpHeader.X_FORWARDED_FOR);
+    h.remove(HttpHeader.X_FORWARDED_PROTO);
+    if (clientHost != null) {
+      h.put(HttpHeader.X_FORWARDED_HOST, clientHost);
+    }
+    h.put(HttpHeader.X_FORWARDED_FOR, Request.getRemoteAddr(request));
+    h.put(HttpHeader.X_FORWARDED_PROTO, request.isSecure() ? "https" : "http");
   }
 
   private static String hostOf(Exchange ex) {
@@ -249,16 +259,23 @@ final class SiteProxy extends ProxyHandler {
   Optional<StoredResponse> fetchWhole(Exchange ex, Request request, long maxSize) {
     URI target = URI.create(ex.site().origin() + request.getHttpURI().getPathQuery());
     var toOrigin = getHttpClient().newRequest(target).idleTimeout(fetch.readTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    java.util.Set<String> connectionListed = new java.util.HashSet<>();
+    for (String v : request.getHeaders().getValuesList(HttpHeader.CONNECTION)) {
+      for (String n : v.split(",")) {
+        connectionListed.add(n.trim().toLowerCase(java.util.Locale.ROOT));
+      }
+    }
     toOrigin.headers(h -> {
       for (HttpField f : request.getHeaders()) {
         String name = f.getLowerCaseName();
-        if (!WHOLE_FETCH_SKIPPED.contains(name) && !name.startsWith("if-")) {
+        if (!WHOLE_FETCH_SKIPPED.contains(name) && !name.startsWith("if-") && !connectionListed.contains(name)) {
           h.add(f);
         }
       }
       h.put(HttpHeader.HOST, target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort());
       h.add(HttpHeader.VIA, "1.1 " + getViaHost());
-      h.put(HttpHeader.X_FORWARDED_FOR, Request.getRemoteAddr(request));
+      forwardingFields(h, request, request.getHeaders().get(HttpHeader.HOST));
+      h.put(HttpHeader.FORWARDED, "for=\"" + Request.getRemoteAddr(request) + "\";host=\"" + request.getHeaders().get(HttpHeader.HOST) + "\";proto=" + (request.isSecure() ? "https" : "http"));
     });
     var listener = new org.eclipse.jetty.client.InputStreamResponseListener();
     toOrigin.send(listener);
@@ -302,7 +319,7 @@ final class SiteProxy extends ProxyHandler {
   private static final java.util.Set<String> WHOLE_FETCH_SKIPPED =
       java.util.Set.of(
           "host", "range", "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "trailer", "upgrade",
-          "proxy-authorization", "content-length", "expect");
+          "proxy-authorization", "content-length", "expect", "forwarded");
 
   private static String pathQueryOf(String url) {
     int scheme = url.indexOf("://");

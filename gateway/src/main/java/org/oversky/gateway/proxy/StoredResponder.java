@@ -50,7 +50,9 @@ final class StoredResponder {
       String via) {
     var headers = response.getHeaders();
     for (StoredResponse.Header h : stored.headers()) {
-      if (!h.name().equalsIgnoreCase("Age")) {
+      if (h.name().equalsIgnoreCase("Date")) {
+        headers.put(h.name(), h.value()); // the origin's, instead of the one the server added
+      } else if (!h.name().equalsIgnoreCase("Age")) {
         headers.add(h.name(), h.value());
       }
     }
@@ -64,7 +66,11 @@ final class StoredResponder {
       Request request, Response response, Callback callback, StoredResponse stored, Body body, ResponseFacts facts, long age, CacheStatus status, String via) {
     var headers = response.getHeaders();
     for (var f : facts.fields()) {
-      headers.add(f);
+      if (f.getHeader() == HttpHeader.DATE) {
+        headers.put(f); // the origin's, instead of the one the server added
+      } else {
+        headers.add(f);
+      }
     }
     finish(request, response, callback, stored, body, age, status, via, facts.validators());
   }
