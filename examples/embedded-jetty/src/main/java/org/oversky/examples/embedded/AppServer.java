@@ -55,7 +55,8 @@ public final class AppServer {
    */
   public static Server start(int port, String siteHost, String origin, Path data) throws Exception {
     Server server = new Server();
-    ServerConnector connector = new ServerConnector(server);
+    // One selector per core: the gateway answers hits on the selector thread that parsed them.
+    ServerConnector connector = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors());
     connector.setHost("127.0.0.1");
     connector.setPort(port);
     server.addConnector(connector);
