@@ -316,7 +316,7 @@ cat <<EOF
 - command: \`$command_line\`
 - machine: $(nproc) cores (\`nproc\`), $cpu_model
 - oversky: commit $commit, $same_build (\`$build_cmd\`, $build_seconds s, $maven_version), $java_line, JVM options \`${opts_shown}--enable-native-access=ALL-UNNAMED\` for both
-- embedded: \`org.oversky.examples.embedded.AppServer\` (examples/embedded-jetty) on Jetty ${jetty_version:-unknown}: a default \`Server()\` and \`ServerConnector\`, \`Handler.Sequence(oversky.handler(), app)\`, \`Gateway.builder(config).embedded(true).mount("$MOUNT")\`, no request log
+- embedded: \`org.oversky.examples.embedded.AppServer\` (examples/embedded-jetty) on Jetty ${jetty_version:-unknown}: a \`Server()\` and a \`ServerConnector\` with one selector per core, \`Handler.Sequence(oversky.handler(), app)\`, \`Gateway.builder(config).embedded(true).mount("$MOUNT")\`, no request log
 - standalone: \`oversky serve --listen 127.0.0.1:PORT --data DIR --no-request-log --site $SITE=http://127.0.0.1:ORIGIN\` (\`GatewayServer\`)
 - origin: $nginx_version (1 worker) serving the files with \`Cache-Control: max-age=3600\`, one port per node
 - machine load average (1, 5, 15 min): $load_start at the start, $load_end after the measurements, $load_after at the end
