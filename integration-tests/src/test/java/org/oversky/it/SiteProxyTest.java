@@ -48,7 +48,7 @@ class SiteProxyTest {
     HttpResponse<String> r =
         site.send(
             "POST", "/echo/a%20b?x=1&y=%2F", "payload", "X-Client", "c", "Connection", "X-Secret", "X-Secret", "s",
-            "X-Forwarded-Host", "evil.test", "Forwarded", "host=evil.test");
+            "X-Forwarded-Host", "evil.test", "Forwarded", "host=evil.test", "X-Original-URL", "/admin");
     assertEquals(201, r.statusCode(), r.body());
     assertEquals("made", r.body());
     assertEquals("yes", r.headers().firstValue("X-Keep").orElse(null));
@@ -61,6 +61,7 @@ class SiteProxyTest {
                 .withRequestBody(equalTo("payload"))
                 .withHeader("X-Client", equalTo("c"))
                 .withHeader("X-Secret", absent())
+                .withHeader("X-Original-URL", absent())
                 .withHeader("X-Forwarded-Host", equalTo(SiteFixture.HOST))
                 .withHeader("X-Forwarded-For", equalTo("127.0.0.1"))
                 .withHeader("X-Forwarded-Proto", equalTo("http"))

@@ -110,12 +110,21 @@ final class SiteProxy extends ProxyHandler {
     h.remove(HttpHeader.X_FORWARDED_HOST);
     h.remove(HttpHeader.X_FORWARDED_FOR);
     h.remove(HttpHeader.X_FORWARDED_PROTO);
+    for (String name : UNTRUSTED_FORWARDING) {
+      h.remove(name);
+    }
     if (clientHost != null) {
       h.put(HttpHeader.X_FORWARDED_HOST, clientHost);
     }
     h.put(HttpHeader.X_FORWARDED_FOR, Request.getRemoteAddr(request));
     h.put(HttpHeader.X_FORWARDED_PROTO, request.isSecure() ? "https" : "http");
   }
+
+  /** Forwarding fields some frameworks believe; a client's are never passed to the origin. */
+  private static final List<String> UNTRUSTED_FORWARDING =
+      List.of(
+          "X-Forwarded-Port", "X-Forwarded-Server", "X-Forwarded-Scheme", "X-Forwarded-Ssl", "X-Real-IP", "X-Host",
+          "X-Original-URL", "X-Rewrite-URL");
 
   private static String hostOf(Exchange ex) {
     var origin = ex.site().origin();
