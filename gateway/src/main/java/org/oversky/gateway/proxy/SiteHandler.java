@@ -269,7 +269,11 @@ public final class SiteHandler extends ContainerLifeCycle {
     outcomes.accept(cs);
     response.setStatus(head.status());
     for (StoredResponse.Header h : head.headers()) {
-      response.getHeaders().add(h.name(), h.value());
+      if (h.name().equalsIgnoreCase("Date")) {
+        response.getHeaders().put(h.name(), h.value());
+      } else {
+        response.getHeaders().add(h.name(), h.value());
+      }
     }
     if (head.contentLength() >= 0) {
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, head.contentLength());
@@ -277,8 +281,9 @@ public final class SiteHandler extends ContainerLifeCycle {
     response.getHeaders().put(CacheStatus.HEADER, cs.value());
     response.getHeaders().add(HttpHeader.VIA, via);
     FileChannel body = leader.acquire();
+    var pooled = request.getComponents().getByteBufferPool().acquire(64 * 1024, true);
     try {
-      ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
+      ByteBuffer buf = pooled.getByteBuffer();
       long position = 0;
       while (true) {
         long available = leader.awaitBytes(position, waitMillis);
@@ -301,6 +306,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     } catch (IOException e) {
       callback.failed(e);
     } finally {
+      pooled.release();
       leader.release();
     }
     return true;
