@@ -3,11 +3,9 @@ package org.oversky.gateway.proxy;
 import java.util.List;
 import java.util.TreeSet;
 import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.oversky.cache.StoredResponse;
 import org.oversky.conf.SiteConfig;
 import org.oversky.gateway.http.BodyResponder;
-import org.oversky.gateway.http.HttpDates;
 
 /**
  * What the hit path needs to know about a stored response, worked out once instead of on every
@@ -32,19 +30,13 @@ record ResponseFacts(
     List<HttpField> fields) {
 
   static ResponseFacts of(StoredResponse r, SiteConfig site, CachePolicy policy) {
-    String lastModified = r.first("Last-Modified");
-    List<HttpField> fields =
-        r.headers().stream()
-            .filter(h -> !h.name().equalsIgnoreCase("Age"))
-            .map(h -> (HttpField) new PreEncodedHttpField(h.name(), h.value()))
-            .toList();
     return new ResponseFacts(
         policy.freshnessLifetime(r, site),
         CachePolicy.correctedInitialAge(r),
         CacheControl.parse(r.values("Cache-Control")),
-        new BodyResponder.Validators(r.first("ETag"), lastModified == null ? -1 : HttpDates.parse(lastModified)),
+        StoredResponder.validators(r),
         Variants.names(r.values("Vary")),
-        fields);
+        StoredResponder.fields(r));
   }
 
   /** The current age in seconds. */

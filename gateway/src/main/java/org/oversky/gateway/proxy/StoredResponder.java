@@ -1,8 +1,11 @@
 package org.oversky.gateway.proxy;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -48,31 +51,40 @@ final class StoredResponder {
       long age,
       CacheStatus status,
       String via) {
-    var headers = response.getHeaders();
-    for (StoredResponse.Header h : stored.headers()) {
-      if (h.name().equalsIgnoreCase("Date")) {
-        headers.put(h.name(), h.value()); // the origin's, instead of the one the server added
-      } else if (!h.name().equalsIgnoreCase("Age")) {
-        headers.add(h.name(), h.value());
-      }
-    }
-    String lastModified = stored.first("Last-Modified");
-    finish(request, response, callback, stored, body, age, status, via,
-        new BodyResponder.Validators(stored.first("ETag"), lastModified == null ? -1 : HttpDates.parse(lastModified)));
+    putFields(response, fields(stored));
+    finish(request, response, callback, stored, body, age, status, via, validators(stored));
   }
 
   /** The hit path's serve: the stored fields and validators come worked out in {@code facts}. */
   static void serve(
       Request request, Response response, Callback callback, StoredResponse stored, Body body, ResponseFacts facts, long age, CacheStatus status, String via) {
+    putFields(response, facts.fields());
+    finish(request, response, callback, stored, body, age, status, via, facts.validators());
+  }
+
+  /** The stored fields to send, encoded once: all but {@code Age}, which is computed per answer. */
+  static List<HttpField> fields(StoredResponse r) {
+    return r.headers().stream()
+        .filter(h -> !h.name().equalsIgnoreCase("Age"))
+        .map(h -> (HttpField) new PreEncodedHttpField(h.name(), h.value()))
+        .toList();
+  }
+
+  /** The stored response's validators. */
+  static BodyResponder.Validators validators(StoredResponse r) {
+    String lastModified = r.first("Last-Modified");
+    return new BodyResponder.Validators(r.first("ETag"), lastModified == null ? -1 : HttpDates.parse(lastModified));
+  }
+
+  private static void putFields(Response response, List<HttpField> fields) {
     var headers = response.getHeaders();
-    for (var f : facts.fields()) {
+    for (HttpField f : fields) {
       if (f.getHeader() == HttpHeader.DATE) {
         headers.put(f); // the origin's, instead of the one the server added
       } else {
         headers.add(f);
       }
     }
-    finish(request, response, callback, stored, body, age, status, via, facts.validators());
   }
 
   private static void finish(
