@@ -1,0 +1,82 @@
+package org.oversky.dht.rpc;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** The payload of an answer, one record per RPC. Lists hold at most {@link #MAX_CONTACTS}. */
+public sealed interface Response extends Payload {
+  /** Most contacts (or providers) in one list of an answer: Kademlia's k. */
+  int MAX_CONTACTS = 20;
+
+  /** Answers {@code ping}. */
+  record Pong() implements Response {
+    @Override
+    public Rpc rpc() {
+      return Rpc.PING;
+    }
+  }
+
+  /** Answers {@code find_node}: the contacts closest to the target that the receiver knows. */
+  record Nodes(List<ContactInfo> nodes) implements Response {
+    public Nodes {
+      nodes = bounded(nodes, "nodes");
+    }
+
+    @Override
+    public Rpc rpc() {
+      return Rpc.FIND_NODE;
+    }
+  }
+
+  /** Answers {@code get_providers}: providers of the key it knows, and contacts closer to it. */
+  record Providers(List<ProviderInfo> providers, List<ContactInfo> closer) implements Response {
+    public Providers {
+      providers = bounded(providers, "providers");
+      closer = bounded(closer, "closer");
+    }
+
+    @Override
+    public Rpc rpc() {
+      return Rpc.GET_PROVIDERS;
+    }
+  }
+
+  /** Answers {@code add_provider}: the record was stored. (A refusal is an HTTP problem.) */
+  record ProviderAdded() implements Response {
+    @Override
+    public Rpc rpc() {
+      return Rpc.ADD_PROVIDER;
+    }
+  }
+
+  /** Answers {@code get_record}: the record if the receiver holds it, and contacts closer to it. */
+  record RecordReply(Optional<SignedRecord> record, List<ContactInfo> closer) implements Response {
+    public RecordReply {
+      Objects.requireNonNull(record, "record");
+      closer = bounded(closer, "closer");
+    }
+
+    @Override
+    public Rpc rpc() {
+      return Rpc.GET_RECORD;
+    }
+  }
+
+  /** Answers {@code put_record}: the record was stored. (A refusal is an HTTP problem.) */
+  record RecordStored() implements Response {
+    @Override
+    public Rpc rpc() {
+      return Rpc.PUT_RECORD;
+    }
+  }
+
+  private static <T> List<T> bounded(List<T> list, String what) {
+    Objects.requireNonNull(list, what);
+    if (list.size() > MAX_CONTACTS) {
+      throw new IllegalArgumentException(
+          "an answer lists at most " + MAX_CONTACTS + " " + what + ", got " + list.size());
+    }
+    return List.copyOf(list); // also refuses null elements
+  }
+}

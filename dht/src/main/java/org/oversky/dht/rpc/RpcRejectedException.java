@@ -1,0 +1,58 @@
+package org.oversky.dht.rpc;
+
+import java.util.Objects;
+
+/**
+ * A message the codec refused, with the {@link Reason} (stable, for the HTTP layer to map to a
+ * problem type) and a message that says what was wrong.
+ */
+public final class RpcRejectedException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  /** Why a message was refused. Every reason is the sender's fault (a 4xx over HTTP). */
+  public enum Reason {
+    /** The body is larger than {@link RpcCodec#MAX_BODY_BYTES}. */
+    BODY_TOO_LARGE,
+    /** Not a single JSON object in UTF-8: a syntax error, a duplicate key, trailing data. */
+    MALFORMED_JSON,
+    /** The {@code v} field names a version this codec does not speak. */
+    UNSUPPORTED_VERSION,
+    /** The {@code rpc} field names no known RPC. */
+    UNKNOWN_RPC,
+    /** A valid message, but not the RPC or direction the caller expected (e.g. a path mismatch). */
+    UNEXPECTED_MESSAGE,
+    /** A field is missing, unknown, of the wrong JSON type or out of range. */
+    BAD_FIELD,
+    /** A string or a list is longer than its bound. */
+    TOO_LONG,
+    /** An id, key or signature is not lowercase hex of the right length. */
+    BAD_HEX,
+    /** A URL is not an absolute http(s) URL a node may be reached at. */
+    BAD_URL,
+    /** The fields are valid but not in the one canonical encoding (spacing, order, escapes). */
+    NOT_CANONICAL,
+    /** The sender's public key is not a valid Ed25519 key. */
+    BAD_KEY,
+    /** The sender's id is not the SHA-256 of its public key. */
+    ID_MISMATCH,
+    /** The timestamp is older than the allowed clock skew. */
+    STALE_TIMESTAMP,
+    /** The timestamp is further in the future than the allowed clock skew. */
+    FUTURE_TIMESTAMP,
+    /** The sender's signature does not verify over the signed bytes. */
+    BAD_SIGNATURE,
+    /** A value record's publisher signature does not verify. */
+    BAD_RECORD_SIGNATURE
+  }
+
+  private final Reason reason;
+
+  public RpcRejectedException(Reason reason, String message) {
+    super(Objects.requireNonNull(reason, "reason") + ": " + message);
+    this.reason = reason;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+}
