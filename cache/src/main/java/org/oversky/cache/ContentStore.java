@@ -112,6 +112,11 @@ public final class ContentStore implements AutoCloseable {
     listeners.add(listener);
   }
 
+  /** Stops telling {@code listener} about stored and removed bodies. */
+  public void removeListener(StoreListener listener) {
+    listeners.remove(listener);
+  }
+
   /**
    * A writer for a new body; nothing is stored until its {@code commit}.
    *

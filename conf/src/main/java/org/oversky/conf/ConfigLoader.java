@@ -207,7 +207,40 @@ public final class ConfigLoader {
         values.get(Settings.ADMIN_TOKEN.key()).value().trim(),
         cache,
         store,
-        fetch);
+        fetch,
+        dht());
+  }
+
+  private DhtSettings dht() {
+    List<URI> bootstrap = get(Settings.BOOTSTRAP, v -> {
+      List<URI> urls = new ArrayList<>();
+      for (String u : v.split(",")) {
+        if (!u.isBlank()) {
+          urls.add(parseBaseUrl(u));
+        }
+      }
+      return urls;
+    });
+    DhtSettings.KeyMiss miss = get(Settings.KEY_MISS, v -> switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "redirect" -> DhtSettings.KeyMiss.REDIRECT;
+      case "proxy" -> DhtSettings.KeyMiss.PROXY;
+      default -> throw new IllegalArgumentException("neither redirect nor proxy");
+    });
+    Duration ttl = get(Settings.PROVIDER_TTL, ConfigLoader::positiveDuration);
+    Duration republish = get(Settings.REPUBLISH_INTERVAL, ConfigLoader::positiveDuration);
+    if (republish.compareTo(ttl) >= 0) {
+      throw new ConfigException(
+          Settings.REPUBLISH_INTERVAL.key(),
+          Settings.REPUBLISH_INTERVAL.key() + " (" + republish + ") must be shorter than " + Settings.PROVIDER_TTL.key()
+              + " (" + ttl + "), or provider records expire before they are renewed");
+    }
+    return new DhtSettings(
+        bootstrap,
+        miss,
+        ttl,
+        republish,
+        get(Settings.REFRESH_INTERVAL, ConfigLoader::positiveDuration),
+        get(Settings.LOOKUP_TIMEOUT, ConfigLoader::positiveDuration));
   }
 
   private static List<SiteConfig> parseSites(String v) {

@@ -17,6 +17,7 @@ import java.util.List;
  * @param cache how site responses are cached
  * @param store budgets of the content store
  * @param fetch the outbound policy for origin fetches
+ * @param dht how the node takes part in the DHT
  */
 public record NodeConfig(
     HostPort listen,
@@ -27,7 +28,8 @@ public record NodeConfig(
     String adminToken,
     CacheConfig cache,
     StoreConfig store,
-    FetchConfig fetch) {
+    FetchConfig fetch,
+    DhtSettings dht) {
   public NodeConfig {
     if (listen == null
         || dataDir == null
@@ -36,7 +38,8 @@ public record NodeConfig(
         || adminToken == null
         || cache == null
         || store == null
-        || fetch == null) {
+        || fetch == null
+        || dht == null) {
       throw new IllegalArgumentException("every part of NodeConfig is required");
     }
     sites = List.copyOf(sites);
@@ -44,6 +47,6 @@ public record NodeConfig(
 
   /** A copy listening elsewhere, with the public URL following it; for tests and embedding. */
   public NodeConfig withListen(HostPort newListen, URI newPublicUrl) {
-    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch);
+    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht);
   }
 }

@@ -74,6 +74,35 @@ public final class Settings {
   public static final Setting MAX_REDIRECTS =
       new Setting("fetch.max-redirects", "5", "a whole number from 0 to 20", "Redirects followed when fetching.");
 
+  public static final Setting BOOTSTRAP =
+      new Setting(
+          "dht.bootstrap",
+          "",
+          "base URLs such as http://node1.example.net:8080, separated by commas",
+          "Nodes to join the DHT through at start (--bootstrap, repeatable).");
+  public static final Setting KEY_MISS =
+      new Setting(
+          "dht.key-miss",
+          "redirect",
+          "redirect or proxy",
+          "GET /key/ for a body held elsewhere: 302 to a provider, or fetch, verify and serve it.");
+  public static final Setting PROVIDER_TTL =
+      new Setting("dht.provider-ttl", "48h", "a duration such as 48h", "How long provider records live in the DHT.");
+  public static final Setting REPUBLISH_INTERVAL =
+      new Setting(
+          "dht.republish-interval",
+          "22h",
+          "a duration shorter than dht.provider-ttl",
+          "How often the node announces again the bodies it holds.");
+  public static final Setting REFRESH_INTERVAL =
+      new Setting(
+          "dht.refresh-interval",
+          "1h",
+          "a duration such as 1h",
+          "A routing-table bucket no lookup went through for this long is refreshed.");
+  public static final Setting LOOKUP_TIMEOUT =
+      new Setting("dht.lookup-timeout", "10s", "a duration such as 10s", "The bound on one DHT lookup.");
+
   private static final List<Setting> ALL =
       List.of(
           LISTEN,
@@ -94,7 +123,13 @@ public final class Settings {
           CONNECT_TIMEOUT,
           READ_TIMEOUT,
           MAX_BODY,
-          MAX_REDIRECTS);
+          MAX_REDIRECTS,
+          BOOTSTRAP,
+          KEY_MISS,
+          PROVIDER_TTL,
+          REPUBLISH_INTERVAL,
+          REFRESH_INTERVAL,
+          LOOKUP_TIMEOUT);
 
   private Settings() {}
 

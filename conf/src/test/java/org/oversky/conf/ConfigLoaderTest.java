@@ -45,8 +45,43 @@ class ConfigLoaderTest {
             "",
             new CacheConfig(10, Duration.ofDays(1), Duration.ZERO, 16 * MIB),
             new StoreConfig(64 * MIB, 256 * KIB, 16 * KIB, 10 * GIB),
-            new FetchConfig(false, Duration.ofSeconds(5), Duration.ofSeconds(30), 4 * GIB, 5)),
+            new FetchConfig(false, Duration.ofSeconds(5), Duration.ofSeconds(30), 4 * GIB, 5),
+            new DhtSettings(
+                List.of(),
+                DhtSettings.KeyMiss.REDIRECT,
+                Duration.ofHours(48),
+                Duration.ofHours(22),
+                Duration.ofHours(1),
+                Duration.ofSeconds(10))),
         config);
+  }
+
+  @Test
+  void bootstrapUrlsAndKeyMissModeAreRead() {
+    NodeConfig config =
+        ConfigLoader.load(
+            Map.of("dht.bootstrap", "http://10.0.0.1:8080/, http://node2.example.net:8080", "dht.key-miss", "PROXY"),
+            Map.of());
+    assertEquals(
+        List.of(URI.create("http://10.0.0.1:8080"), URI.create("http://node2.example.net:8080")),
+        config.dht().bootstrap());
+    assertEquals(DhtSettings.KeyMiss.PROXY, config.dht().keyMiss());
+  }
+
+  @Test
+  void aBootstrapThatIsNotAnHttpUrlNamesTheKey() {
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("dht.bootstrap", "ftp://x"), Map.of()));
+    assertTrue(e.getMessage().contains("dht.bootstrap"), e.getMessage());
+  }
+
+  @Test
+  void republishingLessOftenThanRecordsLiveIsRefused() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigLoader.load(Map.of("dht.provider-ttl", "1h", "dht.republish-interval", "2h"), Map.of()));
+    assertTrue(e.getMessage().contains("dht.republish-interval"), e.getMessage());
   }
 
   @Test

@@ -1,5 +1,8 @@
 package org.oversky.gateway;
 
+import java.security.KeyPair;
+import org.oversky.gateway.dht.DhtService;
+import org.oversky.gateway.dht.Hosts;
 import java.io.IOException;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.jetty.server.Handler;
@@ -20,7 +23,7 @@ import org.oversky.gateway.node.Version;
 import org.oversky.gateway.proxy.SiteHandler;
 
 /**
- * The gateway component: one node's parts (identity, store, origin fetcher, caching proxy,
+ * The gateway component: one node's parts (identity, store, origin fetcher, caching proxy, DHT,
  * metrics) and the Jetty {@link Handler} that serves them. A host server mounts {@link
  * #handler()} and adds the gateway as a bean so that it starts and stops with the server;
  * {@link GatewayServer} is the standalone host. Build one with {@link #builder(NodeConfig)}.
@@ -30,6 +33,7 @@ public final class Gateway extends ContainerLifeCycle {
   private final NodeIdentity identity;
   private final ContentStore store;
   private final GatewayMetrics metrics;
+  private final DhtService dht;
   private final Handler handler;
 
   private Gateway(Builder b, NodeIdentity identity, ContentStore store) {
@@ -39,11 +43,14 @@ public final class Gateway extends ContainerLifeCycle {
     this.metrics = new GatewayMetrics(store, b.meterRegistry);
     OriginFetcher fetcher = new OriginFetcher(config.fetch(), "oversky/" + Version.get());
     addBean(fetcher);
-    NodeInfo info = new NodeInfo(config, identity, store);
+    this.dht = new DhtService(config, new KeyPair(identity.publicKey(), identity.privateKey()), store);
+    addBean(dht);
+    dht.bindMetrics(metrics.registry());
+    NodeInfo info = new NodeInfo(config, identity, store, dht::status);
     SiteHandler sites =
         new SiteHandler(config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome);
     addBean(sites);
-    ApiHandler api = new ApiHandler(fetcher, store, info, sites, config.adminToken());
+    ApiHandler api = new ApiHandler(fetcher, store, new Hosts(dht), info, sites, config.adminToken());
     this.handler =
         new MetricsHandler(
             metrics,
@@ -52,7 +59,8 @@ public final class Gateway extends ContainerLifeCycle {
                 b.embedded,
                 b.mount,
                 sites,
-                new KeyHandler(store),
+                new KeyHandler(store, dht.misses()),
+                dht.handler(),
                 api,
                 new LegacyHandler(api, config),
                 new StatusHandler(info, metrics)));
@@ -141,6 +149,11 @@ public final class Gateway extends ContainerLifeCycle {
   /** The content store. */
   public ContentStore store() {
     return store;
+  }
+
+  /** The node's place in the DHT. */
+  public DhtService dht() {
+    return dht;
   }
 
   /** The node's meters. */

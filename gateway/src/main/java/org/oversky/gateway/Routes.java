@@ -1,5 +1,6 @@
 package org.oversky.gateway;
 
+import org.oversky.gateway.dht.DhtHandler;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
@@ -18,7 +19,7 @@ import org.oversky.conf.SiteConfig;
 
 /**
  * Where a request goes, in one place and in order: a request for a configured site's Host goes
- * to the caching proxy; otherwise {@code /key/}, the API, the original {@code oversky.php}
+ * to the caching proxy; otherwise {@code /key/}, the DHT's {@code /dht/v1/}, the API, the original {@code oversky.php}
  * actions, the status endpoints, all below an optional mount prefix (such as {@code /cdn}); anything
  * else is a 421 problem (404 on a node without sites), or, embedded in another server, is left to
  * the host's own handlers (this handler returns false).
@@ -29,6 +30,7 @@ import org.oversky.conf.SiteConfig;
  */
 final class Routes extends Handler.AbstractContainer {
   private final KeyHandler key;
+  private final DhtHandler dht;
   private final ApiHandler api;
   private final LegacyHandler legacy;
   private final StatusHandler status;
@@ -42,6 +44,7 @@ final class Routes extends Handler.AbstractContainer {
       String mount,
       SiteHandler sites,
       KeyHandler key,
+      DhtHandler dht,
       ApiHandler api,
       LegacyHandler legacy,
       StatusHandler status) {
@@ -50,6 +53,7 @@ final class Routes extends Handler.AbstractContainer {
     this.mount = mount;
     this.sites = sites;
     this.key = key;
+    this.dht = dht;
     this.api = api;
     this.legacy = legacy;
     this.status = status;
@@ -81,6 +85,10 @@ final class Routes extends Handler.AbstractContainer {
     String path = mount.isEmpty() ? full : full.equals(mount) ? "/" : full.substring(mount.length());
     if (path.startsWith(KeyHandler.PREFIX)) {
       return key.serve(path, request, response, callback);
+    }
+    if (path.startsWith(DhtHandler.PREFIX)) {
+      Dispatch.blocking(request, callback, () -> dht.serve(path, request, response, callback));
+      return true;
     }
     if (path.startsWith(ApiHandler.PREFIX)) {
       Dispatch.blocking(request, callback, () -> api.serve(path, request, response, callback));

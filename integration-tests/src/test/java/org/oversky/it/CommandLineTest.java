@@ -27,6 +27,11 @@ class CommandLineTest {
     List<String> cmd =
         new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "org.oversky.gateway.cli.Main"));
     cmd.addAll(List.of(args));
+    return exec(workDir, cmd, args);
+  }
+
+  /** Runs {@code cmd} in {@code workDir} without the caller's OVERSKY_ variables, up to two minutes. */
+  static Run exec(Path workDir, List<String> cmd, String... args) throws Exception {
     Path out = Files.createTempFile(workDir, "out", ".txt");
     Path err = Files.createTempFile(workDir, "err", ".txt");
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());

@@ -75,10 +75,12 @@ class LegacyAndStatusTest {
   }
 
   @Test
-  void hostDiscoveryIs501UntilTheDhtExists() throws Exception {
+  void hostDiscoveryOfAHostThatIsNoNodeIs502AndOfNoHost400() throws Exception {
     HttpResponse<byte[]> r = node.get("/oversky.php?action=hostdiscovery&host=http://127.0.0.1:1");
-    assertEquals(501, r.statusCode());
+    assertEquals(502, r.statusCode());
     assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
+    assertTrue(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8).contains("host-unreachable"));
+    assertEquals(400, node.get("/oversky.php?action=hostdiscovery").statusCode());
   }
 
   @Test

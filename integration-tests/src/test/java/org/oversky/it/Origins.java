@@ -14,4 +14,12 @@ final class Origins {
     server.start();
     return server;
   }
+
+  /** A started WireMock server that answers {@code GET path} with {@code body}. */
+  static WireMockServer serving(String path, byte[] body) {
+    WireMockServer server = wireMock();
+    server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(path)
+        .willReturn(com.github.tomakehurst.wiremock.client.WireMock.ok().withBody(body)));
+    return server;
+  }
 }

@@ -154,6 +154,24 @@ public final class ProviderStore {
     }
   }
 
+  /** Drops the one entry of {@code provider} for {@code key}; returns whether there was one. */
+  public boolean remove(NodeId key, NodeId provider) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(provider, "provider");
+    synchronized (lock) {
+      Map<NodeId, ProviderInfo> providers = byKey.get(key);
+      if (providers == null || providers.remove(provider) == null) {
+        return false;
+      }
+      if (providers.isEmpty()) {
+        byKey.remove(key);
+      }
+      forgetKeyOfProvider(provider, key);
+      size--;
+      return true;
+    }
+  }
+
   /** How many keys have at least one entry (expired ones count until {@link #expire}). */
   public int keys() {
     synchronized (lock) {

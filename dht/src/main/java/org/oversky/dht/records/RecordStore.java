@@ -36,7 +36,12 @@ public final class RecordStore {
     /** The key's record expires at the same time or later: the held one stays. */
     REJECTED_NOT_NEWER,
     /** The store holds {@code maxRecords} live records and this key is not one of them. */
-    REJECTED_FULL
+    REJECTED_FULL;
+
+    /** Whether the record is held after the put. */
+    public boolean stored() {
+      return this == STORED || this == REPLACED || this == UNCHANGED;
+    }
   }
 
   private final int maxRecords;

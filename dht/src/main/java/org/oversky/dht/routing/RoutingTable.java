@@ -141,6 +141,11 @@ public final class RoutingTable {
     return true;
   }
 
+  /** Whether the bucket that covers {@code id} has a replacement waiting for a place. */
+  public synchronized boolean hasReplacement(NodeId id) {
+    return !bucketFor(Objects.requireNonNull(id, "id")).replacements.isEmpty();
+  }
+
   /** The contact with this id, if it is in a bucket (replacements do not count). */
   public synchronized Optional<Contact> get(NodeId id) {
     return Optional.ofNullable(bucketFor(id).entries.get(id));

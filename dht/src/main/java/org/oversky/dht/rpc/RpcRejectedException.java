@@ -42,7 +42,34 @@ public final class RpcRejectedException extends Exception {
     /** The sender's signature does not verify over the signed bytes. */
     BAD_SIGNATURE,
     /** A value record's publisher signature does not verify. */
-    BAD_RECORD_SIGNATURE
+    BAD_RECORD_SIGNATURE,
+    /** An {@code add_provider} names a URL other than the sender's own: no node announces another. */
+    PROVIDER_MISMATCH,
+    /** A record (or provider announcement) that has already expired. */
+    RECORD_EXPIRED,
+    /** A value record that expires later than the network's record lifetime allows. */
+    RECORD_TOO_LONG,
+    /** A value record that does not expire later than the one the receiver holds for its key. */
+    RECORD_NOT_NEWER,
+    /** The receiver's bounds for this key, this provider or all records are reached. */
+    STORE_FULL;
+
+    /** The HTTP status a receiver answers with when it refuses a message for this reason. */
+    public int httpStatus() {
+      return switch (this) {
+        case BODY_TOO_LARGE -> 413;
+        case BAD_KEY, ID_MISMATCH, STALE_TIMESTAMP, FUTURE_TIMESTAMP, BAD_SIGNATURE -> 401;
+        case PROVIDER_MISMATCH -> 403;
+        case RECORD_NOT_NEWER -> 409;
+        case STORE_FULL -> 429;
+        default -> 400;
+      };
+    }
+
+    /** A stable lowercase name for problem types and metrics, e.g. {@code bad-signature}. */
+    public String slug() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
   }
 
   private final Reason reason;

@@ -1,5 +1,6 @@
 package org.oversky.gateway.api;
 
+import org.oversky.gateway.dht.Hosts;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -24,12 +25,15 @@ public final class ApiHandler extends Handler.Abstract {
   private static final int MAX_REQUEST_BODY = 64 * 1024;
 
   private final Registrar registrar;
+  private final Hosts hosts;
   private final NodeInfo info;
   private final SiteHandler sites;
   private final byte[] adminToken;
 
-  public ApiHandler(OriginFetcher fetcher, ContentStore store, NodeInfo info, SiteHandler sites, String adminToken) {
+  public ApiHandler(
+      OriginFetcher fetcher, ContentStore store, Hosts hosts, NodeInfo info, SiteHandler sites, String adminToken) {
     this.registrar = new Registrar(fetcher, store);
+    this.hosts = hosts;
     this.info = info;
     this.sites = sites;
     this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
@@ -37,6 +41,10 @@ public final class ApiHandler extends Handler.Abstract {
 
   Registrar registrar() {
     return registrar;
+  }
+
+  Hosts hosts() {
+    return hosts;
   }
 
   @Override
@@ -60,6 +68,16 @@ public final class ApiHandler extends Handler.Abstract {
           Problem.methodNotAllowed(method, "GET").send(response, callback);
         } else {
           Json.send(response, callback, 200, info.status());
+        }
+      }
+      case PREFIX + "hosts" -> {
+        if (HttpMethod.GET.is(method) || HttpMethod.HEAD.is(method)) {
+          hosts.list(response, callback);
+        } else if (HttpMethod.POST.is(method)) {
+          readField(request, response, callback, "url", "{\"url\": \"http://203.0.113.5:8080\"}")
+              .ifPresent(url -> hosts.join(url, response, callback));
+        } else {
+          Problem.methodNotAllowed(method, "GET, POST").send(response, callback);
         }
       }
       case PREFIX + "cache" -> {
@@ -100,34 +118,42 @@ public final class ApiHandler extends Handler.Abstract {
   }
 
   private void register(Request request, Response response, Callback callback) throws java.io.IOException {
+    readField(request, response, callback, "location", "{\"location\": \"https://example.com/file\"}")
+        .ifPresent(location -> registrar.registerAndRespond(location, response, callback));
+  }
+
+  /**
+   * The text field {@code name} of a small JSON request body; empty after answering with a
+   * problem when the body is too large, not JSON, or lacks the field.
+   */
+  private static java.util.Optional<String> readField(
+      Request request, Response response, Callback callback, String name, String example) throws java.io.IOException {
+    Problem tooLarge =
+        new Problem(413, "request-too-large", "Request too large", "the body is a small JSON object such as " + example);
     if (request.getLength() > MAX_REQUEST_BODY) {
-      new Problem(413, "request-too-large", "Request too large", "a register request is a small JSON object")
-          .send(response, callback);
-      return;
+      tooLarge.send(response, callback);
+      return java.util.Optional.empty();
     }
     byte[] raw;
     try (java.io.InputStream in = Content.Source.asInputStream(request)) {
       raw = in.readNBytes(MAX_REQUEST_BODY + 1);
     }
     if (raw.length > MAX_REQUEST_BODY) {
-      new Problem(413, "request-too-large", "Request too large", "a register request is a small JSON object")
-          .send(response, callback);
-      return;
+      tooLarge.send(response, callback);
+      return java.util.Optional.empty();
     }
     JsonNode body;
     try {
       body = Json.MAPPER.readTree(new String(raw, StandardCharsets.UTF_8));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      Problem.badRequest("malformed-json", "the body must be JSON such as {\"location\": \"https://example.com/file\"}")
-          .send(response, callback);
-      return;
+      Problem.badRequest("malformed-json", "the body must be JSON such as " + example).send(response, callback);
+      return java.util.Optional.empty();
     }
-    JsonNode location = body == null ? null : body.get("location");
-    if (location == null || !location.isTextual()) {
-      Problem.badRequest("missing-location", "give the URL to register as {\"location\": \"https://…\"}")
-          .send(response, callback);
-      return;
+    JsonNode field = body == null ? null : body.get(name);
+    if (field == null || !field.isTextual()) {
+      Problem.badRequest("missing-" + name, "give the " + name + " as " + example).send(response, callback);
+      return java.util.Optional.empty();
     }
-    registrar.registerAndRespond(location.asText(), response, callback);
+    return java.util.Optional.of(field.asText());
   }
 }

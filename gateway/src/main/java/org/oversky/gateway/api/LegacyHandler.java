@@ -1,5 +1,6 @@
 package org.oversky.gateway.api;
 
+import org.oversky.gateway.dht.Hosts;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,17 +18,19 @@ import org.oversky.gateway.node.SanityChecks;
 /**
  * The original system's four actions at {@code /oversky.php?action=…}, kept as aliases of the
  * API: {@code register&location=}, {@code get&key=} (a redirect to {@code /key/…}), {@code setup}
- * (the sanity checks) and {@code hostdiscovery&host=}.
+ * (the sanity checks) and {@code hostdiscovery&host=} (join the DHT through that host).
  */
 public final class LegacyHandler extends Handler.Abstract {
   /** The path of the original endpoint. */
   public static final String PATH = "/oversky.php";
 
   private final Registrar registrar;
+  private final Hosts hosts;
   private final NodeConfig config;
 
   public LegacyHandler(ApiHandler api, NodeConfig config) {
     this.registrar = api.registrar();
+    this.hosts = api.hosts();
     this.config = config;
   }
 
@@ -39,13 +42,7 @@ public final class LegacyHandler extends Handler.Abstract {
       case "register" -> registrar.registerAndRespond(params.getValue("location"), response, callback);
       case "get" -> get(params.getValue("key"), request, response, callback);
       case "setup" -> setup(response, callback);
-      case "hostdiscovery" ->
-          new Problem(
-                  501,
-                  "not-implemented",
-                  "Not implemented",
-                  "host discovery arrives with the DHT; this node runs alone for now")
-              .send(response, callback);
+      case "hostdiscovery" -> hosts.join(params.getValue("host"), response, callback);
       default ->
           Problem.badRequest(
                   "unknown-action",

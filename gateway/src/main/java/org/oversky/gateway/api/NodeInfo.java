@@ -17,12 +17,15 @@ public final class NodeInfo {
   private final NodeConfig config;
   private final NodeIdentity identity;
   private final ContentStore store;
+  private final java.util.function.Supplier<Map<String, Object>> dht;
   private final Instant started = Instant.now();
 
-  public NodeInfo(NodeConfig config, NodeIdentity identity, ContentStore store) {
+  public NodeInfo(
+      NodeConfig config, NodeIdentity identity, ContentStore store, java.util.function.Supplier<Map<String, Object>> dht) {
     this.config = config;
     this.identity = identity;
     this.store = store;
+    this.dht = dht;
   }
 
   /** The node's id (64 hex). */
@@ -46,6 +49,7 @@ public final class NodeInfo {
     st.put("evictions", s.evictions());
     st.put("hotBytes", s.hotBytes());
     out.put("store", st);
+    out.put("dht", dht.get());
     out.put("jvm", jvm());
     return out;
   }

@@ -57,6 +57,7 @@ public final class StatusHandler extends Handler.Abstract {
     Map<String, Object> s = info.status();
     Map<String, Object> store = (Map<String, Object>) s.get("store");
     Map<String, Object> jvm = (Map<String, Object>) s.get("jvm");
+    Map<String, Object> dht = (Map<String, Object>) s.get("dht");
     return """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>oversky node</title>
@@ -71,6 +72,10 @@ public final class StatusHandler extends Handler.Abstract {
         <tr><td>stored bodies</td><td>%s (%s bytes of a %s byte budget)</td></tr>
         <tr><td>evictions</td><td>%s</td></tr>
         <tr><td>heap</td><td>%s of %s bytes</td></tr>
+        <tr><td>DHT contacts</td><td><a href="/api/v1/hosts">%s</a> in %s buckets</td></tr>
+        <tr><td>bodies announced</td><td>%s (provider records held for others: %s)</td></tr>
+        <tr><td>DHT lookups</td><td>%s</td></tr>
+        <tr><td>DHT requests</td><td>%s sent (%s failed), %s answered, %s refused</td></tr>
         </table>
         <p>Get a body by its SHA-256: <code>GET /key/&lt;64 hex&gt;</code>.
         Register a URL: <code>POST /api/v1/register {"location": "…"}</code>.
@@ -87,6 +92,15 @@ public final class StatusHandler extends Handler.Abstract {
             store.get("diskBudget"),
             store.get("evictions"),
             jvm.get("heapUsedBytes"),
-            jvm.get("heapMaxBytes"));
+            jvm.get("heapMaxBytes"),
+            dht.get("contacts"),
+            dht.get("buckets"),
+            dht.get("provided"),
+            dht.get("providerRecordsHeld"),
+            dht.get("lookups"),
+            dht.get("rpcSent"),
+            dht.get("rpcFailed"),
+            dht.get("rpcReceived"),
+            dht.get("rpcRejected"));
   }
 }

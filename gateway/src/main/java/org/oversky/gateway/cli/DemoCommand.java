@@ -6,7 +6,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -15,56 +18,108 @@ import org.oversky.cache.BodyWriter;
 import org.oversky.cache.ContentStore;
 import org.oversky.cache.StoredBody;
 import org.oversky.conf.ConfigLoader;
-import org.oversky.conf.NodeConfig;
 import org.oversky.conf.Settings;
 import org.oversky.gateway.GatewayServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code oversky demo}: a node on loopback with sample bodies, in a throw-away data directory,
- * and the URLs to open. What runs with nothing configured.
+ * {@code oversky demo}: a local cluster of three nodes on loopback in front of a sample site, in
+ * throw-away data directories, joined into one DHT, and the URLs to try. What runs with nothing
+ * configured.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run a demo node with sample content on 127.0.0.1.")
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = "Run a local cluster of nodes on 127.0.0.1 in front of a sample site.")
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--port", description = "Port to listen on (default 8080, or a free one when 8080 is taken).")
+  /** The sample site's host name: any name under .localhost reaches 127.0.0.1. */
+  static final String SITE = "site.localhost";
+
+  @Option(names = "--port", description = "First node's port (default 8080, or free ports when taken); the others follow it.")
   Integer port;
+
+  @Option(names = "--nodes", description = "How many nodes (default 3).")
+  int nodes = 3;
 
   @Override
   public Integer call() throws Exception {
-    int chosen = port != null ? port : (isFree(8080) ? 8080 : 0);
+    if (nodes < 1 || nodes > 20) {
+      throw new CliException("--nodes is between 1 and 20, got " + nodes);
+    }
     Path data = Files.createTempDirectory("oversky-demo-");
-    NodeConfig config =
-        ConfigLoader.load(
-            Map.of(
-                Settings.LISTEN.key(), "127.0.0.1:" + chosen,
-                Settings.DATA.key(), data.toString(),
-                Settings.REQUEST_LOG.key(), "false"),
-            Map.of());
-    GatewayServer server = GatewayServer.start(config);
+    SampleOrigin origin = SampleOrigin.start();
+    List<GatewayServer> servers = new ArrayList<>();
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  ServeCommand.stopQuietly(server);
+                  servers.forEach(ServeCommand::stopQuietly);
+                  try {
+                    origin.close();
+                  } catch (Exception ignored) {
+                    // exiting anyway
+                  }
                   deleteQuietly(data);
                 },
                 "oversky-demo-shutdown"));
-    ContentStore store = server.gateway().store();
-    StoredBody page = storeResource(store, "welcome.html", "text/html; charset=utf-8");
-    StoredBody text = storeResource(store, "hello.txt", "text/plain; charset=utf-8");
-    String base = server.localUrl().toString();
+    int first = port != null ? port : 8080;
+    boolean fixed = port != null || allFree(first, nodes);
+    for (int i = 0; i < nodes; i++) {
+      Map<String, String> flags = new HashMap<>();
+      flags.put(Settings.LISTEN.key(), "127.0.0.1:" + (fixed ? first + i : 0));
+      flags.put(Settings.DATA.key(), data.resolve("node" + (i + 1)).toString());
+      flags.put(Settings.REQUEST_LOG.key(), "false");
+      flags.put(Settings.SITES.key(), SITE + "=" + origin.url());
+      flags.put(Settings.ALLOW_PRIVATE_ORIGINS.key(), "true");
+      if (i > 0) {
+        flags.put(Settings.BOOTSTRAP.key(), servers.get(0).localUrl().toString());
+      }
+      servers.add(GatewayServer.start(ConfigLoader.load(flags, Map.of())));
+    }
+    awaitJoined(servers);
+    StoredBody page = storeResource(servers.get(0).gateway().store(), "welcome.html", "text/html; charset=utf-8");
+    String one = servers.get(0).localUrl().toString();
+    String last = servers.get(servers.size() - 1).localUrl().toString();
+    int sitePort = servers.get(0).localUrl().getPort();
     System.out.println();
-    System.out.println("oversky demo node running at " + base);
+    System.out.println("oversky demo: " + nodes + " nodes on loopback caching a sample site (origin " + origin.url() + ")");
     System.out.println();
-    System.out.println("  open " + base + "/key/" + page.key() + "   a page served by its SHA-256");
-    System.out.println("  open " + base + "/                  the node's status page");
-    System.out.println("  curl -r 0-4 " + base + "/key/" + text.key());
-    System.out.println("  curl " + base + "/metrics");
+    for (int i = 0; i < servers.size(); i++) {
+      System.out.println("  node " + (i + 1) + "  " + servers.get(i).localUrl() + "/   status page");
+    }
     System.out.println();
-    System.out.println("Press Ctrl-C to stop; the demo's data directory is removed on exit.");
-    server.join();
+    System.out.println("  open http://" + SITE + ":" + sitePort + "/   the sample site through node 1 (reload: a hit)");
+    System.out.println("       curl -i -H 'Host: " + SITE + "' " + one + "/   the same with curl");
+    System.out.println("  open " + last + "/key/" + page.key());
+    System.out.println("       a page stored on node 1, asked of node " + nodes + ": it redirects to a node that has it");
+    System.out.println("  open " + last + "/api/v1/hosts   the DHT as node " + nodes + " sees it");
+    System.out.println("  curl " + one + "/metrics");
+    System.out.println();
+    System.out.println("Press Ctrl-C to stop; the demo's data directories are removed on exit.");
+    servers.get(0).join();
     return 0;
+  }
+
+  /** Waits (up to 10 s) until every node knows every other, so that the printed URLs work at once. */
+  private static void awaitJoined(List<GatewayServer> servers) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      if (servers.stream().allMatch(s -> s.gateway().dht().node().table().size() >= servers.size() - 1)) {
+        return;
+      }
+      Thread.sleep(50); // polling a table that fills in the background: nothing to wait on
+    }
+    System.err.println("oversky demo: the nodes are still joining; the DHT URLs may answer 404 for a few seconds");
+  }
+
+  private static boolean allFree(int first, int count) {
+    for (int i = 0; i < count; i++) {
+      if (!isFree(first + i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static StoredBody storeResource(ContentStore store, String name, String type) throws IOException {

@@ -41,6 +41,18 @@ final class NodeOptions {
       description = "A site to cache: requests for HOST go to the origin URL (repeatable).")
   List<String> sites = List.of();
 
+  @Option(
+      names = "--bootstrap",
+      paramLabel = "URL",
+      description = "A node to join the DHT through, such as http://10.0.0.5:8080 (repeatable).")
+  List<String> bootstrap = List.of();
+
+  @Option(
+      names = "--key-miss",
+      paramLabel = "MODE",
+      description = "GET /key/ for a body held elsewhere: redirect (302 to a provider, the default) or proxy.")
+  String keyMiss;
+
   @Option(names = "--admin-token", paramLabel = "TOKEN", description = "Bearer token of the admin API (cache purge).")
   String adminToken;
 
@@ -71,6 +83,10 @@ final class NodeOptions {
     put(flags, Settings.DISK_BYTES.key(), diskBytes);
     put(flags, Settings.MAX_BODY.key(), maxBody);
     put(flags, Settings.ADMIN_TOKEN.key(), adminToken);
+    put(flags, Settings.KEY_MISS.key(), keyMiss);
+    if (!bootstrap.isEmpty()) {
+      flags.put(Settings.BOOTSTRAP.key(), String.join(",", bootstrap));
+    }
     if (!sites.isEmpty()) {
       flags.put(Settings.SITES.key(), String.join(",", sites));
     }

@@ -32,10 +32,25 @@ public final class KeyHandler extends Handler.Abstract.NonBlocking {
   // Anyone can store anything: never let a stored page run script as this node's origin.
   private static final HttpField SANDBOX = new PreEncodedHttpField("Content-Security-Policy", "sandbox");
 
-  private final ContentStore store;
+  /** What to do for a key this node does not hold, such as asking the DHT. */
+  @FunctionalInterface
+  public interface Misses {
+    /** Answers the request for {@code key}, which is not stored here; called on a pool thread. */
+    void serve(ContentKey key, Request request, Response response, Callback callback) throws Exception;
 
-  public KeyHandler(ContentStore store) {
+    /** A node on its own: 404. */
+    Misses NOT_FOUND =
+        (key, request, response, callback) ->
+            new Problem(404, "key-not-found", "Not found", "no body with key " + key + " is stored on this node")
+                .send(response, callback);
+  }
+
+  private final ContentStore store;
+  private final Misses misses;
+
+  public KeyHandler(ContentStore store, Misses misses) {
     this.store = store;
+    this.misses = misses;
   }
 
   @Override
@@ -71,15 +86,14 @@ public final class KeyHandler extends Handler.Abstract.NonBlocking {
   private void fromStore(ContentKey key, Request request, Response response, Callback callback) throws Exception {
     Optional<Body> body = store.open(key);
     if (body.isEmpty()) {
-      new Problem(404, "key-not-found", "Not found", "no body with key " + key + " is stored on this node")
-          .send(response, callback);
+      misses.serve(key, request, response, callback);
       return;
     }
     respond(request, response, callback, body.get());
   }
 
   /** Sends a body with the headers of content addressing: it can never change under its key. */
-  private static void respond(Request request, Response response, Callback callback, Body body) {
+  public static void respond(Request request, Response response, Callback callback, Body body) {
     String etag = "\"" + body.meta().key().hex() + "\"";
     var headers = response.getHeaders();
     headers.put(HttpHeader.ETAG, etag);

@@ -1,0 +1,103 @@
+package org.oversky.dht.node;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A DHT node's parameters. Every interval is a setting so that tests can run republish, refresh and
+ * expiry in seconds.
+ *
+ * @param k contacts per bucket, and how many nodes a lookup converges on and a record is stored at
+ * @param alpha requests a lookup keeps in flight
+ * @param minRpcTimeout the shortest time a request is given, however fast peers have answered
+ * @param maxRpcTimeout the longest time a request is given (and the first, before any RTT is known)
+ * @param lookupTimeout the bound on a whole lookup
+ * @param providerTtl how long a provider record lives (an announcement's expiry is capped to it)
+ * @param republishInterval how often a node announces again what it provides
+ * @param refreshInterval a bucket no lookup went through for this long is refreshed
+ * @param maxFailures consecutive failed requests after which a contact leaves the table
+ * @param maxProvidersPerKey providers held per content key
+ * @param maxKeysPerProvider keys held per provider
+ * @param maxRecords value records held
+ */
+public record DhtConfig(
+    int k,
+    int alpha,
+    Duration minRpcTimeout,
+    Duration maxRpcTimeout,
+    Duration lookupTimeout,
+    Duration providerTtl,
+    Duration republishInterval,
+    Duration refreshInterval,
+    int maxFailures,
+    int maxProvidersPerKey,
+    int maxKeysPerProvider,
+    int maxRecords) {
+  public DhtConfig {
+    if (k < 1 || k > 20) {
+      throw new IllegalArgumentException("k is between 1 and 20 (an answer lists at most 20 contacts), got " + k);
+    }
+    if (alpha < 1 || alpha > k) {
+      throw new IllegalArgumentException("alpha is between 1 and k (" + k + "), got " + alpha);
+    }
+    positive(minRpcTimeout, "minRpcTimeout");
+    positive(maxRpcTimeout, "maxRpcTimeout");
+    positive(lookupTimeout, "lookupTimeout");
+    positive(providerTtl, "providerTtl");
+    positive(republishInterval, "republishInterval");
+    positive(refreshInterval, "refreshInterval");
+    if (maxRpcTimeout.compareTo(minRpcTimeout) < 0) {
+      throw new IllegalArgumentException(
+          "maxRpcTimeout (" + maxRpcTimeout + ") is at least minRpcTimeout (" + minRpcTimeout + ")");
+    }
+    if (republishInterval.compareTo(providerTtl) >= 0) {
+      throw new IllegalArgumentException(
+          "republishInterval (" + republishInterval + ") must be shorter than providerTtl (" + providerTtl
+              + "), or provider records expire before they are renewed");
+    }
+    if (maxFailures < 1 || maxProvidersPerKey < 1 || maxKeysPerProvider < 1 || maxRecords < 1) {
+      throw new IllegalArgumentException("maxFailures and the store bounds are at least 1");
+    }
+  }
+
+  /**
+   * k = 20, α = 3, requests 250 ms to 5 s, lookups up to 15 s, providers live 48 h and are
+   * republished every 22 h, buckets refreshed hourly, contacts dropped after 2 failures.
+   */
+  public static DhtConfig defaults() {
+    return new DhtConfig(
+        20,
+        3,
+        Duration.ofMillis(250),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(15),
+        Duration.ofHours(48),
+        Duration.ofHours(22),
+        Duration.ofHours(1),
+        2,
+        20,
+        200_000,
+        100_000);
+  }
+
+  /** A copy with other record lifetimes and intervals (tests run them in seconds). */
+  public DhtConfig withIntervals(Duration newProviderTtl, Duration newRepublish, Duration newRefresh) {
+    return new DhtConfig(
+        k, alpha, minRpcTimeout, maxRpcTimeout, lookupTimeout, newProviderTtl, newRepublish, newRefresh,
+        maxFailures, maxProvidersPerKey, maxKeysPerProvider, maxRecords);
+  }
+
+  /** A copy with other request and lookup time bounds. */
+  public DhtConfig withTimeouts(Duration newMinRpc, Duration newMaxRpc, Duration newLookup) {
+    return new DhtConfig(
+        k, alpha, newMinRpc, newMaxRpc, newLookup, providerTtl, republishInterval, refreshInterval,
+        maxFailures, maxProvidersPerKey, maxKeysPerProvider, maxRecords);
+  }
+
+  private static void positive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive, got " + d);
+    }
+  }
+}

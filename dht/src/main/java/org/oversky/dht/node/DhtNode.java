@@ -1,0 +1,519 @@
+package org.oversky.dht.node;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
+import org.oversky.dht.id.NodeId;
+import org.oversky.dht.records.ProviderStore;
+import org.oversky.dht.records.RecordStore;
+import org.oversky.dht.routing.Contact;
+import org.oversky.dht.routing.OfferResult;
+import org.oversky.dht.routing.RoutingConfig;
+import org.oversky.dht.routing.RoutingTable;
+import org.oversky.dht.rpc.ContactInfo;
+import org.oversky.dht.rpc.NodeIdentity;
+import org.oversky.dht.rpc.ProviderInfo;
+import org.oversky.dht.rpc.Request;
+import org.oversky.dht.rpc.Response;
+import org.oversky.dht.rpc.RpcRejectedException;
+import org.oversky.dht.rpc.RpcRejectedException.Reason;
+import org.oversky.dht.rpc.Sender;
+import org.oversky.dht.rpc.SignedRecord;
+import org.oversky.dht.transport.Reply;
+import org.oversky.dht.transport.RpcFailure;
+import org.oversky.dht.transport.Transport;
+
+/**
+ * One Kademlia node: it answers the six RPCs from its routing table and record stores ({@link
+ * #handle}), and runs lookups, announcements and maintenance through a {@link Transport}. The same
+ * class runs behind HTTP in a gateway and by the thousand in the simulator.
+ *
+ * <p>A node joins the table only after it has answered one of this node's requests: a reply is
+ * proof of its id (the transport verified the signature) and of its address (the connection it
+ * came on). A node that sends a request first is pinged back before it is added. Thread-safe.
+ */
+public final class DhtNode {
+  /** Most republications started by one {@link #maintain()} round; the rest wait for the next. */
+  static final int MAX_REPUBLISH_PER_ROUND = 256;
+
+  private final NodeIdentity identity;
+  private final NodeId id;
+  private final DhtConfig config;
+  private final Transport transport;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final RoutingTable table;
+  private final ProviderStore providers;
+  private final RecordStore records;
+  private final RttEstimator rtt;
+  private final long startedAt;
+  /** Keys this node provides, with when it last announced each. */
+  private final Map<NodeId, Long> provided = new ConcurrentHashMap<>();
+  /** Consecutive failures of contacts in the table. */
+  private final Map<NodeId, Integer> failuresById = new ConcurrentHashMap<>();
+  /** When a ping-back to an unknown requester was last tried. */
+  private final Map<NodeId, Long> verifyAttempts = new ConcurrentHashMap<>();
+  /** When a lookup last went through each bucket (by index). */
+  private final Map<Integer, Long> bucketRefreshed = new ConcurrentHashMap<>();
+  private final List<Consumer<LookupResult>> lookupListeners = new CopyOnWriteArrayList<>();
+  private final AtomicLong lookups = new AtomicLong();
+  private final AtomicLong rpcSent = new AtomicLong();
+  private final AtomicLong rpcFailed = new AtomicLong();
+  private final AtomicLong rpcReceived = new AtomicLong();
+  private final AtomicLong rpcRejected = new AtomicLong();
+
+  public DhtNode(NodeIdentity identity, DhtConfig config, Transport transport, Clock clock, RandomGenerator random) {
+    this.identity = Objects.requireNonNull(identity, "identity");
+    this.id = identity.sender().id();
+    this.config = Objects.requireNonNull(config, "config");
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.random = Objects.requireNonNull(random, "random");
+    this.table = new RoutingTable(id, RoutingConfig.withK(config.k()));
+    this.providers = new ProviderStore(config.maxProvidersPerKey(), config.maxKeysPerProvider());
+    this.records = new RecordStore(config.maxRecords());
+    this.rtt = new RttEstimator(config.minRpcTimeout(), config.maxRpcTimeout());
+    this.startedAt = clock.millis();
+  }
+
+  public NodeId id() {
+    return id;
+  }
+
+  public URI baseUrl() {
+    return identity.baseUrl();
+  }
+
+  public DhtConfig config() {
+    return config;
+  }
+
+  /** The routing table (read it; the node alone writes it). */
+  public RoutingTable table() {
+    return table;
+  }
+
+  /** Calls {@code listener} with every finished lookup (for metrics). */
+  public void onLookup(Consumer<LookupResult> listener) {
+    lookupListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  public DhtStats stats() {
+    return new DhtStats(
+        table.size(),
+        table.bucketCount(),
+        providers.size(),
+        records.size(),
+        provided.size(),
+        lookups.get(),
+        rpcSent.get(),
+        rpcFailed.get(),
+        rpcReceived.get(),
+        rpcRejected.get());
+  }
+
+  long now() {
+    return clock.millis();
+  }
+
+  // ---- serving ----
+
+  /**
+   * Answers a verified request from {@code from}, which came from {@code address}. Throws {@link
+   * RpcRejectedException} when the request is well-formed but refused (a record that is expired,
+   * too long-lived or not newer; an announcement for another node; a store at its bounds).
+   */
+  public Response handle(Sender from, InetAddress address, Request request) throws RpcRejectedException {
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(address, "address");
+    try {
+      Response answer = answer(from, request);
+      rpcReceived.incrementAndGet();
+      return answer;
+    } catch (RpcRejectedException e) {
+      rpcRejected.incrementAndGet();
+      throw e;
+    } finally {
+      verifyLater(from);
+    }
+  }
+
+  /** Counts a request refused before it reached {@link #handle} (bad bytes or signature). */
+  public void countRejected() {
+    rpcRejected.incrementAndGet();
+  }
+
+  private Response answer(Sender from, Request request) throws RpcRejectedException {
+    long now = clock.millis();
+    return switch (request) {
+      case Request.Ping p -> new Response.Pong();
+      case Request.FindNode f -> new Response.Nodes(closestInfos(f.target(), from.id()));
+      case Request.GetProviders g ->
+          new Response.Providers(
+              limit(providers.providers(g.key(), now)), closestInfos(g.key(), from.id()));
+      case Request.AddProvider a -> {
+        if (!a.providerUrl().equals(from.baseUrl())) {
+          throw new RpcRejectedException(
+              Reason.PROVIDER_MISMATCH,
+              "a node announces only itself: the provider URL " + a.providerUrl() + " is not the sender's "
+                  + from.baseUrl());
+        }
+        long expires = Math.min(a.expiresAt(), now + config.providerTtl().toMillis());
+        switch (providers.add(a.key(), from.id(), a.providerUrl(), expires, now)) {
+          case ADDED, REFRESHED -> {}
+          case REJECTED_EXPIRED ->
+              throw new RpcRejectedException(Reason.RECORD_EXPIRED, "the announcement expired at " + a.expiresAt());
+          case REJECTED_KEY_FULL ->
+              throw new RpcRejectedException(
+                  Reason.STORE_FULL, "key " + a.key() + " already has " + config.maxProvidersPerKey() + " providers");
+          case REJECTED_PROVIDER_FULL ->
+              throw new RpcRejectedException(
+                  Reason.STORE_FULL, "this node holds " + config.maxKeysPerProvider() + " keys for " + from.id());
+        }
+        yield new Response.ProviderAdded();
+      }
+      case Request.GetRecord g ->
+          new Response.RecordReply(records.get(g.key(), now), closestInfos(g.key(), from.id()));
+      case Request.PutRecord p -> {
+        SignedRecord r = p.record();
+        long latest = now + config.providerTtl().toMillis() + 60_000; // the lifetime, plus clock skew
+        if (r.expiresAt() > latest) {
+          throw new RpcRejectedException(
+              Reason.RECORD_TOO_LONG,
+              "a record lives at most " + config.providerTtl() + "; this one expires at " + r.expiresAt());
+        }
+        switch (records.put(r, now)) {
+          case STORED, REPLACED, UNCHANGED -> {}
+          case REJECTED_BAD_SIGNATURE ->
+              throw new RpcRejectedException(Reason.BAD_RECORD_SIGNATURE, "the publisher's signature does not verify");
+          case REJECTED_EXPIRED ->
+              throw new RpcRejectedException(Reason.RECORD_EXPIRED, "the record expired at " + r.expiresAt());
+          case REJECTED_NOT_NEWER ->
+              throw new RpcRejectedException(
+                  Reason.RECORD_NOT_NEWER, "the record held for " + r.key() + " expires as late or later");
+          case REJECTED_FULL ->
+              throw new RpcRejectedException(Reason.STORE_FULL, "this node holds " + config.maxRecords() + " records");
+        }
+        yield new Response.RecordStored();
+      }
+    };
+  }
+
+  private List<ContactInfo> closestInfos(NodeId target, NodeId except) {
+    List<ContactInfo> out = new ArrayList<>();
+    for (Contact c : table.closest(target, config.k() + 1)) {
+      if (!c.id().equals(except) && out.size() < config.k()) {
+        out.add(new ContactInfo(c.id(), c.baseUrl()));
+      }
+    }
+    return out;
+  }
+
+  private static List<ProviderInfo> limit(List<ProviderInfo> list) {
+    return list.size() <= Response.MAX_CONTACTS ? list : list.subList(0, Response.MAX_CONTACTS);
+  }
+
+  /** Pings back a requester the table does not know, at most once a minute per id. */
+  private void verifyLater(Sender from) {
+    if (from.id().equals(id) || table.get(from.id()).isPresent()) {
+      return;
+    }
+    long now = clock.millis();
+    if (verifyAttempts.size() > 4096) {
+      verifyAttempts.clear();
+    }
+    Long last = verifyAttempts.get(from.id());
+    if (last != null && now - last < 60_000) {
+      return;
+    }
+    verifyAttempts.put(from.id(), now);
+    call(from.baseUrl(), new Request.Ping(), from.id());
+  }
+
+  // ---- calling ----
+
+  /**
+   * Sends a request, and keeps the table: a node that answers is offered to it, a contact that
+   * fails {@link DhtConfig#maxFailures()} times in a row leaves it.
+   */
+  CompletableFuture<Reply> call(URI url, Request request, NodeId expected) {
+    rpcSent.incrementAndGet();
+    CompletableFuture<Reply> sent;
+    try {
+      sent = transport.send(url, request, rtt.timeout());
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    return sent.whenComplete((reply, error) -> {
+      if (error == null) {
+        rtt.sample(reply.rttMillis());
+        observe(reply);
+      } else {
+        rpcFailed.incrementAndGet();
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        boolean alive = cause instanceof RpcFailure f && f.kind() == RpcFailure.Kind.REFUSED;
+        if (cause instanceof RpcFailure f && f.kind() == RpcFailure.Kind.UNREACHABLE) {
+          rtt.timedOut();
+        }
+        if (expected != null && !alive) {
+          failed(expected);
+        }
+      }
+    });
+  }
+
+  private void observe(Reply reply) {
+    Sender s = reply.sender();
+    failuresById.remove(s.id());
+    Contact contact = new Contact(s.id(), s.baseUrl(), reply.address(), clock.millis(), reply.rttMillis());
+    OfferResult offered = table.offer(contact);
+    if (offered.outcome() == OfferResult.Outcome.PENDING_PING) {
+      Contact old = offered.toPing();
+      rpcSent.incrementAndGet();
+      transport
+          .send(old.baseUrl(), new Request.Ping(), rtt.timeout())
+          .whenComplete((pong, error) -> {
+            boolean alive = error == null && pong.sender().id().equals(old.id());
+            table.pingResult(alive ? old.seen(clock.millis(), pong.rttMillis()) : old, alive);
+          });
+    }
+  }
+
+  private void failed(NodeId contact) {
+    if (table.get(contact).isEmpty()) {
+      return;
+    }
+    int n = failuresById.merge(contact, 1, Integer::sum);
+    // A small table keeps its failing contacts (they may be all it has, and this node may be the
+    // one cut off); a larger one drops them, or a replacement waits.
+    if (n >= config.maxFailures() && (table.size() > config.k() || table.hasReplacement(contact))) {
+      failuresById.remove(contact);
+      table.remove(contact);
+    }
+  }
+
+  /** Asks the node at {@code baseUrl} who it is; on an answer it is in the table. */
+  public CompletableFuture<Contact> ping(URI baseUrl) {
+    return call(baseUrl, new Request.Ping(), null)
+        .thenApply(r -> new Contact(r.sender().id(), r.sender().baseUrl(), r.address(), clock.millis(), r.rttMillis()));
+  }
+
+  /**
+   * Joins the network through the node at {@code bootstrap}: pings it (so it enters the table),
+   * looks up this node's own id, which fills the buckets near it and makes this node known to its
+   * neighbours, then refreshes the farther buckets. The result is the self-lookup's.
+   */
+  public CompletableFuture<LookupResult> join(URI bootstrap) {
+    return ping(bootstrap)
+        .thenCompose(c -> findNode(id))
+        .thenCompose(self -> refreshBuckets().thenApply(v -> self));
+  }
+
+  /** Looks up a random id in every bucket but the one around this node's own id. */
+  public CompletableFuture<Void> refreshBuckets() {
+    int buckets = table.bucketCount();
+    List<CompletableFuture<LookupResult>> work = new ArrayList<>();
+    for (int i = 0; i < buckets - 1; i++) {
+      work.add(findNode(randomIdInBucket(i)));
+    }
+    return CompletableFuture.allOf(work.toArray(CompletableFuture[]::new));
+  }
+
+  /** The k nodes closest to {@code target} that answered. */
+  public CompletableFuture<LookupResult> findNode(NodeId target) {
+    return new Lookup(this, target, Lookup.Kind.NODE, 0, r -> false)
+        .start(table.closest(target, config.k()), List.of(), Optional.empty());
+  }
+
+  /** Providers of {@code key} other than this node; stops once {@code wanted} are known. */
+  public CompletableFuture<LookupResult> findProviders(NodeId key, int wanted) {
+    if (wanted < 1) {
+      throw new IllegalArgumentException("wanted is at least 1, got " + wanted);
+    }
+    List<ProviderInfo> local = providers.providers(key, clock.millis()).stream()
+        .filter(p -> !p.providerId().equals(id))
+        .toList();
+    return new Lookup(this, key, Lookup.Kind.PROVIDERS, wanted, r -> false)
+        .start(table.closest(key, config.k()), local, Optional.empty());
+  }
+
+  /** The record under {@code key} that {@code accept} takes, if the network holds one. */
+  public CompletableFuture<LookupResult> findRecord(NodeId key, Predicate<SignedRecord> accept) {
+    Objects.requireNonNull(accept, "accept");
+    return new Lookup(this, key, Lookup.Kind.RECORD, 1, accept)
+        .start(table.closest(key, config.k()), List.of(), records.get(key, clock.millis()));
+  }
+
+  void lookupDone(LookupResult r) {
+    lookups.incrementAndGet();
+    int buckets = table.bucketCount();
+    bucketRefreshed.put(Math.min(id.commonPrefixLength(r.target()), buckets - 1), clock.millis());
+    for (Consumer<LookupResult> l : lookupListeners) {
+      l.accept(r);
+    }
+  }
+
+  // ---- providing ----
+
+  /**
+   * Starts providing {@code key}: announces it to the k closest nodes now and again every
+   * {@link DhtConfig#republishInterval()} until {@link #unprovide}. The future tells at how many
+   * nodes the record was stored (this one included when it is among the closest).
+   */
+  public CompletableFuture<Integer> provide(NodeId key) {
+    provided.put(key, clock.millis());
+    return announce(key);
+  }
+
+  /**
+   * Starts providing {@code key} from the next {@link #maintain()} round on (which announces at most
+   * {@link #MAX_REPUBLISH_PER_ROUND} keys at a time): for the bodies a node already holds at start.
+   */
+  public void provideLater(NodeId key) {
+    provided.putIfAbsent(key, 0L);
+  }
+
+  /** Stops announcing {@code key} (the records already out expire on their own). */
+  public void unprovide(NodeId key) {
+    provided.remove(key);
+    providers.remove(key, id);
+  }
+
+  /** Whether this node announces {@code key}. */
+  public boolean provides(NodeId key) {
+    return provided.containsKey(key);
+  }
+
+  private CompletableFuture<Integer> announce(NodeId key) {
+    return findNode(key).thenCompose(found -> {
+      long now = clock.millis();
+      long expires = now + config.providerTtl().toMillis();
+      Request add = new Request.AddProvider(key, baseUrl(), expires);
+      List<CompletableFuture<Boolean>> acks = new ArrayList<>();
+      for (Contact c : found.closest()) {
+        acks.add(call(c.baseUrl(), add, c.id()).handle((r, e) -> e == null));
+      }
+      int local = 0;
+      if (amongClosest(key, found.closest())) {
+        providers.add(key, id, baseUrl(), expires, now);
+        local = 1;
+      }
+      int self = local;
+      return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+          .thenApply(v -> self + (int) acks.stream().filter(CompletableFuture::join).count());
+    });
+  }
+
+  /** Stores a signed value record at the k nodes closest to its key; tells at how many. */
+  public CompletableFuture<Integer> putRecord(SignedRecord record) {
+    return findNode(record.key()).thenCompose(found -> {
+      List<CompletableFuture<Boolean>> acks = new ArrayList<>();
+      for (Contact c : found.closest()) {
+        acks.add(call(c.baseUrl(), new Request.PutRecord(record), c.id()).handle((r, e) -> e == null));
+      }
+      int local = amongClosest(record.key(), found.closest()) && records.put(record, clock.millis()).stored() ? 1 : 0;
+      return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+          .thenApply(v -> local + (int) acks.stream().filter(CompletableFuture::join).count());
+    });
+  }
+
+  private boolean amongClosest(NodeId key, List<Contact> closest) {
+    return closest.size() < config.k()
+        || key.compareDistance(id, closest.get(closest.size() - 1).id()) < 0;
+  }
+
+  // ---- maintenance ----
+
+  /**
+   * One maintenance round, to run every few seconds: drops expired records, republishes keys whose
+   * announcement is older than the republish interval, and refreshes buckets no lookup went through
+   * for the refresh interval (a lookup of a random id in the bucket). The future completes when the
+   * round's work has.
+   */
+  public CompletableFuture<Void> maintain() {
+    long now = clock.millis();
+    providers.expire(now);
+    records.expire(now);
+    List<CompletableFuture<?>> work = new ArrayList<>();
+    long republish = config.republishInterval().toMillis();
+    provided.entrySet().stream()
+        .filter(e -> now - e.getValue() >= republish)
+        .sorted(Map.Entry.comparingByValue())
+        .limit(MAX_REPUBLISH_PER_ROUND)
+        .map(Map.Entry::getKey)
+        .toList()
+        .forEach(key -> {
+          if (provided.replace(key, provided.getOrDefault(key, now), now)) {
+            work.add(announce(key));
+          }
+        });
+    long refresh = config.refreshInterval().toMillis();
+    int buckets = table.bucketCount();
+    for (int i = 0; i < buckets; i++) {
+      long last = bucketRefreshed.getOrDefault(i, startedAt);
+      if (now - last >= refresh) {
+        bucketRefreshed.put(i, now);
+        work.add(findNode(randomIdInBucket(i)));
+      }
+    }
+    return CompletableFuture.allOf(work.toArray(CompletableFuture[]::new));
+  }
+
+  /** A random id sharing exactly {@code prefix} leading bits with this node's. */
+  NodeId randomIdInBucket(int prefix) {
+    byte[] own = id.bytes();
+    byte[] out = new byte[NodeId.BYTES];
+    synchronized (random) {
+      random.nextBytes(out);
+    }
+    for (int bit = 0; bit <= prefix && bit < NodeId.BITS; bit++) {
+      int i = bit / 8;
+      int mask = 0x80 >>> (bit % 8);
+      boolean ownBit = (own[i] & mask) != 0;
+      boolean want = bit < prefix ? ownBit : !ownBit;
+      out[i] = (byte) (want ? out[i] | mask : out[i] & ~mask);
+    }
+    return NodeId.ofBytes(out);
+  }
+
+  // ---- persistence ----
+
+  /** The table's contacts, most useful first (recently seen), for saving. */
+  public List<Contact> contacts() {
+    List<Contact> all = new ArrayList<>(table.contacts());
+    all.sort(Comparator.comparingLong(Contact::lastSeen).reversed());
+    return all;
+  }
+
+  /**
+   * Puts saved contacts back in the table (they answered before this node stopped; the first
+   * lookups drop those that are gone).
+   */
+  public void restore(List<Contact> saved) {
+    for (Contact c : saved) {
+      OfferResult r = table.offer(c);
+      if (r.outcome() == OfferResult.Outcome.PENDING_PING) {
+        table.pingResult(r.toPing(), true); // a full bucket keeps what it has
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "DhtNode[" + id + " at " + baseUrl() + "]";
+  }
+}

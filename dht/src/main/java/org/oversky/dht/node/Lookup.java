@@ -1,0 +1,266 @@
+package org.oversky.dht.node;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.oversky.dht.id.NodeId;
+import org.oversky.dht.routing.Contact;
+import org.oversky.dht.rpc.ContactInfo;
+import org.oversky.dht.rpc.ProviderInfo;
+import org.oversky.dht.rpc.Request;
+import org.oversky.dht.rpc.Response;
+import org.oversky.dht.rpc.SignedRecord;
+import org.oversky.dht.transport.Reply;
+
+/**
+ * One iterative Kademlia lookup: it keeps {@code alpha} requests in flight to the closest
+ * candidates it has not asked yet, learns closer candidates from every answer, and ends when the
+ * k closest candidates that did not fail have all answered, when it has found what it looks for,
+ * or at the lookup time bound. Candidates named in answers are hearsay until they answer
+ * themselves; only nodes that answered are reported as closest.
+ */
+final class Lookup {
+  enum Kind {
+    NODE,
+    PROVIDERS,
+    RECORD
+  }
+
+  private enum State {
+    NEW,
+    ASKED,
+    ANSWERED,
+    FAILED
+  }
+
+  private static final class Candidate {
+    final NodeId id;
+    final URI url;
+    final int depth;
+    State state = State.NEW;
+    Contact contact;
+
+    Candidate(NodeId id, URI url, int depth) {
+      this.id = id;
+      this.url = url;
+      this.depth = depth;
+    }
+  }
+
+  private final DhtNode node;
+  private final NodeId target;
+  private final Kind kind;
+  private final int wanted;
+  private final Predicate<SignedRecord> accept;
+  private final int k;
+  private final int alpha;
+  private final long startNanos = System.nanoTime();
+  private final CompletableFuture<LookupResult> result = new CompletableFuture<>();
+  // Guarded by this.
+  private final TreeMap<NodeId, Candidate> shortlist;
+  private final Map<NodeId, ProviderInfo> providers = new LinkedHashMap<>();
+  private SignedRecord best;
+  private int hitDepth;
+  private int inFlight;
+  private int messages;
+  private int failures;
+  private boolean done;
+
+  Lookup(DhtNode node, NodeId target, Kind kind, int wanted, Predicate<SignedRecord> accept) {
+    this.node = node;
+    this.target = target;
+    this.kind = kind;
+    this.wanted = wanted;
+    this.accept = accept;
+    this.k = node.config().k();
+    this.alpha = node.config().alpha();
+    this.shortlist = new TreeMap<>(target.closestFirst());
+  }
+
+  /** Starts from {@code seeds} (this node's closest contacts) and what this node holds itself. */
+  CompletableFuture<LookupResult> start(List<Contact> seeds, List<ProviderInfo> localProviders, Optional<SignedRecord> localRecord) {
+    synchronized (this) {
+      for (Contact c : seeds) {
+        consider(c.id(), c.baseUrl(), 1);
+      }
+      localProviders.forEach(p -> providers.putIfAbsent(p.providerId(), p));
+      localRecord.filter(accept).ifPresent(r -> best = r);
+    }
+    long bound = node.config().lookupTimeout().toMillis();
+    CompletableFuture.delayedExecutor(bound, TimeUnit.MILLISECONDS).execute(() -> stop(true));
+    advance();
+    return result;
+  }
+
+  private Request request() {
+    return switch (kind) {
+      case NODE -> new Request.FindNode(target);
+      case PROVIDERS -> new Request.GetProviders(target);
+      case RECORD -> new Request.GetRecord(target);
+    };
+  }
+
+  private void advance() {
+    List<Candidate> toAsk = new ArrayList<>();
+    boolean waiting = false;
+    synchronized (this) {
+      if (done) {
+        return;
+      }
+      if (!enough()) {
+        int counted = 0;
+        for (Candidate c : shortlist.values()) {
+          if (c.state == State.FAILED) {
+            continue;
+          }
+          if (counted++ >= k || inFlight >= alpha) {
+            break;
+          }
+          if (c.state == State.NEW) {
+            c.state = State.ASKED;
+            inFlight++;
+            messages++;
+            toAsk.add(c);
+          }
+        }
+        waiting = inFlight > 0;
+      }
+    }
+    if (waiting) {
+      toAsk.forEach(this::ask); // outside the lock: a transport may complete a future at once
+    } else {
+      stop(false);
+    }
+  }
+
+  private void ask(Candidate c) {
+    Request request = request();
+    node.call(c.url, request, c.id).whenComplete((reply, error) -> {
+      answered(c, reply, error);
+      advance();
+    });
+  }
+
+  private synchronized void answered(Candidate c, Reply reply, Throwable error) {
+    inFlight--;
+    if (done) {
+      return;
+    }
+    if (error != null || !reply.sender().id().equals(c.id)) {
+      c.state = State.FAILED;
+      failures++;
+      return;
+    }
+    c.state = State.ANSWERED;
+    c.contact = new Contact(c.id, reply.sender().baseUrl(), reply.address(), System.currentTimeMillis(), reply.rttMillis());
+    switch (reply.payload()) {
+      case Response.Nodes n -> learn(n.nodes(), c.depth);
+      case Response.Providers p -> {
+        long now = node.now();
+        for (ProviderInfo info : p.providers()) {
+          if (info.expiresAt() > now && !info.providerId().equals(node.id())) {
+            providers.putIfAbsent(info.providerId(), info);
+          }
+        }
+        if (!providers.isEmpty() && hitDepth == 0) {
+          hitDepth = c.depth;
+        }
+        learn(p.closer(), c.depth);
+      }
+      case Response.RecordReply r -> {
+        r.record()
+            .filter(rec -> rec.key().equals(target) && rec.expiresAt() > node.now())
+            .filter(SignedRecord::verifies)
+            .filter(accept)
+            .ifPresent(rec -> {
+              if (best == null || rec.expiresAt() > best.expiresAt()) {
+                best = rec;
+                hitDepth = hitDepth == 0 ? c.depth : hitDepth;
+              }
+            });
+        learn(r.closer(), c.depth);
+      }
+      default -> {
+        c.state = State.FAILED; // an answer of another RPC: the transport should have refused it
+        failures++;
+      }
+    }
+  }
+
+  private void learn(List<ContactInfo> contacts, int depth) {
+    for (ContactInfo info : contacts) {
+      consider(info.id(), info.baseUrl(), depth + 1);
+    }
+    // Keep the shortlist bounded: drop the farthest candidates never asked.
+    Iterator<Candidate> farthest = shortlist.descendingMap().values().iterator();
+    while (shortlist.size() > 3 * k && farthest.hasNext()) {
+      if (farthest.next().state == State.NEW) {
+        farthest.remove();
+      }
+    }
+  }
+
+  private void consider(NodeId id, URI url, int depth) {
+    if (!id.equals(node.id())) {
+      shortlist.putIfAbsent(id, new Candidate(id, url, depth));
+    }
+  }
+
+  private boolean enough() {
+    return switch (kind) {
+      case NODE -> false;
+      case PROVIDERS -> providers.size() >= wanted;
+      case RECORD -> best != null;
+    };
+  }
+
+  private void stop(boolean timedOut) {
+    LookupResult r;
+    synchronized (this) {
+      if (done) {
+        return;
+      }
+      done = true;
+      List<Contact> closest = new ArrayList<>();
+      int firstDepth = 0;
+      int maxDepth = 0;
+      for (Candidate c : shortlist.values()) {
+        if (c.state == State.ANSWERED) {
+          maxDepth = Math.max(maxDepth, c.depth);
+          if (closest.size() < k) {
+            if (closest.isEmpty()) {
+              firstDepth = c.depth;
+            }
+            closest.add(c.contact);
+          }
+        }
+      }
+      int hops =
+          switch (kind) {
+            case NODE -> firstDepth;
+            case PROVIDERS, RECORD -> hitDepth > 0 ? hitDepth : enough() ? 0 : maxDepth;
+          };
+      r =
+          new LookupResult(
+              target,
+              closest,
+              List.copyOf(providers.values()),
+              Optional.ofNullable(best),
+              hops,
+              messages,
+              failures,
+              TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
+              timedOut);
+    }
+    node.lookupDone(r);
+    result.complete(r);
+  }
+}

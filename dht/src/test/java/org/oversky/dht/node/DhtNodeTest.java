@@ -1,0 +1,199 @@
+package org.oversky.dht.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.oversky.dht.id.NodeId;
+import org.oversky.dht.routing.Contact;
+import org.oversky.dht.rpc.NodeIdentity;
+import org.oversky.dht.rpc.Request;
+import org.oversky.dht.rpc.Response;
+import org.oversky.dht.rpc.RpcRejectedException;
+import org.oversky.dht.rpc.SignedRecord;
+import org.oversky.dht.sim.SimNetwork;
+
+/** A DHT node's protocol behaviour, on small simulated networks running the real node code. */
+class DhtNodeTest {
+  private final SimNetwork net = new SimNetwork(7);
+  private final DhtConfig config = DhtConfig.defaults().withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(10));
+
+  @AfterEach
+  void close() {
+    net.close();
+  }
+
+  private List<DhtNode> network(int size) {
+    List<DhtNode> nodes = new ArrayList<>();
+    nodes.add(net.addNode(config));
+    for (int i = 1; i < size; i++) {
+      DhtNode n = net.addNode(config);
+      n.join(nodes.get(0).baseUrl()).join();
+      nodes.add(n);
+    }
+    return nodes;
+  }
+
+  @Test
+  void findNodeConvergesOnTheTrueClosestNodes() {
+    List<DhtNode> nodes = network(120);
+    SplittableRandom random = new SplittableRandom(3);
+    for (int i = 0; i < 10; i++) {
+      NodeId target = NodeId.random(random);
+      DhtNode from = nodes.get(random.nextInt(nodes.size()));
+      LookupResult r = from.findNode(target).join();
+      List<NodeId> truth = nodes.stream().map(DhtNode::id).filter(id -> !id.equals(from.id()))
+          .sorted(target.closestFirst()).limit(config.k()).toList();
+      assertEquals(truth, r.closest().stream().map(Contact::id).toList(), "lookup " + i);
+      assertTrue(r.hops() >= 1 && r.messages() >= config.k(), r.toString());
+    }
+  }
+
+  @Test
+  void aNodeJoinsTheTablesOfOthersOnlyAfterAnsweringThem() {
+    DhtNode a = net.addNode(config);
+    DhtNode b = net.addNode(config);
+    b.join(a.baseUrl()).join();
+    assertTrue(b.table().get(a.id()).isPresent(), "a answered b's ping");
+    // a learns b from b's requests, through a ping back that b answers.
+    awaitContact(a, b.id());
+    DhtNode silent = net.addNode(config);
+    net.silence(silent); // it still sends, but answers nothing: a's ping back goes unanswered
+    silent.ping(a.baseUrl()).join();
+    DhtNode c = net.addNode(config);
+    c.join(a.baseUrl()).join();
+    awaitContact(a, c.id());
+    assertFalse(a.table().get(silent.id()).isPresent(), "a node that never answered a's requests stays out");
+  }
+
+  @Test
+  void providersAreFoundFromAnyNodeAndNotAfterUnprovideAndExpiry() {
+    List<DhtNode> nodes = network(40);
+    NodeId key = NodeId.random(new SplittableRandom(5));
+    int stored = nodes.get(3).provide(key).join();
+    assertTrue(stored >= config.k(), "stored at the k closest (and the provider itself when it is one): " + stored);
+    for (int i = 0; i < nodes.size(); i += 7) {
+      if (i == 3) {
+        continue;
+      }
+      LookupResult r = nodes.get(i).findProviders(key, 1).join();
+      assertEquals(List.of(nodes.get(3).id()), r.providers().stream().map(p -> p.providerId()).toList());
+    }
+    assertTrue(nodes.get(3).provides(key));
+    nodes.get(3).unprovide(key);
+    assertFalse(nodes.get(3).provides(key));
+  }
+
+  @Test
+  void signedRecordsAreStoredAtTheClosestAndFoundWithTheLatestExpiry() throws Exception {
+    List<DhtNode> nodes = network(30);
+    var publisher = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    NodeId key = NodeId.random(new SplittableRandom(9));
+    long now = System.currentTimeMillis();
+    SignedRecord first = SignedRecord.sign(key, new byte[] {1}, now + 60_000, publisher);
+    SignedRecord later = SignedRecord.sign(key, new byte[] {2}, now + 120_000, publisher);
+    int firstAt = nodes.get(1).putRecord(first).join();
+    assertTrue(firstAt >= config.k(), "stored at " + firstAt);
+    int laterAt = nodes.get(2).putRecord(later).join();
+    assertTrue(laterAt >= config.k(), "stored at " + laterAt);
+    LookupResult r = nodes.get(20).findRecord(key, rec -> true).join();
+    assertEquals(Optional.of(later), r.record());
+    LookupResult refused = nodes.get(20).findRecord(key, rec -> false).join();
+    assertEquals(Optional.empty(), refused.record(), "a record the caller does not accept is not returned");
+  }
+
+  @Test
+  void handleRefusesAnnouncementsForOthersAndRecordsOutsideTheLifetime() throws Exception {
+    DhtNode node = net.addNode(config);
+    NodeIdentity other = NodeIdentity.generate(URI.create("http://10.9.9.9:8080"));
+    InetAddress from = InetAddress.getByName("10.9.9.9");
+    NodeId key = NodeId.random(new SplittableRandom(1));
+    long now = System.currentTimeMillis();
+    RpcRejectedException mismatch = assertThrows(RpcRejectedException.class, () ->
+        node.handle(other.sender(), from, new Request.AddProvider(key, URI.create("http://10.1.1.1:8080"), now + 1000)));
+    assertEquals(RpcRejectedException.Reason.PROVIDER_MISMATCH, mismatch.reason());
+    assertEquals(RpcRejectedException.Reason.RECORD_EXPIRED, assertThrows(RpcRejectedException.class, () ->
+        node.handle(other.sender(), from, new Request.AddProvider(key, other.baseUrl(), now - 1))).reason());
+
+    // An announcement far in the future is kept only for the provider lifetime.
+    node.handle(other.sender(), from, new Request.AddProvider(key, other.baseUrl(), now + Duration.ofDays(365).toMillis()));
+    Response.Providers p = (Response.Providers) node.handle(other.sender(), from, new Request.GetProviders(key));
+    assertTrue(p.providers().get(0).expiresAt() <= System.currentTimeMillis() + config.providerTtl().toMillis());
+
+    var publisher = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    SignedRecord tooLong = SignedRecord.sign(key, new byte[] {1}, now + Duration.ofDays(30).toMillis(), publisher);
+    assertEquals(RpcRejectedException.Reason.RECORD_TOO_LONG, assertThrows(RpcRejectedException.class, () ->
+        node.handle(other.sender(), from, new Request.PutRecord(tooLong))).reason());
+    SignedRecord ok = SignedRecord.sign(key, new byte[] {1}, now + 60_000, publisher);
+    node.handle(other.sender(), from, new Request.PutRecord(ok));
+    SignedRecord older = SignedRecord.sign(key, new byte[] {2}, now + 30_000, publisher);
+    assertEquals(RpcRejectedException.Reason.RECORD_NOT_NEWER, assertThrows(RpcRejectedException.class, () ->
+        node.handle(other.sender(), from, new Request.PutRecord(older))).reason());
+    assertEquals(4, node.stats().rpcRejected());
+  }
+
+  @Test
+  void maintenanceRepublishesProvidedKeysAndDropsExpiredRecords() throws InterruptedException {
+    DhtConfig fast = config.withIntervals(Duration.ofMillis(600), Duration.ofMillis(200), Duration.ofHours(1));
+    List<DhtNode> nodes = new ArrayList<>();
+    nodes.add(net.addNode(fast));
+    for (int i = 1; i < 6; i++) {
+      DhtNode n = net.addNode(fast);
+      n.join(nodes.get(0).baseUrl()).join();
+      nodes.add(n);
+    }
+    NodeId kept = NodeId.random(new SplittableRandom(2));
+    NodeId dropped = NodeId.random(new SplittableRandom(4));
+    nodes.get(1).provide(kept).join();
+    nodes.get(1).provide(dropped).join();
+    nodes.get(1).unprovide(dropped);
+    long until = System.currentTimeMillis() + 1_500; // more than two provider lifetimes
+    while (System.currentTimeMillis() < until) {
+      CompletableFuture.allOf(nodes.stream().map(DhtNode::maintain).toArray(CompletableFuture[]::new)).join();
+      Thread.sleep(20); // the cadence of a maintenance scheduler, not a wait for a result
+    }
+    assertEquals(1, nodes.get(4).findProviders(kept, 1).join().providers().size(), "republished");
+    assertTrue(nodes.get(4).findProviders(dropped, 1).join().providers().isEmpty(), "expired");
+  }
+
+  @Test
+  void restoredContactsAreInTheTableAtOnce() {
+    List<DhtNode> nodes = network(5);
+    List<Contact> saved = nodes.get(2).contacts();
+    DhtNode fresh = net.addNode(config);
+    fresh.restore(saved);
+    assertEquals(saved.stream().map(Contact::id).sorted().toList(),
+        fresh.table().contacts().stream().map(Contact::id).sorted(Comparator.naturalOrder()).toList());
+  }
+
+  @Test
+  void randomIdsInABucketShareExactlyItsPrefix() {
+    DhtNode node = net.addNode(config);
+    for (int prefix = 0; prefix < 40; prefix++) {
+      assertEquals(prefix, node.id().commonPrefixLength(node.randomIdInBucket(prefix)));
+    }
+  }
+
+  private static void awaitContact(DhtNode node, NodeId id) {
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (node.table().get(id).isEmpty()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError(node + " never added " + id);
+      }
+      Thread.onSpinWait(); // polling the table, which a ping-back fills in the background
+    }
+  }
+}
