@@ -1,5 +1,7 @@
 package org.oversky.cache;
 
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
@@ -26,6 +28,8 @@ public final class ResponseIndex {
   private final NavigableMap<String, Boolean> bodyRefs;
   // Decoded variants of recently used URLs, so that a hit reads no index file.
   private final Cache<String, List<StoredResponse>> memo = Caffeine.newBuilder().maximumSize(100_000).build();
+  private final List<Consumer<StoredResponse>> listeners =
+      new CopyOnWriteArrayList<>();
 
   ResponseIndex(
       ContentStore store,
@@ -97,18 +101,33 @@ public final class ResponseIndex {
       if (!store.contains(response.body())) {
         return; // checked under the lock the store's removal takes, so a later removal still sees it
       }
-      byte[] old = responses.get(response.indexKey());
-      if (old != null) {
-        StoredResponse previous = decode(old);
-        if (previous != null) {
-          bodyRefs.remove(refKey(previous));
-        }
-      }
-      responses.put(response.indexKey(), response.encode());
-      bodyRefs.put(refKey(response), Boolean.TRUE);
-      db.commit();
-      memo.invalidate(response.url());
+      putLocked(response);
     }
+    for (Consumer<StoredResponse> l : listeners) {
+      l.accept(response);
+    }
+  }
+
+  /**
+   * Calls {@code listener} after every {@link #put} that stored a response (new, replaced or
+   * freshened by a validation), on the thread that put it.
+   */
+  public void addListener(Consumer<StoredResponse> listener) {
+    listeners.add(listener);
+  }
+
+  private void putLocked(StoredResponse response) {
+    byte[] old = responses.get(response.indexKey());
+    if (old != null) {
+      StoredResponse previous = decode(old);
+      if (previous != null) {
+        bodyRefs.remove(refKey(previous));
+      }
+    }
+    responses.put(response.indexKey(), response.encode());
+    bodyRefs.put(refKey(response), Boolean.TRUE);
+    db.commit();
+    memo.invalidate(response.url());
   }
 
   /** Removes every variant of {@code url}; how many there were. */

@@ -208,7 +208,24 @@ public final class ConfigLoader {
         cache,
         store,
         fetch,
-        dht());
+        dht(),
+        new ClusterSettings(
+            values.get(Settings.CLUSTER_SECRET.key()).value().trim(),
+            get(Settings.CLUSTER_TRUSTED_NODES, v -> {
+              List<String> ids = new ArrayList<>();
+              for (String id : v.split(",")) {
+                if (!id.isBlank()) {
+                  String t = id.trim().toLowerCase(java.util.Locale.ROOT);
+                  if (!t.matches("[0-9a-f]{64}")) {
+                    throw new IllegalArgumentException("not a node id");
+                  }
+                  ids.add(t);
+                }
+              }
+              return ids;
+            }),
+            get(Settings.CLUSTER_LOOKUP_BUDGET, ConfigLoader::positiveDuration),
+            get(Settings.CLUSTER_COLLAPSE_WAIT, Values::parseDuration)));
   }
 
   private DhtSettings dht() {

@@ -18,6 +18,7 @@ import java.util.List;
  * @param store budgets of the content store
  * @param fetch the outbound policy for origin fetches
  * @param dht how the node takes part in the DHT
+ * @param cluster which nodes' URL records this node trusts (cooperative caching)
  */
 public record NodeConfig(
     HostPort listen,
@@ -29,7 +30,8 @@ public record NodeConfig(
     CacheConfig cache,
     StoreConfig store,
     FetchConfig fetch,
-    DhtSettings dht) {
+    DhtSettings dht,
+    ClusterSettings cluster) {
   public NodeConfig {
     if (listen == null
         || dataDir == null
@@ -39,7 +41,8 @@ public record NodeConfig(
         || cache == null
         || store == null
         || fetch == null
-        || dht == null) {
+        || dht == null
+        || cluster == null) {
       throw new IllegalArgumentException("every part of NodeConfig is required");
     }
     sites = List.copyOf(sites);
@@ -47,6 +50,6 @@ public record NodeConfig(
 
   /** A copy listening elsewhere, with the public URL following it; for tests and embedding. */
   public NodeConfig withListen(HostPort newListen, URI newPublicUrl) {
-    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht);
+    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht, cluster);
   }
 }

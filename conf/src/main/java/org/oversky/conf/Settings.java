@@ -103,6 +103,31 @@ public final class Settings {
   public static final Setting LOOKUP_TIMEOUT =
       new Setting("dht.lookup-timeout", "10s", "a duration such as 10s", "The bound on one DHT lookup.");
 
+  public static final Setting CLUSTER_SECRET =
+      new Setting(
+          "cluster.secret",
+          "",
+          "a secret string shared by the site's nodes",
+          "Nodes with the same secret trust each other's URL records: a miss on one is filled from another (--cluster-secret).");
+  public static final Setting CLUSTER_TRUSTED_NODES =
+      new Setting(
+          "cluster.trusted-nodes",
+          "",
+          "node ids (64 hex digits), separated by commas",
+          "Further nodes whose URL records are trusted, without the secret (--trust-node, repeatable).");
+  public static final Setting CLUSTER_LOOKUP_BUDGET =
+      new Setting(
+          "cluster.lookup-budget",
+          "150ms",
+          "a duration such as 150ms",
+          "How long a miss looks for the URL's record in the DHT before it goes to the origin.");
+  public static final Setting CLUSTER_COLLAPSE_WAIT =
+      new Setting(
+          "cluster.collapse-wait",
+          "2s",
+          "a duration such as 2s",
+          "How long a miss waits for another node of the cluster that is fetching the same URL (0s: never).");
+
   private static final List<Setting> ALL =
       List.of(
           LISTEN,
@@ -129,7 +154,11 @@ public final class Settings {
           PROVIDER_TTL,
           REPUBLISH_INTERVAL,
           REFRESH_INTERVAL,
-          LOOKUP_TIMEOUT);
+          LOOKUP_TIMEOUT,
+          CLUSTER_SECRET,
+          CLUSTER_TRUSTED_NODES,
+          CLUSTER_LOOKUP_BUDGET,
+          CLUSTER_COLLAPSE_WAIT);
 
   private Settings() {}
 

@@ -52,7 +52,8 @@ class ConfigLoaderTest {
                 Duration.ofHours(48),
                 Duration.ofHours(22),
                 Duration.ofHours(1),
-                Duration.ofSeconds(10))),
+                Duration.ofSeconds(10)),
+            new ClusterSettings("", List.of(), Duration.ofMillis(150), Duration.ofSeconds(2))),
         config);
   }
 
@@ -66,6 +67,20 @@ class ConfigLoaderTest {
         List.of(URI.create("http://10.0.0.1:8080"), URI.create("http://node2.example.net:8080")),
         config.dht().bootstrap());
     assertEquals(DhtSettings.KeyMiss.PROXY, config.dht().keyMiss());
+  }
+
+  @Test
+  void clusterTrustIsOnWithASecretOrTrustedNodes() {
+    assertFalse(ConfigLoader.load(Map.of(), Map.of()).cluster().enabled());
+    NodeConfig secret = ConfigLoader.load(Map.of("cluster.secret", "s3cret"), Map.of());
+    assertTrue(secret.cluster().enabled());
+    assertFalse(secret.cluster().toString().contains("s3cret"), "the secret is never printed");
+    String id = "AB".repeat(32);
+    NodeConfig trusted = ConfigLoader.load(Map.of("cluster.trusted-nodes", id + ", "), Map.of());
+    assertEquals(List.of(id.toLowerCase(java.util.Locale.ROOT)), trusted.cluster().trustedNodes());
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("cluster.trusted-nodes", "abc"), Map.of()));
+    assertTrue(e.getMessage().contains("cluster.trusted-nodes"), e.getMessage());
   }
 
   @Test

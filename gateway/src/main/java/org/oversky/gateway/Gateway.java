@@ -1,6 +1,8 @@
 package org.oversky.gateway;
 
 import java.security.KeyPair;
+import java.util.Map;
+import org.oversky.gateway.coop.Cooperation;
 import org.oversky.gateway.dht.DhtService;
 import org.oversky.gateway.dht.Hosts;
 import java.io.IOException;
@@ -46,9 +48,12 @@ public final class Gateway extends ContainerLifeCycle {
     this.dht = new DhtService(config, new KeyPair(identity.publicKey(), identity.privateKey()), store);
     addBean(dht);
     dht.bindMetrics(metrics.registry());
-    NodeInfo info = new NodeInfo(config, identity, store, dht::status);
+    Cooperation cooperation = new Cooperation(config.cluster(), dht, store, config.dht().providerTtl());
+    cooperation.bindMetrics(metrics.registry());
+    NodeInfo info = new NodeInfo(config, identity, store, Map.of("dht", dht::status, "cluster", cooperation::status));
     SiteHandler sites =
-        new SiteHandler(config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome);
+        new SiteHandler(
+            config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome, cooperation);
     addBean(sites);
     ApiHandler api = new ApiHandler(fetcher, store, new Hosts(dht), info, sites, config.adminToken());
     this.handler =

@@ -420,15 +420,21 @@ public final class DhtNode {
 
   /** Stores a signed value record at the k nodes closest to its key; tells at how many. */
   public CompletableFuture<Integer> putRecord(SignedRecord record) {
-    return findNode(record.key()).thenCompose(found -> {
-      List<CompletableFuture<Boolean>> acks = new ArrayList<>();
-      for (Contact c : found.closest()) {
-        acks.add(call(c.baseUrl(), new Request.PutRecord(record), c.id()).handle((r, e) -> e == null));
-      }
-      int local = amongClosest(record.key(), found.closest()) && records.put(record, clock.millis()).stored() ? 1 : 0;
-      return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-          .thenApply(v -> local + (int) acks.stream().filter(CompletableFuture::join).count());
-    });
+    return findNode(record.key()).thenCompose(found -> putRecord(record, found.closest()));
+  }
+
+  /**
+   * Stores a signed value record at {@code closest}, the k closest nodes a recent lookup of its key
+   * found (and here when this node is among them), saving the lookup; tells at how many.
+   */
+  public CompletableFuture<Integer> putRecord(SignedRecord record, List<Contact> closest) {
+    List<CompletableFuture<Boolean>> acks = new ArrayList<>();
+    for (Contact c : closest) {
+      acks.add(call(c.baseUrl(), new Request.PutRecord(record), c.id()).handle((r, e) -> e == null));
+    }
+    int local = amongClosest(record.key(), closest) && records.put(record, clock.millis()).stored() ? 1 : 0;
+    return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+        .thenApply(v -> local + (int) acks.stream().filter(CompletableFuture::join).count());
   }
 
   private boolean amongClosest(NodeId key, List<Contact> closest) {

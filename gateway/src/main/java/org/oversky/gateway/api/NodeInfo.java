@@ -17,15 +17,19 @@ public final class NodeInfo {
   private final NodeConfig config;
   private final NodeIdentity identity;
   private final ContentStore store;
-  private final java.util.function.Supplier<Map<String, Object>> dht;
+  private final Map<String, java.util.function.Supplier<Map<String, Object>>> sections;
   private final Instant started = Instant.now();
 
+  /** @param sections further parts of the status document by name, such as {@code dht} */
   public NodeInfo(
-      NodeConfig config, NodeIdentity identity, ContentStore store, java.util.function.Supplier<Map<String, Object>> dht) {
+      NodeConfig config,
+      NodeIdentity identity,
+      ContentStore store,
+      Map<String, java.util.function.Supplier<Map<String, Object>>> sections) {
     this.config = config;
     this.identity = identity;
     this.store = store;
-    this.dht = dht;
+    this.sections = new java.util.TreeMap<>(sections);
   }
 
   /** The node's id (64 hex). */
@@ -49,7 +53,7 @@ public final class NodeInfo {
     st.put("evictions", s.evictions());
     st.put("hotBytes", s.hotBytes());
     out.put("store", st);
-    out.put("dht", dht.get());
+    sections.forEach((name, section) -> out.put(name, section.get()));
     out.put("jvm", jvm());
     return out;
   }

@@ -53,6 +53,15 @@ final class NodeOptions {
       description = "GET /key/ for a body held elsewhere: redirect (302 to a provider, the default) or proxy.")
   String keyMiss;
 
+  @Option(
+      names = "--cluster-secret",
+      paramLabel = "SECRET",
+      description = "A secret shared by a site's nodes: they fill each other's misses before the origin.")
+  String clusterSecret;
+
+  @Option(names = "--trust-node", paramLabel = "ID", description = "A node id whose URL records are trusted (repeatable).")
+  List<String> trustNodes = List.of();
+
   @Option(names = "--admin-token", paramLabel = "TOKEN", description = "Bearer token of the admin API (cache purge).")
   String adminToken;
 
@@ -84,6 +93,10 @@ final class NodeOptions {
     put(flags, Settings.MAX_BODY.key(), maxBody);
     put(flags, Settings.ADMIN_TOKEN.key(), adminToken);
     put(flags, Settings.KEY_MISS.key(), keyMiss);
+    put(flags, Settings.CLUSTER_SECRET.key(), clusterSecret);
+    if (!trustNodes.isEmpty()) {
+      flags.put(Settings.CLUSTER_TRUSTED_NODES.key(), String.join(",", trustNodes));
+    }
     if (!bootstrap.isEmpty()) {
       flags.put(Settings.BOOTSTRAP.key(), String.join(",", bootstrap));
     }

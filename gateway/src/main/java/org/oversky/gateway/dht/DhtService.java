@@ -19,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -62,8 +61,9 @@ public final class DhtService extends ContainerLifeCycle {
   private final DhtNode node;
   private final DhtHandler handler;
   private final RemoteKeys keys;
+  private final PeerFetcher peers;
   private final Path contactsFile;
-  private final AtomicLong peerMismatches = new AtomicLong();
+  private final NodeIdentity identity;
   private final StoreListener announcer =
       new StoreListener() {
         @Override
@@ -83,7 +83,7 @@ public final class DhtService extends ContainerLifeCycle {
   public DhtService(NodeConfig config, KeyPair keyPair, ContentStore store) {
     this.config = config;
     this.store = store;
-    NodeIdentity identity = new NodeIdentity(keyPair, config.publicUrl());
+    this.identity = new NodeIdentity(keyPair, config.publicUrl());
     QueuedThreadPool threads = new QueuedThreadPool(64, 2);
     threads.setName("oversky-dht");
     threads.setDaemon(true);
@@ -104,7 +104,8 @@ public final class DhtService extends ContainerLifeCycle {
     this.node =
         new DhtNode(identity, dht, new HttpTransport(client, codec, identity), Clock.systemUTC(), ThreadLocalRandom.current());
     this.handler = new DhtHandler(node, identity, codec);
-    this.keys = new RemoteKeys(node, store, client, s.keyMiss(), config.fetch().maxBodyBytes(), peerMismatches::incrementAndGet);
+    this.peers = new PeerFetcher(client, store, config.fetch().maxBodyBytes(), Duration.ofSeconds(5));
+    this.keys = new RemoteKeys(node, store, peers, s.keyMiss());
     this.contactsFile = config.dataDir().resolve(CONTACTS_FILE);
   }
 
@@ -121,6 +122,16 @@ public final class DhtService extends ContainerLifeCycle {
   /** What {@code /key/} does for a body held elsewhere. */
   public KeyHandler.Misses misses() {
     return keys;
+  }
+
+  /** Copies bodies from other nodes, verified. */
+  public PeerFetcher peers() {
+    return peers;
+  }
+
+  /** The key pair and public URL this node signs with. */
+  public NodeIdentity identity() {
+    return identity;
   }
 
   /** The outcome of joining through one host. */
@@ -217,7 +228,7 @@ public final class DhtService extends ContainerLifeCycle {
     out.put("rpcFailed", s.rpcFailed());
     out.put("rpcReceived", s.rpcReceived());
     out.put("rpcRejected", s.rpcRejected());
-    out.put("peerMismatches", peerMismatches.get());
+    out.put("peerMismatches", peers.mismatches());
     return out;
   }
 
@@ -237,7 +248,7 @@ public final class DhtService extends ContainerLifeCycle {
     FunctionCounter.builder("oversky.dht.rpc.rejected", node, n -> n.stats().rpcRejected())
         .description("Requests received and refused (malformed, forged, over a bound)")
         .register(registry);
-    FunctionCounter.builder("oversky.dht.peer.mismatches", peerMismatches, AtomicLong::get)
+    FunctionCounter.builder("oversky.dht.peer.mismatches", peers, PeerFetcher::mismatches)
         .description("Bodies from providers whose bytes did not hash to their key")
         .register(registry);
     DistributionSummary hops = DistributionSummary.builder("oversky.dht.lookup.hops").register(registry);

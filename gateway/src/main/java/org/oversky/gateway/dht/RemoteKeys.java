@@ -1,7 +1,6 @@
 package org.oversky.gateway.dht;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,16 +11,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.oversky.cache.Body;
-import org.oversky.cache.BodyWriter;
 import org.oversky.cache.ContentKey;
-import org.oversky.cache.ContentMismatchException;
 import org.oversky.cache.ContentStore;
 import org.oversky.conf.DhtSettings;
 import org.oversky.dht.id.NodeId;
@@ -32,8 +27,6 @@ import org.oversky.dht.rpc.ProviderInfo;
 import org.oversky.gateway.http.Dispatch;
 import org.oversky.gateway.http.Problem;
 import org.oversky.gateway.key.KeyHandler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /key/<sha>} for a body this node does not hold: find its providers in the DHT, then
@@ -43,7 +36,6 @@ import org.slf4j.LoggerFactory;
  * minutes; ties (and providers never measured) are taken in random order to spread the load.
  */
 final class RemoteKeys implements KeyHandler.Misses {
-  private static final Logger LOG = LoggerFactory.getLogger(RemoteKeys.class);
   /** Providers a lookup looks for before it stops. */
   static final int WANTED = 4;
   /** A round trip older than this no longer ranks a provider. */
@@ -51,18 +43,14 @@ final class RemoteKeys implements KeyHandler.Misses {
 
   private final DhtNode node;
   private final ContentStore store;
-  private final HttpClient client;
+  private final PeerFetcher peers;
   private final DhtSettings.KeyMiss mode;
-  private final long maxBody;
-  private final Runnable onPeerMismatch;
 
-  RemoteKeys(DhtNode node, ContentStore store, HttpClient client, DhtSettings.KeyMiss mode, long maxBody, Runnable onPeerMismatch) {
+  RemoteKeys(DhtNode node, ContentStore store, PeerFetcher peers, DhtSettings.KeyMiss mode) {
     this.node = node;
     this.store = store;
-    this.client = client;
+    this.peers = peers;
     this.mode = mode;
-    this.maxBody = maxBody;
-    this.onPeerMismatch = onPeerMismatch;
   }
 
   @Override
@@ -72,7 +60,7 @@ final class RemoteKeys implements KeyHandler.Misses {
         callback.failed(error);
         return;
       }
-      List<ProviderInfo> ranked = rank(found.providers());
+      List<ProviderInfo> ranked = rank(node, found.providers());
       if (ranked.isEmpty()) {
         new Problem(
                 404, "key-not-found", "Not found",
@@ -92,7 +80,7 @@ final class RemoteKeys implements KeyHandler.Misses {
       throws IOException {
     List<String> tried = new ArrayList<>();
     for (ProviderInfo p : ranked) {
-      Optional<String> failure = copyFrom(p, key);
+      Optional<String> failure = peers.copy(p.baseUrl(), key);
       if (failure.isEmpty()) {
         Optional<Body> body = store.open(key);
         if (body.isPresent()) {
@@ -110,48 +98,16 @@ final class RemoteKeys implements KeyHandler.Misses {
         .send(response, callback);
   }
 
-  /** Copies the body from one provider into the store; empty on success, else what went wrong. */
-  private Optional<String> copyFrom(ProviderInfo p, ContentKey key) {
-    InputStreamResponseListener listener = new InputStreamResponseListener();
-    org.eclipse.jetty.client.Request get =
-        client.newRequest(location(p.baseUrl(), key)).followRedirects(false).idleTimeout(30, TimeUnit.SECONDS);
-    get.send(listener);
-    try {
-      org.eclipse.jetty.client.Response r = listener.get(node.config().maxRpcTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      try (InputStream in = listener.getInputStream()) {
-        if (r.getStatus() != 200) {
-          return Optional.of("HTTP " + r.getStatus());
-        }
-        long length = r.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-        if (length > maxBody) {
-          return Optional.of("the body has " + length + " bytes, more than fetch.max-body");
-        }
-        String type = Optional.ofNullable(r.getHeaders().get(HttpHeader.CONTENT_TYPE)).orElse("application/octet-stream");
-        try (BodyWriter w = store.newWriter(type, maxBody)) {
-          in.transferTo(w);
-          w.commit(Optional.of(key));
-        }
-        return Optional.empty();
-      }
-    } catch (ContentMismatchException e) {
-      onPeerMismatch.run();
-      LOG.warn("provider {} at {} served bytes that do not hash to {}; skipped", p.providerId(), p.baseUrl(), key);
-      return Optional.of("its bytes do not hash to the key");
-    } catch (Exception e) {
-      get.abort(e);
-      return Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
-    }
-  }
-
-  private List<ProviderInfo> rank(List<ProviderInfo> providers) {
+  /** The providers, the lowest recent round trip first, ties (and the unmeasured) in random order. */
+  static List<ProviderInfo> rank(DhtNode node, List<ProviderInfo> providers) {
     long now = System.currentTimeMillis();
     List<ProviderInfo> shuffled = new ArrayList<>(providers);
     Collections.shuffle(shuffled, ThreadLocalRandom.current());
-    shuffled.sort(Comparator.comparingLong(p -> rttOf(p, now)));
+    shuffled.sort(Comparator.comparingLong(p -> rttOf(node, p, now)));
     return shuffled;
   }
 
-  private long rttOf(ProviderInfo p, long now) {
+  private static long rttOf(DhtNode node, ProviderInfo p, long now) {
     Optional<Contact> c = node.table().get(p.providerId());
     return c.isPresent() && c.get().rttMillis() >= 0 && now - c.get().lastSeen() < RECENT_MILLIS
         ? c.get().rttMillis()

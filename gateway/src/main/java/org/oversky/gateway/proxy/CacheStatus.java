@@ -20,6 +20,11 @@ record CacheStatus(String value, String outcome) {
     return new CacheStatus(NAME + "; fwd=" + fwd + (stored ? "; stored" : ""), stored ? "stored" : fwd);
   }
 
+  /** Filled from another node of the cluster (a verified copy), not the origin. */
+  static CacheStatus peer() {
+    return new CacheStatus(NAME + "; fwd=peer; stored", "peer");
+  }
+
   static CacheStatus collapsed() {
     return new CacheStatus(NAME + "; fwd=uri-miss; collapsed", "collapsed");
   }

@@ -40,11 +40,14 @@ public final class SiteHandler extends ContainerLifeCycle {
   private final long rangeFillMax;
   private final String via;
   private final Consumer<CacheStatus> outcomes;
+  private final PeerSource peers;
   private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
   // Worked-out facts of stored responses, by identity (the index keeps recent ones in memory).
   private final Cache<StoredResponse, ResponseFacts> facts = Caffeine.newBuilder().weakKeys().maximumSize(100_000).build();
 
-  public SiteHandler(NodeConfig config, ContentStore store, String via, Consumer<String> outcomeCounter) {
+  public SiteHandler(
+      NodeConfig config, ContentStore store, String via, Consumer<String> outcomeCounter, PeerSource peers) {
+    this.peers = peers;
     this.sites = new Sites(config.sites());
     this.store = store;
     this.policy = new CachePolicy(config.cache());
@@ -59,6 +62,29 @@ public final class SiteHandler extends ContainerLifeCycle {
           }
         });
     addBean(proxy);
+    store.responses().addListener(this::tellPeers);
+  }
+
+  /** Tells the cluster about a stored response while it is fresh. */
+  private void tellPeers(StoredResponse r) {
+    Optional<SiteConfig> site = siteOfUrl(r.url());
+    if (site.isEmpty()) {
+      return;
+    }
+    long lifetime = policy.freshnessLifetime(r, site.get());
+    long age = CachePolicy.currentAge(r, System.currentTimeMillis());
+    if (lifetime > age) {
+      peers.stored(r, (lifetime - age) * 1000);
+    }
+  }
+
+  private Optional<SiteConfig> siteOfUrl(String url) {
+    try {
+      java.net.URI u = java.net.URI.create(url);
+      return u.getHost() == null ? Optional.empty() : sites.match(u.getHost());
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   /** The Jetty proxy handler inside, for the host's handler tree. */
@@ -195,12 +221,53 @@ public final class SiteHandler extends ContainerLifeCycle {
         if (follow(existing, request, response, callback)) {
           return;
         }
+        if (retry) {
+          // Not shared: the leader may have stored a response some other way (a peer's copy).
+          lookup(site, request, response, callback, false);
+          return;
+        }
       }
       lead = existing == null ? mine : null;
+    }
+    if (lead != null && fromPeers(site, url, req, lead, request, response, callback)) {
+      return;
     }
     Exchange ex = new Exchange(site, url, req, true, stored, lifetime, age, lead, System.currentTimeMillis());
     request.setAttribute(Exchange.ATTRIBUTE, ex);
     proxy.handle(request, response, callback);
+  }
+
+  /**
+   * A miss that leads: asks the cluster first. With a fresh copy from a peer, stores and serves it
+   * (followers find it in the store); otherwise announces that this node fetches the URL and
+   * returns false for the origin fetch.
+   */
+  private boolean fromPeers(
+      SiteConfig site, String url, CacheControl req, InFlight lead, Request request, Response response, Callback callback)
+      throws Exception {
+    Optional<StoredResponse> copy =
+        peers.fill(url, r -> {
+          long lifetime = policy.freshnessLifetime(r, site);
+          long age = CachePolicy.currentAge(r, System.currentTimeMillis());
+          return r.variant().isEmpty()
+              && CachePolicy.values(r.headers(), "Vary").isEmpty()
+              && CachePolicy.use(req, r, lifetime, age) == CachePolicy.Use.FRESH;
+        });
+    if (copy.isEmpty()) {
+      peers.fetching(url);
+      return false;
+    }
+    lead.notShared();
+    inFlight.remove(url, lead);
+    StoredResponse r = copy.get();
+    long age = CachePolicy.currentAge(r, System.currentTimeMillis());
+    CacheStatus cs = CacheStatus.peer();
+    if (StoredResponder.serve(store, request, response, callback, r, age, cs, via)) {
+      outcomes.accept(cs);
+    } else {
+      passThrough(site, request, response, callback); // evicted at once: rare, and not worth collapsing
+    }
+    return true;
   }
 
   private void passThrough(SiteConfig site, Request request, Response response, Callback callback) {

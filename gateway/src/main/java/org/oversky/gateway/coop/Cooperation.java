@@ -1,0 +1,232 @@
+package org.oversky.gateway.coop;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.oversky.cache.ContentKey;
+import org.oversky.cache.ContentStore;
+import org.oversky.cache.StoredResponse;
+import org.oversky.conf.ClusterSettings;
+import org.oversky.dht.id.NodeId;
+import org.oversky.dht.node.DhtNode;
+import org.oversky.dht.node.LookupResult;
+import org.oversky.dht.routing.Contact;
+import org.oversky.dht.rpc.ProviderInfo;
+import org.oversky.dht.rpc.SignedRecord;
+import org.oversky.gateway.dht.DhtService;
+import org.oversky.gateway.proxy.PeerSource;
+
+/**
+ * Cooperative caching: the nodes of a site cluster fill each other's misses. A node that stores a
+ * site response publishes a signed URL record (the stored response and where it serves the body);
+ * a node that misses looks the record up within a tight budget, takes it only from a trusted
+ * publisher (see {@link ClusterTrust}), copies the body by key from the publisher or another
+ * provider (verified against its SHA-256), stores the response and serves it. While a node fetches
+ * a URL from the origin it publishes a short-lived marker, and a node that misses the same URL
+ * meanwhile waits a little for the first one's record instead of asking the origin too.
+ */
+public final class Cooperation implements PeerSource {
+  /** How long an in-flight marker lives. */
+  static final Duration MARKER_TTL = Duration.ofSeconds(10);
+  /** How often a node waiting for another's fetch looks again. */
+  private static final long POLL_MILLIS = 50;
+
+  private final ClusterSettings settings;
+  private final ClusterTrust trust;
+  private final DhtService dht;
+  private final DhtNode node;
+  private final ContentStore store;
+  private final long maxRecordMillis;
+  /** The nodes closest to URL keys that a record lookup found lately: publishing there needs no lookup. */
+  private final Cache<NodeId, List<Contact>> closest =
+      Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).build();
+  /** Set while this node stores a peer's response, which it does not publish again. */
+  private final ThreadLocal<Boolean> filling = ThreadLocal.withInitial(() -> false);
+  private final AtomicLong peerFills = new AtomicLong();
+  private final AtomicLong peerBytes = new AtomicLong();
+  private final AtomicLong published = new AtomicLong();
+  private final AtomicLong markers = new AtomicLong();
+  private final AtomicLong untrusted = new AtomicLong();
+  private final AtomicLong waited = new AtomicLong();
+  private final AtomicLong lookups = new AtomicLong();
+  private final AtomicLong lookupTimeouts = new AtomicLong();
+
+  public Cooperation(ClusterSettings settings, DhtService dht, ContentStore store, Duration recordLifetime) {
+    this.settings = settings;
+    this.trust = new ClusterTrust(settings);
+    this.dht = dht;
+    this.node = dht.node();
+    this.store = store;
+    this.maxRecordMillis = recordLifetime.toMillis();
+  }
+
+  @Override
+  public Optional<StoredResponse> fill(String url, Predicate<StoredResponse> usable) {
+    if (!settings.enabled()) {
+      return Optional.empty();
+    }
+    NodeId key = trust.urlKey(url, "");
+    long waitUntil = System.currentTimeMillis() + settings.collapseWait().toMillis();
+    Optional<UrlRecord> found = find(key, url);
+    while (found.isPresent() && found.get().fetching() && !isMine(found.get()) && System.currentTimeMillis() < waitUntil) {
+      waited.incrementAndGet();
+      try {
+        Thread.sleep(POLL_MILLIS); // polling the network for the other node's record
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
+      found = find(key, url);
+    }
+    if (found.isEmpty() || found.get().fetching() || !usable.test(found.get().response())) {
+      return Optional.empty();
+    }
+    UrlRecord record = found.get();
+    StoredResponse response = record.response();
+    if (!store.contains(response.body()) && !copy(record)) {
+      return Optional.empty();
+    }
+    filling.set(true);
+    try {
+      store.responses().put(response);
+    } finally {
+      filling.set(false);
+    }
+    peerFills.incrementAndGet();
+    store.info(response.body()).ifPresent(b -> peerBytes.addAndGet(b.size()));
+    return Optional.of(response);
+  }
+
+  private boolean isMine(UrlRecord r) {
+    return r.provider().equals(node.baseUrl());
+  }
+
+  /** The trusted record under {@code key}, within the lookup budget. */
+  private Optional<UrlRecord> find(NodeId key, String url) {
+    lookups.incrementAndGet();
+    Predicate<SignedRecord> accept = r -> {
+      Optional<byte[]> json = trust.open(r);
+      if (json.isEmpty()) {
+        untrusted.incrementAndGet();
+        return false;
+      }
+      return UrlRecord.parse(json.get(), url).isPresent();
+    };
+    try {
+      LookupResult result =
+          node.findRecord(key, accept).get(settings.lookupBudget().toMillis(), TimeUnit.MILLISECONDS);
+      if (result.record().isEmpty() && !result.timedOut()) {
+        closest.put(key, result.closest());
+      }
+      return result.record().flatMap(trust::open).flatMap(json -> UrlRecord.parse(json, url));
+    } catch (TimeoutException e) {
+      lookupTimeouts.incrementAndGet();
+      return Optional.empty();
+    } catch (ExecutionException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  /** Copies the body from the record's publisher, else from another provider of its key. */
+  private boolean copy(UrlRecord record) {
+    ContentKey body = record.response().body();
+    if (!isMine(record) && dht.peers().copy(record.provider(), body).isEmpty()) {
+      return true;
+    }
+    try {
+      LookupResult providers =
+          node.findProviders(NodeId.ofHex(body.hex()), 4).get(settings.lookupBudget().toMillis(), TimeUnit.MILLISECONDS);
+      List<ProviderInfo> others =
+          providers.providers().stream().filter(p -> !p.baseUrl().equals(record.provider())).toList();
+      for (ProviderInfo p : others) {
+        if (dht.peers().copy(p.baseUrl(), body).isEmpty()) {
+          return true;
+        }
+      }
+    } catch (TimeoutException | ExecutionException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return false;
+  }
+
+  @Override
+  public void fetching(String url) {
+    if (settings.enabled()) {
+      publish(trust.urlKey(url, ""), UrlRecord.fetching(url, node.baseUrl()), MARKER_TTL.toMillis());
+    }
+  }
+
+  @Override
+  public void stored(StoredResponse response, long freshForMillis) {
+    if (!settings.enabled() || filling.get() || !response.variant().isEmpty()) {
+      return;
+    }
+    publish(trust.urlKey(response.url(), ""), UrlRecord.of(response, node.baseUrl()), freshForMillis);
+  }
+
+  private void publish(NodeId key, UrlRecord record, long liveMillis) {
+    byte[] value = trust.seal(key, record.toJson());
+    if (value.length > SignedRecord.MAX_VALUE_BYTES || liveMillis <= 0) {
+      return; // headers too large for a record, or nothing left to share
+    }
+    long expires = System.currentTimeMillis() + Math.min(liveMillis, maxRecordMillis);
+    SignedRecord signed = SignedRecord.sign(key, value, expires, dht.identity().keyPair());
+    (record.fetching() ? markers : published).incrementAndGet();
+    List<Contact> known = closest.getIfPresent(key);
+    if (known == null) {
+      node.putRecord(signed);
+    } else {
+      node.putRecord(signed, known);
+    }
+  }
+
+  /** The cluster's part of the status document. */
+  public Map<String, Object> status() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("enabled", settings.enabled());
+    out.put("peerFills", peerFills.get());
+    out.put("bytesFromPeers", peerBytes.get());
+    out.put("recordsPublished", published.get());
+    out.put("markersPublished", markers.get());
+    out.put("recordLookups", lookups.get());
+    out.put("recordLookupTimeouts", lookupTimeouts.get());
+    out.put("untrustedRecordsIgnored", untrusted.get());
+    out.put("waitsForPeers", waited.get());
+    return out;
+  }
+
+  /** Registers the cluster's meters. */
+  public void bindMetrics(MeterRegistry registry) {
+    FunctionCounter.builder("oversky.cluster.peer.fills", peerFills, AtomicLong::get)
+        .description("Site misses filled from another node of the cluster instead of the origin")
+        .register(registry);
+    FunctionCounter.builder("oversky.cluster.peer.bytes", peerBytes, AtomicLong::get)
+        .description("Bytes of bodies filled from peers: what the origin did not have to send")
+        .baseUnit("bytes")
+        .register(registry);
+    FunctionCounter.builder("oversky.cluster.records.published", published, AtomicLong::get).register(registry);
+    FunctionCounter.builder("oversky.cluster.records.untrusted", untrusted, AtomicLong::get)
+        .description("URL records ignored because no trusted node signed them")
+        .register(registry);
+    FunctionCounter.builder("oversky.cluster.record.lookups", lookups, AtomicLong::get).register(registry);
+    FunctionCounter.builder("oversky.cluster.record.lookup.timeouts", lookupTimeouts, AtomicLong::get)
+        .description("URL record lookups that ran out of cluster.lookup-budget")
+        .register(registry);
+  }
+}

@@ -1,0 +1,42 @@
+package org.oversky.gateway.proxy;
+
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.oversky.cache.StoredResponse;
+
+/**
+ * Where a site miss looks before the origin: the other nodes of the site's cluster. The caching
+ * proxy calls it; the cooperation layer (signed URL records in the DHT) implements it.
+ */
+public interface PeerSource {
+  /**
+   * A stored response for {@code url} from the cluster that {@code usable} accepts, with its body
+   * already verified and in this node's store and the response in its URL index; empty when the
+   * origin must be asked. Blocks for at most the configured budgets.
+   */
+  Optional<StoredResponse> fill(String url, Predicate<StoredResponse> usable);
+
+  /** This node is about to fetch {@code url} from the origin (others may wait for it). */
+  void fetching(String url);
+
+  /**
+   * A response was stored here, fresh for {@code freshForMillis} more: tell the cluster. Called on
+   * the thread that stored it; must not block.
+   */
+  void stored(StoredResponse response, long freshForMillis);
+
+  /** No cluster: every miss goes to the origin. */
+  PeerSource NONE =
+      new PeerSource() {
+        @Override
+        public Optional<StoredResponse> fill(String url, Predicate<StoredResponse> usable) {
+          return Optional.empty();
+        }
+
+        @Override
+        public void fetching(String url) {}
+
+        @Override
+        public void stored(StoredResponse response, long freshForMillis) {}
+      };
+}

@@ -1,0 +1,331 @@
+package org.oversky.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.oversky.dht.id.NodeId;
+import org.oversky.dht.rpc.Envelope;
+import org.oversky.dht.rpc.NodeIdentity;
+import org.oversky.dht.rpc.Request;
+import org.oversky.dht.rpc.Response;
+import org.oversky.dht.rpc.Rpc;
+import org.oversky.dht.rpc.RpcCodec;
+import org.oversky.dht.rpc.SignedRecord;
+
+/**
+ * Cooperative caching between real nodes of one site cluster: a miss on one node is filled from
+ * another node's copy, the origin sees one request, and untrusted records, lying peers, a slow
+ * DHT and a dead origin are each handled as a CDN user would expect.
+ */
+class CooperativeCacheTest {
+  private static final String HOST = "site.test";
+  private static final String BODY = "a cacheable object";
+
+  private static Map<String, String> site(WireMockServer origin, String... more) {
+    Map<String, String> s = new HashMap<>();
+    s.put("sites", HOST + "=" + origin.baseUrl());
+    for (int i = 0; i < more.length; i += 2) {
+      s.put(more[i], more[i + 1]);
+    }
+    return s;
+  }
+
+  static HttpResponse<String> siteGet(TestNode node, String path) throws Exception {
+    return TestNode.HTTP.send(
+        HttpRequest.newBuilder(node.url(path)).timeout(Duration.ofSeconds(30)).header("Host", HOST).build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  private static String cacheStatus(HttpResponse<?> r) {
+    return r.headers().firstValue("Cache-Status").orElse("");
+  }
+
+  private static Map<?, ?> cluster(TestNode node) throws Exception {
+    return (Map<?, ?>) Jsons.parse(node.get("/api/v1/status").body()).get("cluster");
+  }
+
+  private static long figure(TestNode node, String name) throws Exception {
+    return ((Number) cluster(node).get(name)).longValue();
+  }
+
+  private static WireMockServer origin(String path, String cacheControl) {
+    WireMockServer origin = Origins.wireMock();
+    origin.stubFor(get(path).willReturn(aResponse().withHeader("Cache-Control", cacheControl).withBody(BODY)));
+    return origin;
+  }
+
+  private static int originCount(WireMockServer origin, String path) {
+    return origin.countRequestsMatching(getRequestedFor(urlEqualTo(path)).build()).getCount();
+  }
+
+  /** Waits until node {@code i}'s response record is out (published and held by the others). */
+  private static void awaitPublished(Cluster c, int i) {
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
+      if (figure(c.get(i), "recordsPublished") < 1) {
+        return false;
+      }
+      for (int j = 0; j < c.nodes.size(); j++) {
+        Map<?, ?> dht = (Map<?, ?>) Jsons.parse(c.get(j).get("/api/v1/status").body()).get("dht");
+        if (j != i && ((Number) dht.get("valueRecordsHeld")).intValue() < 1) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  @Test
+  void anObjectFetchedThroughOneNodeIsServedByFourOthersWithoutTheOrigin(@TempDir Path dir) throws Exception {
+    WireMockServer origin = origin("/obj", "public, max-age=300");
+    try (Cluster c = Cluster.start(dir, 5, site(origin, "cluster.secret", "s3cret")).awaitJoined()) {
+      HttpResponse<String> first = siteGet(c.get(0), "/obj");
+      assertEquals(BODY, first.body());
+      assertTrue(cacheStatus(first).contains("fwd=uri-miss"), cacheStatus(first));
+      awaitPublished(c, 0);
+      for (int i = 1; i < 5; i++) {
+        HttpResponse<String> r = siteGet(c.get(i), "/obj");
+        assertEquals(200, r.statusCode());
+        assertEquals(BODY, r.body());
+        assertTrue(cacheStatus(r).contains("fwd=peer"), "node " + i + ": " + cacheStatus(r));
+        HttpResponse<String> again = siteGet(c.get(i), "/obj");
+        assertTrue(cacheStatus(again).contains("hit"), "then a local hit: " + cacheStatus(again));
+      }
+      assertEquals(1, originCount(origin, "/obj"));
+      assertEquals(1, figure(c.get(3), "peerFills"));
+      assertEquals(BODY.length(), figure(c.get(3), "bytesFromPeers"));
+      String metrics = new String(c.get(3).get("/metrics").body(), StandardCharsets.UTF_8);
+      assertTrue(metrics.contains("oversky_cluster_peer_fills_total 1.0"), "metrics show the peer fill");
+      assertTrue(metrics.contains("outcome=\"peer\""), "and the cache outcome");
+    } finally {
+      origin.stop();
+    }
+  }
+
+  @Test
+  void whenTheOriginIsDownThePeersCopyIsServed(@TempDir Path dir) throws Exception {
+    WireMockServer origin = origin("/obj", "public, max-age=300");
+    try (Cluster c = Cluster.start(dir, 2, site(origin, "cluster.secret", "s3cret")).awaitJoined()) {
+      assertEquals(BODY, siteGet(c.get(0), "/obj").body());
+      awaitPublished(c, 0);
+      origin.stop();
+      HttpResponse<String> r = siteGet(c.get(1), "/obj");
+      assertEquals(200, r.statusCode());
+      assertEquals(BODY, r.body());
+      assertTrue(cacheStatus(r).contains("fwd=peer"), cacheStatus(r));
+    } finally {
+      origin.stop();
+    }
+  }
+
+  @Test
+  void aNodeWithAnotherSecretTakesNothingAndANoStoreResponseIsNeverPublished(@TempDir Path dir) throws Exception {
+    WireMockServer origin = origin("/obj", "public, max-age=300");
+    origin.stubFor(get("/private").willReturn(aResponse().withHeader("Cache-Control", "no-store").withBody(BODY)));
+    try (Cluster c = Cluster.start(dir, 2, site(origin, "cluster.secret", "s3cret")).awaitJoined();
+        TestNode outsider =
+            TestNode.start(dir.resolve("outsider"), site(origin, "cluster.secret", "other", "dht.bootstrap", c.get(0).base.toString()))) {
+      assertEquals(BODY, siteGet(c.get(0), "/obj").body());
+      awaitPublished(c, 0);
+      await().atMost(Duration.ofSeconds(20)).until(() -> Cluster.hosts(outsider) >= 2);
+      HttpResponse<String> r = siteGet(outsider, "/obj");
+      assertEquals(BODY, r.body());
+      assertFalse(cacheStatus(r).contains("fwd=peer"), cacheStatus(r));
+      assertEquals(2, originCount(origin, "/obj"));
+
+      assertEquals(BODY, siteGet(c.get(0), "/private").body());
+      assertEquals(BODY, siteGet(c.get(1), "/private").body());
+      assertEquals(2, originCount(origin, "/private"), "no-store: each node asks the origin");
+      assertEquals(1, figure(c.get(0), "recordsPublished"), "only /obj was published");
+      assertEquals(0, figure(c.get(1), "recordsPublished"));
+    } finally {
+      origin.stop();
+    }
+  }
+
+  @Test
+  void aForgedRecordFromAnUntrustedNodeIsIgnoredAndCounted(@TempDir Path dir) throws Exception {
+    WireMockServer origin = origin("/obj", "public, max-age=300");
+    // Trust by allow-list: the DHT key is the plain one, so a forger can compute and write it.
+    NodeIdentity forger = NodeIdentity.generate(URI.create("http://127.0.0.1:" + NodeProcess.freePort()));
+    try (TestNode victim = TestNode.start(dir.resolve("v"), site(origin, "cluster.trusted-nodes", "ab".repeat(32)))) {
+      String url = "http://" + HOST + "/obj";
+      NodeId key = NodeId.ofBytes(MessageDigest.getInstance("SHA-256").digest(("oversky-url:" + url).getBytes(StandardCharsets.UTF_8)));
+      String json = "{\"kind\":\"response\",\"url\":\"" + url + "\",\"provider\":\"" + forger.baseUrl() + "\",\"variant\":\"\","
+          + "\"status\":200,\"headers\":[[\"Cache-Control\",\"max-age=300\"]],\"body\":\"" + "cd".repeat(32) + "\","
+          + "\"requestTime\":" + System.currentTimeMillis() + ",\"responseTime\":" + System.currentTimeMillis() + "}";
+      byte[] value = new byte[1 + 32 + json.length()];
+      value[0] = 1;
+      System.arraycopy(json.getBytes(StandardCharsets.UTF_8), 0, value, 33, json.length());
+      SignedRecord forged = SignedRecord.sign(key, value, System.currentTimeMillis() + 60_000, forger.keyPair());
+      RpcCodec codec = new RpcCodec();
+      HttpResponse<byte[]> put = TestNode.HTTP.send(
+          HttpRequest.newBuilder(victim.url("/dht/v1/put_record"))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(codec.encode(forger, new Request.PutRecord(forged))))
+              .build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, put.statusCode(), new String(put.body()));
+
+      HttpResponse<String> r = siteGet(victim, "/obj");
+      assertEquals(BODY, r.body());
+      assertTrue(cacheStatus(r).contains("fwd=uri-miss"), cacheStatus(r));
+      assertEquals(1, originCount(origin, "/obj"));
+      assertTrue(figure(victim, "untrustedRecordsIgnored") >= 1);
+    } finally {
+      origin.stop();
+    }
+  }
+
+  @Test
+  void aPeerServingWrongBytesIsSkippedAndTheOriginAnswers(@TempDir Path dir) throws Exception {
+    WireMockServer origin = origin("/obj", "public, max-age=300");
+    WireMockServer liar = Origins.wireMock();
+    NodeIdentity friend = NodeIdentity.generate(URI.create(liar.baseUrl()));
+    String friendId = NodeId.ofPublicKey(friend.keyPair().getPublic()).hex();
+    try (TestNode node = TestNode.start(dir.resolve("n"), site(origin, "cluster.trusted-nodes", friendId))) {
+      String url = "http://" + HOST + "/obj";
+      String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(BODY.getBytes(StandardCharsets.UTF_8)));
+      liar.stubFor(get("/key/" + sha).willReturn(aResponse().withBody("not the object at all")));
+      NodeId key = NodeId.ofBytes(MessageDigest.getInstance("SHA-256").digest(("oversky-url:" + url).getBytes(StandardCharsets.UTF_8)));
+      String json = "{\"kind\":\"response\",\"url\":\"" + url + "\",\"provider\":\"" + liar.baseUrl() + "\",\"variant\":\"\","
+          + "\"status\":200,\"headers\":[[\"Cache-Control\",\"max-age=300\"]],\"body\":\"" + sha + "\","
+          + "\"requestTime\":" + System.currentTimeMillis() + ",\"responseTime\":" + System.currentTimeMillis() + "}";
+      byte[] value = new byte[1 + 32 + json.length()];
+      value[0] = 1;
+      System.arraycopy(json.getBytes(StandardCharsets.UTF_8), 0, value, 33, json.length());
+      SignedRecord record = SignedRecord.sign(key, value, System.currentTimeMillis() + 60_000, friend.keyPair());
+      HttpResponse<byte[]> put = TestNode.HTTP.send(
+          HttpRequest.newBuilder(node.url("/dht/v1/put_record"))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(new RpcCodec().encode(friend, new Request.PutRecord(record))))
+              .build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, put.statusCode(), new String(put.body()));
+
+      HttpResponse<String> r = siteGet(node, "/obj");
+      assertEquals(BODY, r.body(), "the client gets the origin's bytes, never the liar's");
+      assertFalse(cacheStatus(r).contains("fwd=peer"), cacheStatus(r));
+      assertEquals(1, originCount(origin, "/obj"));
+      assertEquals(1, liar.countRequestsMatching(getRequestedFor(urlEqualTo("/key/" + sha)).build()).getCount());
+      Map<?, ?> dht = (Map<?, ?>) Jsons.parse(node.get("/api/v1/status").body()).get("dht");
+      assertEquals(1, ((Number) dht.get("peerMismatches")).intValue());
+    } finally {
+      origin.stop();
+      liar.stop();
+    }
+  }
+
+  @Test
+  void aSlowDhtFallsBackToTheOriginWithinTheBudget(@TempDir Path dir) throws Exception {
+    WireMockServer origin = origin("/obj", "public, max-age=300");
+    CountDownLatch release = new CountDownLatch(1);
+    try (StallingPeer stall = new StallingPeer(release);
+        TestNode node = TestNode.start(dir.resolve("n"), site(origin, "cluster.secret", "s3cret", "cluster.lookup-budget", "200ms"))) {
+      HttpResponse<byte[]> joined = node.post("/api/v1/hosts", "{\"url\":\"" + stall.base + "\"}");
+      assertEquals(200, joined.statusCode(), new String(joined.body()));
+      HttpResponse<String> r = siteGet(node, "/obj");
+      assertEquals(BODY, r.body());
+      assertTrue(cacheStatus(r).contains("fwd=uri-miss"), cacheStatus(r));
+      assertTrue(figure(node, "recordLookupTimeouts") >= 1, "the record lookup ran out of its budget");
+    } finally {
+      release.countDown();
+      origin.stop();
+    }
+  }
+
+  @Test
+  void aMissWaitsForAnotherNodeFetchingTheSameUrl(@TempDir Path dir) throws Exception {
+    WireMockServer origin = Origins.wireMock();
+    origin.stubFor(get("/slow").willReturn(aResponse().withHeader("Cache-Control", "public, max-age=300")
+        .withBody(BODY).withFixedDelay(1500)));
+    try (Cluster c = Cluster.start(dir, 3, site(origin, "cluster.secret", "s3cret", "cluster.collapse-wait", "10s")).awaitJoined()) {
+      CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> {
+        try {
+          return siteGet(c.get(0), "/slow");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      // Node 0's marker is out when the others hold a record for the URL.
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+        Map<?, ?> dht = (Map<?, ?>) Jsons.parse(c.get(1).get("/api/v1/status").body()).get("dht");
+        return ((Number) dht.get("valueRecordsHeld")).intValue() >= 1;
+      });
+      HttpResponse<String> second = siteGet(c.get(1), "/slow");
+      assertEquals(BODY, second.body());
+      assertTrue(cacheStatus(second).contains("fwd=peer"), cacheStatus(second));
+      assertEquals(BODY, first.get(30, TimeUnit.SECONDS).body());
+      assertEquals(1, originCount(origin, "/slow"));
+      assertTrue(figure(c.get(1), "waitsForPeers") >= 1);
+    } finally {
+      origin.stop();
+    }
+  }
+
+  /** A DHT node that answers pings but never answers anything else (until released). */
+  static final class StallingPeer implements AutoCloseable {
+    final HttpServer server;
+    final URI base;
+
+    StallingPeer(CountDownLatch release) throws Exception {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.setExecutor(Executors.newCachedThreadPool());
+      base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+      NodeIdentity me = NodeIdentity.generate(base);
+      RpcCodec codec = new RpcCodec();
+      server.createContext("/dht/v1/", exchange -> {
+        try (exchange) {
+          byte[] in = exchange.getRequestBody().readAllBytes();
+          Envelope request = codec.decode(in);
+          if (request.rpc() != Rpc.PING) {
+            release.await(30, TimeUnit.SECONDS);
+          }
+          Response answer = switch (request.rpc()) {
+            case PING -> new Response.Pong();
+            case FIND_NODE -> new Response.Nodes(java.util.List.of());
+            case GET_RECORD -> new Response.RecordReply(java.util.Optional.empty(), java.util.List.of());
+            case GET_PROVIDERS -> new Response.Providers(java.util.List.of(), java.util.List.of());
+            case ADD_PROVIDER -> new Response.ProviderAdded();
+            case PUT_RECORD -> new Response.RecordStored();
+          };
+          byte[] out = codec.encode(me, answer);
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, out.length);
+          exchange.getResponseBody().write(out);
+        } catch (Exception e) {
+          exchange.sendResponseHeaders(500, -1);
+        }
+      });
+      server.start();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+}
