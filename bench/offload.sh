@@ -5,7 +5,7 @@
 # cooperation off (independent caches) as the baseline, in the same run. Prints a Markdown table.
 #
 #   bash bench/offload.sh > result.md                      # 1000 objects, 20000 requests, 16 clients
-#   OBJECTS=300 REQUESTS=3000 CLIENTS=8 bash bench/offload.sh
+#   OBJECTS=300 REQUESTS=3000 CLIENTS=8 BUDGET=500ms bash bench/offload.sh
 #
 # Everything listens on 127.0.0.1 and stops with the run (it is a JUnit test run by Maven).
 set -euo pipefail
@@ -13,6 +13,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OBJECTS=${OBJECTS:-1000}
 REQUESTS=${REQUESTS:-20000}
 CLIENTS=${CLIENTS:-16}
+BUDGET=${BUDGET:-150ms}   # the nodes' cluster.lookup-budget
 # shellcheck source=../scripts/jdk.sh
 source "$root/scripts/jdk.sh"
 oversky_find_jdk >/dev/null
@@ -22,9 +23,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 mvn -B -ntp verify -pl integration-tests -am -Dtest=OffloadTest#fullSizeReport -Dsurefire.failIfNoSpecifiedTests=false \
   -Doversky.offload=true -Doversky.offload.objects="$OBJECTS" -Doversky.offload.requests="$REQUESTS" \
-  -Doversky.offload.clients="$CLIENTS" > "$log" 2>&1 || { tail -50 "$log" >&2; exit 1; }
+  -Doversky.offload.clients="$CLIENTS" -Doversky.offload.budget="$BUDGET" > "$log" 2>&1 || { tail -50 "$log" >&2; exit 1; }
 echo "Date: $(date -u +%Y-%m-%dT%H:%MZ); machine: $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB;" \
-  "command: OBJECTS=$OBJECTS REQUESTS=$REQUESTS CLIENTS=$CLIENTS bash bench/offload.sh"
+  "command: OBJECTS=$OBJECTS REQUESTS=$REQUESTS CLIENTS=$CLIENTS BUDGET=$BUDGET bash bench/offload.sh"
 echo
 sed -n '/^OFFLOAD REPORT$/,/^$/p' "$log" | sed '1d'
 grep '^cluster figures' "$log" || true

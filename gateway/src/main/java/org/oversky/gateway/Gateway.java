@@ -1,12 +1,9 @@
 package org.oversky.gateway;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import java.security.KeyPair;
 import java.util.Map;
-import org.oversky.gateway.coop.Cooperation;
-import org.oversky.gateway.dht.DhtService;
-import org.oversky.gateway.dht.Hosts;
-import java.io.IOException;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.oversky.cache.ContentStore;
@@ -15,6 +12,9 @@ import org.oversky.gateway.api.ApiHandler;
 import org.oversky.gateway.api.LegacyHandler;
 import org.oversky.gateway.api.NodeInfo;
 import org.oversky.gateway.api.StatusHandler;
+import org.oversky.gateway.coop.Cooperation;
+import org.oversky.gateway.dht.DhtService;
+import org.oversky.gateway.dht.Hosts;
 import org.oversky.gateway.fetch.OriginFetcher;
 import org.oversky.gateway.key.KeyHandler;
 import org.oversky.gateway.metrics.GatewayMetrics;
@@ -48,9 +48,16 @@ public final class Gateway extends ContainerLifeCycle {
     this.dht = new DhtService(config, new KeyPair(identity.publicKey(), identity.privateKey()), store);
     addBean(dht);
     dht.bindMetrics(metrics.registry());
-    Cooperation cooperation = new Cooperation(config.cluster(), dht, store, config.dht().providerTtl());
+    Cooperation cooperation =
+        new Cooperation(config.cluster(), dht, store, config.dht().providerTtl(), config.dht().republishInterval());
     cooperation.bindMetrics(metrics.registry());
-    NodeInfo info = new NodeInfo(config, identity, store, Map.of("dht", dht::status, "cluster", cooperation::status));
+    dht.onTick(cooperation::republish);
+    NodeInfo info =
+        new NodeInfo(
+            config,
+            identity,
+            store,
+            Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes));
     SiteHandler sites =
         new SiteHandler(
             config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome, cooperation);

@@ -1,6 +1,5 @@
 package org.oversky.gateway;
 
-import org.oversky.gateway.dht.DhtHandler;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
@@ -8,14 +7,15 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.oversky.conf.SiteConfig;
 import org.oversky.gateway.api.ApiHandler;
 import org.oversky.gateway.api.LegacyHandler;
 import org.oversky.gateway.api.StatusHandler;
+import org.oversky.gateway.dht.DhtHandler;
 import org.oversky.gateway.http.Dispatch;
 import org.oversky.gateway.http.Problem;
 import org.oversky.gateway.key.KeyHandler;
 import org.oversky.gateway.proxy.SiteHandler;
-import org.oversky.conf.SiteConfig;
 
 /**
  * Where a request goes, in one place and in order: a request for a configured site's Host goes

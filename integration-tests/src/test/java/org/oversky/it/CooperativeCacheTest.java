@@ -128,6 +128,24 @@ class CooperativeCacheTest {
   }
 
   @Test
+  void aResponseFreshLongerThanARecordLivesIsPublishedAgain(@TempDir Path dir) throws Exception {
+    WireMockServer origin = origin("/obj", "public, max-age=300");
+    Map<String, String> s = site(origin, "cluster.secret", "s3cret", "dht.provider-ttl", "2s", "dht.republish-interval", "1s");
+    try (Cluster c = Cluster.start(dir, 2, s).awaitJoined()) {
+      assertEquals(BODY, siteGet(c.get(0), "/obj").body());
+      awaitPublished(c, 0);
+      // Three record lifetimes: a record not published again would be gone by then.
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+          .until(() -> figure(c.get(0), "recordsPublished") >= 4);
+      HttpResponse<String> r = siteGet(c.get(1), "/obj");
+      assertTrue(cacheStatus(r).contains("fwd=peer"), cacheStatus(r));
+      assertEquals(1, originCount(origin, "/obj"));
+    } finally {
+      origin.stop();
+    }
+  }
+
+  @Test
   void whenTheOriginIsDownThePeersCopyIsServed(@TempDir Path dir) throws Exception {
     WireMockServer origin = origin("/obj", "public, max-age=300");
     try (Cluster c = Cluster.start(dir, 2, site(origin, "cluster.secret", "s3cret")).awaitJoined()) {

@@ -110,6 +110,20 @@ class DhtHostileTest {
     }
   }
 
+  @Test
+  void aNodeNeverRedirectsToAProviderItCouldNotVerify(@TempDir Path dir) throws Exception {
+    try (TestNode node = TestNode.start(dir.resolve("n"))) {
+      URI nowhere = URI.create("http://127.0.0.1:" + NodeProcess.freePort());
+      NodeIdentity ghost = NodeIdentity.generate(nowhere);
+      String key = Bytes.sha256("a body nobody has".getBytes(StandardCharsets.UTF_8));
+      long expires = System.currentTimeMillis() + 3_600_000;
+      assertEquals(200, post(node, "add_provider", text(ghost, new Request.AddProvider(NodeId.ofHex(key), nowhere, expires))).statusCode());
+      HttpResponse<byte[]> r = node.get("/key/" + key);
+      assertEquals(502, r.statusCode(), "not a redirect to a node that never answered and has no body");
+      assertTrue(new String(r.body(), StandardCharsets.UTF_8).contains("providers-failed"));
+    }
+  }
+
   private static String text(NodeIdentity from, Payload payload) {
     return new String(CODEC.encode(from, payload), StandardCharsets.UTF_8);
   }

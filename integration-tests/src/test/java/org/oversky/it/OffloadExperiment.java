@@ -38,9 +38,19 @@ final class OffloadExperiment {
    * @param zipf the Zipf exponent of object popularity
    * @param originDelayMillis how long the origin takes to answer (a real origin is not on loopback)
    * @param cooperate whether the nodes share a cluster secret
+   * @param lookupBudget the nodes' {@code cluster.lookup-budget}
    * @param seed fixes the request sequence
    */
-  record Params(int nodes, int objects, int requests, int clients, double zipf, int originDelayMillis, boolean cooperate, long seed) {}
+  record Params(
+      int nodes,
+      int objects,
+      int requests,
+      int clients,
+      double zipf,
+      int originDelayMillis,
+      boolean cooperate,
+      String lookupBudget,
+      long seed) {}
 
   /**
    * @param distinct distinct objects requested
@@ -111,6 +121,7 @@ final class OffloadExperiment {
     settings.put("sites", "site.test=" + originUrl);
     if (p.cooperate()) {
       settings.put("cluster.secret", "offload-experiment");
+      settings.put("cluster.lookup-budget", p.lookupBudget());
     }
     try (Cluster cluster = Cluster.start(dir, p.nodes(), settings).awaitJoined()) {
       return load(cluster, p, counts);

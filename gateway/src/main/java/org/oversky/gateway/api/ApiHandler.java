@@ -1,6 +1,5 @@
 package org.oversky.gateway.api;
 
-import org.oversky.gateway.dht.Hosts;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -12,6 +11,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.oversky.cache.ContentStore;
+import org.oversky.gateway.dht.Hosts;
 import org.oversky.gateway.fetch.OriginFetcher;
 import org.oversky.gateway.http.Json;
 import org.oversky.gateway.http.Problem;

@@ -1,6 +1,5 @@
 package org.oversky.gateway.api;
 
-import org.oversky.gateway.dht.Hosts;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +10,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.oversky.cache.ContentKey;
 import org.oversky.conf.NodeConfig;
+import org.oversky.gateway.dht.Hosts;
 import org.oversky.gateway.http.Json;
 import org.oversky.gateway.http.Problem;
 import org.oversky.gateway.node.SanityChecks;

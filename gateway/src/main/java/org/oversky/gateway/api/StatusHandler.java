@@ -58,6 +58,8 @@ public final class StatusHandler extends Handler.Abstract {
     Map<String, Object> store = (Map<String, Object>) s.get("store");
     Map<String, Object> jvm = (Map<String, Object>) s.get("jvm");
     Map<String, Object> dht = (Map<String, Object>) s.get("dht");
+    Map<String, Object> cluster = (Map<String, Object>) s.get("cluster");
+    Map<String, Object> cache = (Map<String, Object>) s.get("cache");
     return """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>oversky node</title>
@@ -76,6 +78,8 @@ public final class StatusHandler extends Handler.Abstract {
         <tr><td>bodies announced</td><td>%s (provider records held for others: %s)</td></tr>
         <tr><td>DHT lookups</td><td>%s</td></tr>
         <tr><td>DHT requests</td><td>%s sent (%s failed), %s answered, %s refused</td></tr>
+        <tr><td>site requests</td><td>%s hits, %s filled from peers, %s filled from the origin</td></tr>
+        <tr><td>cluster</td><td>%s; %s bytes from peers instead of the origin</td></tr>
         </table>
         <p>Get a body by its SHA-256: <code>GET /key/&lt;64 hex&gt;</code>.
         Register a URL: <code>POST /api/v1/register {"location": "…"}</code>.
@@ -101,6 +105,11 @@ public final class StatusHandler extends Handler.Abstract {
             dht.get("rpcSent"),
             dht.get("rpcFailed"),
             dht.get("rpcReceived"),
-            dht.get("rpcRejected"));
+            dht.get("rpcRejected"),
+            cache.getOrDefault("hit", 0L),
+            cache.getOrDefault("peer", 0L),
+            cache.getOrDefault("stored", 0L),
+            Boolean.TRUE.equals(cluster.get("enabled")) ? "on" : "off (no cluster.secret or trusted nodes)",
+            cluster.get("bytesFromPeers"));
   }
 }

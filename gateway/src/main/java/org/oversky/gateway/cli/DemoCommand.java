@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code oversky demo}: a local cluster of three nodes on loopback in front of a sample site, in
- * throw-away data directories, joined into one DHT, and the URLs to try. What runs with nothing
+ * throw-away data directories, joined into one DHT and sharing a cluster secret, and the URLs to
+ * try. What runs with nothing
  * configured.
  */
 @Command(
@@ -63,6 +64,9 @@ final class DemoCommand implements Callable<Integer> {
                   deleteQuietly(data);
                 },
                 "oversky-demo-shutdown"));
+    byte[] seed = new byte[16];
+    new java.security.SecureRandom().nextBytes(seed);
+    String secret = java.util.HexFormat.of().formatHex(seed);
     int first = port != null ? port : 8080;
     boolean fixed = port != null || allFree(first, nodes);
     for (int i = 0; i < nodes; i++) {
@@ -72,6 +76,7 @@ final class DemoCommand implements Callable<Integer> {
       flags.put(Settings.REQUEST_LOG.key(), "false");
       flags.put(Settings.SITES.key(), SITE + "=" + origin.url());
       flags.put(Settings.ALLOW_PRIVATE_ORIGINS.key(), "true");
+      flags.put(Settings.CLUSTER_SECRET.key(), secret); // one site cluster: misses are filled from peers
       if (i > 0) {
         flags.put(Settings.BOOTSTRAP.key(), servers.get(0).localUrl().toString());
       }
@@ -91,6 +96,10 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println();
     System.out.println("  open http://" + SITE + ":" + sitePort + "/   the sample site through node 1 (reload: a hit)");
     System.out.println("       curl -i -H 'Host: " + SITE + "' " + one + "/   the same with curl");
+    if (servers.size() > 1) {
+      System.out.println("  open http://" + SITE + ":" + servers.get(1).localUrl().getPort()
+          + "/   then through node 2: filled from node 1's copy (Cache-Status: fwd=peer)");
+    }
     System.out.println("  open " + last + "/key/" + page.key());
     System.out.println("       a page stored on node 1, asked of node " + nodes + ": it redirects to a node that has it");
     System.out.println("  open " + last + "/api/v1/hosts   the DHT as node " + nodes + " sees it");

@@ -51,6 +51,14 @@ public final class Cooperation implements PeerSource {
   /** The nodes closest to URL keys that a record lookup found lately: publishing there needs no lookup. */
   private final Cache<NodeId, List<Contact>> closest =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).build();
+  /** Responses this node published, by URL, while they may need publishing again. */
+  private final Map<String, Published> publishedByUrl = new java.util.concurrent.ConcurrentHashMap<>();
+  private final long republishMillis;
+  /** Most published responses remembered for republishing; past it, the longest-lived are dropped. */
+  static final int MAX_REMEMBERED = 100_000;
+
+  private record Published(StoredResponse response, long freshUntil, long lastPublished) {}
+
   /** Set while this node stores a peer's response, which it does not publish again. */
   private final ThreadLocal<Boolean> filling = ThreadLocal.withInitial(() -> false);
   private final AtomicLong peerFills = new AtomicLong();
@@ -62,7 +70,9 @@ public final class Cooperation implements PeerSource {
   private final AtomicLong lookups = new AtomicLong();
   private final AtomicLong lookupTimeouts = new AtomicLong();
 
-  public Cooperation(ClusterSettings settings, DhtService dht, ContentStore store, Duration recordLifetime) {
+  public Cooperation(
+      ClusterSettings settings, DhtService dht, ContentStore store, Duration recordLifetime, Duration republishInterval) {
+    this.republishMillis = republishInterval.toMillis();
     this.settings = settings;
     this.trust = new ClusterTrust(settings);
     this.dht = dht;
@@ -177,7 +187,33 @@ public final class Cooperation implements PeerSource {
     if (!settings.enabled() || filling.get() || !response.variant().isEmpty()) {
       return;
     }
+    long now = System.currentTimeMillis();
     publish(trust.urlKey(response.url(), ""), UrlRecord.of(response, node.baseUrl()), freshForMillis);
+    if (freshForMillis > maxRecordMillis && publishedByUrl.size() < MAX_REMEMBERED) {
+      publishedByUrl.put(response.url(), new Published(response, now + freshForMillis, now));
+    } else {
+      publishedByUrl.remove(response.url());
+    }
+  }
+
+  /**
+   * Publishes again the records of responses that stay fresh longer than a record lives, every
+   * republish interval while this node still holds them. Run by the DHT's maintenance rounds.
+   */
+  public void republish() {
+    long now = System.currentTimeMillis();
+    for (Map.Entry<String, Published> e : publishedByUrl.entrySet()) {
+      Published p = e.getValue();
+      boolean held =
+          store.contains(p.response().body())
+              && store.responses().variants(e.getKey()).stream().anyMatch(r -> r.equals(p.response()));
+      if (now >= p.freshUntil() || !held) {
+        publishedByUrl.remove(e.getKey(), p);
+      } else if (now - p.lastPublished() >= republishMillis) {
+        publish(trust.urlKey(e.getKey(), ""), UrlRecord.of(p.response(), node.baseUrl()), p.freshUntil() - now);
+        publishedByUrl.replace(e.getKey(), p, new Published(p.response(), p.freshUntil(), now));
+      }
+    }
   }
 
   private void publish(NodeId key, UrlRecord record, long liveMillis) {

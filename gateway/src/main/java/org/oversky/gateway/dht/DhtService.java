@@ -76,6 +76,7 @@ public final class DhtService extends ContainerLifeCycle {
           node.unprovide(NodeId.ofHex(body.key().hex()));
         }
       };
+  private final List<Runnable> tickTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
   private ScheduledExecutorService scheduler;
   private volatile long lastJoin;
   private volatile long lastSave;
@@ -122,6 +123,11 @@ public final class DhtService extends ContainerLifeCycle {
   /** What {@code /key/} does for a body held elsewhere. */
   public KeyHandler.Misses misses() {
     return keys;
+  }
+
+  /** Runs {@code task} with every maintenance round (a few times per republish interval). */
+  public void onTick(Runnable task) {
+    tickTasks.add(task);
   }
 
   /** Copies bodies from other nodes, verified. */
@@ -186,6 +192,9 @@ public final class DhtService extends ContainerLifeCycle {
         joinBootstrap();
       }
       node.maintain();
+      for (Runnable task : tickTasks) {
+        task.run();
+      }
       if (now - lastSave >= SAVE_MILLIS) {
         save();
       }

@@ -73,6 +73,25 @@ public final class PeerFetcher {
     }
   }
 
+  /** Whether the node at {@code base} answers {@code HEAD /key/<sha>} with 200 in time. */
+  public boolean has(URI base, ContentKey key) {
+    try {
+      return client
+              .newRequest(base + KeyHandler.PREFIX + key.hex())
+              .method(org.eclipse.jetty.http.HttpMethod.HEAD)
+              .followRedirects(false)
+              .timeout(headTimeout.toMillis(), TimeUnit.MILLISECONDS)
+              .send()
+              .getStatus()
+          == 200;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
   /** Bodies from peers whose bytes did not hash to their key. */
   public long mismatches() {
     return mismatches.get();

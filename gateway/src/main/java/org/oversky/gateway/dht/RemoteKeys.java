@@ -36,6 +36,8 @@ import org.oversky.gateway.key.KeyHandler;
  * minutes; ties (and providers never measured) are taken in random order to spread the load.
  */
 final class RemoteKeys implements KeyHandler.Misses {
+  /** Unverified providers probed with a HEAD before a redirect. */
+  static final int PROBED = 3;
   /** Providers a lookup looks for before it stops. */
   static final int WANTED = 4;
   /** A round trip older than this no longer ranks a provider. */
@@ -68,12 +70,33 @@ final class RemoteKeys implements KeyHandler.Misses {
                 Map.of("lookup", figures(found)))
             .send(response, callback);
       } else if (mode == DhtSettings.KeyMiss.REDIRECT) {
-        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-        Response.sendRedirect(request, response, callback, 302, location(ranked.get(0).baseUrl(), key), false);
+        Dispatch.blocking(request, callback, () -> redirect(key, ranked, found, request, response, callback));
       } else {
         Dispatch.blocking(request, callback, () -> fetch(key, ranked, found, request, response, callback));
       }
     });
+  }
+
+  /**
+   * Redirects to the best provider this node has verified: one that answered it recently, else
+   * the first whose {@code HEAD /key/<sha>} answers 200 (at most {@link #PROBED} are asked).
+   */
+  private void redirect(ContentKey key, List<ProviderInfo> ranked, LookupResult found, Request request, Response response, Callback callback) {
+    long now = System.currentTimeMillis();
+    Optional<ProviderInfo> best = ranked.stream().filter(p -> rttOf(node, p, now) != Long.MAX_VALUE).findFirst();
+    if (best.isEmpty()) {
+      best = ranked.stream().limit(PROBED).filter(p -> peers.has(p.baseUrl(), key)).findFirst();
+    }
+    if (best.isEmpty()) {
+      new Problem(
+              502, "providers-failed", "Bad gateway",
+              "providers of " + key + " are announced, but none answered this node recently or has the body now",
+              Map.of("lookup", figures(found)))
+          .send(response, callback);
+      return;
+    }
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    Response.sendRedirect(request, response, callback, 302, location(best.get().baseUrl(), key), false);
   }
 
   private void fetch(ContentKey key, List<ProviderInfo> ranked, LookupResult found, Request request, Response response, Callback callback)

@@ -1,7 +1,10 @@
 package org.oversky.gateway.key;
 
 import java.util.Optional;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -9,9 +12,6 @@ import org.eclipse.jetty.util.Callback;
 import org.oversky.cache.Body;
 import org.oversky.cache.ContentKey;
 import org.oversky.cache.ContentStore;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.oversky.gateway.http.BodyResponder;
 import org.oversky.gateway.http.Dispatch;
 import org.oversky.gateway.http.Problem;

@@ -133,6 +133,13 @@ public final class GatewayMetrics {
     c.increment();
   }
 
+  /** Site requests so far by cache outcome ({@code hit}, {@code stored}, {@code peer}, …). */
+  public Map<String, Object> cacheOutcomes() {
+    Map<String, Object> out = new java.util.TreeMap<>();
+    outcomes.forEach((outcome, counter) -> out.put(outcome, (long) counter.count()));
+    return out;
+  }
+
   /** The Prometheus text exposition, or null when the meters live in a host's registry. */
   public String scrape() {
     return prometheus == null ? null : prometheus.scrape();
