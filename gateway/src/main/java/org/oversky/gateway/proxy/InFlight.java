@@ -41,10 +41,17 @@ final class InFlight {
     });
   }
 
-  /** A follower's reference to the shared body channel; give it back with {@link #release}. */
+  /**
+   * A follower's reference to the shared body channel; give it back with {@link #release}. Null
+   * when every reference is already given back and the channel closed (the fetch finished
+   * between the follower's wait for the head and this call): read the stored response instead.
+   */
   FileChannel acquire() {
     lock.lock();
     try {
+      if (reader == null || readers == 0) {
+        return null;
+      }
       readers++;
       return reader;
     } finally {

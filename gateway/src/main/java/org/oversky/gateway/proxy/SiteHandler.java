@@ -332,6 +332,10 @@ public final class SiteHandler extends ContainerLifeCycle {
     if (!mine.equals(head.variant())) {
       return false;
     }
+    FileChannel body = leader.acquire();
+    if (body == null) {
+      return false; // the fetch is over and its channel closed: the store has the response
+    }
     CacheStatus cs = CacheStatus.collapsed();
     outcomes.accept(cs);
     response.setStatus(head.status());
@@ -347,7 +351,6 @@ public final class SiteHandler extends ContainerLifeCycle {
     }
     response.getHeaders().put(CacheStatus.HEADER, cs.value());
     response.getHeaders().add(HttpHeader.VIA, via);
-    FileChannel body = leader.acquire();
     var pooled = request.getComponents().getByteBufferPool().acquire(64 * 1024, true);
     try {
       ByteBuffer buf = pooled.getByteBuffer();
