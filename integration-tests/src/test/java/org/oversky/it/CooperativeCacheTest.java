@@ -146,6 +146,41 @@ class CooperativeCacheTest {
   }
 
   @Test
+  void eachVariantOfAVaryingResponseIsSharedForRequestsThatSelectIt(@TempDir Path dir) throws Exception {
+    WireMockServer origin = Origins.wireMock();
+    for (String lang : new String[] {"en", "de", "fr"}) {
+      origin.stubFor(get("/page").withHeader("Accept-Language", com.github.tomakehurst.wiremock.client.WireMock.equalTo(lang))
+          .willReturn(aResponse().withHeader("Cache-Control", "public, max-age=300").withHeader("Vary", "Accept-Language")
+              .withBody("page in " + lang)));
+    }
+    try (Cluster c = Cluster.start(dir, 2, site(origin, "cluster.secret", "s3cret")).awaitJoined()) {
+      assertEquals("page in en", langGet(c.get(0), "en").body());
+      assertEquals("page in de", langGet(c.get(0), "de").body());
+      await().atMost(Duration.ofSeconds(20)).until(() -> figure(c.get(0), "recordsPublished") >= 2);
+      await().atMost(Duration.ofSeconds(20)).until(() -> {
+        Map<?, ?> dht = (Map<?, ?>) Jsons.parse(c.get(1).get("/api/v1/status").body()).get("dht");
+        return ((Number) dht.get("valueRecordsHeld")).intValue() >= 3; // two variants and the vary record
+      });
+      HttpResponse<String> de = langGet(c.get(1), "de");
+      assertEquals("page in de", de.body());
+      assertTrue(cacheStatus(de).contains("fwd=peer"), cacheStatus(de));
+      HttpResponse<String> fr = langGet(c.get(1), "fr");
+      assertEquals("page in fr", fr.body());
+      assertFalse(cacheStatus(fr).contains("fwd=peer"), "no node has the French page yet: " + cacheStatus(fr));
+      assertEquals(3, origin.countRequestsMatching(getRequestedFor(urlEqualTo("/page")).build()).getCount());
+    } finally {
+      origin.stop();
+    }
+  }
+
+  private static HttpResponse<String> langGet(TestNode node, String lang) throws Exception {
+    return TestNode.HTTP.send(
+        HttpRequest.newBuilder(node.url("/page")).timeout(Duration.ofSeconds(30)).header("Host", HOST)
+            .header("Accept-Language", lang).build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  @Test
   void whenTheOriginIsDownThePeersCopyIsServed(@TempDir Path dir) throws Exception {
     WireMockServer origin = origin("/obj", "public, max-age=300");
     try (Cluster c = Cluster.start(dir, 2, site(origin, "cluster.secret", "s3cret")).awaitJoined()) {

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.oversky.cache.ContentKey;
 import org.oversky.cache.ContentStore;
@@ -51,13 +52,13 @@ public final class Cooperation implements PeerSource {
   /** The nodes closest to URL keys that a record lookup found lately: publishing there needs no lookup. */
   private final Cache<NodeId, List<Contact>> closest =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).build();
-  /** Responses this node published, by URL, while they may need publishing again. */
+  /** Responses this node published, by URL and variant, while they may need publishing again. */
   private final Map<String, Published> publishedByUrl = new java.util.concurrent.ConcurrentHashMap<>();
   private final long republishMillis;
   /** Most published responses remembered for republishing; past it, the longest-lived are dropped. */
   static final int MAX_REMEMBERED = 100_000;
 
-  private record Published(StoredResponse response, long freshUntil, long lastPublished) {}
+  private record Published(StoredResponse response, List<String> varyNames, long freshUntil, long lastPublished) {}
 
   /** Set while this node stores a peer's response, which it does not publish again. */
   private final ThreadLocal<Boolean> filling = ThreadLocal.withInitial(() -> false);
@@ -82,7 +83,8 @@ public final class Cooperation implements PeerSource {
   }
 
   @Override
-  public Optional<StoredResponse> fill(String url, Predicate<StoredResponse> usable) {
+  public Optional<StoredResponse> fill(
+      String url, Function<List<String>, String> variantFor, Predicate<StoredResponse> usable) {
     if (!settings.enabled()) {
       return Optional.empty();
     }
@@ -99,7 +101,10 @@ public final class Cooperation implements PeerSource {
       }
       found = find(key, url);
     }
-    if (found.isEmpty() || found.get().fetching() || !usable.test(found.get().response())) {
+    if (found.isPresent() && found.get().isVary()) {
+      found = find(trust.urlKey(url, variantFor.apply(found.get().varyNames())), url);
+    }
+    if (found.isEmpty() || found.get().response() == null || !usable.test(found.get().response())) {
       return Optional.empty();
     }
     UrlRecord record = found.get();
@@ -183,16 +188,27 @@ public final class Cooperation implements PeerSource {
   }
 
   @Override
-  public void stored(StoredResponse response, long freshForMillis) {
-    if (!settings.enabled() || filling.get() || !response.variant().isEmpty()) {
+  public void stored(StoredResponse response, List<String> varyNames, long freshForMillis) {
+    if (!settings.enabled() || filling.get()) {
       return;
     }
     long now = System.currentTimeMillis();
-    publish(trust.urlKey(response.url(), ""), UrlRecord.of(response, node.baseUrl()), freshForMillis);
+    Published p = new Published(response, varyNames, now + freshForMillis, now);
+    publish(p, freshForMillis);
+    String id = response.url() + "\n" + response.variant();
     if (freshForMillis > maxRecordMillis && publishedByUrl.size() < MAX_REMEMBERED) {
-      publishedByUrl.put(response.url(), new Published(response, now + freshForMillis, now));
+      publishedByUrl.put(id, p);
     } else {
-      publishedByUrl.remove(response.url());
+      publishedByUrl.remove(id);
+    }
+  }
+
+  /** The response's record, and with {@code Vary} the URL's record that names the fields. */
+  private void publish(Published p, long liveMillis) {
+    StoredResponse r = p.response();
+    publish(trust.urlKey(r.url(), r.variant()), UrlRecord.of(r, node.baseUrl()), liveMillis);
+    if (!p.varyNames().isEmpty()) {
+      publish(trust.urlKey(r.url(), ""), UrlRecord.vary(r.url(), p.varyNames(), node.baseUrl()), liveMillis);
     }
   }
 
@@ -206,12 +222,12 @@ public final class Cooperation implements PeerSource {
       Published p = e.getValue();
       boolean held =
           store.contains(p.response().body())
-              && store.responses().variants(e.getKey()).stream().anyMatch(r -> r.equals(p.response()));
+              && store.responses().variants(p.response().url()).stream().anyMatch(r -> r.equals(p.response()));
       if (now >= p.freshUntil() || !held) {
         publishedByUrl.remove(e.getKey(), p);
       } else if (now - p.lastPublished() >= republishMillis) {
-        publish(trust.urlKey(e.getKey(), ""), UrlRecord.of(p.response(), node.baseUrl()), p.freshUntil() - now);
-        publishedByUrl.replace(e.getKey(), p, new Published(p.response(), p.freshUntil(), now));
+        publish(p, p.freshUntil() - now);
+        publishedByUrl.replace(e.getKey(), p, new Published(p.response(), p.varyNames(), p.freshUntil(), now));
       }
     }
   }

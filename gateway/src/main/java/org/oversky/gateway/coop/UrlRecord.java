@@ -13,32 +13,53 @@ import org.oversky.cache.ContentKey;
 import org.oversky.cache.StoredResponse;
 
 /**
- * What a URL record says: either that a node holds a response for a site URL (the stored
- * response: status, headers, body key and the times its age is computed from, and where that
- * node serves the body), or that a node is fetching the URL from the origin right now.
+ * What a URL record says: that a node holds a response for a site URL (the stored response:
+ * status, headers, body key and the times its age is computed from, and where that node serves
+ * the body); that the URL's responses vary on some request fields (each variant then has a record
+ * of its own, under the URL and its variant key); or that a node is fetching the URL from the
+ * origin right now.
  *
  * @param fetching true for an in-flight marker, which carries no response
  * @param url the site URL
- * @param response the stored response (null for a marker)
+ * @param response the stored response (null for a marker or a vary record)
+ * @param varyNames for a vary record, the request fields the responses vary on; else empty
  * @param provider the base URL of the node that published it
  */
-record UrlRecord(boolean fetching, String url, StoredResponse response, URI provider) {
+record UrlRecord(boolean fetching, String url, StoredResponse response, List<String> varyNames, URI provider) {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Most field names a vary record lists. */
+  static final int MAX_VARY_NAMES = 16;
+
+  UrlRecord {
+    varyNames = List.copyOf(varyNames);
+  }
 
   static UrlRecord of(StoredResponse response, URI provider) {
-    return new UrlRecord(false, response.url(), response, provider);
+    return new UrlRecord(false, response.url(), response, List.of(), provider);
   }
 
   static UrlRecord fetching(String url, URI provider) {
-    return new UrlRecord(true, url, null, provider);
+    return new UrlRecord(true, url, null, List.of(), provider);
+  }
+
+  static UrlRecord vary(String url, List<String> names, URI provider) {
+    return new UrlRecord(false, url, null, names, provider);
+  }
+
+  /** Whether this record points to per-variant records instead of holding a response. */
+  boolean isVary() {
+    return !fetching && response == null;
   }
 
   byte[] toJson() {
     ObjectNode o = JSON.createObjectNode();
-    o.put("kind", fetching ? "fetching" : "response");
+    o.put("kind", fetching ? "fetching" : isVary() ? "vary" : "response");
     o.put("url", url);
     o.put("provider", provider.toString());
-    if (!fetching) {
+    if (isVary()) {
+      ArrayNode names = o.putArray("vary");
+      varyNames.forEach(names::add);
+    } else if (!fetching) {
       o.put("variant", response.variant());
       o.put("status", response.status());
       ArrayNode headers = o.putArray("headers");
@@ -69,6 +90,20 @@ record UrlRecord(boolean fetching, String url, StoredResponse response, URI prov
       }
       if ("fetching".equals(o.path("kind").asText())) {
         return Optional.of(fetching(url, provider));
+      }
+      if ("vary".equals(o.path("kind").asText())) {
+        JsonNode names = o.path("vary");
+        if (!names.isArray() || names.isEmpty() || names.size() > MAX_VARY_NAMES) {
+          return Optional.empty();
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : names) {
+          if (!n.isTextual() || !n.asText().matches("[a-z0-9!#$%&'*+.^_`|~-]{1,64}")) {
+            return Optional.empty();
+          }
+          out.add(n.asText());
+        }
+        return Optional.of(vary(url, out, provider));
       }
       if (!"response".equals(o.path("kind").asText()) || !o.path("headers").isArray()) {
         return Optional.empty();

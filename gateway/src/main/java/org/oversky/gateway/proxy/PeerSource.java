@@ -1,6 +1,8 @@
 package org.oversky.gateway.proxy;
 
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.oversky.cache.StoredResponse;
 
@@ -12,24 +14,27 @@ public interface PeerSource {
   /**
    * A stored response for {@code url} from the cluster that {@code usable} accepts, with its body
    * already verified and in this node's store and the response in its URL index; empty when the
-   * origin must be asked. Blocks for at most the configured budgets.
+   * origin must be asked. {@code variantFor} gives this request's variant key for the field names
+   * a response varies on. Blocks for at most the configured budgets.
    */
-  Optional<StoredResponse> fill(String url, Predicate<StoredResponse> usable);
+  Optional<StoredResponse> fill(String url, Function<List<String>, String> variantFor, Predicate<StoredResponse> usable);
 
   /** This node is about to fetch {@code url} from the origin (others may wait for it). */
   void fetching(String url);
 
   /**
-   * A response was stored here, fresh for {@code freshForMillis} more: tell the cluster. Called on
-   * the thread that stored it; must not block.
+   * A response was stored here, fresh for {@code freshForMillis} more: tell the cluster. {@code
+   * varyNames} are the request fields it varies on (empty without {@code Vary}). Called on the
+   * thread that stored it; must not block.
    */
-  void stored(StoredResponse response, long freshForMillis);
+  void stored(StoredResponse response, List<String> varyNames, long freshForMillis);
 
   /** No cluster: every miss goes to the origin. */
   PeerSource NONE =
       new PeerSource() {
         @Override
-        public Optional<StoredResponse> fill(String url, Predicate<StoredResponse> usable) {
+        public Optional<StoredResponse> fill(
+            String url, Function<List<String>, String> variantFor, Predicate<StoredResponse> usable) {
           return Optional.empty();
         }
 
@@ -37,6 +42,6 @@ public interface PeerSource {
         public void fetching(String url) {}
 
         @Override
-        public void stored(StoredResponse response, long freshForMillis) {}
+        public void stored(StoredResponse response, List<String> varyNames, long freshForMillis) {}
       };
 }

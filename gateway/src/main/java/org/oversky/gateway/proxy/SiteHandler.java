@@ -73,8 +73,9 @@ public final class SiteHandler extends ContainerLifeCycle {
     }
     long lifetime = policy.freshnessLifetime(r, site.get());
     long age = CachePolicy.currentAge(r, System.currentTimeMillis());
-    if (lifetime > age) {
-      peers.stored(r, (lifetime - age) * 1000);
+    java.util.TreeSet<String> vary = Variants.names(CachePolicy.values(r.headers(), "Vary"));
+    if (lifetime > age && !vary.contains("*")) {
+      peers.stored(r, List.copyOf(vary), (lifetime - age) * 1000);
     }
   }
 
@@ -246,13 +247,17 @@ public final class SiteHandler extends ContainerLifeCycle {
       SiteConfig site, String url, CacheControl req, InFlight lead, Request request, Response response, Callback callback)
       throws Exception {
     Optional<StoredResponse> copy =
-        peers.fill(url, r -> {
-          long lifetime = policy.freshnessLifetime(r, site);
-          long age = CachePolicy.currentAge(r, System.currentTimeMillis());
-          return r.variant().isEmpty()
-              && CachePolicy.values(r.headers(), "Vary").isEmpty()
-              && CachePolicy.use(req, r, lifetime, age) == CachePolicy.Use.FRESH;
-        });
+        peers.fill(
+            url,
+            names -> Variants.key(new java.util.TreeSet<>(names), request.getHeaders()),
+            r -> {
+              java.util.TreeSet<String> vary = Variants.names(CachePolicy.values(r.headers(), "Vary"));
+              long lifetime = policy.freshnessLifetime(r, site);
+              long age = CachePolicy.currentAge(r, System.currentTimeMillis());
+              return !vary.contains("*")
+                  && Variants.key(vary, request.getHeaders()).equals(r.variant())
+                  && CachePolicy.use(req, r, lifetime, age) == CachePolicy.Use.FRESH;
+            });
     if (copy.isEmpty()) {
       peers.fetching(url);
       return false;

@@ -33,6 +33,17 @@ class UrlRecordTest {
   }
 
   @Test
+  void aVaryRecordRoundTripsAndItsNamesAreChecked() {
+    UrlRecord vary = UrlRecord.vary(URL, List.of("accept-encoding", "accept-language"), NODE);
+    assertTrue(vary.isVary());
+    assertEquals(Optional.of(vary), UrlRecord.parse(vary.toJson(), URL));
+    String bad = "{\"kind\":\"vary\",\"url\":\"" + URL + "\",\"provider\":\"http://a\",\"vary\":[\"bad name\"]}";
+    assertTrue(UrlRecord.parse(bad.getBytes(StandardCharsets.UTF_8), URL).isEmpty());
+    String none = "{\"kind\":\"vary\",\"url\":\"" + URL + "\",\"provider\":\"http://a\",\"vary\":[]}";
+    assertTrue(UrlRecord.parse(none.getBytes(StandardCharsets.UTF_8), URL).isEmpty());
+  }
+
+  @Test
   void aRecordForAnotherUrlOrMalformedIsRefused() {
     byte[] json = UrlRecord.fetching(URL, NODE).toJson();
     assertTrue(UrlRecord.parse(json, URL + "/other").isEmpty());
