@@ -14,6 +14,7 @@ HEAP=${HEAP:-8g}
 # shellcheck source=../scripts/jdk.sh
 source "$root/scripts/jdk.sh"
 oversky_find_jdk >/dev/null
+oversky_find_mvn
 cd "$root"
 echo "dht-sim: building the dht module" >&2
 mvn -B -q -ntp -Dmaven.test.skip=true -pl dht -am package >&2

@@ -17,6 +17,7 @@ BUDGET=${BUDGET:-150ms}   # the nodes' cluster.lookup-budget
 # shellcheck source=../scripts/jdk.sh
 source "$root/scripts/jdk.sh"
 oversky_find_jdk >/dev/null
+oversky_find_mvn
 cd "$root"
 echo "offload: $OBJECTS objects, $REQUESTS requests, $CLIENTS clients, 10 nodes; cooperation on, then off" >&2
 log=$(mktemp)

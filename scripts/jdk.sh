@@ -1,4 +1,5 @@
-# Sourced by the project's scripts: points JAVA_HOME at a JDK >= 21, or explains what to install.
+# Sourced by the project's scripts: points JAVA_HOME at a JDK >= 21 (or explains what to install) and
+# makes sure Maven is there (Debian's package, installed with apt-get when missing).
 # Order: $JAVA_HOME when it is new enough, then every JDK under /usr/lib/jvm (newest first).
 oversky_java_major() { # java binary -> major version number, or 0
   "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}' | cut -d. -f1 | grep -E '^[0-9]+$' || echo 0
@@ -17,4 +18,20 @@ oversky_find_jdk() {
   done
   echo "oversky needs a JDK 21 or newer: set JAVA_HOME to one, or install one under /usr/lib/jvm." >&2
   return 1
+}
+oversky_find_mvn() { # makes sure `mvn` runs: installs Debian's maven package when it is missing
+  command -v mvn >/dev/null && return 0
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if sudo -n true 2>/dev/null; then sudo="sudo -n"; else
+      echo "oversky needs Maven: install it (apt-get install maven) or put mvn on PATH." >&2
+      return 1
+    fi
+  fi
+  echo "oversky: installing Maven with apt-get (once)..." >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends maven >&2 || {
+      echo "oversky: could not install Maven with apt-get; install it and try again." >&2
+      return 1
+    }
 }

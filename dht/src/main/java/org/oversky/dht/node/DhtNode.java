@@ -47,6 +47,9 @@ import org.oversky.dht.transport.Transport;
  * came on). A node that sends a request first is pinged back before it is added. Thread-safe.
  */
 public final class DhtNode {
+  /** Most ping-backs to unknown requesters a second. */
+  static final int MAX_PING_BACKS_PER_SECOND = 50;
+
   /** Most republications started by one {@link #maintain()} round; the rest wait for the next. */
   static final int MAX_REPUBLISH_PER_ROUND = 256;
 
@@ -67,6 +70,8 @@ public final class DhtNode {
   private final Map<NodeId, Integer> failuresById = new ConcurrentHashMap<>();
   /** When a ping-back to an unknown requester was last tried. */
   private final Map<NodeId, Long> verifyAttempts = new ConcurrentHashMap<>();
+  /** The second ping-backs are counted in, and how many were sent in it. */
+  private final long[] pingBacks = new long[2];
   /** When a lookup last went through each bucket (by index). */
   private final Map<Integer, Long> bucketRefreshed = new ConcurrentHashMap<>();
   private final List<Consumer<LookupResult>> lookupListeners = new CopyOnWriteArrayList<>();
@@ -227,12 +232,26 @@ public final class DhtNode {
     return list.size() <= Response.MAX_CONTACTS ? list : list.subList(0, Response.MAX_CONTACTS);
   }
 
-  /** Pings back a requester the table does not know, at most once a minute per id. */
+  /**
+   * Pings back a requester the table does not know, at most once a minute per id and {@link
+   * #MAX_PING_BACKS_PER_SECOND} a second in all, so that a flood of made-up identities cannot make
+   * this node send requests wherever they say.
+   */
   private void verifyLater(Sender from) {
     if (from.id().equals(id) || table.get(from.id()).isPresent()) {
       return;
     }
     long now = clock.millis();
+    long second = now / 1000;
+    synchronized (pingBacks) {
+      if (pingBacks[0] != second) {
+        pingBacks[0] = second;
+        pingBacks[1] = 0;
+      }
+      if (++pingBacks[1] > MAX_PING_BACKS_PER_SECOND) {
+        return;
+      }
+    }
     if (verifyAttempts.size() > 4096) {
       verifyAttempts.clear();
     }

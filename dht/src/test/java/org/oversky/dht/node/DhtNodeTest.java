@@ -170,6 +170,19 @@ class DhtNodeTest {
   }
 
   @Test
+  void aFloodOfUnknownRequestersGetsABoundedNumberOfPingBacks() throws Exception {
+    DhtNode node = net.addNode(config);
+    InetAddress from = InetAddress.getByName("10.9.9.9");
+    long before = node.stats().rpcSent();
+    for (int i = 0; i < 500; i++) {
+      NodeIdentity stranger = NodeIdentity.generate(URI.create("http://10.9." + (i / 250) + "." + (i % 250) + ":8080"));
+      node.handle(stranger.sender(), from, new Request.Ping());
+    }
+    long sent = node.stats().rpcSent() - before;
+    assertTrue(sent > 0 && sent <= 2L * DhtNode.MAX_PING_BACKS_PER_SECOND, "ping-backs sent: " + sent);
+  }
+
+  @Test
   void restoredContactsAreInTheTableAtOnce() {
     List<DhtNode> nodes = network(5);
     List<Contact> saved = nodes.get(2).contacts();
