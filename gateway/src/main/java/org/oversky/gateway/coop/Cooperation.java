@@ -26,6 +26,7 @@ import org.oversky.dht.routing.Contact;
 import org.oversky.dht.rpc.ProviderInfo;
 import org.oversky.dht.rpc.SignedRecord;
 import org.oversky.gateway.dht.DhtService;
+import org.oversky.gateway.dht.Providers;
 import org.oversky.gateway.proxy.PeerSource;
 
 /**
@@ -156,7 +157,10 @@ public final class Cooperation implements PeerSource {
     }
   }
 
-  /** Copies the body from the record's publisher, else from another provider of its key. */
+  /**
+   * Copies the body from the record's publisher, else from the other providers of its key, the
+   * lowest recent round trip first.
+   */
   private boolean copy(UrlRecord record) {
     ContentKey body = record.response().body();
     if (!isMine(record) && dht.peers().copy(record.provider(), body).isEmpty()) {
@@ -166,7 +170,9 @@ public final class Cooperation implements PeerSource {
       LookupResult providers =
           node.findProviders(NodeId.ofHex(body.hex()), 4).get(settings.lookupBudget().toMillis(), TimeUnit.MILLISECONDS);
       List<ProviderInfo> others =
-          providers.providers().stream().filter(p -> !p.baseUrl().equals(record.provider())).toList();
+          Providers.byRoundTrip(node, providers.providers()).stream()
+              .filter(p -> !p.baseUrl().equals(record.provider()))
+              .toList();
       for (ProviderInfo p : others) {
         if (dht.peers().copy(p.baseUrl(), body).isEmpty()) {
           return true;

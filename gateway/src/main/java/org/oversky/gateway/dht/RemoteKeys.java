@@ -3,14 +3,10 @@ package org.oversky.gateway.dht;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -22,7 +18,6 @@ import org.oversky.conf.DhtSettings;
 import org.oversky.dht.id.NodeId;
 import org.oversky.dht.node.DhtNode;
 import org.oversky.dht.node.LookupResult;
-import org.oversky.dht.routing.Contact;
 import org.oversky.dht.rpc.ProviderInfo;
 import org.oversky.gateway.http.Dispatch;
 import org.oversky.gateway.http.Problem;
@@ -40,8 +35,6 @@ final class RemoteKeys implements KeyHandler.Misses {
   static final int PROBED = 3;
   /** Providers a lookup looks for before it stops. */
   static final int WANTED = 4;
-  /** A round trip older than this no longer ranks a provider. */
-  private static final long RECENT_MILLIS = TimeUnit.MINUTES.toMillis(15);
 
   private final DhtNode node;
   private final ContentStore store;
@@ -62,7 +55,7 @@ final class RemoteKeys implements KeyHandler.Misses {
         callback.failed(error);
         return;
       }
-      List<ProviderInfo> ranked = rank(node, found.providers());
+      List<ProviderInfo> ranked = Providers.byRoundTrip(node, found.providers());
       if (ranked.isEmpty()) {
         new Problem(
                 404, "key-not-found", "Not found",
@@ -83,7 +76,7 @@ final class RemoteKeys implements KeyHandler.Misses {
    */
   private void redirect(ContentKey key, List<ProviderInfo> ranked, LookupResult found, Request request, Response response, Callback callback) {
     long now = System.currentTimeMillis();
-    Optional<ProviderInfo> best = ranked.stream().filter(p -> rttOf(node, p, now) != Long.MAX_VALUE).findFirst();
+    Optional<ProviderInfo> best = ranked.stream().filter(p -> Providers.recentRoundTrip(node, p, now) != Long.MAX_VALUE).findFirst();
     if (best.isEmpty()) {
       best = ranked.stream().limit(PROBED).filter(p -> peers.has(p.baseUrl(), key)).findFirst();
     }
@@ -119,22 +112,6 @@ final class RemoteKeys implements KeyHandler.Misses {
             "every provider of " + key + " failed: " + String.join("; ", tried),
             Map.of("lookup", figures(found)))
         .send(response, callback);
-  }
-
-  /** The providers, the lowest recent round trip first, ties (and the unmeasured) in random order. */
-  static List<ProviderInfo> rank(DhtNode node, List<ProviderInfo> providers) {
-    long now = System.currentTimeMillis();
-    List<ProviderInfo> shuffled = new ArrayList<>(providers);
-    Collections.shuffle(shuffled, ThreadLocalRandom.current());
-    shuffled.sort(Comparator.comparingLong(p -> rttOf(node, p, now)));
-    return shuffled;
-  }
-
-  private static long rttOf(DhtNode node, ProviderInfo p, long now) {
-    Optional<Contact> c = node.table().get(p.providerId());
-    return c.isPresent() && c.get().rttMillis() >= 0 && now - c.get().lastSeen() < RECENT_MILLIS
-        ? c.get().rttMillis()
-        : Long.MAX_VALUE;
   }
 
   private static String location(URI base, ContentKey key) {
