@@ -197,6 +197,29 @@ class CooperativeCacheTest {
   }
 
   @Test
+  void withTheOriginDownAStalePeerCopyIsServedOnlyWithinStaleIfError(@TempDir Path dir) throws Exception {
+    WireMockServer origin = origin("/tolerant", "public, max-age=1, stale-if-error=600");
+    origin.stubFor(get("/strict").willReturn(aResponse().withHeader("Cache-Control", "public, max-age=1").withBody(BODY)));
+    try (Cluster c = Cluster.start(dir, 2, site(origin, "cluster.secret", "s3cret")).awaitJoined()) {
+      assertEquals(BODY, siteGet(c.get(0), "/tolerant").body());
+      assertEquals(BODY, siteGet(c.get(0), "/strict").body());
+      await().atMost(Duration.ofSeconds(20)).until(() -> figure(c.get(0), "recordsPublished") >= 2);
+      long staleAt = System.currentTimeMillis() + 2_500;
+      // Both copies go stale: the test waits for the clock, which is what it is about.
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> System.currentTimeMillis() > staleAt);
+      origin.stop();
+      HttpResponse<String> tolerant = siteGet(c.get(1), "/tolerant");
+      assertEquals(200, tolerant.statusCode());
+      assertEquals(BODY, tolerant.body());
+      assertTrue(cacheStatus(tolerant).contains("fwd=peer") && cacheStatus(tolerant).contains("detail=origin-error"), cacheStatus(tolerant));
+      HttpResponse<String> strict = siteGet(c.get(1), "/strict");
+      assertEquals(502, strict.statusCode(), "a stale copy without stale-if-error is not served: " + cacheStatus(strict));
+    } finally {
+      origin.stop();
+    }
+  }
+
+  @Test
   void aNodeWithAnotherSecretTakesNothingAndANoStoreResponseIsNeverPublished(@TempDir Path dir) throws Exception {
     WireMockServer origin = origin("/obj", "public, max-age=300");
     origin.stubFor(get("/private").willReturn(aResponse().withHeader("Cache-Control", "no-store").withBody(BODY)));

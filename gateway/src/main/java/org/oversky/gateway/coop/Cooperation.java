@@ -59,7 +59,7 @@ public final class Cooperation implements PeerSource {
   /** Most published responses remembered for republishing; past it, the longest-lived are dropped. */
   static final int MAX_REMEMBERED = 100_000;
 
-  private record Published(StoredResponse response, List<String> varyNames, long freshUntil, long lastPublished) {}
+  private record Published(StoredResponse response, List<String> varyNames, long keepUntil, long lastPublished) {}
 
   /** Set while this node stores a peer's response, which it does not publish again. */
   private final ThreadLocal<Boolean> filling = ThreadLocal.withInitial(() -> false);
@@ -194,15 +194,17 @@ public final class Cooperation implements PeerSource {
   }
 
   @Override
-  public void stored(StoredResponse response, List<String> varyNames, long freshForMillis) {
+  public void stored(StoredResponse response, List<String> varyNames, long freshForMillis, long keepForMillis) {
     if (!settings.enabled() || filling.get()) {
       return;
     }
     long now = System.currentTimeMillis();
-    Published p = new Published(response, varyNames, now + freshForMillis, now);
-    publish(p, freshForMillis);
+    // The record lives as long as the response may serve anyone: fresh, or stale within
+    // stale-if-error for a node whose origin is down.
+    Published p = new Published(response, varyNames, now + keepForMillis, now);
+    publish(p, keepForMillis);
     String id = response.url() + "\n" + response.variant();
-    if (freshForMillis > maxRecordMillis && publishedByUrl.size() < MAX_REMEMBERED) {
+    if (keepForMillis > maxRecordMillis && publishedByUrl.size() < MAX_REMEMBERED) {
       publishedByUrl.put(id, p);
     } else {
       publishedByUrl.remove(id);
@@ -219,7 +221,7 @@ public final class Cooperation implements PeerSource {
   }
 
   /**
-   * Publishes again the records of responses that stay fresh longer than a record lives, every
+   * Publishes again the records of responses that stay usable longer than a record lives, every
    * republish interval while this node still holds them. Run by the DHT's maintenance rounds.
    */
   public void republish() {
@@ -229,11 +231,11 @@ public final class Cooperation implements PeerSource {
       boolean held =
           store.contains(p.response().body())
               && store.responses().variants(p.response().url()).stream().anyMatch(r -> r.equals(p.response()));
-      if (now >= p.freshUntil() || !held) {
+      if (now >= p.keepUntil() || !held) {
         publishedByUrl.remove(e.getKey(), p);
       } else if (now - p.lastPublished() >= republishMillis) {
-        publish(p, p.freshUntil() - now);
-        publishedByUrl.replace(e.getKey(), p, new Published(p.response(), p.varyNames(), p.freshUntil(), now));
+        publish(p, p.keepUntil() - now);
+        publishedByUrl.replace(e.getKey(), p, new Published(p.response(), p.varyNames(), p.keepUntil(), now));
       }
     }
   }

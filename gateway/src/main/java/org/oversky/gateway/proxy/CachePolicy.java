@@ -223,8 +223,20 @@ final class CachePolicy {
       return false;
     }
     long staleness = Math.max(0, age - lifetime);
-    long allowed = Math.max(config.staleIfError().toSeconds(), Math.max(res.seconds("stale-if-error"), req.seconds("stale-if-error")));
+    long allowed = Math.max(staleIfErrorSeconds(stored), req.seconds("stale-if-error"));
     return staleness <= allowed;
+  }
+
+  /**
+   * How long past its freshness {@code stored} may be served when the origin fails, whatever the
+   * request says: its own {@code stale-if-error} or the node's setting; 0 when it forbids stale.
+   */
+  long staleIfErrorSeconds(StoredResponse stored) {
+    CacheControl res = CacheControl.parse(stored.values("Cache-Control"));
+    if (mustRevalidate(res) || res.has("no-cache")) {
+      return 0;
+    }
+    return Math.max(0, Math.max(config.staleIfError().toSeconds(), res.seconds("stale-if-error")));
   }
 
   /** must-revalidate, proxy-revalidate and s-maxage all forbid a shared cache to serve stale. */

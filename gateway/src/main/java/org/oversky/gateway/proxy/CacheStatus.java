@@ -25,6 +25,11 @@ record CacheStatus(String value, String outcome) {
     return new CacheStatus(NAME + "; fwd=peer; stored", "peer");
   }
 
+  /** The origin failed and a peer's copy (fresh, or stale within stale-if-error) was served. */
+  static CacheStatus peerOnError(long ttl) {
+    return new CacheStatus(NAME + "; fwd=peer; stored; ttl=" + ttl + "; detail=origin-error", "peer");
+  }
+
   static CacheStatus collapsed() {
     return new CacheStatus(NAME + "; fwd=uri-miss; collapsed", "collapsed");
   }

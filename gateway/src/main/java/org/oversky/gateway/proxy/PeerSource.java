@@ -23,11 +23,12 @@ public interface PeerSource {
   void fetching(String url);
 
   /**
-   * A response was stored here, fresh for {@code freshForMillis} more: tell the cluster. {@code
-   * varyNames} are the request fields it varies on (empty without {@code Vary}). Called on the
-   * thread that stored it; must not block.
+   * A response was stored here, fresh for {@code freshForMillis} more and usable when the origin
+   * fails for {@code keepForMillis} (at least as long): tell the cluster. {@code varyNames} are
+   * the request fields it varies on (empty without {@code Vary}). Called on the thread that
+   * stored it; must not block.
    */
-  void stored(StoredResponse response, List<String> varyNames, long freshForMillis);
+  void stored(StoredResponse response, List<String> varyNames, long freshForMillis, long keepForMillis);
 
   /** No cluster: every miss goes to the origin. */
   PeerSource NONE =
@@ -42,6 +43,6 @@ public interface PeerSource {
         public void fetching(String url) {}
 
         @Override
-        public void stored(StoredResponse response, List<String> varyNames, long freshForMillis) {}
+        public void stored(StoredResponse response, List<String> varyNames, long freshForMillis, long keepForMillis) {}
       };
 }

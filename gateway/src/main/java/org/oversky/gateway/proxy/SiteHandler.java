@@ -60,7 +60,7 @@ public final class SiteHandler extends ContainerLifeCycle {
           if (ex.inFlight() != null) {
             inFlight.remove(ex.url(), ex.inFlight());
           }
-        });
+        }, this::originDown);
     addBean(proxy);
     store.responses().addListener(this::tellPeers);
   }
@@ -74,8 +74,9 @@ public final class SiteHandler extends ContainerLifeCycle {
     long lifetime = policy.freshnessLifetime(r, site.get());
     long age = CachePolicy.currentAge(r, System.currentTimeMillis());
     java.util.TreeSet<String> vary = Variants.names(CachePolicy.values(r.headers(), "Vary"));
-    if (lifetime > age && !vary.contains("*")) {
-      peers.stored(r, List.copyOf(vary), (lifetime - age) * 1000);
+    long keep = lifetime - age + policy.staleIfErrorSeconds(r);
+    if (keep > 0 && !vary.contains("*")) {
+      peers.stored(r, List.copyOf(vary), Math.max(0, lifetime - age) * 1000, keep * 1000);
     }
   }
 
@@ -236,6 +237,40 @@ public final class SiteHandler extends ContainerLifeCycle {
     Exchange ex = new Exchange(site, url, req, true, stored, lifetime, age, lead, System.currentTimeMillis());
     request.setAttribute(Exchange.ATTRIBUTE, ex);
     proxy.handle(request, response, callback);
+  }
+
+  /**
+   * The origin could not be reached for a miss with no stored copy: a peer's copy that is fresh,
+   * or stale within stale-if-error, is served instead; otherwise {@code fallback} (the 502).
+   */
+  private void originDown(Request request, Response response, Callback callback, Exchange ex, Runnable fallback) {
+    Dispatch.blocking(request, callback, () -> {
+      Optional<StoredResponse> copy =
+          peers.fill(
+              ex.url(),
+              names -> Variants.key(new java.util.TreeSet<>(names), request.getHeaders()),
+              r -> {
+                java.util.TreeSet<String> vary = Variants.names(CachePolicy.values(r.headers(), "Vary"));
+                long lifetime = policy.freshnessLifetime(r, ex.site());
+                long age = CachePolicy.currentAge(r, System.currentTimeMillis());
+                return !vary.contains("*")
+                    && Variants.key(vary, request.getHeaders()).equals(r.variant())
+                    && (age < lifetime || policy.staleIfError(r, lifetime, age, ex.request()));
+              });
+      if (copy.isEmpty()) {
+        fallback.run();
+        return;
+      }
+      StoredResponse r = copy.get();
+      long lifetime = policy.freshnessLifetime(r, ex.site());
+      long age = CachePolicy.currentAge(r, System.currentTimeMillis());
+      CacheStatus cs = CacheStatus.peerOnError(lifetime - age);
+      if (StoredResponder.serve(store, request, response, callback, r, age, cs, via)) {
+        outcomes.accept(cs);
+      } else {
+        fallback.run();
+      }
+    });
   }
 
   /**

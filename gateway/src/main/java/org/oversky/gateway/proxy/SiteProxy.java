@@ -44,9 +44,24 @@ final class SiteProxy extends ProxyHandler {
   private final FetchConfig fetch;
   private final Consumer<CacheStatus> outcomes;
   private final Consumer<Exchange> finished;
+  private final OriginDown originDown;
   private final java.util.Set<String> revalidating = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  SiteProxy(ContentStore store, CachePolicy policy, FetchConfig fetch, String via, Consumer<CacheStatus> outcomes, Consumer<Exchange> finished) {
+  /** What to try when the origin cannot be reached and nothing is stored; it runs the fallback (a 502) if nothing helps. */
+  @FunctionalInterface
+  interface OriginDown {
+    void serve(Request request, Response response, Callback callback, Exchange ex, Runnable fallback);
+  }
+
+  SiteProxy(
+      ContentStore store,
+      CachePolicy policy,
+      FetchConfig fetch,
+      String via,
+      Consumer<CacheStatus> outcomes,
+      Consumer<Exchange> finished,
+      OriginDown originDown) {
+    this.originDown = originDown;
     this.store = store;
     this.policy = policy;
     this.fetch = fetch;
@@ -158,8 +173,16 @@ final class SiteProxy extends ProxyHandler {
       callback.failed(failure);
       return;
     }
-    boolean timeout = failure instanceof java.util.concurrent.TimeoutException;
     response.reset();
+    if (ex.fill() && ex.validating() == null) {
+      originDown.serve(request, response, callback, ex, () -> originProblem(response, callback, ex, failure));
+    } else {
+      originProblem(response, callback, ex, failure);
+    }
+  }
+
+  private static void originProblem(Response response, Callback callback, Exchange ex, Throwable failure) {
+    boolean timeout = failure instanceof java.util.concurrent.TimeoutException;
     new org.oversky.gateway.http.Problem(
             timeout ? 504 : 502,
             timeout ? "origin-timeout" : "origin-unreachable",
