@@ -239,6 +239,28 @@ public final class SiteHandler extends ContainerLifeCycle {
     proxy.handle(request, response, callback);
   }
 
+  /** This request's variant key for the field names a response varies on. */
+  private static java.util.function.Function<List<String>, String> variantFor(Request request) {
+    return names -> Variants.key(new java.util.TreeSet<>(names), request.getHeaders());
+  }
+
+  /**
+   * Whether a peer's response may answer {@code request}: the variant it selects, and fresh for
+   * its directives, or (when the origin failed) stale within stale-if-error.
+   */
+  private java.util.function.Predicate<StoredResponse> peerCopyFor(
+      Request request, SiteConfig site, CacheControl req, boolean originFailed) {
+    return r -> {
+      java.util.TreeSet<String> vary = Variants.names(CachePolicy.values(r.headers(), "Vary"));
+      long lifetime = policy.freshnessLifetime(r, site);
+      long age = CachePolicy.currentAge(r, System.currentTimeMillis());
+      boolean usable =
+          CachePolicy.use(req, r, lifetime, age) == CachePolicy.Use.FRESH
+              || originFailed && policy.staleIfError(r, lifetime, age, req);
+      return !vary.contains("*") && Variants.key(vary, request.getHeaders()).equals(r.variant()) && usable;
+    };
+  }
+
   /**
    * The origin could not be reached for a miss with no stored copy: a peer's copy that is fresh,
    * or stale within stale-if-error, is served instead; otherwise {@code fallback} (the 502).
@@ -246,17 +268,7 @@ public final class SiteHandler extends ContainerLifeCycle {
   private void originDown(Request request, Response response, Callback callback, Exchange ex, Runnable fallback) {
     Dispatch.blocking(request, callback, () -> {
       Optional<StoredResponse> copy =
-          peers.fill(
-              ex.url(),
-              names -> Variants.key(new java.util.TreeSet<>(names), request.getHeaders()),
-              r -> {
-                java.util.TreeSet<String> vary = Variants.names(CachePolicy.values(r.headers(), "Vary"));
-                long lifetime = policy.freshnessLifetime(r, ex.site());
-                long age = CachePolicy.currentAge(r, System.currentTimeMillis());
-                return !vary.contains("*")
-                    && Variants.key(vary, request.getHeaders()).equals(r.variant())
-                    && (age < lifetime || policy.staleIfError(r, lifetime, age, ex.request()));
-              });
+          peers.fill(ex.url(), variantFor(request), peerCopyFor(request, ex.site(), ex.request(), true));
       if (copy.isEmpty()) {
         fallback.run();
         return;
@@ -281,18 +293,7 @@ public final class SiteHandler extends ContainerLifeCycle {
   private boolean fromPeers(
       SiteConfig site, String url, CacheControl req, InFlight lead, Request request, Response response, Callback callback)
       throws Exception {
-    Optional<StoredResponse> copy =
-        peers.fill(
-            url,
-            names -> Variants.key(new java.util.TreeSet<>(names), request.getHeaders()),
-            r -> {
-              java.util.TreeSet<String> vary = Variants.names(CachePolicy.values(r.headers(), "Vary"));
-              long lifetime = policy.freshnessLifetime(r, site);
-              long age = CachePolicy.currentAge(r, System.currentTimeMillis());
-              return !vary.contains("*")
-                  && Variants.key(vary, request.getHeaders()).equals(r.variant())
-                  && CachePolicy.use(req, r, lifetime, age) == CachePolicy.Use.FRESH;
-            });
+    Optional<StoredResponse> copy = peers.fill(url, variantFor(request), peerCopyFor(request, site, req, false));
     if (copy.isEmpty()) {
       peers.fetching(url);
       return false;
