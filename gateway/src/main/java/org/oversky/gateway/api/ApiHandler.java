@@ -131,6 +131,12 @@ public final class ApiHandler extends Handler.Abstract {
     Problem tooLarge =
         new Problem(413, "request-too-large", "Request too large", "the body is a small JSON object such as " + example);
     if (request.getLength() > MAX_REQUEST_BODY) {
+      if (request.getLength() <= 1 << 20) {
+        // Read what was sent so that the client, still writing, gets the problem and not a reset.
+        try (java.io.InputStream in = Content.Source.asInputStream(request)) {
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+      }
       tooLarge.send(response, callback);
       return java.util.Optional.empty();
     }

@@ -31,6 +31,8 @@ import org.oversky.gateway.http.Problem;
 public final class DhtHandler {
   /** The path prefix this handler serves. */
   public static final String PREFIX = "/dht/v1/";
+  /** An oversized body up to this size is read and dropped before the 413; a larger one is not read. */
+  static final long DRAIN_LIMIT = 1 << 20;
 
   private final DhtNode node;
   private final NodeIdentity identity;
@@ -58,6 +60,12 @@ public final class DhtHandler {
     }
     long declared = request.getLength();
     if (declared > RpcCodec.MAX_BODY_BYTES) {
+      if (declared <= DRAIN_LIMIT) {
+        // Read what was sent so that the client, still writing, gets the problem and not a reset.
+        try (InputStream in = Content.Source.asInputStream(request)) {
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+      }
       node.countRejected();
       refuse(new RpcRejectedException(
           RpcRejectedException.Reason.BODY_TOO_LARGE,
