@@ -14,6 +14,7 @@ import org.oversky.gateway.api.NodeInfo;
 import org.oversky.gateway.api.StatusHandler;
 import org.oversky.gateway.coop.Cooperation;
 import org.oversky.gateway.dht.DhtService;
+import org.oversky.gateway.proxy.PeerSource;
 import org.oversky.gateway.dht.Hosts;
 import org.oversky.gateway.fetch.OriginFetcher;
 import org.oversky.gateway.key.KeyHandler;
@@ -60,7 +61,8 @@ public final class Gateway extends ContainerLifeCycle {
             Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes));
     SiteHandler sites =
         new SiteHandler(
-            config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome, cooperation);
+            config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome,
+            config.cluster().enabled() ? cooperation : PeerSource.NONE);
     addBean(sites);
     ApiHandler api = new ApiHandler(fetcher, store, new Hosts(dht), info, sites, config.adminToken());
     this.handler =

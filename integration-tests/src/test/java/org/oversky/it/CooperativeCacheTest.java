@@ -250,21 +250,7 @@ class CooperativeCacheTest {
     // Trust by allow-list: the DHT key is the plain one, so a forger can compute and write it.
     NodeIdentity forger = NodeIdentity.generate(URI.create("http://127.0.0.1:" + NodeProcess.freePort()));
     try (TestNode victim = TestNode.start(dir.resolve("v"), site(origin, "cluster.trusted-nodes", "ab".repeat(32)))) {
-      String url = "http://" + HOST + "/obj";
-      NodeId key = NodeId.ofBytes(MessageDigest.getInstance("SHA-256").digest(("oversky-url:" + url).getBytes(StandardCharsets.UTF_8)));
-      String json = "{\"kind\":\"response\",\"url\":\"" + url + "\",\"provider\":\"" + forger.baseUrl() + "\",\"variant\":\"\","
-          + "\"status\":200,\"headers\":[[\"Cache-Control\",\"max-age=300\"]],\"body\":\"" + "cd".repeat(32) + "\","
-          + "\"requestTime\":" + System.currentTimeMillis() + ",\"responseTime\":" + System.currentTimeMillis() + "}";
-      byte[] value = new byte[1 + 32 + json.length()];
-      value[0] = 1;
-      System.arraycopy(json.getBytes(StandardCharsets.UTF_8), 0, value, 33, json.length());
-      SignedRecord forged = SignedRecord.sign(key, value, System.currentTimeMillis() + 60_000, forger.keyPair());
-      RpcCodec codec = new RpcCodec();
-      HttpResponse<byte[]> put = TestNode.HTTP.send(
-          HttpRequest.newBuilder(victim.url("/dht/v1/put_record"))
-              .POST(HttpRequest.BodyPublishers.ofByteArray(codec.encode(forger, new Request.PutRecord(forged))))
-              .build(),
-          HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> put = putUrlRecord(victim, forger, forger.baseUrl(), "cd".repeat(32));
       assertEquals(200, put.statusCode(), new String(put.body()));
 
       HttpResponse<String> r = siteGet(victim, "/obj");
@@ -284,22 +270,9 @@ class CooperativeCacheTest {
     NodeIdentity friend = NodeIdentity.generate(URI.create(liar.baseUrl()));
     String friendId = NodeId.ofPublicKey(friend.keyPair().getPublic()).hex();
     try (TestNode node = TestNode.start(dir.resolve("n"), site(origin, "cluster.trusted-nodes", friendId))) {
-      String url = "http://" + HOST + "/obj";
       String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(BODY.getBytes(StandardCharsets.UTF_8)));
       liar.stubFor(get("/key/" + sha).willReturn(aResponse().withBody("not the object at all")));
-      NodeId key = NodeId.ofBytes(MessageDigest.getInstance("SHA-256").digest(("oversky-url:" + url).getBytes(StandardCharsets.UTF_8)));
-      String json = "{\"kind\":\"response\",\"url\":\"" + url + "\",\"provider\":\"" + liar.baseUrl() + "\",\"variant\":\"\","
-          + "\"status\":200,\"headers\":[[\"Cache-Control\",\"max-age=300\"]],\"body\":\"" + sha + "\","
-          + "\"requestTime\":" + System.currentTimeMillis() + ",\"responseTime\":" + System.currentTimeMillis() + "}";
-      byte[] value = new byte[1 + 32 + json.length()];
-      value[0] = 1;
-      System.arraycopy(json.getBytes(StandardCharsets.UTF_8), 0, value, 33, json.length());
-      SignedRecord record = SignedRecord.sign(key, value, System.currentTimeMillis() + 60_000, friend.keyPair());
-      HttpResponse<byte[]> put = TestNode.HTTP.send(
-          HttpRequest.newBuilder(node.url("/dht/v1/put_record"))
-              .POST(HttpRequest.BodyPublishers.ofByteArray(new RpcCodec().encode(friend, new Request.PutRecord(record))))
-              .build(),
-          HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> put = putUrlRecord(node, friend, URI.create(liar.baseUrl()), sha);
       assertEquals(200, put.statusCode(), new String(put.body()));
 
       HttpResponse<String> r = siteGet(node, "/obj");
@@ -360,6 +333,29 @@ class CooperativeCacheTest {
     } finally {
       origin.stop();
     }
+  }
+
+  /**
+   * Puts, as {@code publisher}, a record without a cluster MAC saying {@code provider} serves
+   * {@code http://site.test/obj} with body {@code sha}: a record only the allow-list can make
+   * trusted (its DHT key is the plain one, with no secret's tag).
+   */
+  private static HttpResponse<byte[]> putUrlRecord(TestNode node, NodeIdentity publisher, URI provider, String sha)
+      throws Exception {
+    String url = "http://" + HOST + "/obj";
+    NodeId key = NodeId.ofBytes(MessageDigest.getInstance("SHA-256").digest(("oversky-url:" + url).getBytes(StandardCharsets.UTF_8)));
+    String json = "{\"kind\":\"response\",\"url\":\"" + url + "\",\"provider\":\"" + provider + "\",\"variant\":\"\","
+        + "\"status\":200,\"headers\":[[\"Cache-Control\",\"max-age=300\"]],\"body\":\"" + sha + "\","
+        + "\"requestTime\":" + System.currentTimeMillis() + ",\"responseTime\":" + System.currentTimeMillis() + "}";
+    byte[] value = new byte[1 + 32 + json.length()];
+    value[0] = 1;
+    System.arraycopy(json.getBytes(StandardCharsets.UTF_8), 0, value, 33, json.length());
+    SignedRecord record = SignedRecord.sign(key, value, System.currentTimeMillis() + 60_000, publisher.keyPair());
+    return TestNode.HTTP.send(
+        HttpRequest.newBuilder(node.url("/dht/v1/put_record"))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(new RpcCodec().encode(publisher, new Request.PutRecord(record))))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
   }
 
   /** A DHT node that answers pings but never answers anything else (until released). */

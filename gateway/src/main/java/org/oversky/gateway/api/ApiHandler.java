@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -15,6 +14,7 @@ import org.oversky.gateway.dht.Hosts;
 import org.oversky.gateway.fetch.OriginFetcher;
 import org.oversky.gateway.http.Json;
 import org.oversky.gateway.http.Problem;
+import org.oversky.gateway.http.RequestBodies;
 import org.oversky.gateway.proxy.SiteHandler;
 
 /** The JSON API under {@code /api/v1/}: {@code register}, {@code status} and the admin {@code cache} purge. */
@@ -130,27 +130,14 @@ public final class ApiHandler extends Handler.Abstract {
       Request request, Response response, Callback callback, String name, String example) throws java.io.IOException {
     Problem tooLarge =
         new Problem(413, "request-too-large", "Request too large", "the body is a small JSON object such as " + example);
-    if (request.getLength() > MAX_REQUEST_BODY) {
-      if (request.getLength() <= 1 << 20) {
-        // Read what was sent so that the client, still writing, gets the problem and not a reset.
-        try (java.io.InputStream in = Content.Source.asInputStream(request)) {
-          in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-      }
-      tooLarge.send(response, callback);
-      return java.util.Optional.empty();
-    }
-    byte[] raw;
-    try (java.io.InputStream in = Content.Source.asInputStream(request)) {
-      raw = in.readNBytes(MAX_REQUEST_BODY + 1);
-    }
-    if (raw.length > MAX_REQUEST_BODY) {
+    java.util.Optional<byte[]> raw = RequestBodies.read(request, MAX_REQUEST_BODY);
+    if (raw.isEmpty()) {
       tooLarge.send(response, callback);
       return java.util.Optional.empty();
     }
     JsonNode body;
     try {
-      body = Json.MAPPER.readTree(new String(raw, StandardCharsets.UTF_8));
+      body = Json.MAPPER.readTree(new String(raw.get(), StandardCharsets.UTF_8));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       Problem.badRequest("malformed-json", "the body must be JSON such as " + example).send(response, callback);
       return java.util.Optional.empty();

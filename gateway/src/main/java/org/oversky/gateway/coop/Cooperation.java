@@ -131,13 +131,16 @@ public final class Cooperation implements PeerSource {
   /** The trusted record under {@code key}, within the lookup budget. */
   private Optional<UrlRecord> find(NodeId key, String url) {
     lookups.incrementAndGet();
+    // Records are checked (HMAC) and parsed once, as the lookup meets them.
+    Map<SignedRecord, UrlRecord> accepted = new java.util.concurrent.ConcurrentHashMap<>();
     Predicate<SignedRecord> accept = r -> {
       Optional<byte[]> json = trust.open(r);
       if (json.isEmpty()) {
         untrusted.incrementAndGet();
         return false;
       }
-      return UrlRecord.parse(json.get(), url).isPresent();
+      UrlRecord.parse(json.get(), url).ifPresent(parsed -> accepted.put(r, parsed));
+      return accepted.containsKey(r);
     };
     try {
       LookupResult result =
@@ -145,7 +148,7 @@ public final class Cooperation implements PeerSource {
       if (result.record().isEmpty() && !result.timedOut()) {
         closest.put(key, result.closest());
       }
-      return result.record().flatMap(trust::open).flatMap(json -> UrlRecord.parse(json, url));
+      return result.record().map(accepted::get);
     } catch (TimeoutException e) {
       lookupTimeouts.incrementAndGet();
       return Optional.empty();

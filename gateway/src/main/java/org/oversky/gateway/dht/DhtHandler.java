@@ -1,7 +1,6 @@
 package org.oversky.gateway.dht;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -10,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -22,6 +20,7 @@ import org.oversky.dht.rpc.RpcCodec;
 import org.oversky.dht.rpc.RpcRejectedException;
 import org.oversky.dht.transport.HttpTransport;
 import org.oversky.gateway.http.Problem;
+import org.oversky.gateway.http.RequestBodies;
 
 /**
  * {@code POST /dht/v1/<rpc>}: the DHT's endpoint. The body is read up to the message bound,
@@ -31,8 +30,6 @@ import org.oversky.gateway.http.Problem;
 public final class DhtHandler {
   /** The path prefix this handler serves. */
   public static final String PREFIX = "/dht/v1/";
-  /** An oversized body up to this size is read and dropped before the 413; a larger one is not read. */
-  static final long DRAIN_LIMIT = 1 << 20;
 
   private final DhtNode node;
   private final NodeIdentity identity;
@@ -58,24 +55,17 @@ public final class DhtHandler {
           .send(response, callback);
       return;
     }
-    long declared = request.getLength();
-    if (declared > RpcCodec.MAX_BODY_BYTES) {
-      if (declared <= DRAIN_LIMIT) {
-        // Read what was sent so that the client, still writing, gets the problem and not a reset.
-        try (InputStream in = Content.Source.asInputStream(request)) {
-          in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-      }
+    Optional<byte[]> read = RequestBodies.read(request, RpcCodec.MAX_BODY_BYTES);
+    if (read.isEmpty()) {
       node.countRejected();
-      refuse(new RpcRejectedException(
-          RpcRejectedException.Reason.BODY_TOO_LARGE,
-          "a message has at most " + RpcCodec.MAX_BODY_BYTES + " bytes, this one declares " + declared), response, callback);
+      refuse(
+          new RpcRejectedException(
+              RpcRejectedException.Reason.BODY_TOO_LARGE, "a message has at most " + RpcCodec.MAX_BODY_BYTES + " bytes"),
+          response,
+          callback);
       return;
     }
-    byte[] body;
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      body = in.readNBytes(RpcCodec.MAX_BODY_BYTES + 1);
-    }
+    byte[] body = read.get();
     Optional<InetAddress> from = remoteAddress(request);
     if (from.isEmpty()) {
       new Problem(400, "dht-no-address", "Bad request", "the connection has no IP address")

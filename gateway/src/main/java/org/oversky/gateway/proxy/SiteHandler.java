@@ -62,7 +62,9 @@ public final class SiteHandler extends ContainerLifeCycle {
           }
         }, this::originDown);
     addBean(proxy);
-    store.responses().addListener(this::tellPeers);
+    if (peers != PeerSource.NONE) {
+      store.responses().addListener(this::tellPeers);
+    }
   }
 
   /** Tells the cluster about a stored response while it is fresh. */
