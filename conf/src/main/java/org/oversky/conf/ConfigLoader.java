@@ -197,6 +197,7 @@ public final class ConfigLoader {
             }),
             get(Settings.HEURISTIC_MAX, Values::parseDuration),
             get(Settings.STALE_IF_ERROR, Values::parseDuration),
+            get(Settings.STALE_ON_DISCONNECT, Values::parseDuration),
             get(Settings.RANGE_FILL_MAX, Values::parseSize));
     return new NodeConfig(
         listen,
@@ -225,7 +226,10 @@ public final class ConfigLoader {
               return ids;
             }),
             get(Settings.CLUSTER_LOOKUP_BUDGET, ConfigLoader::positiveDuration),
-            get(Settings.CLUSTER_COLLAPSE_WAIT, Values::parseDuration)));
+            get(Settings.CLUSTER_COLLAPSE_WAIT, Values::parseDuration)),
+        new HttpServerConfig(
+            get(Settings.REQUEST_HEAD_TIMEOUT, ConfigLoader::positiveDuration),
+            get(Settings.IDLE_TIMEOUT, ConfigLoader::positiveDuration)));
   }
 
   private DhtSettings dht() {

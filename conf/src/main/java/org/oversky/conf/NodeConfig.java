@@ -19,6 +19,7 @@ import java.util.List;
  * @param fetch the outbound policy for origin fetches
  * @param dht how the node takes part in the DHT
  * @param cluster which nodes' URL records this node trusts (cooperative caching)
+ * @param http how the HTTP server treats slow clients
  */
 public record NodeConfig(
     HostPort listen,
@@ -31,7 +32,8 @@ public record NodeConfig(
     StoreConfig store,
     FetchConfig fetch,
     DhtSettings dht,
-    ClusterSettings cluster) {
+    ClusterSettings cluster,
+    HttpServerConfig http) {
   public NodeConfig {
     if (listen == null
         || dataDir == null
@@ -42,7 +44,8 @@ public record NodeConfig(
         || store == null
         || fetch == null
         || dht == null
-        || cluster == null) {
+        || cluster == null
+        || http == null) {
       throw new IllegalArgumentException("every part of NodeConfig is required");
     }
     sites = List.copyOf(sites);
@@ -50,6 +53,6 @@ public record NodeConfig(
 
   /** A copy listening elsewhere, with the public URL following it; for tests and embedding. */
   public NodeConfig withListen(HostPort newListen, URI newPublicUrl) {
-    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht, cluster);
+    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht, cluster, http);
   }
 }

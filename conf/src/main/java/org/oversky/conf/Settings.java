@@ -49,6 +49,12 @@ public final class Settings {
           "0s",
           "a duration such as 5m",
           "Serve stored responses this long past freshness when the origin fails, even without stale-if-error.");
+  public static final Setting STALE_ON_DISCONNECT =
+      new Setting(
+          "cache.stale-on-disconnect",
+          "1d",
+          "a duration such as 1d (0s: never)",
+          "Serve stored responses up to this long past freshness when the origin cannot be reached (refused, reset, timed out), unless they forbid stale.");
   public static final Setting RANGE_FILL_MAX =
       new Setting(
           "cache.range-fill-max",
@@ -73,6 +79,19 @@ public final class Settings {
       new Setting("fetch.max-body", "4GiB", "a size such as 4GiB", "Largest body fetched from an origin.");
   public static final Setting MAX_REDIRECTS =
       new Setting("fetch.max-redirects", "5", "a whole number from 0 to 20", "Redirects followed when fetching.");
+
+  public static final Setting REQUEST_HEAD_TIMEOUT =
+      new Setting(
+          "http.request-head-timeout",
+          "10s",
+          "a duration such as 10s",
+          "A request's line and header fields must arrive within this time of its first byte, or the connection is closed.");
+  public static final Setting IDLE_TIMEOUT =
+      new Setting(
+          "http.idle-timeout",
+          "30s",
+          "a duration such as 30s",
+          "Longest silence on a client connection: between requests, and while a request body or a response is in transit.");
 
   public static final Setting BOOTSTRAP =
       new Setting(
@@ -140,6 +159,7 @@ public final class Settings {
           HEURISTIC_PERCENT,
           HEURISTIC_MAX,
           STALE_IF_ERROR,
+          STALE_ON_DISCONNECT,
           RANGE_FILL_MAX,
           HOT_BYTES,
           HOT_MAX_OBJECT,
@@ -149,6 +169,8 @@ public final class Settings {
           READ_TIMEOUT,
           MAX_BODY,
           MAX_REDIRECTS,
+          REQUEST_HEAD_TIMEOUT,
+          IDLE_TIMEOUT,
           BOOTSTRAP,
           KEY_MISS,
           PROVIDER_TTL,

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -58,5 +60,26 @@ class ConfigTemplateTest {
 
     Path file = Files.writeString(dir.resolve(ConfigLoader.CONFIG_FILE_NAME), uncommented);
     assertEquals(ConfigLoader.load(Map.of(), Map.of()), ConfigLoader.load(Map.of("config", file.toString()), Map.of()));
+  }
+
+  @Test
+  void valuesGivenAreWrittenSoThatTheyLoadBack() throws Exception {
+    Map<String, String> values = new LinkedHashMap<>();
+    values.put("listen", "127.0.0.1:9090");
+    values.put("sites", "a.test=http://127.0.0.1:1;default-ttl=5m,b.test=http://127.0.0.1:2");
+    values.put("cache.stale-on-disconnect", "2h");
+    values.put("http.request-head-timeout", "3s");
+    values.put("admin-token", "quote\" back\\slash: colon # hash");
+    String text = ConfigTemplate.render(values);
+    assertTrue(text.contains("\ncache:\n"), "a section with a value is uncommented: " + text);
+    assertTrue(text.contains("\n#store:\n"), "a section without stays commented: " + text);
+    Files.writeString(dir.resolve(ConfigLoader.CONFIG_FILE_NAME), text);
+    NodeConfig config = ConfigLoader.load(Map.of("data", dir.toString()), Map.of());
+    assertEquals(new HostPort("127.0.0.1", 9090), config.listen());
+    assertEquals(2, config.sites().size());
+    assertEquals(Duration.ofMinutes(5), config.sites().get(0).defaultTtl());
+    assertEquals(Duration.ofHours(2), config.cache().staleOnDisconnect());
+    assertEquals(Duration.ofSeconds(3), config.http().requestHeadTimeout());
+    assertEquals("quote\" back\\slash: colon # hash", config.adminToken());
   }
 }

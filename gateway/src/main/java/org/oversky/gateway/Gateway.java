@@ -18,6 +18,7 @@ import org.oversky.gateway.proxy.PeerSource;
 import org.oversky.gateway.dht.Hosts;
 import org.oversky.gateway.fetch.OriginFetcher;
 import org.oversky.gateway.key.KeyHandler;
+import org.oversky.gateway.metrics.Failures;
 import org.oversky.gateway.metrics.GatewayMetrics;
 import org.oversky.gateway.metrics.MetricsHandler;
 import org.oversky.gateway.node.DataDir;
@@ -32,6 +33,14 @@ import org.oversky.gateway.proxy.SiteHandler;
  * {@link GatewayServer} is the standalone host. Build one with {@link #builder(NodeConfig)}.
  */
 public final class Gateway extends ContainerLifeCycle {
+  /**
+   * The node's own paths for every Host: {@code /.well-known/oversky/healthz}, {@code …/metrics},
+   * {@code …/api/v1/…}, {@code …/key/…}, {@code …/dht/v1/…} and the status page at {@code
+   * /.well-known/oversky/}. Never proxied, so a site configured for the node's own address, or a
+   * load balancer that sends the node's IP as Host, still reaches the node.
+   */
+  public static final String OWN_PREFIX = "/.well-known/oversky";
+
   private final NodeConfig config;
   private final NodeIdentity identity;
   private final ContentStore store;
@@ -44,13 +53,15 @@ public final class Gateway extends ContainerLifeCycle {
     this.identity = identity;
     this.store = store;
     this.metrics = new GatewayMetrics(store, b.meterRegistry);
+    Failures failures = new Failures(metrics.registry(), b.clock, 10_000);
     OriginFetcher fetcher = new OriginFetcher(config.fetch(), "oversky/" + Version.get());
     addBean(fetcher);
     this.dht = new DhtService(config, new KeyPair(identity.publicKey(), identity.privateKey()), store);
     addBean(dht);
     dht.bindMetrics(metrics.registry());
     Cooperation cooperation =
-        new Cooperation(config.cluster(), dht, store, config.dht().providerTtl(), config.dht().republishInterval());
+        new Cooperation(
+            config.cluster(), dht, store, config.dht().providerTtl(), config.dht().republishInterval(), failures);
     cooperation.bindMetrics(metrics.registry());
     dht.onTick(cooperation::republish);
     NodeInfo info =
@@ -62,7 +73,9 @@ public final class Gateway extends ContainerLifeCycle {
     SiteHandler sites =
         new SiteHandler(
             config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome,
-            config.cluster().enabled() ? cooperation : PeerSource.NONE);
+            config.cluster().enabled() ? cooperation : PeerSource.NONE,
+            failures,
+            b.clock);
     addBean(sites);
     ApiHandler api = new ApiHandler(fetcher, store, new Hosts(dht), info, sites, config.adminToken());
     this.handler =
@@ -96,9 +109,19 @@ public final class Gateway extends ContainerLifeCycle {
     private boolean embedded;
     private String mount = "";
     private MeterRegistry meterRegistry;
+    private java.time.InstantSource clock = java.time.InstantSource.system();
 
     private Builder(NodeConfig config) {
       this.config = config;
+    }
+
+    /**
+     * The clock the cache reckons freshness, age and expiry by (default: the system's). Tests
+     * give a clock they advance, instead of waiting.
+     */
+    public Builder clock(java.time.InstantSource value) {
+      this.clock = java.util.Objects.requireNonNull(value, "clock");
+      return this;
     }
 
     /**

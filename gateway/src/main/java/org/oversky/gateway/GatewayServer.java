@@ -11,7 +11,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.oversky.conf.ConfigLoader;
 import org.oversky.conf.HostPort;
 import org.oversky.conf.NodeConfig;
+import org.oversky.gateway.http.ExactFields;
 import org.oversky.gateway.http.ProblemErrorHandler;
+import org.oversky.gateway.http.RequestHeadTimeout;
 
 /**
  * The standalone host of a {@link Gateway}: a Jetty server with one HTTP/1.1 connector on the
@@ -30,15 +32,22 @@ public final class GatewayServer implements AutoCloseable {
 
   /** Opens the node's data, binds the listen address and starts serving. */
   public static GatewayServer start(NodeConfig nodeConfig) throws Exception {
+    return start(nodeConfig, java.time.InstantSource.system());
+  }
+
+  /** As {@link #start(NodeConfig)}, with the cache reckoning time by {@code clock}. */
+  public static GatewayServer start(NodeConfig nodeConfig, java.time.InstantSource clock) throws Exception {
     NodeConfig config = nodeConfig;
     QueuedThreadPool threads = new QueuedThreadPool(256, 8);
     threads.setName("oversky-http");
     Server server = new Server(threads);
-    HttpConfiguration http = new HttpConfiguration();
+    HttpConfiguration http = ExactFields.server(new HttpConfiguration());
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
     http.setRequestHeaderSize(16 * 1024);
     ServerConnector connector = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(), new HttpConnectionFactory(http));
+    connector.setIdleTimeout(config.http().idleTimeout().toMillis());
+    connector.addBean(new RequestHeadTimeout(config.http().requestHeadTimeout(), connector.getScheduler()));
     connector.setHost(config.listen().host());
     connector.setPort(config.listen().port());
     server.addConnector(connector);
@@ -53,7 +62,7 @@ public final class GatewayServer implements AutoCloseable {
     if (config.requestLog()) {
       server.setRequestLog(new CustomRequestLog(new Slf4jRequestLogWriter(), CustomRequestLog.EXTENDED_NCSA_FORMAT));
     }
-    Gateway gateway = Gateway.open(config);
+    Gateway gateway = Gateway.builder(config).clock(clock).build();
     server.addBean(gateway);
     server.setHandler(gateway.handler());
     server.setStopAtShutdown(false);

@@ -3,6 +3,7 @@ package org.oversky.gateway;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -73,16 +74,34 @@ final class Routes extends Handler.AbstractContainer {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    if (HttpMethod.CONNECT.is(request.getMethod())) {
+      // A CDN node never tunnels, for a site or anyone else.
+      response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH");
+      new Problem(405, "method-not-allowed", "Method not allowed", "this node does not tunnel: CONNECT is not supported")
+          .send(response, callback);
+      return true;
+    }
+    String full = Request.getPathInContext(request);
+    String local = mount.isEmpty() ? full : full.startsWith(mount + "/") ? full.substring(mount.length()) : null;
+    if (local != null && (local.startsWith(Gateway.OWN_PREFIX + "/") || local.equals(Gateway.OWN_PREFIX))) {
+      String own = local.substring(Gateway.OWN_PREFIX.length());
+      return node(own.isEmpty() ? "/" : own, true, request, response, callback, full);
+    }
     Optional<SiteConfig> site = sites.siteOf(request);
     if (site.isPresent()) {
       sites.handle(site.get(), request, response, callback);
       return true;
     }
-    String full = Request.getPathInContext(request);
     if (!mount.isEmpty() && !full.startsWith(mount + "/") && !full.equals(mount)) {
       return notOurs(request, response, callback, full);
     }
     String path = mount.isEmpty() ? full : full.equals(mount) ? "/" : full.substring(mount.length());
+    return node(path, false, request, response, callback, full);
+  }
+
+  /** The node's own endpoints; {@code reserved} when reached through {@link Gateway#OWN_PREFIX}. */
+  private boolean node(String path, boolean reserved, Request request, Response response, Callback callback, String full)
+      throws Exception {
     if (path.startsWith(KeyHandler.PREFIX)) {
       return key.serve(path, request, response, callback);
     }
@@ -98,10 +117,14 @@ final class Routes extends Handler.AbstractContainer {
       Dispatch.blocking(request, callback, () -> legacy.handle(request, response, callback));
       return true;
     }
-    // Embedded at the root, the host keeps its own "/", health and metrics.
+    // Embedded at the root, the host keeps its own "/", health and metrics (but not the reserved ones).
     boolean statusPaths = path.equals("/") || path.equals("/healthz") || path.equals("/metrics");
-    if (statusPaths && !(embedded && mount.isEmpty())) {
+    if (statusPaths && (reserved || !(embedded && mount.isEmpty()))) {
       Dispatch.blocking(request, callback, () -> status.serve(path, request, response, callback));
+      return true;
+    }
+    if (reserved) {
+      Problem.noRoute(request.getMethod(), full).send(response, callback);
       return true;
     }
     return notOurs(request, response, callback, full);

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -65,12 +66,46 @@ class CommandLineTest {
     assertTrue(Files.exists(data.resolve("node.key")));
     assertTrue(Files.exists(data.resolve("node.pub")));
     String config = Files.readString(data.resolve("oversky.yaml"));
-    assertTrue(config.contains("#listen: \"0.0.0.0:8080\""), config);
+    assertTrue(config.contains("\nlisten: \"127.0.0.1:0\""), config);
+    assertTrue(config.contains("#public-url:"), "what was not given stays commented: " + config);
     String id = r.out().lines().filter(l -> l.startsWith("created node ")).findFirst().orElseThrow().substring(13);
     assertTrue(id.matches("[0-9a-f]{64}"), id);
-    // a second init keeps the identity
-    Run again = oversky(dir, "init", "--data", "node", "--listen", "127.0.0.1:0");
+    // a second init keeps the identity and the config
+    Run again = oversky(dir, "init", "--data", "node");
+    assertEquals(0, again.exit(), again.out() + again.err());
     assertTrue(again.out().contains("kept the existing node " + id), again.out());
+    assertEquals(config, Files.readString(data.resolve("oversky.yaml")));
+  }
+
+  @Test
+  void initSavesItsFlagsForServe(@TempDir Path dir) throws Exception {
+    Run r =
+        oversky(dir, "init", "--data", "node", "--listen", "127.0.0.1:0", "--site", "a.test=http://127.0.0.1:1",
+            "--site", "b.test=http://127.0.0.1:2;default-ttl=5m", "--disk-bytes", "64MiB", "--set", "cache.stale-if-error=1m",
+            "--cluster-secret", "s\"e\\cret");
+    assertEquals(0, r.exit(), r.out() + r.err());
+    Path data = dir.resolve("node");
+    org.oversky.conf.NodeConfig config = org.oversky.conf.ConfigLoader.load(Map.of("data", data.toString()), Map.of());
+    assertEquals("127.0.0.1:0", config.listen().toString());
+    assertEquals(List.of("a.test", "b.test"), config.sites().stream().map(org.oversky.conf.SiteConfig::host).toList());
+    assertEquals(java.time.Duration.ofMinutes(5), config.sites().get(1).defaultTtl());
+    assertEquals(64L << 20, config.store().diskBytes());
+    assertEquals(java.time.Duration.ofMinutes(1), config.cache().staleIfError());
+    assertEquals("s\"e\\cret", config.cluster().secret());
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("oversky.yaml"))));
+
+    Run again = oversky(dir, "init", "--data", "node", "--listen", "127.0.0.1:1");
+    assertEquals(1, again.exit(), "flags that would not be saved are an error");
+    assertTrue(again.err().contains("oversky.yaml exists already"), again.err());
+    assertTrue(again.err().contains("listen"), again.err());
+  }
+
+  @Test
+  void initWarnsWhenTheDiskBudgetIsLargerThanTheFreeDisk(@TempDir Path dir) throws Exception {
+    Run r = oversky(dir, "init", "--data", "node", "--listen", "127.0.0.1:0", "--disk-bytes", "1000TiB");
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertTrue(r.out().contains("WARN free disk"), r.out());
+    assertTrue(r.out().contains("lower --disk-bytes"), r.out());
   }
 
   @Test

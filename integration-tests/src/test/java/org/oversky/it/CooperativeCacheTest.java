@@ -264,6 +264,27 @@ class CooperativeCacheTest {
   }
 
   @Test
+  void aTrustedRecordThatCannotBeReadIsCountedAndLogged(@TempDir Path dir) throws Exception {
+    WireMockServer origin = origin("/obj", "public, max-age=300");
+    NodeIdentity friend = NodeIdentity.generate(URI.create("http://127.0.0.1:" + NodeProcess.freePort()));
+    String trusted = friend.sender().id().hex();
+    try (TestNode node = TestNode.start(dir.resolve("n"), site(origin, "cluster.trusted-nodes", trusted))) {
+      String unreadable = "{\"kind\":\"response\",\"url\":\"http://site.test/obj\",\"status\":\"two hundred\"}";
+      assertEquals(200, putUrlRecordJson(node, friend, unreadable).statusCode());
+
+      HttpResponse<String> r = siteGet(node, "/obj");
+      assertEquals(BODY, r.body());
+      assertTrue(cacheStatus(r).contains("fwd=uri-miss"), cacheStatus(r));
+      String metrics = new String(node.get("/metrics").body(), StandardCharsets.UTF_8);
+      assertTrue(
+          metrics.lines().anyMatch(l -> l.startsWith("oversky_failures_total{kind=\"cluster-record-unreadable\"}") && !l.endsWith(" 0.0")),
+          "the unreadable trusted record is counted: " + metrics.lines().filter(l -> l.contains("failures")).toList());
+    } finally {
+      origin.stop();
+    }
+  }
+
+  @Test
   void aPeerServingWrongBytesIsSkippedAndTheOriginAnswers(@TempDir Path dir) throws Exception {
     WireMockServer origin = origin("/obj", "public, max-age=300");
     WireMockServer liar = Origins.wireMock();
@@ -343,10 +364,16 @@ class CooperativeCacheTest {
   private static HttpResponse<byte[]> putUrlRecord(TestNode node, NodeIdentity publisher, URI provider, String sha)
       throws Exception {
     String url = "http://" + HOST + "/obj";
-    NodeId key = NodeId.ofBytes(MessageDigest.getInstance("SHA-256").digest(("oversky-url:" + url).getBytes(StandardCharsets.UTF_8)));
     String json = "{\"kind\":\"response\",\"url\":\"" + url + "\",\"provider\":\"" + provider + "\",\"variant\":\"\","
         + "\"status\":200,\"headers\":[[\"Cache-Control\",\"max-age=300\"]],\"body\":\"" + sha + "\","
         + "\"requestTime\":" + System.currentTimeMillis() + ",\"responseTime\":" + System.currentTimeMillis() + "}";
+    return putUrlRecordJson(node, publisher, json);
+  }
+
+  /** Stores a URL record for {@code http://site.test/obj} whose value holds {@code json}, signed by {@code publisher}. */
+  private static HttpResponse<byte[]> putUrlRecordJson(TestNode node, NodeIdentity publisher, String json) throws Exception {
+    String url = "http://" + HOST + "/obj";
+    NodeId key = NodeId.ofBytes(MessageDigest.getInstance("SHA-256").digest(("oversky-url:" + url).getBytes(StandardCharsets.UTF_8)));
     byte[] value = new byte[1 + 32 + json.length()];
     value[0] = 1;
     System.arraycopy(json.getBytes(StandardCharsets.UTF_8), 0, value, 33, json.length());

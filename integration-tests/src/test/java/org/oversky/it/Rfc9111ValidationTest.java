@@ -199,6 +199,25 @@ class Rfc9111ValidationTest {
   }
 
   @Test
+  void rfc9111_3_aBackgroundRefreshIsJudgedOnEveryFieldSetCookieIncluded() throws Exception {
+    String path = "/v/swr-cookie";
+    site.stub(get(path).willReturn(aResponse().withHeader("Cache-Control", "max-age=5, stale-while-revalidate=600").withHeader("Age", "10").withHeader("ETag", "\"c1\"").withBody("old")));
+    site.get(path);
+    site.stub(get(path).willReturn(aResponse().withHeader("Cache-Control", "max-age=300").withHeader("Set-Cookie", "session=alice").withHeader("ETag", "\"c2\"").withBody("alice's")));
+    assertEquals("old", site.get(path).body());
+    await("background refresh").atMost(Duration.ofSeconds(10)).until(() -> hits(path) == 2);
+    // The foreground path refuses a response with Set-Cookie; so must the background refresh:
+    // later requests get the stored "old" (and refresh again), never alice's page from the store.
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    await("another refresh").atMost(Duration.ofSeconds(10)).until(() -> {
+      HttpResponse<String> r = site.get(path);
+      seen.add(r.body() + " " + SiteFixture.cacheStatus(r));
+      return hits(path) >= 3 || !SiteFixture.cacheStatus(r).contains("detail=");
+    });
+    assertTrue(seen.stream().allMatch(b -> b.startsWith("old ")), seen.toString());
+  }
+
+  @Test
   void rfc5861_4_staleIfErrorServesStaleWhenTheOriginFails() throws Exception {
     String path = "/v/sie";
     site.stub(get(path).willReturn(aResponse().withHeader("Cache-Control", "max-age=5, stale-if-error=600").withHeader("Age", "10").withBody("kept")));

@@ -29,6 +29,11 @@ final class TestNode implements AutoCloseable {
 
   /** A node on a free port allowed to fetch loopback origins, with {@code settings} on top. */
   static TestNode start(Path data, Map<String, String> settings) throws Exception {
+    return start(data, settings, java.time.InstantSource.system());
+  }
+
+  /** As {@link #start(Path, Map)}, with the cache reckoning time by {@code clock}. */
+  static TestNode start(Path data, Map<String, String> settings, java.time.InstantSource clock) throws Exception {
     Map<String, String> flags = new HashMap<>();
     flags.put("listen", "127.0.0.1:0");
     flags.put("data", data.toString());
@@ -36,7 +41,7 @@ final class TestNode implements AutoCloseable {
     flags.put("request-log", "false");
     flags.putAll(settings);
     NodeConfig config = ConfigLoader.load(flags, Map.of());
-    return new TestNode(GatewayServer.start(config), data);
+    return new TestNode(GatewayServer.start(config, clock), data);
   }
 
   static TestNode start(Path data) throws Exception {

@@ -76,6 +76,11 @@ final class NodeOptions {
 
   /** The configuration: these flags over the environment over the config file over the defaults. */
   NodeConfig load() {
+    return ConfigLoader.load(flags(), System.getenv());
+  }
+
+  /** The settings these flags give, by dotted key (plus {@code config} when --config is given). */
+  Map<String, String> flags() {
     Map<String, String> flags = new LinkedHashMap<>();
     for (String s : sets) {
       int eq = s.indexOf('=');
@@ -109,7 +114,7 @@ final class NodeOptions {
     if (noRequestLog) {
       flags.put(Settings.REQUEST_LOG.key(), "false");
     }
-    return ConfigLoader.load(flags, System.getenv());
+    return flags;
   }
 
   private static void put(Map<String, String> flags, String key, String value) {

@@ -27,7 +27,10 @@ import org.oversky.dht.rpc.ProviderInfo;
 import org.oversky.dht.rpc.SignedRecord;
 import org.oversky.gateway.dht.DhtService;
 import org.oversky.gateway.dht.Providers;
+import org.oversky.gateway.metrics.Failures;
 import org.oversky.gateway.proxy.PeerSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Cooperative caching: the nodes of a site cluster fill each other's misses. A node that stores a
@@ -71,9 +74,17 @@ public final class Cooperation implements PeerSource {
   private final AtomicLong waited = new AtomicLong();
   private final AtomicLong lookups = new AtomicLong();
   private final AtomicLong lookupTimeouts = new AtomicLong();
+  private final Failures failures;
+  private static final Logger LOG = LoggerFactory.getLogger(Cooperation.class);
 
   public Cooperation(
-      ClusterSettings settings, DhtService dht, ContentStore store, Duration recordLifetime, Duration republishInterval) {
+      ClusterSettings settings,
+      DhtService dht,
+      ContentStore store,
+      Duration recordLifetime,
+      Duration republishInterval,
+      Failures failures) {
+    this.failures = failures;
     this.republishMillis = republishInterval.toMillis();
     this.settings = settings;
     this.trust = new ClusterTrust(settings);
@@ -139,8 +150,14 @@ public final class Cooperation implements PeerSource {
         untrusted.incrementAndGet();
         return false;
       }
-      UrlRecord.parse(json.get(), url).ifPresent(parsed -> accepted.put(r, parsed));
-      return accepted.containsKey(r);
+      Optional<UrlRecord> parsed = UrlRecord.parse(json.get(), url);
+      if (parsed.isEmpty()) {
+        failures.report(LOG, "cluster-record-unreadable",
+            "a trusted node's URL record for " + url + " could not be read (a node of another version?); the miss goes on without it", null);
+        return false;
+      }
+      accepted.put(r, parsed.get());
+      return true;
     };
     try {
       LookupResult result =
@@ -153,6 +170,7 @@ public final class Cooperation implements PeerSource {
       lookupTimeouts.incrementAndGet();
       return Optional.empty();
     } catch (ExecutionException e) {
+      failures.report(LOG, "cluster-lookup-failed", "the record lookup for " + url + " failed; the miss goes on without it", e.getCause());
       return Optional.empty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -181,7 +199,11 @@ public final class Cooperation implements PeerSource {
           return true;
         }
       }
-    } catch (TimeoutException | ExecutionException e) {
+    } catch (TimeoutException e) {
+      lookupTimeouts.incrementAndGet();
+      return false;
+    } catch (ExecutionException e) {
+      failures.report(LOG, "cluster-lookup-failed", "the provider lookup for " + body.hex() + " failed", e.getCause());
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

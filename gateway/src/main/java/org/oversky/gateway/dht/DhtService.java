@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.oversky.gateway.http.ExactFields;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -88,7 +89,7 @@ public final class DhtService extends ContainerLifeCycle {
     QueuedThreadPool threads = new QueuedThreadPool(64, 2);
     threads.setName("oversky-dht");
     threads.setDaemon(true);
-    this.client = new HttpClient();
+    this.client = ExactFields.client();
     client.setExecutor(threads);
     client.setConnectTimeout(2_000);
     client.setIdleTimeout(60_000);

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.oversky.gateway.http.ExactFields;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.client.InputStreamResponseListener;
@@ -47,7 +48,7 @@ public final class OriginFetcher extends ContainerLifeCycle {
     threads.setName("oversky-fetch");
     threads.setDaemon(true);
     ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("oversky-fetch-scheduler", true);
-    this.client = new HttpClient();
+    this.client = ExactFields.client();
     client.setExecutor(threads);
     client.setScheduler(scheduler);
     client.setSocketAddressResolver(

@@ -18,9 +18,14 @@ public final class SanityChecks {
    * @param name what was checked
    * @param ok whether it passed
    * @param detail what was found
-   * @param fix what to do when it failed (empty when it passed)
+   * @param fix what to do when it failed or warns (empty when it passed cleanly)
    */
-  public record Check(String name, boolean ok, String detail, String fix) {}
+  public record Check(String name, boolean ok, String detail, String fix) {
+    /** Passed, but with something to do: the node runs, not as configured for long. */
+    public boolean warns() {
+      return ok && !fix.isEmpty();
+    }
+  }
 
   private SanityChecks() {}
 
@@ -80,6 +85,13 @@ public final class SanityChecks {
           Values.formatSize(free >> 20 << 20) + " free; the store budget is " + Values.formatSize(config.store().diskBytes());
       if (free < minimum) {
         return new Check("free disk", false, detail, "free some disk space, or put --data on a larger disk");
+      }
+      if (free < config.store().diskBytes()) {
+        return new Check(
+            "free disk",
+            true,
+            detail + ", larger than the free space: the disk fills before the store starts evicting",
+            "lower --disk-bytes to at most " + Values.formatSize(free >> 20 << 20) + ", or free disk space");
       }
       return new Check("free disk", true, detail, "");
     } catch (IOException e) {

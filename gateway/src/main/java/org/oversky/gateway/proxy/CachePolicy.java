@@ -36,7 +36,8 @@ final class CachePolicy {
    */
   Verdict storable(HttpFields request, int status, List<StoredResponse.Header> response, SiteConfig site) {
     CacheControl req = requestCacheControl(request);
-    CacheControl res = CacheControl.parse(values(response, "Cache-Control"));
+    Directives directives = responseDirectives(response);
+    CacheControl res = directives.cc();
     if (status < 200 || status == 206 || status == 304) {
       return new Verdict(false, "status " + status + " is not stored whole");
     }
@@ -57,7 +58,10 @@ final class CachePolicy {
       return new Verdict(false, "Vary: *");
     }
     boolean explicit =
-        res.has("public") || res.has("s-maxage") || res.has("max-age") || first(response, "Expires") != null;
+        res.has("public")
+            || res.has("s-maxage")
+            || res.has("max-age")
+            || !directives.targeted() && first(response, "Expires") != null;
     boolean validator = first(response, "ETag") != null || first(response, "Last-Modified") != null;
     boolean heuristic = HEURISTIC_STATUS.contains(status);
     if (explicit || (heuristic && (validator || !site.defaultTtl().isZero()))) {
@@ -73,7 +77,8 @@ final class CachePolicy {
    * freshness information makes a response stale (lifetime 0).
    */
   long freshnessLifetime(StoredResponse r, SiteConfig site) {
-    CacheControl cc = CacheControl.parse(r.values("Cache-Control"));
+    Directives directives = responseDirectives(r.headers());
+    CacheControl cc = directives.cc();
     if (cc.conflicting()) {
       return 0;
     }
@@ -85,7 +90,7 @@ final class CachePolicy {
     if (m != -1) {
       return Math.max(0, m);
     }
-    List<String> expires = r.values("Expires");
+    List<String> expires = directives.targeted() ? List.of() : r.values("Expires");
     if (!expires.isEmpty()) {
       if (expires.size() > 1) {
         return 0;
@@ -147,6 +152,45 @@ final class CachePolicy {
     return parsed > 0 ? parsed : r.responseTime();
   }
 
+  /** The fields that carry this node's cache directives, first found first used (RFC 9213 §2.2). */
+  static final List<String> TARGETED = List.of("Oversky-Cache-Control", "CDN-Cache-Control");
+
+  /**
+   * The response directives this node follows.
+   *
+   * @param cc the directives
+   * @param targeted whether they came from a targeted field, so that {@code Cache-Control} and
+   *     {@code Expires} are ignored
+   */
+  record Directives(CacheControl cc, boolean targeted) {}
+
+  /**
+   * RFC 9213 §2.2: the first of {@link #TARGETED} with a valid, non-empty value; otherwise {@code
+   * Cache-Control}. A targeted field's value is a Structured Fields dictionary: lower-case keys,
+   * each with an optional value; one that does not parse as such is ignored.
+   */
+  static Directives responseDirectives(List<StoredResponse.Header> headers) {
+    for (String name : TARGETED) {
+      List<String> values = values(headers, name);
+      if (!values.isEmpty() && values.stream().allMatch(CachePolicy::validDictionary)) {
+        return new Directives(CacheControl.parse(values), true);
+      }
+    }
+    return new Directives(CacheControl.parse(values(headers, "Cache-Control")), false);
+  }
+
+  private static final String SF_KEY = "[a-z*][a-z0-9_.*-]*";
+  private static final String SF_ITEM =
+      "(?:-?[0-9]{1,15}(?:\\.[0-9]{1,3})?|[A-Za-z*][A-Za-z0-9:/!#$%&'*+.^_`|~-]*|\"(?:[^\"\\\\]|\\\\[\"\\\\])*\"|\\?[01])";
+  private static final String SF_MEMBER = SF_KEY + "(?:=" + SF_ITEM + ")?(?:;" + SF_KEY + "(?:=" + SF_ITEM + ")?)*";
+  private static final java.util.regex.Pattern SF_DICTIONARY =
+      java.util.regex.Pattern.compile(SF_MEMBER + "(?:[ \\t]*,[ \\t]*" + SF_MEMBER + ")*");
+
+  /** Whether a field value is a non-empty Structured Fields dictionary (RFC 8941 §3.2). */
+  static boolean validDictionary(String value) {
+    return SF_DICTIONARY.matcher(value.strip()).matches();
+  }
+
   /** The request's cache directives; {@code Pragma: no-cache} counts only without {@code Cache-Control}. */
   static CacheControl requestCacheControl(HttpFields request) {
     List<String> cc = request.getValuesList(HttpHeader.CACHE_CONTROL);
@@ -178,7 +222,7 @@ final class CachePolicy {
    * @param age its current age, s
    */
   static Use use(CacheControl req, StoredResponse stored, long lifetime, long age) {
-    return use(req, CacheControl.parse(stored.values("Cache-Control")), lifetime, age);
+    return use(req, responseDirectives(stored.headers()).cc(), lifetime, age);
   }
 
   /** As {@link #use(CacheControl, StoredResponse, long, long)} with the stored directives already parsed. */
@@ -217,7 +261,7 @@ final class CachePolicy {
 
   /** Whether a stale {@code stored} may be served because the origin failed (stale-if-error, RFC 5861). */
   boolean staleIfError(StoredResponse stored, long lifetime, long age, CacheControl req) {
-    CacheControl res = CacheControl.parse(stored.values("Cache-Control"));
+    CacheControl res = responseDirectives(stored.headers()).cc();
     // RFC 9111 §4.2.4: no stale response where no-cache or must-revalidate forbid it.
     if (mustRevalidate(res) || res.has("no-cache")) {
       return false;
@@ -228,11 +272,28 @@ final class CachePolicy {
   }
 
   /**
+   * RFC 9111 §4.2.4: whether a stale {@code stored} may be served because the origin could not be
+   * reached (refused, reset, timed out, or answered with something that is not HTTP): within
+   * stale-if-error, or within the node's {@code cache.stale-on-disconnect}, unless the response
+   * forbids stale (must-revalidate, proxy-revalidate, no-cache, s-maxage).
+   */
+  boolean staleOnDisconnect(StoredResponse stored, long lifetime, long age, CacheControl req) {
+    if (staleIfError(stored, lifetime, age, req)) {
+      return true;
+    }
+    CacheControl res = responseDirectives(stored.headers()).cc();
+    if (mustRevalidate(res) || res.has("no-cache")) {
+      return false;
+    }
+    return Math.max(0, age - lifetime) <= config.staleOnDisconnect().toSeconds();
+  }
+
+  /**
    * How long past its freshness {@code stored} may be served when the origin fails, whatever the
    * request says: its own {@code stale-if-error} or the node's setting; 0 when it forbids stale.
    */
   long staleIfErrorSeconds(StoredResponse stored) {
-    CacheControl res = CacheControl.parse(stored.values("Cache-Control"));
+    CacheControl res = responseDirectives(stored.headers()).cc();
     if (mustRevalidate(res) || res.has("no-cache")) {
       return 0;
     }

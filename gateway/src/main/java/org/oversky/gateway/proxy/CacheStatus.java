@@ -44,6 +44,11 @@ record CacheStatus(String value, String outcome) {
         NAME + "; fwd=stale; fwd-status=" + fwdStatus + "; ttl=" + ttl + "; detail=stale-if-error", "stale-if-error");
   }
 
+  /** The origin could not be reached (or answered with no usable response) and a stale copy was served. */
+  static CacheStatus staleOnDisconnect(String why, long ttl) {
+    return new CacheStatus(NAME + "; fwd=stale; ttl=" + ttl + "; detail=" + why, "stale-on-disconnect");
+  }
+
   static CacheStatus onlyIfCached() {
     return new CacheStatus(NAME + "; fwd=miss; detail=only-if-cached", "only-if-cached");
   }

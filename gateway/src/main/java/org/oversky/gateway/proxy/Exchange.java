@@ -12,6 +12,9 @@ import org.oversky.conf.SiteConfig;
  * @param url the cache key
  * @param request the request's cache directives
  * @param fill whether the response may be stored (a GET that went to the origin)
+ * @param forward why the request went to the origin, for {@code Cache-Status} (RFC 9211 {@code
+ *     fwd}): {@code uri-miss} for a fill, {@code method} for an unsafe method or HEAD, {@code
+ *     bypass} for a request the cache must not answer (one with a body)
  * @param validating the stale stored response the origin is asked to validate, or null
  * @param lifetime the freshness lifetime of {@code validating}, s
  * @param age the age of {@code validating} when the request arrived, s
@@ -23,6 +26,7 @@ record Exchange(
     String url,
     CacheControl request,
     boolean fill,
+    String forward,
     StoredResponse validating,
     long lifetime,
     long age,

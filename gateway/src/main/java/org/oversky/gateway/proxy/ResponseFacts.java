@@ -33,7 +33,7 @@ record ResponseFacts(
     return new ResponseFacts(
         policy.freshnessLifetime(r, site),
         CachePolicy.correctedInitialAge(r),
-        CacheControl.parse(r.values("Cache-Control")),
+        CachePolicy.responseDirectives(r.headers()).cc(),
         StoredResponder.validators(r),
         Variants.names(r.values("Vary")),
         StoredResponder.fields(r));

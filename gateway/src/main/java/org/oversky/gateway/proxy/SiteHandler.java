@@ -41,12 +41,23 @@ public final class SiteHandler extends ContainerLifeCycle {
   private final String via;
   private final Consumer<CacheStatus> outcomes;
   private final PeerSource peers;
-  private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+  /** The longest method forwarded (the longest registered ones, WebDAV's, have 17 characters). */
+  static final int MAX_METHOD_LENGTH = 32;
+
+  private final Collapser collapser = new Collapser();
+  private final java.time.InstantSource clock;
   // Worked-out facts of stored responses, by identity (the index keeps recent ones in memory).
   private final Cache<StoredResponse, ResponseFacts> facts = Caffeine.newBuilder().weakKeys().maximumSize(100_000).build();
 
   public SiteHandler(
-      NodeConfig config, ContentStore store, String via, Consumer<String> outcomeCounter, PeerSource peers) {
+      NodeConfig config,
+      ContentStore store,
+      String via,
+      Consumer<String> outcomeCounter,
+      PeerSource peers,
+      org.oversky.gateway.metrics.Failures failures,
+      java.time.InstantSource clock) {
+    this.clock = clock;
     this.peers = peers;
     this.sites = new Sites(config.sites());
     this.store = store;
@@ -58,9 +69,9 @@ public final class SiteHandler extends ContainerLifeCycle {
     this.proxy =
         new SiteProxy(store, policy, config.fetch(), via, outcomes, ex -> {
           if (ex.inFlight() != null) {
-            inFlight.remove(ex.url(), ex.inFlight());
+            collapser.finished(ex.url(), ex.inFlight());
           }
-        }, this::originDown);
+        }, this::originDown, failures, clock);
     addBean(proxy);
     if (peers != PeerSource.NONE) {
       store.responses().addListener(this::tellPeers);
@@ -74,7 +85,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       return;
     }
     long lifetime = policy.freshnessLifetime(r, site.get());
-    long age = CachePolicy.currentAge(r, System.currentTimeMillis());
+    long age = CachePolicy.currentAge(r, clock.millis());
     java.util.TreeSet<String> vary = Variants.names(CachePolicy.values(r.headers(), "Vary"));
     long keep = lifetime - age + policy.staleIfErrorSeconds(r);
     if (keep > 0 && !vary.contains("*")) {
@@ -109,8 +120,20 @@ public final class SiteHandler extends ContainerLifeCycle {
   /** Handles a request of {@code site}; always completes the callback. */
   public void handle(SiteConfig site, Request request, Response response, Callback callback) {
     String method = request.getMethod();
+    if (method.length() > MAX_METHOD_LENGTH) {
+      new Problem(400, "bad-method", "Bad method",
+              "a method of " + method.length() + " characters; this node forwards methods of at most " + MAX_METHOD_LENGTH)
+          .send(response, callback);
+      return;
+    }
     if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
       Dispatch.blocking(request, callback, () -> passThrough(site, request, response, callback));
+      return;
+    }
+    if (hasBody(request)) {
+      // A GET or HEAD with a body: its meaning is the origin's business, and a response to it
+      // must never answer (or be stored for) the clean requests of everyone else.
+      Dispatch.blocking(request, callback, () -> passThrough(site, request, response, callback, "bypass"));
       return;
     }
     if (HttpMethod.GET.is(method) && freshHitInMemory(site, request, response, callback)) {
@@ -143,7 +166,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     if (stored == null) {
       return false;
     }
-    long age = known.age(stored, System.currentTimeMillis());
+    long age = known.age(stored, clock.millis());
     CacheControl req = CachePolicy.requestCacheControl(request.getHeaders());
     if (CachePolicy.use(req, known.directives(), known.lifetime(), age) != CachePolicy.Use.FRESH) {
       return false;
@@ -162,7 +185,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       throws Exception {
     String url = CacheKeys.of(request);
     CacheControl req = CachePolicy.requestCacheControl(request.getHeaders());
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     StoredResponse stored = Variants.select(store.responses().variants(url), request.getHeaders());
     long lifetime = 0;
     long age = 0;
@@ -200,7 +223,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     if (stored == null && request.getHeaders().contains(HttpHeader.RANGE)) {
       // A range on a miss: fetch and store the whole object when it is small enough, then
       // answer the range from the store; otherwise pass the range through.
-      Exchange whole = new Exchange(site, url, req, true, null, 0, 0, null, System.currentTimeMillis());
+      Exchange whole = new Exchange(site, url, req, true, "uri-miss", null, 0, 0, null, clock.millis());
       Optional<StoredResponse> filled = proxy.fetchWhole(whole, request, rangeFillMax);
       if (filled.isPresent()) {
         CacheStatus cs = CacheStatus.forward("uri-miss", true);
@@ -212,11 +235,10 @@ public final class SiteHandler extends ContainerLifeCycle {
       passThrough(site, request, response, callback);
       return;
     }
-    InFlight lead = null;
     if (stored == null) {
-      InFlight mine = new InFlight();
-      InFlight existing = inFlight.putIfAbsent(url, mine);
-      if (existing != null) {
+      Collapser.Entry entry = collapser.enter(url);
+      if (!entry.leader()) {
+        InFlight existing = entry.flight();
         if (existing.isComplete() && retry) {
           // Stored a moment ago: answer from the store like any later request.
           lookup(site, request, response, callback, false);
@@ -230,13 +252,33 @@ public final class SiteHandler extends ContainerLifeCycle {
           lookup(site, request, response, callback, false);
           return;
         }
+        toOrigin(site, url, req, null, 0, 0, null, request, response, callback);
+        return;
       }
-      lead = existing == null ? mine : null;
-    }
-    if (lead != null && fromPeers(site, url, req, lead, request, response, callback)) {
+      InFlight lead = entry.flight();
+      collapser.lead(url, lead, () -> {
+        if (!fromPeers(site, url, req, lead, request, response, callback)) {
+          toOrigin(site, url, req, null, 0, 0, lead, request, response, callback);
+        }
+      });
       return;
     }
-    Exchange ex = new Exchange(site, url, req, true, stored, lifetime, age, lead, System.currentTimeMillis());
+    toOrigin(site, url, req, stored, lifetime, age, null, request, response, callback);
+  }
+
+  /** Hands a fill (or a validation of {@code stored}) to the proxy, which from here on finishes {@code lead}. */
+  private void toOrigin(
+      SiteConfig site,
+      String url,
+      CacheControl req,
+      StoredResponse stored,
+      long lifetime,
+      long age,
+      InFlight lead,
+      Request request,
+      Response response,
+      Callback callback) {
+    Exchange ex = new Exchange(site, url, req, true, "uri-miss", stored, lifetime, age, lead, clock.millis());
     request.setAttribute(Exchange.ATTRIBUTE, ex);
     proxy.handle(request, response, callback);
   }
@@ -255,7 +297,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     return r -> {
       java.util.TreeSet<String> vary = Variants.names(CachePolicy.values(r.headers(), "Vary"));
       long lifetime = policy.freshnessLifetime(r, site);
-      long age = CachePolicy.currentAge(r, System.currentTimeMillis());
+      long age = CachePolicy.currentAge(r, clock.millis());
       boolean usable =
           CachePolicy.use(req, r, lifetime, age) == CachePolicy.Use.FRESH
               || originFailed && policy.staleIfError(r, lifetime, age, req);
@@ -277,7 +319,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       }
       StoredResponse r = copy.get();
       long lifetime = policy.freshnessLifetime(r, ex.site());
-      long age = CachePolicy.currentAge(r, System.currentTimeMillis());
+      long age = CachePolicy.currentAge(r, clock.millis());
       CacheStatus cs = CacheStatus.peerOnError(lifetime - age);
       if (StoredResponder.serve(store, request, response, callback, r, age, cs, via)) {
         outcomes.accept(cs);
@@ -301,9 +343,9 @@ public final class SiteHandler extends ContainerLifeCycle {
       return false;
     }
     lead.notShared();
-    inFlight.remove(url, lead);
+    collapser.finished(url, lead);
     StoredResponse r = copy.get();
-    long age = CachePolicy.currentAge(r, System.currentTimeMillis());
+    long age = CachePolicy.currentAge(r, clock.millis());
     CacheStatus cs = CacheStatus.peer();
     if (StoredResponder.serve(store, request, response, callback, r, age, cs, via)) {
       outcomes.accept(cs);
@@ -314,53 +356,21 @@ public final class SiteHandler extends ContainerLifeCycle {
   }
 
   private void passThrough(SiteConfig site, Request request, Response response, Callback callback) {
+    passThrough(site, request, response, callback, "method");
+  }
+
+  private void passThrough(SiteConfig site, Request request, Response response, Callback callback, String forward) {
     String url = CacheKeys.of(request);
-    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, false, null, 0, 0, null, System.currentTimeMillis());
+    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, false, forward, null, 0, 0, null, clock.millis());
     request.setAttribute(Exchange.ATTRIBUTE, ex);
-    boolean unsafe = !isSafe(request.getMethod());
-    Callback after =
-        !unsafe
-            ? callback
-            : Callback.from(() -> {
-                invalidateAfterUnsafe(request, response, url);
-                callback.succeeded();
-              }, callback::failed);
-    proxy.handle(request, response, after);
+    proxy.handle(request, response, callback);
   }
 
-  /** RFC 9111 §4.4: a non-error answer to an unsafe method invalidates the URL and its Location and Content-Location. */
-  private void invalidateAfterUnsafe(Request request, Response response, String url) {
-    int status = response.getStatus();
-    if (status < 200 || status >= 400) {
-      return;
-    }
-    store.responses().invalidate(url);
-    String host = Sites.hostOnly(request.getHeaders().get(HttpHeader.HOST));
-    for (String header : List.of("Location", "Content-Location")) {
-      String value = response.getHeaders().get(header);
-      if (value == null) {
-        continue;
-      }
-      try {
-        java.net.URI target = java.net.URI.create(url).resolve(value.trim());
-        if (target.getHost() != null && Sites.hostOnly(target.getHost()).equals(host)) {
-          String key = CacheKeys.of(target);
-          if (key != null) {
-            store.responses().invalidate(key);
-          }
-        }
-      } catch (IllegalArgumentException ignored) {
-        // not a URI: nothing to invalidate
-      }
-    }
+  /** Whether the request carries content: a non-zero Content-Length, or a Transfer-Encoding. */
+  static boolean hasBody(Request request) {
+    return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
   }
 
-  private static boolean isSafe(String method) {
-    return HttpMethod.GET.is(method)
-        || HttpMethod.HEAD.is(method)
-        || HttpMethod.OPTIONS.is(method)
-        || HttpMethod.TRACE.is(method);
-  }
 
   /**
    * Follows another request's origin fetch: waits for its head, then streams its body as it
@@ -383,6 +393,9 @@ public final class SiteHandler extends ContainerLifeCycle {
     outcomes.accept(cs);
     response.setStatus(head.status());
     for (StoredResponse.Header h : head.headers()) {
+      if (StoredHeaders.onlyForThisNode(h.name().toLowerCase(java.util.Locale.ROOT))) {
+        continue;
+      }
       if (h.name().equalsIgnoreCase("Date")) {
         response.getHeaders().put(h.name(), h.value());
       } else {

@@ -15,12 +15,14 @@ import org.eclipse.jetty.proxy.ProxyHandler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.oversky.cache.BodyWriter;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpFields;
 import org.oversky.cache.ContentStore;
 import org.oversky.cache.StoredResponse;
 import org.oversky.conf.FetchConfig;
 import org.oversky.conf.SiteConfig;
 import org.oversky.gateway.http.Dispatch;
+import org.oversky.gateway.http.ExactFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +47,9 @@ final class SiteProxy extends ProxyHandler {
   private final Consumer<CacheStatus> outcomes;
   private final Consumer<Exchange> finished;
   private final OriginDown originDown;
+  private final org.oversky.gateway.metrics.Failures failures;
+  private final Storer storer;
+  private final java.time.InstantSource clock;
   private final java.util.Set<String> revalidating = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** What to try when the origin cannot be reached and nothing is stored; it runs the fallback (a 502) if nothing helps. */
@@ -60,14 +65,25 @@ final class SiteProxy extends ProxyHandler {
       String via,
       Consumer<CacheStatus> outcomes,
       Consumer<Exchange> finished,
-      OriginDown originDown) {
+      OriginDown originDown,
+      org.oversky.gateway.metrics.Failures failures,
+      java.time.InstantSource clock) {
+    this.clock = clock;
     this.originDown = originDown;
+    this.failures = failures;
+    this.storer = new Storer(store, policy, fetch.maxBodyBytes(), failures);
     this.store = store;
     this.policy = policy;
     this.fetch = fetch;
     this.outcomes = outcomes;
     this.finished = finished;
     setViaHost(via);
+  }
+
+  /** Field values pass exactly as the origin sent them (see {@link ExactFields}). */
+  @Override
+  protected HttpClient newHttpClient() {
+    return ExactFields.client();
   }
 
   @Override
@@ -161,35 +177,62 @@ final class SiteProxy extends ProxyHandler {
       Callback callback,
       Throwable failure) {
     Exchange ex = exchange(request);
+    OriginFailure why = OriginFailure.of(failure, clientBodyFailed(request));
     if (ex.inFlight() != null) {
       ex.inFlight().fail(failure);
     }
     finished.accept(ex);
-    if (!response.isCommitted() && serveStaleOnError(request, response, callback, ex, 502)) {
-      return;
+    if (why.clientFault()) {
+      LOG.debug("request body for {} failed: {}", ex.url(), failure.toString());
+    } else {
+      failures.report(LOG, why.type(), ex.site().origin() + " " + why.words() + " (for " + ex.url() + ")", failure);
     }
-    LOG.debug("origin fetch for {} failed: {}", ex.url(), failure.toString());
     if (response.isCommitted()) {
       callback.failed(failure);
       return;
     }
+    if (!why.clientFault() && serveStaleOnDisconnect(request, response, callback, ex, why)) {
+      return;
+    }
     response.reset();
-    if (ex.fill() && ex.validating() == null) {
-      originDown.serve(request, response, callback, ex, () -> originProblem(response, callback, ex, failure));
+    if (!why.clientFault() && ex.fill() && ex.validating() == null) {
+      originDown.serve(request, response, callback, ex, () -> originProblem(response, callback, ex, why));
     } else {
-      originProblem(response, callback, ex, failure);
+      originProblem(response, callback, ex, why);
     }
   }
 
-  private static void originProblem(Response response, Callback callback, Exchange ex, Throwable failure) {
-    boolean timeout = failure instanceof java.util.concurrent.TimeoutException;
-    new org.oversky.gateway.http.Problem(
-            timeout ? 504 : 502,
-            timeout ? "origin-timeout" : "origin-unreachable",
-            timeout ? "Origin timed out" : "Origin unreachable",
-            "the origin " + ex.site().origin() + " of " + ex.site().host() + (timeout ? " did not answer in time" : " could not be reached: " + failure.getMessage())
-                + " and no stored copy may be served")
-        .send(response, callback);
+  /** Whether the client's request body failed to arrive (malformed, cut off): the failure is then the client's. */
+  private static boolean clientBodyFailed(Request request) {
+    Content.Chunk chunk = request.read();
+    if (chunk == null) {
+      return false;
+    }
+    boolean failed = Content.Chunk.isFailure(chunk);
+    chunk.release();
+    return failed;
+  }
+
+  private static void originProblem(Response response, Callback callback, Exchange ex, OriginFailure why) {
+    String detail =
+        why.clientFault()
+            ? why.words() + "; nothing was forwarded to the origin as complete"
+            : "the origin of " + ex.site().host() + " " + why.words() + ", and no stored copy may be served";
+    new org.oversky.gateway.http.Problem(why.status(), why.type(), why.title(), detail).send(response, callback);
+  }
+
+  /**
+   * The origin could not be reached or did not answer usably: serves the stale stored response
+   * when stale-if-error or the node's {@code cache.stale-on-disconnect} allows (RFC 9111 §4.2.4);
+   * false otherwise.
+   */
+  private boolean serveStaleOnDisconnect(Request request, Response response, Callback callback, Exchange ex, OriginFailure why) {
+    StoredResponse stale = ex.validating();
+    if (stale == null || !policy.staleOnDisconnect(stale, ex.lifetime(), ex.age(), ex.request())) {
+      return false;
+    }
+    CacheStatus status = CacheStatus.staleOnDisconnect(why.type(), ex.lifetime() - ex.age());
+    return serveStale(request, response, callback, stale, status);
   }
 
   /** Serves the stale stored response when stale-if-error (or the node's setting) allows; false otherwise. */
@@ -198,11 +241,14 @@ final class SiteProxy extends ProxyHandler {
     if (stale == null || !policy.staleIfError(stale, ex.lifetime(), ex.age(), ex.request())) {
       return false;
     }
-    CacheStatus status = CacheStatus.staleOnError(originStatus, ex.lifetime() - ex.age());
+    return serveStale(request, response, callback, stale, CacheStatus.staleOnError(originStatus, ex.lifetime() - ex.age()));
+  }
+
+  private boolean serveStale(Request request, Response response, Callback callback, StoredResponse stale, CacheStatus status) {
     outcomes.accept(status);
     response.reset();
     Dispatch.blocking(request, callback, () -> {
-      long age = CachePolicy.currentAge(stale, System.currentTimeMillis());
+      long age = CachePolicy.currentAge(stale, clock.millis());
       if (!StoredResponder.serve(store, request, response, callback, stale, age, status, "1.1 " + getViaHost())) {
         callback.failed(new IOException("the stale copy left the store"));
       }
@@ -219,7 +265,7 @@ final class SiteProxy extends ProxyHandler {
     if (!revalidating.add(url)) {
       return;
     }
-    long requestTime = System.currentTimeMillis();
+    long requestTime = clock.millis();
     URI target = URI.create(site.origin() + pathQueryOf(url));
     var toOrigin = getHttpClient().newRequest(target).headers(h -> {
       h.put(HttpHeader.HOST, target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort());
@@ -232,34 +278,31 @@ final class SiteProxy extends ProxyHandler {
       }
     });
     toOrigin.send(new org.eclipse.jetty.client.Response.Listener() {
-      private BodyWriter writer;
-      private List<StoredResponse.Header> headers;
-      private long responseTime;
+      private Storer.Fill fill;
 
       @Override
       public void onHeaders(org.eclipse.jetty.client.Response r) {
-        responseTime = System.currentTimeMillis();
-        headers = StoredHeaders.from(r.getHeaders());
+        long responseTime = clock.millis();
         if (r.getStatus() == 304) {
-          store.responses().put(new StoredResponse(stale.url(), stale.variant(), stale.status(),
-              StoredHeaders.freshen(stale.headers(), r.getHeaders()), stale.body(), requestTime, responseTime));
+          storer.freshen(stale, r.getHeaders(), requestTime, responseTime);
           outcomes.accept(CacheStatus.revalidated(304, false));
-        } else if (r.getStatus() == 200
-            && policy.storable(org.eclipse.jetty.http.HttpFields.EMPTY, 200, headers, site).store()
-            && CachePolicy.values(headers, "Vary").isEmpty()) {
-          String type = Optional.ofNullable(r.getHeaders().get(HttpHeader.CONTENT_TYPE)).orElse("application/octet-stream");
-          writer = store.newWriter(type, fetch.maxBodyBytes());
+        } else if (r.getStatus() == 200 && CachePolicy.values(stale.headers(), "Vary").isEmpty()) {
+          // No client request here: only a response that varies on nothing can be stored for all.
+          fill = storer.open(site, url, HttpFields.EMPTY, 200, r.getHeaders(), requestTime, responseTime, Long.MAX_VALUE, false)
+              .filter(f -> f.variant.isEmpty())
+              .orElse(null);
         }
       }
 
       @Override
       public void onContent(org.eclipse.jetty.client.Response r, java.nio.ByteBuffer content) {
-        if (writer != null) {
+        if (fill != null) {
           try {
-            writer.write(content);
+            fill.write(content);
           } catch (IOException e) {
-            closeQuietly(writer);
-            writer = null;
+            failures.report(LOG, "refresh-store-failed", "stopped storing the background refresh of " + url, e);
+            fill.close();
+            fill = null;
           }
         }
       }
@@ -267,15 +310,18 @@ final class SiteProxy extends ProxyHandler {
       @Override
       public void onComplete(Result result) {
         try {
-          if (writer != null && result.isSucceeded()) {
-            var body = writer.commit(Optional.empty());
-            store.responses().put(new StoredResponse(url, "", 200, headers, body.key(), requestTime, responseTime));
+          if (fill != null && result.isSucceeded()) {
+            fill.commit();
             outcomes.accept(CacheStatus.revalidated(200, true));
+          } else if (result.isFailed()) {
+            failures.report(LOG, "refresh-failed", "the background refresh of " + url + " failed", result.getFailure());
           }
         } catch (IOException e) {
-          LOG.debug("background refresh of {} failed: {}", url, e.toString());
+          failures.report(LOG, "refresh-store-failed", "could not store the background refresh of " + url, e);
         } finally {
-          closeQuietly(writer);
+          if (fill != null) {
+            fill.close();
+          }
           revalidating.remove(url);
         }
       }
@@ -313,31 +359,28 @@ final class SiteProxy extends ProxyHandler {
     toOrigin.send(listener);
     try {
       var fromOrigin = listener.get(fetch.connectTimeout().plus(fetch.readTimeout()).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-      long responseTime = System.currentTimeMillis();
+      long responseTime = clock.millis();
       long length = fromOrigin.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-      List<StoredResponse.Header> all =
-          fromOrigin.getHeaders().stream().map(f -> new StoredResponse.Header(f.getName(), f.getValue())).toList();
-      if (fromOrigin.getStatus() != 200
-          || length > maxSize
-          || !policy.storable(request.getHeaders(), 200, all, ex.site()).store()) {
+      Optional<Storer.Fill> opened =
+          fromOrigin.getStatus() != 200 || length > maxSize
+              ? Optional.empty()
+              : storer.open(ex.site(), ex.url(), request.getHeaders(), 200, fromOrigin.getHeaders(), ex.requestTime(), responseTime, maxSize, false);
+      if (opened.isEmpty()) {
         fromOrigin.abort(new IOException("not filled for a range request"));
         return Optional.empty();
       }
-      List<StoredResponse.Header> headers = StoredHeaders.from(fromOrigin.getHeaders());
-      String type = Optional.ofNullable(fromOrigin.getHeaders().get(HttpHeader.CONTENT_TYPE)).orElse("application/octet-stream");
-      try (var in = listener.getInputStream();
-          BodyWriter writer = store.newWriter(type, Math.min(maxSize, fetch.maxBodyBytes()))) {
+      try (Storer.Fill fill = opened.get(); var in = listener.getInputStream()) {
+        byte[] buf = new byte[64 * 1024];
+        int n;
         try {
-          in.transferTo(writer);
+          while ((n = in.read(buf)) >= 0) {
+            fill.write(ByteBuffer.wrap(buf, 0, n));
+          }
         } catch (org.oversky.cache.BodyTooLargeException e) {
           fromOrigin.abort(e);
           return Optional.empty();
         }
-        var body = writer.commit(Optional.empty());
-        String variant = Variants.key(Variants.names(CachePolicy.values(headers, "Vary")), request.getHeaders());
-        StoredResponse stored = new StoredResponse(ex.url(), variant, 200, headers, body.key(), ex.requestTime(), responseTime);
-        store.responses().put(stored);
-        return Optional.of(stored);
+        return Optional.of(fill.commit());
       }
     } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       LOG.debug("whole fetch of {} for a range request failed: {}", ex.url(), e.toString());
@@ -359,16 +402,6 @@ final class SiteProxy extends ProxyHandler {
     return slash < 0 ? "/" : url.substring(slash);
   }
 
-  private static void closeQuietly(BodyWriter w) {
-    if (w != null) {
-      try {
-        w.close();
-      } catch (IOException ignored) {
-        // temp file is removed at the next start at the latest
-      }
-    }
-  }
-
   static Exchange exchange(Request request) {
     return (Exchange) request.getAttribute(Exchange.ATTRIBUTE);
   }
@@ -380,12 +413,9 @@ final class SiteProxy extends ProxyHandler {
     private final Callback callback;
     private final Exchange ex;
     private Mode mode = Mode.PASS;
-    private BodyWriter writer;
-    private List<StoredResponse.Header> headers;
-    private String variant = "";
+    private Storer.Fill fill;
     private int status;
     private long responseTime;
-    private long contentLength = -1;
     private volatile Throwable clientFailure;
     private boolean clientFailed;
 
@@ -416,37 +446,31 @@ final class SiteProxy extends ProxyHandler {
 
     @Override
     public void onHeaders(org.eclipse.jetty.client.Response fromOrigin) {
-      responseTime = System.currentTimeMillis();
+      responseTime = clock.millis();
       if (mode == Mode.FRESHEN || mode == Mode.STALE) {
         return;
       }
-      headers = StoredHeaders.from(fromOrigin.getHeaders());
-      boolean storable = false;
       if (ex.fill()) {
-        // Judged on every field the origin sent (Set-Cookie included), before any is dropped.
-        List<StoredResponse.Header> all =
-            fromOrigin.getHeaders().stream().map(f -> new StoredResponse.Header(f.getName(), f.getValue())).toList();
-        CachePolicy.Verdict verdict = policy.storable(request.getHeaders(), status, all, ex.site());
-        storable = verdict.store();
-        LOG.debug("{} {}: {}", ex.url(), storable ? "storing" : "not storing", verdict.reason());
+        fill =
+            storer.open(ex.site(), ex.url(), request.getHeaders(), status, fromOrigin.getHeaders(), ex.requestTime(), responseTime, Long.MAX_VALUE, true)
+                .orElse(null);
       }
-      if (storable) {
-        variant = Variants.key(Variants.names(CachePolicy.values(headers, "Vary")), request.getHeaders());
+      if (fill != null) {
         try {
-          String type = Optional.ofNullable(fromOrigin.getHeaders().get(HttpHeader.CONTENT_TYPE)).orElse("application/octet-stream");
-          writer = store.newWriter(type, fetch.maxBodyBytes(), true);
-          contentLength = fromOrigin.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
           if (ex.inFlight() != null) {
-            long length = fromOrigin.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-            ex.inFlight().publish(new InFlight.Head(status, headers, variant, length), writer.newReader());
+            ex.inFlight().publish(fill.head(), fill.newReader());
           }
           mode = Mode.STORE;
         } catch (IOException e) {
-          LOG.warn("cannot store {}: {}", ex.url(), e.toString());
+          failures.report(LOG, "store-failed", "cannot store " + ex.url(), e);
           abandon(e);
         }
       } else if (ex.inFlight() != null) {
         ex.inFlight().notShared();
+      }
+      if (!Invalidation.isSafe(request.getMethod())) {
+        Invalidation.afterUnsafe(
+            store.responses(), ex.url(), Sites.hostOnly(request.getHeaders().get(HttpHeader.HOST)), status, fromOrigin.getHeaders());
       }
       super.onHeaders(fromOrigin);
       // RFC 9110 §7.6.1: fields the origin names in Connection are hop-by-hop too.
@@ -460,7 +484,7 @@ final class SiteProxy extends ProxyHandler {
       CacheStatus cs =
           ex.validating() != null
               ? CacheStatus.revalidated(status, mode == Mode.STORE)
-              : CacheStatus.forward(ex.fill() ? "uri-miss" : "method", mode == Mode.STORE);
+              : CacheStatus.forward(ex.forward(), mode == Mode.STORE);
       response.getHeaders().put(CacheStatus.HEADER, cs.value());
       response.getHeaders().add(HttpHeader.VIA, "1.1 " + getViaHost());
       outcomes.accept(cs);
@@ -476,11 +500,11 @@ final class SiteProxy extends ProxyHandler {
       if (mode == Mode.STORE) {
         try {
           int n = chunk.remaining();
-          writer.write(chunk.getByteBuffer().slice());
+          fill.write(chunk.getByteBuffer().slice());
           if (ex.inFlight() != null) {
             ex.inFlight().advance(n);
           }
-          if (writer.size() == contentLength) {
+          if (fill.complete()) {
             // The whole body is in: store it before the client sees its last byte, so that a
             // request the client sends next finds it stored.
             commit();
@@ -586,30 +610,25 @@ final class SiteProxy extends ProxyHandler {
 
     private void commit() {
       try {
-        var body = writer.commit(Optional.empty());
-        store.responses()
-            .put(new StoredResponse(ex.url(), variant, status, headers, body.key(), ex.requestTime(), responseTime));
+        fill.commit();
         if (ex.inFlight() != null) {
           ex.inFlight().complete();
         }
       } catch (IOException e) {
-        LOG.warn("could not store {}: {}", ex.url(), e.toString());
+        failures.report(LOG, "store-failed", "could not store " + ex.url(), e);
         if (ex.inFlight() != null) {
           ex.inFlight().fail(e);
         }
       } finally {
+        fill.close();
         finished.accept(ex);
       }
     }
 
     private void abandon(Throwable why) {
       mode = Mode.PASS;
-      if (writer != null) {
-        try {
-          writer.close();
-        } catch (IOException ignored) {
-          // the temp file goes at the next start at the latest
-        }
+      if (fill != null) {
+        fill.close();
       }
       if (ex.inFlight() != null) {
         ex.inFlight().fail(why);
@@ -619,22 +638,12 @@ final class SiteProxy extends ProxyHandler {
 
     /** RFC 9111 §4.3.4: the 304 freshens the stored response, which then answers the client. */
     private void freshen(org.eclipse.jetty.client.Response notModified) {
-      StoredResponse old = ex.validating();
-      StoredResponse fresh =
-          new StoredResponse(
-              old.url(),
-              old.variant(),
-              old.status(),
-              StoredHeaders.freshen(old.headers(), notModified.getHeaders()),
-              old.body(),
-              ex.requestTime(),
-              responseTime);
-      store.responses().put(fresh);
+      StoredResponse fresh = storer.freshen(ex.validating(), notModified.getHeaders(), ex.requestTime(), responseTime);
       finished.accept(ex);
       CacheStatus cs = CacheStatus.revalidated(304, false);
       outcomes.accept(cs);
       Dispatch.blocking(request, callback, () -> {
-        long age = CachePolicy.currentAge(fresh, System.currentTimeMillis());
+        long age = CachePolicy.currentAge(fresh, clock.millis());
         if (!StoredResponder.serve(store, request, response, callback, fresh, age, cs, "1.1 " + getViaHost())) {
           callback.failed(new IOException("the stored body left the store during revalidation"));
         }
@@ -646,6 +655,6 @@ final class SiteProxy extends ProxyHandler {
   @Override
   protected HttpField filterServerToProxyResponseField(HttpField field) {
     String name = field.getLowerCaseName();
-    return name.equals("cache-status") ? null : field;
+    return name.equals("cache-status") || StoredHeaders.onlyForThisNode(name) ? null : field;
   }
 }

@@ -23,6 +23,15 @@ final class StoredHeaders {
 
   private StoredHeaders() {}
 
+  /**
+   * Whether a response field (lower-case name) is meant for this node alone and never sent on:
+   * {@code Oversky-Cache-Control}. {@code CDN-Cache-Control} is sent on, for CDN caches further
+   * down the path.
+   */
+  static boolean onlyForThisNode(String lowerCaseName) {
+    return lowerCaseName.equals("oversky-cache-control");
+  }
+
   /** The fields of an origin response worth storing; {@code Set-Cookie} never is. */
   static List<StoredResponse.Header> from(HttpFields fields) {
     Set<String> connectionListed = connectionListed(fields);

@@ -62,11 +62,14 @@ final class StoredResponder {
     finish(request, response, callback, stored, body, age, status, via, facts.validators());
   }
 
-  /** The stored fields to send, encoded once: all but {@code Age}, which is computed per answer. */
+  /**
+   * The stored fields to send, encoded once: all but {@code Age}, which is computed per answer.
+   * Each names its {@link HttpHeader} where there is one, so that {@code Date} is known as such.
+   */
   static List<HttpField> fields(StoredResponse r) {
     return r.headers().stream()
-        .filter(h -> !h.name().equalsIgnoreCase("Age"))
-        .map(h -> (HttpField) new PreEncodedHttpField(h.name(), h.value()))
+        .filter(h -> !h.name().equalsIgnoreCase("Age") && !StoredHeaders.onlyForThisNode(h.name().toLowerCase(java.util.Locale.ROOT)))
+        .map(h -> (HttpField) new PreEncodedHttpField(HttpHeader.CACHE.get(h.name()), h.name(), h.value()))
         .toList();
   }
 
@@ -79,8 +82,8 @@ final class StoredResponder {
   private static void putFields(Response response, List<HttpField> fields) {
     var headers = response.getHeaders();
     for (HttpField f : fields) {
-      if (f.getHeader() == HttpHeader.DATE) {
-        headers.put(f); // the origin's, instead of the one the server added
+      if (f.is(HttpHeader.DATE.asString())) {
+        headers.put(f); // the origin's, instead of the one the server added: exactly one Date
       } else {
         headers.add(f);
       }

@@ -24,7 +24,7 @@ class CachePolicyTest {
   private static final CachePolicy POLICY = policy(Duration.ZERO);
 
   private static CachePolicy policy(Duration staleIfError) {
-    return new CachePolicy(new CacheConfig(10, Duration.ofHours(1), staleIfError, 1 << 20));
+    return new CachePolicy(new CacheConfig(10, Duration.ofHours(1), staleIfError, Duration.ZERO, 1 << 20));
   }
 
   private static HttpFields.Mutable request(String... nameValues) {
@@ -419,6 +419,68 @@ class CachePolicyTest {
     CachePolicy lenient = policy(Duration.ofHours(1));
     assertFalse(lenient.staleIfError(r, 100, 10, CacheControl.EMPTY));
     assertFalse(lenient.staleIfError(r, 100, 200, CacheControl.EMPTY));
+  }
+
+  // ---- §4.2.4 stale on disconnect ----
+
+  private static CachePolicy onDisconnect(Duration bound) {
+    return new CachePolicy(new CacheConfig(10, Duration.ofHours(1), Duration.ZERO, bound, 1 << 20));
+  }
+
+  @Test
+  void rfc9111_4_2_4_aDisconnectedCacheServesStaleWithinItsBound() {
+    StoredResponse r = Stored.at("Cache-Control", "max-age=100");
+    CachePolicy policy = onDisconnect(Duration.ofSeconds(60));
+    assertTrue(policy.staleOnDisconnect(r, 100, 160, CacheControl.EMPTY));
+    assertFalse(policy.staleOnDisconnect(r, 100, 161, CacheControl.EMPTY));
+    assertFalse(policy.staleIfError(r, 100, 101, CacheControl.EMPTY), "a 5xx is not a disconnection");
+    assertFalse(onDisconnect(Duration.ZERO).staleOnDisconnect(r, 100, 101, CacheControl.EMPTY), "0s turns it off");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"max-age=100, must-revalidate", "max-age=100, proxy-revalidate", "s-maxage=100", "no-cache"})
+  void rfc9111_4_2_4_aDisconnectedCacheServesNoStaleThatTheResponseForbids(String directives) {
+    StoredResponse r = Stored.at("Cache-Control", directives);
+    assertFalse(onDisconnect(Duration.ofDays(1)).staleOnDisconnect(r, 100, 101, CacheControl.EMPTY), directives);
+  }
+
+  @Test
+  void rfc9111_4_2_4_staleIfErrorStillAppliesWhenDisconnected() {
+    StoredResponse r = Stored.at("Cache-Control", "max-age=100, stale-if-error=600");
+    assertTrue(onDisconnect(Duration.ZERO).staleOnDisconnect(r, 100, 700, CacheControl.EMPTY));
+  }
+
+  // ---- RFC 9213 targeted cache control ----
+
+  @Test
+  void rfc9213_2_2_cdnCacheControlReplacesCacheControlAndExpires() {
+    StoredResponse r =
+        Stored.at("Cache-Control", "no-store", "Expires", date(T + 3_600_000), "Date", date(T), "CDN-Cache-Control", "max-age=60");
+    assertEquals(60, POLICY.freshnessLifetime(r, SITE));
+    assertTrue(storable(200, "Cache-Control", "no-store", "CDN-Cache-Control", "max-age=60"));
+    assertFalse(storable(200, "Cache-Control", "max-age=60", "CDN-Cache-Control", "no-store"));
+    StoredResponse noMaxAge = Stored.at("Expires", date(T + 3_600_000), "Date", date(T), "CDN-Cache-Control", "must-revalidate");
+    assertEquals(0, POLICY.freshnessLifetime(noMaxAge, SITE), "Expires is ignored when a targeted field is used");
+  }
+
+  @Test
+  void rfc9213_2_2_theNodesOwnFieldComesFirst() {
+    StoredResponse r = Stored.at("CDN-Cache-Control", "max-age=60", "Oversky-Cache-Control", "max-age=5");
+    assertEquals(5, POLICY.freshnessLifetime(r, SITE));
+    assertEquals(Use.VALIDATE, CachePolicy.use(CacheControl.EMPTY, Stored.at("Cache-Control", "max-age=60", "CDN-Cache-Control", "no-cache"), 60, 1));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", " ", "MAX-AGE=60", "max-age=60,", "max-age=\"60", "max age=60", "max-age=60;;"})
+  void rfc9213_2_2_anInvalidOrEmptyTargetedFieldIsIgnored(String value) {
+    StoredResponse r = Stored.at("Cache-Control", "max-age=30", "CDN-Cache-Control", value);
+    assertEquals(30, POLICY.freshnessLifetime(r, SITE), "'" + value + "'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"max-age=60", "max-age=60, must-revalidate", "no-store", "max-age=60,private", "foo=\"bar\", max-age=60", "a=?1, max-age=60"})
+  void rfc9213_validDictionariesAreTargetedFields(String value) {
+    assertTrue(CachePolicy.validDictionary(value), value);
   }
 
   // ---- §5.4 Pragma ----

@@ -9,11 +9,14 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.oversky.conf.ConfigLoader;
 import org.oversky.conf.NodeConfig;
 import org.oversky.gateway.Gateway;
+import org.oversky.gateway.http.ExactFields;
 
 /**
  * An application server that already exists — a page at {@code /} and a JSON endpoint at {@code
@@ -56,7 +59,10 @@ public final class AppServer {
   public static Server start(int port, String siteHost, String origin, Path data) throws Exception {
     Server server = new Server();
     // One selector per core: the gateway answers hits on the selector thread that parsed them.
-    ServerConnector connector = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors());
+    // Header values pass exactly as sent (Jetty's field cache ignores case by default).
+    HttpConfiguration http = ExactFields.server(new HttpConfiguration());
+    ServerConnector connector =
+        new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(), new HttpConnectionFactory(http));
     connector.setHost("127.0.0.1");
     connector.setPort(port);
     server.addConnector(connector);
