@@ -58,9 +58,9 @@ public final class Settings {
   public static final Setting RANGE_FILL_MAX =
       new Setting(
           "cache.range-fill-max",
-          "16MiB",
-          "a size such as 16MiB",
-          "A range request on a miss fetches the whole object up to this size; larger ones pass through.");
+          "4GiB",
+          "a size such as 4GiB",
+          "A range request on a miss fills the whole object in the background, once, up to this size; ranges of larger ones pass through.");
   public static final Setting HOT_BYTES =
       new Setting("store.hot-bytes", "64MiB", "a size such as 64MiB", "Heap given to the hot tier (bodies kept as bytes).");
   public static final Setting HOT_MAX_OBJECT =

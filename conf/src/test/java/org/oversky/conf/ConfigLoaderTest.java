@@ -43,7 +43,7 @@ class ConfigLoaderTest {
             true,
             List.of(),
             "",
-            new CacheConfig(10, Duration.ofDays(1), Duration.ZERO, Duration.ofDays(1), 16 * MIB),
+            new CacheConfig(10, Duration.ofDays(1), Duration.ZERO, Duration.ofDays(1), 4 * GIB),
             new StoreConfig(64 * MIB, 256 * KIB, 16 * KIB, 10 * GIB),
             new FetchConfig(false, Duration.ofSeconds(5), Duration.ofSeconds(30), 4 * GIB, 5),
             new DhtSettings(

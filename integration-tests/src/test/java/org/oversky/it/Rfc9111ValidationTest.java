@@ -129,6 +129,8 @@ class Rfc9111ValidationTest {
       assertEquals(206, r.statusCode());
       assertEquals("ab", r.body());
       assertEquals(1, small.originCount(getRequestedFor(urlEqualTo("/big")).withHeader("Range", equalTo("bytes=0-1"))));
+      assertEquals("ab", small.get("/big", "Range", "bytes=0-1").body());
+      assertEquals(1, small.originCount(getRequestedFor(urlEqualTo("/big")).withoutHeader("Range")), "too large is remembered: one whole fetch begun, not one per range");
     }
   }
 

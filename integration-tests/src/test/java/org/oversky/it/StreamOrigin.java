@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class StreamOrigin implements AutoCloseable {
   private final HttpServer server;
   final AtomicLong sent = new AtomicLong();
+  final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
   final CountDownLatch release = new CountDownLatch(1);
 
   StreamOrigin(long size, long seed, long pauseAfter) throws IOException {
@@ -26,6 +27,7 @@ final class StreamOrigin implements AutoCloseable {
     server.createContext(
         "/stream",
         exchange -> {
+          requests.incrementAndGet();
           exchange.getResponseHeaders().add("Content-Type", "application/octet-stream");
           exchange.sendResponseHeaders(200, size);
           Bytes.Stream body = new Bytes.Stream(size, seed);
@@ -46,6 +48,11 @@ final class StreamOrigin implements AutoCloseable {
           }
         });
     server.start();
+  }
+
+  /** The origin's base URL (for a site). */
+  String base() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   String url() {

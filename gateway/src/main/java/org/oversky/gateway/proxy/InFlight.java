@@ -146,6 +146,18 @@ final class InFlight {
     }
   }
 
+  /** Waits until the fetch is over, stored or not; each wait for more bytes is bounded by {@code timeoutMillis}. */
+  void awaitComplete(long timeoutMillis) throws InterruptedException {
+    try {
+      long position = 0;
+      while (position >= 0) {
+        position = awaitBytes(position, timeoutMillis);
+      }
+    } catch (IOException failedOrStalled) {
+      // over without a stored response: the caller finds nothing stored
+    }
+  }
+
   /**
    * Waits until more than {@code position} bytes are written or the body is complete; the bytes
    * available, or -1 when complete and all read.

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.eclipse.jetty.http.ByteRange;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Request;
@@ -46,6 +47,9 @@ public final class SiteHandler extends ContainerLifeCycle {
 
   private final Collapser collapser = new Collapser();
   private final java.time.InstantSource clock;
+  /** URLs whose objects are over cache.range-fill-max: their range misses pass through for a while. */
+  private final Cache<String, Boolean> tooLargeToFill =
+      Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(java.time.Duration.ofMinutes(10)).build();
   // Worked-out facts of stored responses, by identity (the index keeps recent ones in memory).
   private final Cache<StoredResponse, ResponseFacts> facts = Caffeine.newBuilder().weakKeys().maximumSize(100_000).build();
 
@@ -221,18 +225,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       return;
     }
     if (stored == null && request.getHeaders().contains(HttpHeader.RANGE)) {
-      // A range on a miss: fetch and store the whole object when it is small enough, then
-      // answer the range from the store; otherwise pass the range through.
-      Exchange whole = new Exchange(site, url, req, true, "uri-miss", null, 0, 0, null, clock.millis());
-      Optional<StoredResponse> filled = proxy.fetchWhole(whole, request, rangeFillMax);
-      if (filled.isPresent()) {
-        CacheStatus cs = CacheStatus.forward("uri-miss", true);
-        outcomes.accept(cs);
-        if (StoredResponder.serve(store, request, response, callback, filled.get(), 0, cs, via)) {
-          return;
-        }
-      }
-      passThrough(site, request, response, callback);
+      rangeMiss(site, url, req, request, response, callback, retry);
       return;
     }
     if (stored == null) {
@@ -373,10 +366,55 @@ public final class SiteHandler extends ContainerLifeCycle {
 
 
   /**
+   * A range request with nothing stored. One background fetch of the whole object, collapsed with
+   * every other miss of the URL, fills the store; each range is answered from that body as its
+   * bytes arrive. So any number of ranges costs the origin one request and one copy. An object
+   * over {@code cache.range-fill-max} (remembered for a while) or one that may not be stored has
+   * its ranges passed through.
+   */
+  private void rangeMiss(
+      SiteConfig site, String url, CacheControl req, Request request, Response response, Callback callback, boolean retry)
+      throws Exception {
+    if (!retry || tooLargeToFill.getIfPresent(url) != null) {
+      passThrough(site, request, response, callback);
+      return;
+    }
+    Collapser.Entry entry = collapser.enter(url);
+    InFlight flight = entry.flight();
+    if (entry.leader()) {
+      Exchange ex = new Exchange(site, url, req, true, "uri-miss", null, 0, 0, flight, clock.millis());
+      collapser.lead(url, flight, () -> proxy.fillInBackground(ex, request, rangeFillMax, () -> tooLargeToFill.put(url, true)));
+    }
+    InFlight.Head head = flight.awaitHead(waitMillis);
+    if (head != null && head.contentLength() >= 0 && !request.getHeaders().contains(HttpHeader.IF_RANGE)) {
+      List<ByteRange> ranges = ByteRange.parse(request.getHeaders().getValuesList(HttpHeader.RANGE), head.contentLength());
+      if (ranges.size() == 1 && follow(flight, request, response, callback, ranges.get(0))) {
+        return;
+      }
+    }
+    if (head != null) {
+      // Several ranges, none satisfiable, If-Range, or a length not known before the end: the
+      // stored response answers them once the fill is over.
+      flight.awaitComplete(waitMillis);
+    }
+    // Stored by now, or never to be (then the range passes through).
+    lookup(site, request, response, callback, false);
+  }
+
+  /**
    * Follows another request's origin fetch: waits for its head, then streams its body as it
    * arrives. False when that response is not shared (or not for this variant): fetch yourself.
    */
   private boolean follow(InFlight leader, Request request, Response response, Callback callback) throws Exception {
+    return follow(leader, request, response, callback, null);
+  }
+
+  /**
+   * As {@link #follow(InFlight, Request, Response, Callback)}; with {@code range}, answers that
+   * range of the body ({@code 206}) as its bytes arrive.
+   */
+  private boolean follow(InFlight leader, Request request, Response response, Callback callback, ByteRange range)
+      throws Exception {
     InFlight.Head head = leader.awaitHead(waitMillis);
     if (head == null) {
       return false;
@@ -391,7 +429,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     }
     CacheStatus cs = CacheStatus.collapsed();
     outcomes.accept(cs);
-    response.setStatus(head.status());
+    response.setStatus(range == null ? head.status() : 206);
     for (StoredResponse.Header h : head.headers()) {
       if (StoredHeaders.onlyForThisNode(h.name().toLowerCase(java.util.Locale.ROOT))) {
         continue;
@@ -402,7 +440,10 @@ public final class SiteHandler extends ContainerLifeCycle {
         response.getHeaders().add(h.name(), h.value());
       }
     }
-    if (head.contentLength() >= 0) {
+    if (range != null) {
+      response.getHeaders().put(HttpHeader.CONTENT_RANGE, range.toHeaderValue(head.contentLength()));
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, range.getLength());
+    } else if (head.contentLength() >= 0) {
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, head.contentLength());
     }
     response.getHeaders().put(CacheStatus.HEADER, cs.value());
@@ -410,9 +451,10 @@ public final class SiteHandler extends ContainerLifeCycle {
     var pooled = request.getComponents().getByteBufferPool().acquire(64 * 1024, true);
     try {
       ByteBuffer buf = pooled.getByteBuffer();
-      long position = 0;
-      while (true) {
-        long available = leader.awaitBytes(position, waitMillis);
+      long position = range == null ? 0 : range.first();
+      long end = range == null ? Long.MAX_VALUE : range.last() + 1;
+      while (position < end) {
+        long available = Math.min(end, leader.awaitBytes(position, waitMillis));
         if (available < 0) {
           break;
         }

@@ -329,12 +329,93 @@ final class SiteProxy extends ProxyHandler {
   }
 
   /**
-   * Fetches the whole representation for a range request on a miss and stores it, when it is
-   * at most {@code maxSize} bytes (by its Content-Length, or cut off at that size while
-   * streaming) and it may be stored. Blocks; empty when it was not stored (too large, not
-   * storable or a failure), and then the caller passes the range request through.
+   * Fetches the whole representation of {@code ex}'s URL in the background, for a range request
+   * on a miss: the body goes into the store through the {@link Storer} and is shared through
+   * {@code ex.inFlight()} as it arrives, so the range requests waiting on it are answered from
+   * its bytes. The fetch is not tied to any client: it goes on when they leave. A response that
+   * is not a storable 200 is not shared ({@link InFlight#notShared}); one over {@code maxSize}
+   * is abandoned at its head and reported to {@code tooLarge}.
    */
-  Optional<StoredResponse> fetchWhole(Exchange ex, Request request, long maxSize) {
+  void fillInBackground(Exchange ex, Request request, long maxSize, Runnable tooLarge) {
+    InFlight flight = ex.inFlight();
+    HttpFields requestFields = HttpFields.build(request.getHeaders()).asImmutable(); // the request may be recycled first
+    var toOrigin = wholeRequest(ex, request);
+    toOrigin.send(new org.eclipse.jetty.client.Response.Listener() {
+      private Storer.Fill fill;
+
+      @Override
+      public void onHeaders(org.eclipse.jetty.client.Response r) {
+        long length = r.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        if (r.getStatus() == 200 && length > maxSize) {
+          tooLarge.run();
+          r.abort(new IOException("larger than cache.range-fill-max"));
+          return;
+        }
+        fill =
+            r.getStatus() != 200
+                ? null
+                : storer.open(ex.site(), ex.url(), requestFields, 200, r.getHeaders(), ex.requestTime(), clock.millis(), maxSize, true)
+                    .orElse(null);
+        try {
+          if (fill == null) {
+            flight.notShared();
+            r.abort(new IOException("not a storable 200"));
+            return;
+          }
+          flight.publish(fill.head(), fill.newReader());
+        } catch (IOException e) {
+          r.abort(e);
+        }
+      }
+
+      @Override
+      public void onContent(org.eclipse.jetty.client.Response r, ByteBuffer content) {
+        if (fill == null) {
+          return;
+        }
+        try {
+          int n = content.remaining();
+          fill.write(content);
+          flight.advance(n);
+        } catch (IOException e) {
+          if (e instanceof org.oversky.cache.BodyTooLargeException) {
+            tooLarge.run();
+          }
+          r.abort(e);
+        }
+      }
+
+      @Override
+      public void onComplete(Result result) {
+        try {
+          if (result.isSucceeded() && fill != null) {
+            fill.commit();
+            flight.complete();
+          } else {
+            flight.fail(result.isFailed() ? result.getFailure() : new IOException("not stored"));
+            if (fill != null && result.isFailed()) {
+              failures.report(LOG, "range-fill-failed", "the background fill of " + ex.url() + " failed", result.getFailure());
+            }
+          }
+        } catch (IOException e) {
+          failures.report(LOG, "store-failed", "could not store " + ex.url(), e);
+          flight.fail(e);
+        } finally {
+          if (fill != null) {
+            fill.close();
+          }
+          finished.accept(ex);
+        }
+      }
+    });
+  }
+
+  /**
+   * A request to the origin for the whole representation of the client's request: its
+   * end-to-end fields as sent (they may select a variant), without ranges, conditions and
+   * hop-by-hop fields, with this node's forwarding fields.
+   */
+  private org.eclipse.jetty.client.Request wholeRequest(Exchange ex, Request request) {
     URI target = URI.create(ex.site().origin() + request.getHttpURI().getPathQuery());
     var toOrigin = getHttpClient().newRequest(target).idleTimeout(fetch.readTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     java.util.Set<String> connectionListed = new java.util.HashSet<>();
@@ -343,6 +424,7 @@ final class SiteProxy extends ProxyHandler {
         connectionListed.add(n.trim().toLowerCase(java.util.Locale.ROOT));
       }
     }
+    String clientHost = request.getHeaders().get(HttpHeader.HOST);
     toOrigin.headers(h -> {
       for (HttpField f : request.getHeaders()) {
         String name = f.getLowerCaseName();
@@ -352,43 +434,10 @@ final class SiteProxy extends ProxyHandler {
       }
       h.put(HttpHeader.HOST, target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort());
       h.add(HttpHeader.VIA, "1.1 " + getViaHost());
-      forwardingFields(h, request, request.getHeaders().get(HttpHeader.HOST));
-      h.put(HttpHeader.FORWARDED, "for=\"" + Request.getRemoteAddr(request) + "\";host=\"" + request.getHeaders().get(HttpHeader.HOST) + "\";proto=" + (request.isSecure() ? "https" : "http"));
+      forwardingFields(h, request, clientHost);
+      h.put(HttpHeader.FORWARDED, "for=\"" + Request.getRemoteAddr(request) + "\";host=\"" + clientHost + "\";proto=" + (request.isSecure() ? "https" : "http"));
     });
-    var listener = new org.eclipse.jetty.client.InputStreamResponseListener();
-    toOrigin.send(listener);
-    try {
-      var fromOrigin = listener.get(fetch.connectTimeout().plus(fetch.readTimeout()).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-      long responseTime = clock.millis();
-      long length = fromOrigin.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-      Optional<Storer.Fill> opened =
-          fromOrigin.getStatus() != 200 || length > maxSize
-              ? Optional.empty()
-              : storer.open(ex.site(), ex.url(), request.getHeaders(), 200, fromOrigin.getHeaders(), ex.requestTime(), responseTime, maxSize, false);
-      if (opened.isEmpty()) {
-        fromOrigin.abort(new IOException("not filled for a range request"));
-        return Optional.empty();
-      }
-      try (Storer.Fill fill = opened.get(); var in = listener.getInputStream()) {
-        byte[] buf = new byte[64 * 1024];
-        int n;
-        try {
-          while ((n = in.read(buf)) >= 0) {
-            fill.write(ByteBuffer.wrap(buf, 0, n));
-          }
-        } catch (org.oversky.cache.BodyTooLargeException e) {
-          fromOrigin.abort(e);
-          return Optional.empty();
-        }
-        return Optional.of(fill.commit());
-      }
-    } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      LOG.debug("whole fetch of {} for a range request failed: {}", ex.url(), e.toString());
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return toOrigin;
   }
 
   private static final java.util.Set<String> WHOLE_FETCH_SKIPPED =

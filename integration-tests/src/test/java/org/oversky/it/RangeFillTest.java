@@ -1,0 +1,100 @@
+package org.oversky.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Range requests on a miss of a large object: one background fill of the whole object answers
+ * every range, so the origin sends one copy however many ranges are asked (issue 11, finding 5:
+ * 20 ranges of a 21 MB file cost 40 origin requests and about 80 MB before).
+ */
+class RangeFillTest {
+  private static final long SIZE = 21_000_000L;
+  private static final long SEED = 11;
+
+  private static byte[] whole() {
+    byte[] all = new byte[(int) SIZE];
+    Bytes.Stream s = new Bytes.Stream(SIZE, SEED);
+    byte[] buf = new byte[1 << 16];
+    int at = 0;
+    int n;
+    while ((n = s.next(buf)) > 0) {
+      System.arraycopy(buf, 0, all, at, n);
+      at += n;
+    }
+    return all;
+  }
+
+  private static HttpRequest range(TestNode node, String range) {
+    return HttpRequest.newBuilder(node.url("/stream")).timeout(Duration.ofSeconds(60)).header("Host", "big.test").header("Range", range).build();
+  }
+
+  @Test
+  void twentyRangesOfA21MbObjectCostTheOriginOneRequestAndOneCopy(@TempDir Path dir) throws Exception {
+    byte[] expected = whole();
+    try (StreamOrigin origin = new StreamOrigin(SIZE, SEED, -1);
+        TestNode node = TestNode.start(dir, Map.of("sites", "big.test=" + origin.base() + ";default-ttl=5m"))) {
+      SplittableRandom random = new SplittableRandom(7);
+      List<long[]> ranges = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        long first = random.nextLong(SIZE - 1);
+        long last = Math.min(SIZE - 1, first + random.nextLong(2_000_000));
+        ranges.add(new long[] {first, last});
+      }
+      List<CompletableFuture<HttpResponse<byte[]>>> concurrent = new ArrayList<>();
+      for (long[] r : ranges.subList(0, 10)) {
+        concurrent.add(TestNode.HTTP.sendAsync(range(node, "bytes=" + r[0] + "-" + r[1]), HttpResponse.BodyHandlers.ofByteArray()));
+      }
+      List<HttpResponse<byte[]>> answers = new ArrayList<>();
+      for (CompletableFuture<HttpResponse<byte[]>> f : concurrent) {
+        answers.add(f.get());
+      }
+      for (long[] r : ranges.subList(10, 20)) {
+        answers.add(TestNode.HTTP.send(range(node, "bytes=" + r[0] + "-" + r[1]), HttpResponse.BodyHandlers.ofByteArray()));
+      }
+      for (int i = 0; i < 20; i++) {
+        long[] r = ranges.get(i);
+        HttpResponse<byte[]> a = answers.get(i);
+        assertEquals(206, a.statusCode(), "range " + i);
+        assertEquals("bytes " + r[0] + "-" + r[1] + "/" + SIZE, a.headers().firstValue("Content-Range").orElse(""));
+        assertArrayEquals(Arrays.copyOfRange(expected, (int) r[0], (int) r[1] + 1), a.body(), "range " + i + " bytes");
+      }
+      assertEquals(1, origin.requests.get(), "origin requests for 20 ranges");
+      assertEquals(SIZE, origin.sent.get(), "origin bytes for 20 ranges");
+
+      HttpResponse<byte[]> later = TestNode.HTTP.send(range(node, "bytes=100-199,-50"), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(206, later.statusCode());
+      assertTrue(later.headers().firstValue("Content-Type").orElse("").startsWith("multipart/byteranges"));
+      assertTrue(later.headers().firstValue("Cache-Status").orElse("").contains("hit"), later.headers().firstValue("Cache-Status").orElse(""));
+      assertEquals(1, origin.requests.get());
+    }
+  }
+
+  @Test
+  void severalRangesOnAMissAreAnsweredOnceTheFillIsOver(@TempDir Path dir) throws Exception {
+    byte[] expected = whole();
+    try (StreamOrigin origin = new StreamOrigin(SIZE, SEED, -1);
+        TestNode node = TestNode.start(dir, Map.of("sites", "big.test=" + origin.base() + ";default-ttl=5m"))) {
+      HttpResponse<byte[]> suffix = TestNode.HTTP.send(range(node, "bytes=-1000"), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(206, suffix.statusCode());
+      assertArrayEquals(Arrays.copyOfRange(expected, (int) SIZE - 1000, (int) SIZE), suffix.body());
+      HttpResponse<byte[]> beyond = TestNode.HTTP.send(range(node, "bytes=" + SIZE + "-"), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(416, beyond.statusCode());
+      assertEquals(1, origin.requests.get());
+    }
+  }
+}
