@@ -130,133 +130,102 @@ public final class SiteHandler extends ContainerLifeCycle {
           .send(response, callback);
       return;
     }
-    if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
-      Dispatch.blocking(request, callback, () -> passThrough(site, request, response, callback));
-      return;
-    }
-    if (hasBody(request)) {
-      // A GET or HEAD with a body: its meaning is the origin's business, and a response to it
-      // must never answer (or be stored for) the clean requests of everyone else.
-      Dispatch.blocking(request, callback, () -> passThrough(site, request, response, callback, "bypass"));
-      return;
-    }
-    if (HttpMethod.GET.is(method) && freshHitInMemory(site, request, response, callback)) {
-      return;
+    CacheDecision.Input input = input(request);
+    if (HttpMethod.GET.is(method) && !input.hasBody()) {
+      // The hit path: decided from what is in memory and, when that is a hit whose body is in
+      // memory too, answered on this thread without blocking.
+      List<StoredResponse> inMemory = store.responses().variantsInMemory(CacheKeys.of(request));
+      if (inMemory != null && !inMemory.isEmpty()) {
+        CacheDecision d = CacheDecision.decide(input, () -> inMemory, r -> facts(r, site), clock.millis());
+        if (d.action() == CacheDecision.Action.SERVE && serveFromMemory(d, site, request, response, callback)) {
+          return;
+        }
+      }
     }
     Dispatch.blocking(request, callback, () -> lookup(site, request, response, callback, true));
   }
 
-  /**
-   * The hit path: a fresh stored response whose metadata and body are both in memory is served
-   * on this thread without blocking. Anything else (a miss, stale, on disk) returns false.
-   */
-  private boolean freshHitInMemory(SiteConfig site, Request request, Response response, Callback callback) {
-    List<StoredResponse> variants = store.responses().variantsInMemory(CacheKeys.of(request));
-    if (variants == null || variants.isEmpty()) {
-      return false;
-    }
-    StoredResponse stored = null;
-    ResponseFacts known = null;
-    for (StoredResponse r : variants) {
-      ResponseFacts f = facts.get(r, k -> ResponseFacts.of(k, site, policy));
-      if (f.varyNames().contains("*") || !Variants.key(f.varyNames(), request.getHeaders()).equals(r.variant())) {
-        continue;
-      }
-      if (stored == null || r.responseTime() > stored.responseTime()) {
-        stored = r;
-        known = f;
-      }
-    }
-    if (stored == null) {
-      return false;
-    }
-    long age = known.age(stored, clock.millis());
-    CacheControl req = CachePolicy.requestCacheControl(request.getHeaders());
-    if (CachePolicy.use(req, known.directives(), known.lifetime(), age) != CachePolicy.Use.FRESH) {
-      return false;
-    }
-    Optional<org.oversky.cache.Body> body = store.openInMemory(stored.body());
+  private static CacheDecision.Input input(Request request) {
+    return new CacheDecision.Input(
+        request.getMethod(), hasBody(request), request.getHeaders(), CachePolicy.requestCacheControl(request.getHeaders()));
+  }
+
+  private ResponseFacts facts(StoredResponse r, SiteConfig site) {
+    return facts.get(r, k -> ResponseFacts.of(k, site, policy));
+  }
+
+  /** Serves a SERVE decision when the body is in memory, without blocking; false (nothing sent) otherwise. */
+  private boolean serveFromMemory(CacheDecision d, SiteConfig site, Request request, Response response, Callback callback) {
+    Optional<org.oversky.cache.Body> body = store.openInMemory(d.stored().body());
     if (body.isEmpty()) {
       return false;
     }
-    CacheStatus cs = CacheStatus.hit(known.lifetime() - age);
-    outcomes.accept(cs);
-    StoredResponder.serve(request, response, callback, stored, body.get(), known, age, cs, via);
+    outcomes.accept(d.status());
+    StoredResponder.serve(request, response, callback, d.stored(), body.get(), facts(d.stored(), site), d.age(), d.status(), via);
     return true;
   }
 
+  /** The pool path: decides from every stored variant of the URL, then acts on the decision. */
   private void lookup(SiteConfig site, Request request, Response response, Callback callback, boolean retry)
       throws Exception {
     String url = CacheKeys.of(request);
-    CacheControl req = CachePolicy.requestCacheControl(request.getHeaders());
-    long now = clock.millis();
-    StoredResponse stored = Variants.select(store.responses().variants(url), request.getHeaders());
-    long lifetime = 0;
-    long age = 0;
-    if (stored != null) {
-      lifetime = policy.freshnessLifetime(stored, site);
-      age = CachePolicy.currentAge(stored, now);
-      CachePolicy.Use use = CachePolicy.use(req, stored, lifetime, age);
-      CacheStatus cs =
-          switch (use) {
-            case FRESH -> CacheStatus.hit(lifetime - age);
-            case STALE_ACCEPTED -> CacheStatus.staleHit(lifetime - age, "max-stale");
-            case STALE_WHILE_REVALIDATE -> CacheStatus.staleHit(lifetime - age, "stale-while-revalidate");
-            case VALIDATE -> null;
-          };
-      if (cs != null && StoredResponder.serve(store, request, response, callback, stored, age, cs, via)) {
-        outcomes.accept(cs);
-        if (use == CachePolicy.Use.STALE_WHILE_REVALIDATE) {
-          revalidateInBackground(site, url, stored, lifetime, age);
+    CacheDecision.Input input = input(request);
+    CacheDecision d = CacheDecision.decide(input, () -> store.responses().variants(url), r -> facts(r, site), clock.millis());
+    CacheControl req = input.directives();
+    switch (d.action()) {
+      case SERVE, SERVE_STALE_AND_REFRESH -> {
+        if (StoredResponder.serve(store, request, response, callback, d.stored(), d.age(), d.status(), via)) {
+          outcomes.accept(d.status());
+          if (d.action() == CacheDecision.Action.SERVE_STALE_AND_REFRESH) {
+            proxy.revalidate(site, url, d.stored(), d.lifetime(), d.age());
+          }
+        } else if (retry) {
+          lookup(site, request, response, callback, false); // its body left the store meanwhile
+        } else {
+          passThrough(site, request, response, callback);
         }
+      }
+      case NOT_CACHED -> {
+        outcomes.accept(d.status());
+        response.getHeaders().put(CacheStatus.HEADER, d.status().value());
+        new Problem(504, "not-cached", "Not cached", "only-if-cached was asked and no usable stored response exists")
+            .send(response, callback);
+      }
+      case PASS -> passThrough(site, request, response, callback, d.status());
+      case VALIDATE -> toOrigin(site, url, req, d.stored(), d.lifetime(), d.age(), null, request, response, callback);
+      case RANGE_FILL -> rangeMiss(site, url, req, request, response, callback, retry);
+      case FILL -> fill(site, url, req, request, response, callback, retry);
+    }
+  }
+
+  /** A miss: collapsed with the other misses of the URL; the leader asks the cluster, then the origin. */
+  private void fill(SiteConfig site, String url, CacheControl req, Request request, Response response, Callback callback, boolean retry)
+      throws Exception {
+    Collapser.Entry entry = collapser.enter(url);
+    if (!entry.leader()) {
+      InFlight existing = entry.flight();
+      if (existing.isComplete() && retry) {
+        // Stored a moment ago: answer from the store like any later request.
+        lookup(site, request, response, callback, false);
         return;
       }
-    }
-    if (req.has("only-if-cached")) {
-      CacheStatus cs = CacheStatus.onlyIfCached();
-      outcomes.accept(cs);
-      response.getHeaders().put(CacheStatus.HEADER, cs.value());
-      new Problem(504, "not-cached", "Not cached", "only-if-cached was asked and no usable stored response exists")
-          .send(response, callback);
-      return;
-    }
-    if (HttpMethod.HEAD.is(request.getMethod())) {
-      passThrough(site, request, response, callback);
-      return;
-    }
-    if (stored == null && request.getHeaders().contains(HttpHeader.RANGE)) {
-      rangeMiss(site, url, req, request, response, callback, retry);
-      return;
-    }
-    if (stored == null) {
-      Collapser.Entry entry = collapser.enter(url);
-      if (!entry.leader()) {
-        InFlight existing = entry.flight();
-        if (existing.isComplete() && retry) {
-          // Stored a moment ago: answer from the store like any later request.
-          lookup(site, request, response, callback, false);
-          return;
-        }
-        if (follow(existing, request, response, callback)) {
-          return;
-        }
-        if (retry) {
-          // Not shared: the leader may have stored a response some other way (a peer's copy).
-          lookup(site, request, response, callback, false);
-          return;
-        }
-        toOrigin(site, url, req, null, 0, 0, null, request, response, callback);
+      if (follow(existing, request, response, callback)) {
         return;
       }
-      InFlight lead = entry.flight();
-      collapser.lead(url, lead, () -> {
-        if (!fromPeers(site, url, req, lead, request, response, callback)) {
-          toOrigin(site, url, req, null, 0, 0, lead, request, response, callback);
-        }
-      });
+      if (retry) {
+        // Not shared: the leader may have stored a response some other way (a peer's copy).
+        lookup(site, request, response, callback, false);
+        return;
+      }
+      toOrigin(site, url, req, null, 0, 0, null, request, response, callback);
       return;
     }
-    toOrigin(site, url, req, stored, lifetime, age, null, request, response, callback);
+    InFlight lead = entry.flight();
+    collapser.lead(url, lead, () -> {
+      if (!fromPeers(site, url, req, lead, request, response, callback)) {
+        toOrigin(site, url, req, null, 0, 0, lead, request, response, callback);
+      }
+    });
   }
 
   /** Hands a fill (or a validation of {@code stored}) to the proxy, which from here on finishes {@code lead}. */
@@ -349,12 +318,12 @@ public final class SiteHandler extends ContainerLifeCycle {
   }
 
   private void passThrough(SiteConfig site, Request request, Response response, Callback callback) {
-    passThrough(site, request, response, callback, "method");
+    passThrough(site, request, response, callback, CacheStatus.forward("method", false));
   }
 
-  private void passThrough(SiteConfig site, Request request, Response response, Callback callback, String forward) {
+  private void passThrough(SiteConfig site, Request request, Response response, Callback callback, CacheStatus forward) {
     String url = CacheKeys.of(request);
-    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, false, forward, null, 0, 0, null, clock.millis());
+    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, false, forward.outcome(), null, 0, 0, null, clock.millis());
     request.setAttribute(Exchange.ATTRIBUTE, ex);
     proxy.handle(request, response, callback);
   }
@@ -487,10 +456,6 @@ public final class SiteHandler extends ContainerLifeCycle {
     }
   }
 
-  /** stale-while-revalidate: refresh a stale response with no client waiting for it. */
-  private void revalidateInBackground(SiteConfig site, String url, StoredResponse stale, long lifetime, long age) {
-    proxy.revalidate(site, url, stale, lifetime, age);
-  }
 
   /** Removes every stored variant of an absolute URL (the purge API); how many there were, or -1 for a bad URL. */
   public int purge(String absoluteUrl) {
