@@ -140,8 +140,7 @@ public final class BodyWriter extends OutputStream {
         }
         return store.commitInline(key, contentType, small);
       }
-      channel.force(true);
-      channel.close();
+      channel.close(); // synced later, in a batch, before the index names it (GroupCommit)
       channel = null;
       return store.commitFile(key, contentType, size, tempFile);
     } finally {

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The content-addressed store. Three tiers: a heap tier of small bodies (Caffeine, bounded in
  * bytes), one MapDB file with transactions holding the index and the smallest bodies, and a file
- * per larger body named by its key ({@code bodies/ab/cdef…}), written to a temp file, fsynced and
- * renamed before it is indexed. A Caffeine policy over the metadata (weight = size) keeps the
+ * per larger body named by its key ({@code bodies/ab/cdef…}), written to a temp file and renamed
+ * into place; a {@link GroupCommit} syncs new files in batches and only then indexes them on disk,
+ * so no request waits for a disk sync. A Caffeine policy over the metadata (weight = size) keeps the
  * disk budget; its removal listener deletes what it evicts.
  *
  * <p>Opening a store recovers from a crash: temp files are removed, index entries whose body is
@@ -42,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class ContentStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ContentStore.class);
   private static final int KIB = 1024;
+  /** How long a batch of changes gathers before it is synced and committed. */
+  private static final long COMMIT_WINDOW_MILLIS = 20;
 
   private final Path bodies;
   private final Path temp;
@@ -56,6 +59,7 @@ public final class ContentStore implements AutoCloseable {
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong evictions = new AtomicLong();
   private final List<StoreListener> listeners = new CopyOnWriteArrayList<>();
+  private final GroupCommit commits;
 
   private ContentStore(Path dir, StoreConfig config) throws IOException {
     this.config = config;
@@ -68,10 +72,11 @@ public final class ContentStore implements AutoCloseable {
             .make();
     this.index = db.hashMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.inlineBodies = db.hashMap("inline", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+    this.commits = new GroupCommit(this::commitBatch, indexLock, COMMIT_WINDOW_MILLIS);
     this.responses =
         new ResponseIndex(
             this,
-            db,
+            commits::dirty,
             indexLock,
             db.treeMap("responses", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen(),
             db.treeMap("body-refs", Serializer.STRING, Serializer.BOOLEAN).createOrOpen());
@@ -226,6 +231,7 @@ public final class ContentStore implements AutoCloseable {
 
   @Override
   public void close() {
+    commits.close();
     synchronized (indexLock) {
       if (!db.isClosed()) {
         db.close();
@@ -248,8 +254,8 @@ public final class ContentStore implements AutoCloseable {
     synchronized (indexLock) {
       inlineBodies.put(key.hex(), data);
       index.put(key.hex(), meta.encode());
-      db.commit();
     }
+    commits.dirty();
     keepHot(key, data);
     return admit(meta);
   }
@@ -268,11 +274,31 @@ public final class ContentStore implements AutoCloseable {
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException("the data directory must allow atomic renames from tmp/ to bodies/", e);
       }
-      syncDirectory(target.getParent());
-      index.put(key.hex(), meta.encode());
-      db.commit();
     }
+    // Served from now on; indexed on disk once the group commit has synced the file.
+    commits.addFile(meta, target);
     return admit(meta);
+  }
+
+  /** The group commit's batch: index the bodies now on disk that are still stored, then commit. */
+  private void commitBatch(List<StoredBody> synced) {
+    if (db.isClosed()) {
+      return;
+    }
+    for (StoredBody meta : synced) {
+      if (policy.asMap().containsKey(meta.key())) {
+        index.put(meta.key().hex(), meta.encode());
+      }
+    }
+    db.commit();
+  }
+
+  /**
+   * Waits until every change made so far is on disk: bodies synced, index committed. Requests
+   * never need this; purges and tests do.
+   */
+  public void flush() throws InterruptedException {
+    commits.flush();
   }
 
   private StoredBody admit(StoredBody meta) {
@@ -326,7 +352,8 @@ public final class ContentStore implements AutoCloseable {
       index.remove(key.hex());
       inlineBodies.remove(key.hex());
       responses.bodyRemoved(key);
-      db.commit();
+      commits.forget(key);
+      commits.dirty();
       if (!meta.inline()) {
         try {
           Files.deleteIfExists(pathOf(key));
@@ -409,14 +436,5 @@ public final class ContentStore implements AutoCloseable {
       }
     }
     return removed;
-  }
-
-  private static void syncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some file systems cannot fsync a directory; the rename is still atomic.
-      LOG.debug("directory fsync not supported for {}: {}", dir, e.toString());
-    }
   }
 }

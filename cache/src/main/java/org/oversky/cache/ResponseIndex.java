@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import org.mapdb.DB;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,23 +21,26 @@ public final class ResponseIndex {
   private static final Logger LOG = LoggerFactory.getLogger(ResponseIndex.class);
 
   private final ContentStore store;
-  private final DB db;
+  /** Tells the group commit the index changed (it commits in batches, off the request path). */
+  private final Runnable changed;
   private final Object lock;
   private final NavigableMap<String, byte[]> responses;
   private final NavigableMap<String, Boolean> bodyRefs;
   // Decoded variants of recently used URLs, so that a hit reads no index file.
-  private final Cache<String, List<StoredResponse>> memo = Caffeine.newBuilder().maximumSize(100_000).build();
+  // Maintenance runs on the calling thread: no hand-off to a pool on every miss.
+  private final Cache<String, List<StoredResponse>> memo =
+      Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
   private final List<Consumer<StoredResponse>> listeners =
       new CopyOnWriteArrayList<>();
 
   ResponseIndex(
       ContentStore store,
-      DB db,
+      Runnable changed,
       Object lock,
       NavigableMap<String, byte[]> responses,
       NavigableMap<String, Boolean> bodyRefs) {
     this.store = store;
-    this.db = db;
+    this.changed = changed;
     this.lock = lock;
     this.responses = responses;
     this.bodyRefs = bodyRefs;
@@ -84,7 +86,7 @@ public final class ResponseIndex {
         }
       }
       if (dropped) {
-        db.commit();
+        changed.run();
       }
       List<StoredResponse> result = List.copyOf(out);
       memo.put(url, result);
@@ -126,7 +128,7 @@ public final class ResponseIndex {
     }
     responses.put(response.indexKey(), response.encode());
     bodyRefs.put(refKey(response), Boolean.TRUE);
-    db.commit();
+    changed.run();
     memo.invalidate(response.url());
   }
 
@@ -142,7 +144,7 @@ public final class ResponseIndex {
       }
       prefix(responses, StoredResponse.urlPrefix(url)).clear();
       all.forEach(r -> bodyRefs.remove(refKey(r)));
-      db.commit();
+      changed.run();
       memo.invalidate(url);
       return all.size();
     }

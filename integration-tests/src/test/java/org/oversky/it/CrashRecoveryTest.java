@@ -69,6 +69,92 @@ class CrashRecoveryTest {
     }
   }
 
+  /**
+   * Misses are answered before their bodies are synced (the store commits in batches): a node
+   * killed at any moment of a stream of misses must, after its restart, serve every URL it still
+   * has with exactly the origin's bytes, and every key with bytes that hash to it.
+   */
+  @Test
+  void sigkillDuringAStreamOfMissesLeavesOnlyWholeVerifiedBodies(@TempDir Path dir) throws Exception {
+    int objects = 400;
+    java.util.List<byte[]> bodies = new java.util.ArrayList<>();
+    for (int i = 0; i < objects; i++) {
+      bodies.add(Bytes.random(i % 3 == 0 ? 2_000 + i : 20_000 + 173 * i, i)); // inline and file bodies
+    }
+    com.sun.net.httpserver.HttpServer origin =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    origin.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
+    origin.createContext("/o/", ex -> {
+      byte[] b = bodies.get(Integer.parseInt(ex.getRequestURI().getPath().substring(3)));
+      ex.getResponseHeaders().add("Cache-Control", "max-age=3600");
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
+      ex.close();
+    });
+    origin.start();
+    Path data = dir.resolve("data");
+    String site = "crash.test=http://127.0.0.1:" + origin.getAddress().getPort();
+    java.util.Random random = new java.util.Random(2026);
+    try {
+      int next = 0;
+      for (int round = 0; round < 3; round++) {
+        NodeProcess node = NodeProcess.start(data, "256m", "--site", site);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        int from = next;
+        java.util.concurrent.ExecutorService load = java.util.concurrent.Executors.newFixedThreadPool(4);
+        for (int t = 0; t < 4; t++) {
+          int lane = t;
+          load.execute(() -> {
+            for (int i = from + lane; i < objects; i += 4) {
+              try {
+                siteGet(node.base, "/o/" + i, false);
+                asked.incrementAndGet();
+              } catch (Exception killed) {
+                return;
+              }
+            }
+          });
+        }
+        int killAfter = 20 + random.nextInt(60);
+        await("misses under way").atMost(Duration.ofSeconds(60)).until(() -> asked.get() >= killAfter);
+        node.kill();
+        load.shutdownNow();
+        load.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        next = Math.min(objects - 4, from + asked.get());
+      }
+      try (NodeProcess again = NodeProcess.start(data, "256m", "--site", site)) {
+        int stored = 0;
+        for (int i = 0; i < objects; i++) {
+          HttpResponse<byte[]> cached = siteGet(again.base, "/o/" + i, true);
+          if (cached.statusCode() == 200) {
+            stored++;
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bodies.get(i), cached.body(), "/o/" + i + " after the crashes");
+          } else {
+            assertEquals(504, cached.statusCode(), "/o/" + i);
+          }
+          HttpResponse<byte[]> byKey = again.get("/key/" + Bytes.sha256(bodies.get(i)));
+          if (byKey.statusCode() == 200) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bodies.get(i), byKey.body(), "/key/ of /o/" + i);
+          } else {
+            assertEquals(404, byKey.statusCode(), "/key/ of /o/" + i);
+          }
+        }
+        assertEquals(0, tempBytes(data.resolve("store").resolve("tmp")), "temp files left after recovery");
+        org.junit.jupiter.api.Assertions.assertTrue(stored > 0, "some bodies survived the crashes (else this test shows nothing)");
+      }
+    } finally {
+      origin.stop(0);
+    }
+  }
+
+  private static HttpResponse<byte[]> siteGet(URI base, String path, boolean onlyIfCached) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).header("Host", "crash.test");
+    if (onlyIfCached) {
+      b.header("Cache-Control", "only-if-cached");
+    }
+    return TestNode.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
   private static long tempBytes(Path temp) throws Exception {
     if (!Files.isDirectory(temp)) {
       return 0;

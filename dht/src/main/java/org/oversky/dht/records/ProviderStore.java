@@ -85,7 +85,6 @@ public final class ProviderStore {
     }
     synchronized (lock) {
       dropExpiredOfKey(key, now);
-      dropExpiredOfProvider(provider, now);
       Map<NodeId, ProviderInfo> providers = byKey.get(key);
       if (providers != null && providers.containsKey(provider)) {
         providers.put(provider, info);
@@ -96,7 +95,12 @@ public final class ProviderStore {
       }
       Set<NodeId> keys = keysByProvider.get(provider);
       if (keys != null && keys.size() >= maxPerProvider) {
-        return AddOutcome.REJECTED_PROVIDER_FULL;
+        // Only a provider at its bound pays for a scan of its keys (each add did before: quadratic).
+        dropExpiredOfProvider(provider, now);
+        keys = keysByProvider.get(provider);
+        if (keys != null && keys.size() >= maxPerProvider) {
+          return AddOutcome.REJECTED_PROVIDER_FULL;
+        }
       }
       byKey.computeIfAbsent(key, k -> new HashMap<>()).put(provider, info);
       keysByProvider.computeIfAbsent(provider, p -> new HashSet<>()).add(key);

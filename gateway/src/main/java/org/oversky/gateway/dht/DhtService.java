@@ -69,7 +69,8 @@ public final class DhtService extends ContainerLifeCycle {
       new StoreListener() {
         @Override
         public void stored(StoredBody body) {
-          node.provide(NodeId.ofHex(body.key().hex()));
+          // Announced from the queue, never on the thread that stored it (often a request's).
+          toAnnounce.add(NodeId.ofHex(body.key().hex()));
         }
 
         @Override
@@ -78,6 +79,12 @@ public final class DhtService extends ContainerLifeCycle {
         }
       };
   private final List<Runnable> tickTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Bodies stored and not announced yet; drained in batches every {@link #ANNOUNCE_MILLIS}. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<NodeId> toAnnounce = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  static final long ANNOUNCE_MILLIS = 200;
+  /** The most announcements a batch starts; the rest wait for the next one. */
+  static final int ANNOUNCE_BATCH = 512;
   private ScheduledExecutorService scheduler;
   private volatile long lastJoin;
   private volatile long lastSave;
@@ -162,6 +169,21 @@ public final class DhtService extends ContainerLifeCycle {
     joinBootstrap();
     long tick = tickMillis(config.dht());
     scheduler.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(this::announceQueued, ANNOUNCE_MILLIS, ANNOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /** Announces the bodies stored since the last batch (their lookups run concurrently). */
+  private void announceQueued() {
+    try {
+      NodeId key;
+      for (int i = 0; i < ANNOUNCE_BATCH && (key = toAnnounce.poll()) != null; i++) {
+        if (store.contains(new org.oversky.cache.ContentKey(key.hex()))) {
+          node.provide(key);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("announcing stored bodies failed; the rest are announced at the next batch", e);
+    }
   }
 
   /** A tenth of the shortest interval, between 200 ms and 30 s. */

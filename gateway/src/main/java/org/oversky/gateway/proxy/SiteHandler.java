@@ -51,7 +51,8 @@ public final class SiteHandler extends ContainerLifeCycle {
   private final Cache<String, Boolean> tooLargeToFill =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(java.time.Duration.ofMinutes(10)).build();
   // Worked-out facts of stored responses, by identity (the index keeps recent ones in memory).
-  private final Cache<StoredResponse, ResponseFacts> facts = Caffeine.newBuilder().weakKeys().maximumSize(100_000).build();
+  private final Cache<StoredResponse, ResponseFacts> facts =
+      Caffeine.newBuilder().weakKeys().maximumSize(100_000).executor(Runnable::run).build();
 
   public SiteHandler(
       NodeConfig config,
