@@ -7,7 +7,8 @@
 # max-age=3600. A python3 crawler asks each proxy for every file in turn on one kept-alive
 # connection, as wget mirroring a site does, and checks each answer's length; it prints the
 # crawl's wall time and the latency of each miss. Then it crawls the origin itself, for the floor.
-# The proxies are crawled in turn, each cold, ROUNDS times with a new cache each time. The result
+# The proxies are crawled in turn (the order alternating), each cold, ROUNDS times with a new
+# cache each time, the disk synced before each crawl. The result
 # is a Markdown section on stdout, ready for docs/benchmarks.md; progress goes to stderr.
 #
 #   bash bench/cold-crawl.sh > result.md
@@ -99,8 +100,7 @@ crawl() { # PORT [LISTING] -> "wall p50 p99"
 
 declare -a o_wall n_wall o_p50 n_p50 o_p99 n_p99
 note_start
-for ((round = 1; round <= ROUNDS; round++)); do
-  # oversky, with a new data directory
+run_oversky() { # one cold crawl through a new node
   rm -rf "$tmp/data"
   start_oversky --site "$SITE=http://127.0.0.1:$origin_port" --allow-private-origins --no-request-log
   crawl "$oversky_port" "$tmp/warm.txt" > /dev/null
@@ -108,7 +108,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
   read -r w p50 p99 < <(crawl "$oversky_port")
   o_wall+=("$w"); o_p50+=("$p50"); o_p99+=("$p99")
   stop_tree "$oversky_pid" oversky
-  # nginx proxy_cache, with a new cache directory
+}
+
+run_nginx() { # one cold crawl through a new nginx proxy_cache
   rm -rf "$tmp/nginx-cache" && mkdir -p "$tmp/nginx-cache"
   write_nginx_conf cache 2 off <<EOF
   access_log off;
@@ -131,6 +133,13 @@ EOF
   read -r w p50 p99 < <(crawl "$cache_port")
   n_wall+=("$w"); n_p50+=("$p50"); n_p99+=("$p99")
   stop_tree "$cache_pid" nginx
+}
+
+for ((round = 1; round <= ROUNDS; round++)); do
+  # Each crawl starts with the page cache's dirty pages written (neither pays for the other's
+  # writes), and the order alternates between rounds.
+  sync
+  if ((round % 2)); then run_oversky; sync; run_nginx; else run_nginx; sync; run_oversky; fi
 done
 log "crawling the origin itself"
 read -r origin_wall origin_p50 _ < <(crawl "$origin_port")
@@ -141,7 +150,7 @@ cat <<EOF
 ### $(date -u '+%Y-%m-%d %H:%M UTC') (commit $(git -C "$oversky_root" rev-parse --short HEAD 2>/dev/null || echo unknown))
 
 \`bash bench/cold-crawl.sh\` (FILES=$FILES WARM=$WARM ROUNDS=$ROUNDS), $(nproc) cores, load before $load_start.
-$FILES files, $(awk -v b="$total_bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MiB in all, crawled in turn on one connection, each proxy cold for them and storing every file, after a warm-up crawl of $WARM other files; medians of $ROUNDS rounds (each round's figures in brackets).
+$FILES files, $(awk -v b="$total_bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MiB in all, crawled in turn on one connection, each proxy cold for them and storing every file, after a warm-up crawl of $WARM other files; the disk synced before each crawl, the order alternating between rounds; medians of $ROUNDS rounds (each round's figures in brackets).
 
 | | crawl wall time | miss latency p50 | miss latency p99 |
 |---|---|---|---|

@@ -183,9 +183,13 @@ trap_cleanup() { # from here on, any exit (Ctrl-C and kill included) runs the cl
 
 used_ports=()
 take_port() { # VAR: sets VAR to a loopback port that nothing answers on now and no take_port gave
-  local port i p taken
+  # Below the kernel's ephemeral range (the first port of ip_local_port_range, 32768 by default),
+  # so that no client connection of the benchmark itself can hold it when a server binds it.
+  local port i p taken low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$low" -gt 12000 ] 2>/dev/null || low=32768
   for i in $(seq 200); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % (low - 10000)))
     taken=""
     for p in "${used_ports[@]}"; do [ "$p" != "$port" ] || taken=yes; done
     if [ -z "$taken" ] && ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then

@@ -49,6 +49,7 @@ final class SiteProxy extends ProxyHandler {
   private final OriginDown originDown;
   private final org.oversky.gateway.metrics.Failures failures;
   private final Storer storer;
+  static final int RESPONSE_BUFFER_BYTES = 128 * 1024;
   private final java.time.InstantSource clock;
   private final java.util.Set<String> revalidating = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -92,6 +93,9 @@ final class SiteProxy extends ProxyHandler {
     client.setConnectTimeout(fetch.connectTimeout().toMillis());
     client.setIdleTimeout(fetch.readTimeout().toMillis());
     client.setMaxConnectionsPerDestination(256);
+    // Bigger reads from origins: fewer chunks (each one hashed, written and signalled to
+    // followers) per body. 16 KiB (Jetty's default) filled 21 MB at about 70 MB/s.
+    client.setResponseBufferSize(RESPONSE_BUFFER_BYTES);
     client.setUserAgentField(null);
   }
 
