@@ -37,6 +37,7 @@ public final class SiteHandler extends ContainerLifeCycle {
   private final ContentStore store;
   private final CachePolicy policy;
   private final SiteProxy proxy;
+  private final BackgroundFetches background;
   private final long waitMillis;
   private final long rangeFillMax;
   private final String via;
@@ -71,12 +72,15 @@ public final class SiteHandler extends ContainerLifeCycle {
     this.rangeFillMax = config.cache().rangeFillMax();
     this.via = "1.1 " + via;
     this.outcomes = cs -> outcomeCounter.accept(cs.outcome());
-    this.proxy =
-        new SiteProxy(store, policy, config.fetch(), via, outcomes, ex -> {
-          if (ex.inFlight() != null) {
-            collapser.finished(ex.url(), ex.inFlight());
-          }
-        }, this::originDown, failures, clock);
+    Storer storer = new Storer(store, policy, config.fetch().maxBodyBytes(), failures);
+    Consumer<Exchange> finished = ex -> {
+      if (ex.inFlight() != null) {
+        collapser.finished(ex.url(), ex.inFlight());
+      }
+    };
+    this.proxy = new SiteProxy(store, policy, storer, config.fetch(), via, outcomes, finished, this::originDown, failures, clock);
+    this.background =
+        new BackgroundFetches(proxy::getHttpClient, storer, config.fetch(), this.via, outcomes, finished, failures, clock);
     addBean(proxy);
     if (peers != PeerSource.NONE) {
       store.responses().addListener(this::tellPeers);
@@ -178,7 +182,7 @@ public final class SiteHandler extends ContainerLifeCycle {
         if (StoredResponder.serve(store, request, response, callback, d.stored(), d.age(), d.status(), via)) {
           outcomes.accept(d.status());
           if (d.action() == CacheDecision.Action.SERVE_STALE_AND_REFRESH) {
-            proxy.revalidate(site, url, d.stored(), d.lifetime(), d.age());
+            background.revalidate(site, url, d.stored(), d.lifetime(), d.age());
           }
         } else if (retry) {
           lookup(site, request, response, callback, false); // its body left the store meanwhile
@@ -353,7 +357,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     InFlight flight = entry.flight();
     if (entry.leader()) {
       Exchange ex = new Exchange(site, url, req, true, "uri-miss", null, 0, 0, flight, clock.millis());
-      collapser.lead(url, flight, () -> proxy.fillInBackground(ex, request, rangeFillMax, () -> tooLargeToFill.put(url, true)));
+      collapser.lead(url, flight, () -> background.fillInBackground(ex, request, rangeFillMax, () -> tooLargeToFill.put(url, true)));
     }
     InFlight.Head head = flight.awaitHead(waitMillis);
     if (head != null && head.contentLength() >= 0 && !request.getHeaders().contains(HttpHeader.IF_RANGE)) {

@@ -1,0 +1,260 @@
+package org.oversky.gateway.proxy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.InstantSource;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.oversky.cache.StoredResponse;
+import org.oversky.conf.FetchConfig;
+import org.oversky.conf.SiteConfig;
+import org.oversky.gateway.metrics.Failures;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The origin fetches no client waits on: the refresh of stale-while-revalidate and the
+ * background fill of a range miss. They use the proxy's HTTP client and store through the {@link
+ * Storer}; {@link SiteProxy} is left the adapter of the requests a client makes.
+ */
+final class BackgroundFetches {
+  private static final Logger LOG = LoggerFactory.getLogger(BackgroundFetches.class);
+
+  private final Supplier<HttpClient> client;
+  private final Storer storer;
+  private final FetchConfig fetch;
+  private final String via;
+  private final Consumer<CacheStatus> outcomes;
+  private final Consumer<Exchange> finished;
+  private final Failures failures;
+  private final InstantSource clock;
+  private final Set<String> revalidating = ConcurrentHashMap.newKeySet();
+
+  /**
+   * @param client the proxy's HTTP client (made when the proxy starts)
+   * @param via this node's {@code Via} value, such as {@code 1.1 oversky-ab12cd34}
+   * @param finished told when a background fill is over (the collapser's entry goes)
+   */
+  BackgroundFetches(
+      Supplier<HttpClient> client,
+      Storer storer,
+      FetchConfig fetch,
+      String via,
+      Consumer<CacheStatus> outcomes,
+      Consumer<Exchange> finished,
+      Failures failures,
+      InstantSource clock) {
+    this.client = client;
+    this.storer = storer;
+    this.fetch = fetch;
+    this.via = via;
+    this.outcomes = outcomes;
+    this.finished = finished;
+    this.failures = failures;
+    this.clock = clock;
+  }
+
+  /**
+   * Refreshes a stale stored response with no client waiting (stale-while-revalidate): a
+   * conditional request to the origin; a 304 freshens the stored response, a storable 200
+   * replaces it. One refresh per URL at a time.
+   */
+  void revalidate(SiteConfig site, String url, StoredResponse stale, long lifetime, long age) {
+    if (!revalidating.add(url)) {
+      return;
+    }
+    long requestTime = clock.millis();
+    URI target = URI.create(site.origin() + pathQueryOf(url));
+    var toOrigin = client.get().newRequest(target).headers(h -> {
+      h.put(HttpHeader.HOST, target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort());
+      h.put(HttpHeader.VIA, via);
+      if (stale.first("ETag") != null) {
+        h.put(HttpHeader.IF_NONE_MATCH, stale.first("ETag"));
+      }
+      if (stale.first("Last-Modified") != null) {
+        h.put(HttpHeader.IF_MODIFIED_SINCE, stale.first("Last-Modified"));
+      }
+    });
+    toOrigin.send(new org.eclipse.jetty.client.Response.Listener() {
+      private Storer.Fill fill;
+
+      @Override
+      public void onHeaders(org.eclipse.jetty.client.Response r) {
+        long responseTime = clock.millis();
+        if (r.getStatus() == 304) {
+          storer.freshen(stale, r.getHeaders(), requestTime, responseTime);
+          outcomes.accept(CacheStatus.revalidated(304, false));
+        } else if (r.getStatus() == 200 && CachePolicy.values(stale.headers(), "Vary").isEmpty()) {
+          // No client request here: only a response that varies on nothing can be stored for all.
+          fill = storer.open(site, url, HttpFields.EMPTY, 200, r.getHeaders(), requestTime, responseTime, Long.MAX_VALUE, false)
+              .filter(f -> f.variant.isEmpty())
+              .orElse(null);
+        }
+      }
+
+      @Override
+      public void onContent(org.eclipse.jetty.client.Response r, java.nio.ByteBuffer content) {
+        if (fill != null) {
+          try {
+            fill.write(content);
+          } catch (IOException e) {
+            failures.report(LOG, "refresh-store-failed", "stopped storing the background refresh of " + url, e);
+            fill.close();
+            fill = null;
+          }
+        }
+      }
+
+      @Override
+      public void onComplete(Result result) {
+        try {
+          if (fill != null && result.isSucceeded()) {
+            fill.commit();
+            outcomes.accept(CacheStatus.revalidated(200, true));
+          } else if (result.isFailed()) {
+            failures.report(LOG, "refresh-failed", "the background refresh of " + url + " failed", result.getFailure());
+          }
+        } catch (IOException e) {
+          failures.report(LOG, "refresh-store-failed", "could not store the background refresh of " + url, e);
+        } finally {
+          if (fill != null) {
+            fill.close();
+          }
+          revalidating.remove(url);
+        }
+      }
+    });
+  }
+
+  /**
+   * Fetches the whole representation of {@code ex}'s URL in the background, for a range request
+   * on a miss: the body goes into the store through the {@link Storer} and is shared through
+   * {@code ex.inFlight()} as it arrives, so the range requests waiting on it are answered from
+   * its bytes. The fetch is not tied to any client: it goes on when they leave. A response that
+   * is not a storable 200 is not shared ({@link InFlight#notShared}); one over {@code maxSize}
+   * is abandoned at its head and reported to {@code tooLarge}.
+   */
+  void fillInBackground(Exchange ex, Request request, long maxSize, Runnable tooLarge) {
+    InFlight flight = ex.inFlight();
+    HttpFields requestFields = HttpFields.build(request.getHeaders()).asImmutable(); // the request may be recycled first
+    var toOrigin = wholeRequest(ex, request);
+    toOrigin.send(new org.eclipse.jetty.client.Response.Listener() {
+      private Storer.Fill fill;
+
+      @Override
+      public void onHeaders(org.eclipse.jetty.client.Response r) {
+        long length = r.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        if (r.getStatus() == 200 && length > maxSize) {
+          tooLarge.run();
+          r.abort(new IOException("larger than cache.range-fill-max"));
+          return;
+        }
+        fill =
+            r.getStatus() != 200
+                ? null
+                : storer.open(ex.site(), ex.url(), requestFields, 200, r.getHeaders(), ex.requestTime(), clock.millis(), maxSize, true)
+                    .orElse(null);
+        try {
+          if (fill == null) {
+            flight.notShared();
+            r.abort(new IOException("not a storable 200"));
+            return;
+          }
+          flight.publish(fill.head(), fill.newReader());
+        } catch (IOException e) {
+          r.abort(e);
+        }
+      }
+
+      @Override
+      public void onContent(org.eclipse.jetty.client.Response r, ByteBuffer content) {
+        if (fill == null) {
+          return;
+        }
+        try {
+          int n = content.remaining();
+          fill.write(content);
+          flight.advance(n);
+        } catch (IOException e) {
+          if (e instanceof org.oversky.cache.BodyTooLargeException) {
+            tooLarge.run();
+          }
+          r.abort(e);
+        }
+      }
+
+      @Override
+      public void onComplete(Result result) {
+        try {
+          if (result.isSucceeded() && fill != null) {
+            fill.commit();
+            flight.complete();
+          } else {
+            flight.fail(result.isFailed() ? result.getFailure() : new IOException("not stored"));
+            if (fill != null && result.isFailed()) {
+              failures.report(LOG, "range-fill-failed", "the background fill of " + ex.url() + " failed", result.getFailure());
+            }
+          }
+        } catch (IOException e) {
+          failures.report(LOG, "store-failed", "could not store " + ex.url(), e);
+          flight.fail(e);
+        } finally {
+          if (fill != null) {
+            fill.close();
+          }
+          finished.accept(ex);
+        }
+      }
+    });
+  }
+
+  /**
+   * A request to the origin for the whole representation of the client's request: its
+   * end-to-end fields as sent (they may select a variant), without ranges, conditions and
+   * hop-by-hop fields, with this node's forwarding fields.
+   */
+  private org.eclipse.jetty.client.Request wholeRequest(Exchange ex, Request request) {
+    URI target = URI.create(ex.site().origin() + request.getHttpURI().getPathQuery());
+    var toOrigin = client.get().newRequest(target).idleTimeout(fetch.readTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    java.util.Set<String> connectionListed = new java.util.HashSet<>();
+    for (String v : request.getHeaders().getValuesList(HttpHeader.CONNECTION)) {
+      for (String n : v.split(",")) {
+        connectionListed.add(n.trim().toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+    String clientHost = request.getHeaders().get(HttpHeader.HOST);
+    toOrigin.headers(h -> {
+      for (HttpField f : request.getHeaders()) {
+        String name = f.getLowerCaseName();
+        if (!WHOLE_FETCH_SKIPPED.contains(name) && !name.startsWith("if-") && !connectionListed.contains(name)) {
+          h.add(f);
+        }
+      }
+      h.put(HttpHeader.HOST, target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort());
+      h.add(HttpHeader.VIA, via);
+      SiteProxy.forwardingFields(h, request, clientHost);
+      h.put(HttpHeader.FORWARDED, "for=\"" + Request.getRemoteAddr(request) + "\";host=\"" + clientHost + "\";proto=" + (request.isSecure() ? "https" : "http"));
+    });
+    return toOrigin;
+  }
+
+  private static final java.util.Set<String> WHOLE_FETCH_SKIPPED =
+      java.util.Set.of(
+          "host", "range", "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "trailer", "upgrade",
+          "proxy-authorization", "content-length", "expect", "forwarded");
+
+  private static String pathQueryOf(String url) {
+    int scheme = url.indexOf("://");
+    int slash = url.indexOf('/', scheme + 3);
+    return slash < 0 ? "/" : url.substring(slash);
+  }
+}
