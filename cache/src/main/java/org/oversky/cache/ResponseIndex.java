@@ -32,6 +32,8 @@ public final class ResponseIndex {
       Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
   private final List<Consumer<StoredResponse>> listeners =
       new CopyOnWriteArrayList<>();
+  /** Every URL ever put (and those found at open): a URL it has never seen needs no index read. */
+  private final UrlFilter urls = new UrlFilter(24);
 
   ResponseIndex(
       ContentStore store,
@@ -44,6 +46,10 @@ public final class ResponseIndex {
     this.lock = lock;
     this.responses = responses;
     this.bodyRefs = bodyRefs;
+    for (String key : responses.keySet()) {
+      int end = key.indexOf('\u0000');
+      urls.add(end < 0 ? key : key.substring(0, end));
+    }
   }
 
   /**
@@ -68,6 +74,10 @@ public final class ResponseIndex {
     List<StoredResponse> known = variantsInMemory(url);
     if (known != null) {
       return known;
+    }
+    if (!urls.mightContain(url)) {
+      // Never stored: nothing to read. A put adds its URL to the filter before it writes it.
+      return List.of();
     }
     // Read and remember under the lock, so that a concurrent put cannot be missed by the memo.
     synchronized (lock) {
@@ -119,6 +129,7 @@ public final class ResponseIndex {
   }
 
   private void putLocked(StoredResponse response) {
+    urls.add(response.url());
     byte[] old = responses.get(response.indexKey());
     if (old != null) {
       StoredResponse previous = decode(old);
