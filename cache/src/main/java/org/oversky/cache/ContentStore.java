@@ -60,6 +60,10 @@ public final class ContentStore implements AutoCloseable {
   private final AtomicLong evictions = new AtomicLong();
   private final List<StoreListener> listeners = new CopyOnWriteArrayList<>();
   private final GroupCommit commits;
+  /** Inline bodies stored but not yet written to the index file (the committer writes them). */
+  private final Map<ContentKey, byte[]> pendingInline = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Orders the renames of new body files and the deletions of evicted ones (the same key may come back). */
+  private final Object fileLock = new Object();
 
   private ContentStore(Path dir, StoreConfig config) throws IOException {
     this.config = config;
@@ -76,8 +80,7 @@ public final class ContentStore implements AutoCloseable {
     this.responses =
         new ResponseIndex(
             this,
-            commits::dirty,
-            indexLock,
+            commits::write,
             db.treeMap("responses", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen(),
             db.treeMap("body-refs", Serializer.STRING, Serializer.BOOLEAN).createOrOpen());
     this.hot =
@@ -182,7 +185,10 @@ public final class ContentStore implements AutoCloseable {
       return Optional.of(new Body.InMemory(meta, cached));
     }
     if (meta.inline()) {
-      byte[] data = inlineBodies.get(key.hex());
+      byte[] data = pendingInline.get(key);
+      if (data == null) {
+        data = inlineBodies.get(key.hex());
+      }
       if (data == null) {
         return healMissing(key);
       }
@@ -251,11 +257,15 @@ public final class ContentStore implements AutoCloseable {
       return existing;
     }
     StoredBody meta = new StoredBody(key, data.length, contentType, System.currentTimeMillis(), true);
-    synchronized (indexLock) {
-      inlineBodies.put(key.hex(), data);
-      index.put(key.hex(), meta.encode());
-    }
-    commits.dirty();
+    // Served from memory now; written to the index file by the committer, with its batch.
+    pendingInline.put(key, data);
+    commits.write(() -> {
+      if (policy.asMap().containsKey(key)) {
+        inlineBodies.put(key.hex(), data);
+        index.put(key.hex(), meta.encode());
+      }
+      pendingInline.remove(key, data);
+    });
     keepHot(key, data);
     return admit(meta);
   }
@@ -267,7 +277,7 @@ public final class ContentStore implements AutoCloseable {
     }
     StoredBody meta = new StoredBody(key, size, contentType, System.currentTimeMillis(), false);
     Path target = pathOf(key);
-    synchronized (indexLock) {
+    synchronized (fileLock) {
       Files.createDirectories(target.getParent());
       try {
         Files.move(tempFile, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -345,18 +355,22 @@ public final class ContentStore implements AutoCloseable {
     if (cause.wasEvicted()) {
       evictions.incrementAndGet();
     }
-    synchronized (indexLock) {
+    pendingInline.remove(key);
+    commits.forget(key);
+    commits.write(() -> {
       if (policy.asMap().containsKey(key) || db.isClosed()) {
         return; // stored again meanwhile, or shutting down
       }
       index.remove(key.hex());
       inlineBodies.remove(key.hex());
       responses.bodyRemoved(key);
-      commits.forget(key);
-      commits.dirty();
-      if (!meta.inline()) {
+    });
+    if (!meta.inline()) {
+      synchronized (fileLock) {
         try {
-          Files.deleteIfExists(pathOf(key));
+          if (!policy.asMap().containsKey(key)) {
+            Files.deleteIfExists(pathOf(key));
+          }
         } catch (IOException e) {
           LOG.warn("could not delete the body file of {}: {}", key, e.toString());
         }

@@ -41,6 +41,7 @@ final class GroupCommit implements AutoCloseable {
   private final Condition work = lock.newCondition();
   private final Condition committed = lock.newCondition();
   private final Map<ContentKey, Pending> pending = new LinkedHashMap<>();
+  private List<Runnable> writes = new ArrayList<>();
   private boolean dirty;
   private boolean closed;
   private long batches;
@@ -68,6 +69,22 @@ final class GroupCommit implements AutoCloseable {
     lock.lock();
     try {
       pending.put(meta.key(), new Pending(meta, file));
+      requested++;
+      work.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * An index change to make with the next batch: {@code write} runs on the committer, under the
+   * index lock, in the order given, before the batch's commit. Nobody else writes the index
+   * file while the store serves, so no request waits on its commit.
+   */
+  void write(Runnable write) {
+    lock.lock();
+    try {
+      writes.add(write);
       requested++;
       work.signal();
     } finally {
@@ -139,13 +156,14 @@ final class GroupCommit implements AutoCloseable {
   private void run() {
     while (true) {
       List<Pending> files;
+      List<Runnable> batchWrites;
       long upTo;
       lock.lock();
       try {
-        while (!closed && pending.isEmpty() && !dirty) {
+        while (!closed && pending.isEmpty() && !dirty && writes.isEmpty()) {
           work.awaitUninterruptibly();
         }
-        if (closed && pending.isEmpty() && !dirty) {
+        if (closed && pending.isEmpty() && !dirty && writes.isEmpty()) {
           return;
         }
         if (!closed && windowMillis > 0) {
@@ -161,6 +179,8 @@ final class GroupCommit implements AutoCloseable {
           }
         }
         files = new ArrayList<>(pending.values());
+        batchWrites = writes;
+        writes = new ArrayList<>();
         upTo = requested;
         dirty = false;
       } finally {
@@ -169,6 +189,13 @@ final class GroupCommit implements AutoCloseable {
       List<StoredBody> synced = sync(files);
       synchronized (indexLock) {
         try {
+          for (Runnable w : batchWrites) {
+            try {
+              w.run();
+            } catch (RuntimeException e) {
+              LOG.error("an index write failed; the index goes on without it", e);
+            }
+          }
           target.commit(synced);
         } catch (RuntimeException e) {
           LOG.error("the index commit failed; the bodies of this batch will be orphans at the next start", e);

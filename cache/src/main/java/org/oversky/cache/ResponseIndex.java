@@ -16,14 +16,24 @@ import org.slf4j.LoggerFactory;
  * The URL index: for each site URL, its stored responses (one per {@code Vary} variant), kept in
  * the store's index file beside the bodies they point to. A response whose body leaves the store
  * leaves the index with it, so the index never answers with a body that is gone.
+ *
+ * <p>A put or an invalidation takes effect at once, in memory (the URL's overlay and memo), and
+ * its write to the index file is handed to the store's one writer, which makes it with its next
+ * batch: no request writes the index file or waits for its commit.
  */
 public final class ResponseIndex {
   private static final Logger LOG = LoggerFactory.getLogger(ResponseIndex.class);
 
   private final ContentStore store;
-  /** Tells the group commit the index changed (it commits in batches, off the request path). */
-  private final Runnable changed;
-  private final Object lock;
+  /** Hands a write of the index file to the store's one writer (the group commit). */
+  private final Consumer<Runnable> writes;
+  /**
+   * The variants of URLs with writes not yet made to the index file: authoritative while
+   * present. Guarded by {@code overlayLock}, with the count of each URL's writes in flight.
+   */
+  private final Map<String, List<StoredResponse>> overlay = new java.util.HashMap<>();
+  private final Map<String, Integer> inFlight = new java.util.HashMap<>();
+  private final Object overlayLock = new Object();
   private final NavigableMap<String, byte[]> responses;
   private final NavigableMap<String, Boolean> bodyRefs;
   // Decoded variants of recently used URLs, so that a hit reads no index file.
@@ -37,13 +47,11 @@ public final class ResponseIndex {
 
   ResponseIndex(
       ContentStore store,
-      Runnable changed,
-      Object lock,
+      Consumer<Runnable> writes,
       NavigableMap<String, byte[]> responses,
       NavigableMap<String, Boolean> bodyRefs) {
     this.store = store;
-    this.changed = changed;
-    this.lock = lock;
+    this.writes = writes;
     this.responses = responses;
     this.bodyRefs = bodyRefs;
     for (String key : responses.keySet()) {
@@ -57,6 +65,13 @@ public final class ResponseIndex {
    * safe on a thread that must not block. Null means "not in memory", not "none stored".
    */
   public List<StoredResponse> variantsInMemory(String url) {
+    List<StoredResponse> pending;
+    synchronized (overlayLock) {
+      pending = overlay.get(url);
+    }
+    if (pending != null) {
+      return present(pending);
+    }
     List<StoredResponse> known = memo.getIfPresent(url);
     if (known == null) {
       return null;
@@ -79,29 +94,77 @@ public final class ResponseIndex {
       // Never stored: nothing to read. A put adds its URL to the filter before it writes it.
       return List.of();
     }
-    // Read and remember under the lock, so that a concurrent put cannot be missed by the memo.
-    synchronized (lock) {
-      List<StoredResponse> out = new ArrayList<>(1);
-      boolean dropped = false;
-      for (byte[] data : new ArrayList<>(prefix(responses, StoredResponse.urlPrefix(url)).values())) {
-        StoredResponse r = decode(data);
-        if (r == null) {
-          continue;
-        }
-        if (store.contains(r.body())) {
-          out.add(r);
-        } else {
-          removeLocked(r);
-          dropped = true;
-        }
+    // Read and remember under the overlay's lock, so that a concurrent put (which takes it) can
+    // neither be missed by the memo nor be overwritten in it by this older read.
+    synchronized (overlayLock) {
+      List<StoredResponse> pending = overlay.get(url);
+      if (pending != null) {
+        return present(pending);
       }
-      if (dropped) {
-        changed.run();
-      }
-      List<StoredResponse> result = List.copyOf(out);
+      List<StoredResponse> result = present(read(url));
       memo.put(url, result);
       return result;
     }
+  }
+
+  /**
+   * What the index file holds for {@code url} (MapDB may make it wait for a commit under way).
+   * Not under the index lock: the committer takes {@code overlayLock} while it holds that one.
+   */
+  private List<StoredResponse> read(String url) {
+    List<StoredResponse> out = new ArrayList<>(1);
+    for (byte[] data : new ArrayList<>(prefix(responses, StoredResponse.urlPrefix(url)).values())) {
+      StoredResponse r = decode(data);
+      if (r != null) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /** The responses whose bodies are still stored (those of removed bodies go with the removal's write). */
+  private List<StoredResponse> present(List<StoredResponse> variants) {
+    for (StoredResponse r : variants) {
+      if (!store.contains(r.body())) {
+        return variants.stream().filter(v -> store.contains(v.body())).toList();
+      }
+    }
+    return variants;
+  }
+
+  /** The current variants of {@code url}, as a put or an invalidation starts from; under overlayLock. */
+  private List<StoredResponse> currentLocked(String url) {
+    List<StoredResponse> pending = overlay.get(url);
+    if (pending != null) {
+      return pending;
+    }
+    List<StoredResponse> known = memo.getIfPresent(url);
+    if (known != null) {
+      return known;
+    }
+    return urls.mightContain(url) ? read(url) : List.of();
+  }
+
+  /**
+   * Makes {@code next} the variants of {@code url} at once (memo and overlay) and hands {@code
+   * write} to the committer; the overlay entry goes when the URL's last write is made.
+   */
+  private void changeLocked(String url, List<StoredResponse> next, Runnable write) {
+    overlay.put(url, next);
+    memo.put(url, next);
+    inFlight.merge(url, 1, Integer::sum);
+    writes.accept(() -> {
+      try {
+        write.run();
+      } finally {
+        synchronized (overlayLock) {
+          if (inFlight.merge(url, -1, Integer::sum) <= 0) {
+            inFlight.remove(url);
+            overlay.remove(url);
+          }
+        }
+      }
+    });
   }
 
   /**
@@ -109,11 +172,19 @@ public final class ResponseIndex {
    * its body is no longer in the store (the policy may evict a body as soon as it is committed).
    */
   public void put(StoredResponse response) {
-    synchronized (lock) {
-      if (!store.contains(response.body())) {
-        return; // checked under the lock the store's removal takes, so a later removal still sees it
+    if (!store.contains(response.body())) {
+      return;
+    }
+    synchronized (overlayLock) {
+      urls.add(response.url());
+      List<StoredResponse> next = new ArrayList<>();
+      for (StoredResponse r : currentLocked(response.url())) {
+        if (!r.variant().equals(response.variant())) {
+          next.add(r);
+        }
       }
-      putLocked(response);
+      next.add(response);
+      changeLocked(response.url(), List.copyOf(next), () -> putLocked(response));
     }
     for (Consumer<StoredResponse> l : listeners) {
       l.accept(response);
@@ -128,8 +199,11 @@ public final class ResponseIndex {
     listeners.add(listener);
   }
 
+  /** The index file's part of a put: on the committer, under the index lock. */
   private void putLocked(StoredResponse response) {
-    urls.add(response.url());
+    if (!store.contains(response.body())) {
+      return; // its body left before the write: its removal found no reference to it
+    }
     byte[] old = responses.get(response.indexKey());
     if (old != null) {
       StoredResponse previous = decode(old);
@@ -139,34 +213,41 @@ public final class ResponseIndex {
     }
     responses.put(response.indexKey(), response.encode());
     bodyRefs.put(refKey(response), Boolean.TRUE);
-    changed.run();
-    memo.invalidate(response.url());
   }
 
-  /** Removes every variant of {@code url}; how many there were. */
+  /** Removes every variant of {@code url}; how many there were. From now on, none is served. */
   public int invalidate(String url) {
-    synchronized (lock) {
-      List<StoredResponse> all = new ArrayList<>();
-      for (byte[] data : prefix(responses, StoredResponse.urlPrefix(url)).values()) {
-        StoredResponse r = decode(data);
-        if (r != null) {
-          all.add(r);
+    synchronized (overlayLock) {
+      int count = currentLocked(url).size();
+      changeLocked(url, List.of(), () -> {
+        List<StoredResponse> all = new ArrayList<>();
+        for (byte[] data : prefix(responses, StoredResponse.urlPrefix(url)).values()) {
+          StoredResponse r = decode(data);
+          if (r != null) {
+            all.add(r);
+          }
         }
-      }
-      prefix(responses, StoredResponse.urlPrefix(url)).clear();
-      all.forEach(r -> bodyRefs.remove(refKey(r)));
-      changed.run();
-      memo.invalidate(url);
-      return all.size();
+        prefix(responses, StoredResponse.urlPrefix(url)).clear();
+        all.forEach(r -> bodyRefs.remove(refKey(r)));
+      });
+      return count;
     }
   }
 
-  /** How many responses are stored. */
+  /** How many responses are stored: waits for the writes under way (a batch, some milliseconds). */
   public int size() {
+    try {
+      store.flush();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     return responses.size();
   }
 
-  /** Drops every response pointing at a body that left the store (called by the store, under its lock). */
+  /**
+   * Drops every response pointing at a body that left the store: the index file's part of a
+   * removal, on the committer under the index lock (or at open, during recovery).
+   */
   void bodyRemoved(ContentKey body) {
     NavigableMap<String, Boolean> refs = prefix(bodyRefs, body.hex() + '\u0000');
     for (String ref : new ArrayList<>(refs.keySet())) {
@@ -177,11 +258,6 @@ public final class ResponseIndex {
     refs.clear();
   }
 
-  private void removeLocked(StoredResponse r) {
-    responses.remove(r.indexKey());
-    bodyRefs.remove(refKey(r));
-    memo.invalidate(r.url());
-  }
 
   private static String refKey(StoredResponse r) {
     return r.body().hex() + '\u0000' + r.indexKey();
