@@ -17,6 +17,11 @@ final class Cluster implements AutoCloseable {
   final List<TestNode> nodes = new ArrayList<>();
 
   static Cluster start(Path dir, int size, Map<String, String> settings) throws Exception {
+    return start(dir, size, settings, java.time.InstantSource.system());
+  }
+
+  /** As {@link #start(Path, int, Map)}, every node on {@code clock} (one clock: their messages' times agree). */
+  static Cluster start(Path dir, int size, Map<String, String> settings, java.time.InstantSource clock) throws Exception {
     Cluster c = new Cluster();
     try {
       for (int i = 0; i < size; i++) {
@@ -24,7 +29,7 @@ final class Cluster implements AutoCloseable {
         if (i > 0) {
           s.put("dht.bootstrap", c.nodes.get(0).base.toString());
         }
-        c.nodes.add(TestNode.start(dir.resolve("node" + i), s));
+        c.nodes.add(TestNode.start(dir.resolve("node" + i), s, clock));
       }
     } catch (Exception | AssertionError e) {
       c.close();

@@ -131,7 +131,8 @@ public final class DhtNode {
         rpcRejected.get());
   }
 
-  long now() {
+  /** The time by this node's clock, epoch ms (the clock its contacts' last-seen times are by). */
+  public long now() {
     return clock.millis();
   }
 

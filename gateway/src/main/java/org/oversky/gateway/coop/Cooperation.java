@@ -101,9 +101,9 @@ public final class Cooperation implements PeerSource {
       return Optional.empty();
     }
     NodeId key = trust.urlKey(url, "");
-    long waitUntil = System.currentTimeMillis() + settings.collapseWait().toMillis();
+    long waitUntil = System.nanoTime() + settings.collapseWait().toNanos(); // a real wait, not the record clock
     Optional<UrlRecord> found = find(key, url);
-    while (found.isPresent() && found.get().fetching() && !isMine(found.get()) && System.currentTimeMillis() < waitUntil) {
+    while (found.isPresent() && found.get().fetching() && !isMine(found.get()) && System.nanoTime() - waitUntil < 0) {
       waited.incrementAndGet();
       try {
         Thread.sleep(POLL_MILLIS); // polling the network for the other node's record
@@ -223,7 +223,7 @@ public final class Cooperation implements PeerSource {
     if (!settings.enabled() || filling.get()) {
       return;
     }
-    long now = System.currentTimeMillis();
+    long now = node.now();
     // The record lives as long as the response may serve anyone: fresh, or stale within
     // stale-if-error for a node whose origin is down.
     Published p = new Published(response, varyNames, now + keepForMillis, now);
@@ -250,7 +250,7 @@ public final class Cooperation implements PeerSource {
    * republish interval while this node still holds them. Run by the DHT's maintenance rounds.
    */
   public void republish() {
-    long now = System.currentTimeMillis();
+    long now = node.now();
     for (Map.Entry<String, Published> e : publishedByUrl.entrySet()) {
       Published p = e.getValue();
       boolean held =
@@ -270,7 +270,7 @@ public final class Cooperation implements PeerSource {
     if (value.length > SignedRecord.MAX_VALUE_BYTES || liveMillis <= 0) {
       return; // headers too large for a record, or nothing left to share
     }
-    long expires = System.currentTimeMillis() + Math.min(liveMillis, maxRecordMillis);
+    long expires = node.now() + Math.min(liveMillis, maxRecordMillis);
     SignedRecord signed = SignedRecord.sign(key, value, expires, dht.identity().keyPair());
     (record.fetching() ? markers : published).incrementAndGet();
     List<Contact> known = closest.getIfPresent(key);

@@ -86,10 +86,12 @@ public final class DhtService extends ContainerLifeCycle {
   /** The most announcements a batch starts; the rest wait for the next one. */
   static final int ANNOUNCE_BATCH = 512;
   private ScheduledExecutorService scheduler;
+  private final java.time.InstantSource clock;
   private volatile long lastJoin;
   private volatile long lastSave;
 
-  public DhtService(NodeConfig config, KeyPair keyPair, ContentStore store) {
+  public DhtService(NodeConfig config, KeyPair keyPair, ContentStore store, java.time.InstantSource clock) {
+    this.clock = clock;
     this.config = config;
     this.store = store;
     this.identity = new NodeIdentity(keyPair, config.publicUrl());
@@ -109,9 +111,9 @@ public final class DhtService extends ContainerLifeCycle {
         DhtConfig.defaults()
             .withIntervals(s.providerTtl(), s.republishInterval(), s.refreshInterval())
             .withTimeouts(Duration.ofMillis(250), Duration.ofSeconds(5), s.lookupTimeout());
-    RpcCodec codec = new RpcCodec();
-    this.node =
-        new DhtNode(identity, dht, new HttpTransport(client, codec, identity), Clock.systemUTC(), ThreadLocalRandom.current());
+    Clock utc = clock.withZone(java.time.ZoneOffset.UTC);
+    RpcCodec codec = new RpcCodec(utc, RpcCodec.DEFAULT_MAX_CLOCK_SKEW);
+    this.node = new DhtNode(identity, dht, new HttpTransport(client, codec, identity), utc, ThreadLocalRandom.current());
     this.handler = new DhtHandler(node, identity, codec);
     this.peers = new PeerFetcher(client, store, config.fetch().maxBodyBytes(), Duration.ofSeconds(5));
     this.keys = new RemoteKeys(node, store, peers, s.keyMiss());
@@ -193,7 +195,7 @@ public final class DhtService extends ContainerLifeCycle {
   }
 
   private void joinBootstrap() {
-    lastJoin = System.currentTimeMillis();
+    lastJoin = clock.millis();
     for (URI url : config.dht().bootstrap()) {
       if (url.equals(node.baseUrl())) {
         continue;
@@ -208,9 +210,18 @@ public final class DhtService extends ContainerLifeCycle {
     }
   }
 
-  private void tick() {
+  /**
+   * Runs one maintenance round now, as the scheduler does every tick: republication, bucket
+   * refresh, the tick tasks (such as the cluster's records). Tests that advance the node's clock
+   * call it instead of waiting for the next tick.
+   */
+  public void maintainNow() {
+    tick();
+  }
+
+  private synchronized void tick() {
     try {
-      long now = System.currentTimeMillis();
+      long now = clock.millis();
       if (node.table().size() == 0 && !config.dht().bootstrap().isEmpty() && now - lastJoin >= REJOIN_MILLIS) {
         joinBootstrap();
       }
@@ -227,7 +238,7 @@ public final class DhtService extends ContainerLifeCycle {
   }
 
   private void save() {
-    lastSave = System.currentTimeMillis();
+    lastSave = clock.millis();
     try {
       ContactsFile.save(contactsFile, node.contacts());
     } catch (IOException e) {

@@ -20,7 +20,7 @@ public final class Providers {
 
   /** The providers, the lowest recent round trip first, ties (and the unmeasured) in random order. */
   public static List<ProviderInfo> byRoundTrip(DhtNode node, List<ProviderInfo> providers) {
-    long now = System.currentTimeMillis();
+    long now = node.now();
     List<ProviderInfo> shuffled = new ArrayList<>(providers);
     Collections.shuffle(shuffled, ThreadLocalRandom.current());
     shuffled.sort(Comparator.comparingLong(p -> recentRoundTrip(node, p, now)));

@@ -75,7 +75,7 @@ final class RemoteKeys implements KeyHandler.Misses {
    * the first whose {@code HEAD /key/<sha>} answers 200 (at most {@link #PROBED} are asked).
    */
   private void redirect(ContentKey key, List<ProviderInfo> ranked, LookupResult found, Request request, Response response, Callback callback) {
-    long now = System.currentTimeMillis();
+    long now = node.now();
     Optional<ProviderInfo> best = ranked.stream().filter(p -> Providers.recentRoundTrip(node, p, now) != Long.MAX_VALUE).findFirst();
     if (best.isEmpty()) {
       best = ranked.stream().limit(PROBED).filter(p -> peers.has(p.baseUrl(), key)).findFirst();
