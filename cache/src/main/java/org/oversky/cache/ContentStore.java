@@ -100,14 +100,82 @@ public final class ContentStore implements AutoCloseable {
 
   /** Opens (creating if needed) the store in {@code dir}, recovering from any earlier crash. */
   public static ContentStore open(Path dir, StoreConfig config) throws IOException {
+    try {
+      return open(dir, config, false);
+    } catch (RuntimeException broken) {
+      // The index file cannot be read (MapDB has known write-ahead-log faults after a crash).
+      // Nothing is lost that the body files hold: they are named by their keys, so each one is
+      // verified and indexed again. Stored site responses are lost; they are fetched again.
+      Path aside = dir.resolve("index.db.broken-" + System.currentTimeMillis());
+      LOG.error("the store's index in {} cannot be read; it is moved to {} and rebuilt from the body files, each verified", dir, aside, broken);
+      Files.createDirectories(aside);
+      try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "index.db*")) {
+        for (Path f : files) {
+          if (!f.equals(aside) && Files.isRegularFile(f)) {
+            Files.move(f, aside.resolve(f.getFileName()));
+          }
+        }
+      }
+      return open(dir, config, true);
+    }
+  }
+
+  private static ContentStore open(Path dir, StoreConfig config, boolean rebuild) throws IOException {
     ContentStore store = new ContentStore(dir, config);
     try {
+      if (rebuild) {
+        store.reindexFiles();
+      }
       store.recover();
     } catch (IOException | RuntimeException e) {
       store.close();
       throw e;
     }
     return store;
+  }
+
+  /**
+   * Indexes every body file whose bytes hash to its name (its type is lost: they are served as
+   * application/octet-stream); deletes the others. For a store whose index file was lost.
+   */
+  private void reindexFiles() throws IOException {
+    int kept = 0;
+    int dropped = 0;
+    List<Path> all;
+    try (Stream<Path> files = Files.walk(bodies, 2)) {
+      all = files.filter(Files::isRegularFile).toList();
+    }
+    for (Path p : all) {
+      String hex = p.getParent().getFileName().toString() + p.getFileName();
+      ContentKey actual = ContentKey.isWellFormed(hex) ? hash(p) : null;
+      if (actual != null && actual.hex().equals(hex)) {
+        index.put(hex, new StoredBody(actual, Files.size(p), "application/octet-stream", System.currentTimeMillis(), false).encode());
+        kept++;
+      } else {
+        Files.deleteIfExists(p);
+        dropped++;
+      }
+    }
+    synchronized (indexLock) {
+      db.commit();
+    }
+    LOG.warn("store rebuilt from its files: {} bodies verified and kept, {} dropped", kept, dropped);
+  }
+
+  private static ContentKey hash(Path file) throws IOException {
+    java.security.MessageDigest sha;
+    try {
+      sha = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+      while (ch.read(buf.clear()) >= 0) {
+        sha.update(buf.flip());
+      }
+    }
+    return ContentKey.ofDigest(sha.digest());
   }
 
   /** The URL index of stored site responses, which point at bodies of this store. */

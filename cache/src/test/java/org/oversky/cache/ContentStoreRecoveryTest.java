@@ -53,6 +53,32 @@ class ContentStoreRecoveryTest {
   }
 
   @Test
+  void anUnreadableIndexIsSetAsideAndTheBodyFilesAreVerifiedAndKept() throws IOException {
+    byte[] other = randomBytes(50 * KIB, 4);
+    StoredBody tampered;
+    try (ContentStore store = ContentStore.open(dir, CONFIG)) {
+      tampered = put(store, other);
+    }
+    Files.write(bodyFile(dir, tampered.key()), randomBytes(50 * KIB, 5)); // same size, other bytes
+    // An index file MapDB cannot read, as its write-ahead log can leave one after a crash.
+    Files.write(dir.resolve("index.db"), randomBytes(64 * KIB, 6));
+
+    try (ContentStore store = ContentStore.open(dir, CONFIG)) {
+      assertArrayEquals(large, read(store, file.key()), "a file body is verified and kept");
+      assertFalse(store.contains(tampered.key()), "a body file whose bytes do not hash to its name is dropped");
+      assertFalse(Files.exists(bodyFile(dir, tampered.key())));
+      assertFalse(store.contains(inline.key()), "inline bodies were in the lost index");
+      try (var aside = Files.list(dir)) {
+        assertTrue(aside.anyMatch(p -> p.getFileName().toString().startsWith("index.db.broken-")), "the broken index is kept aside");
+      }
+      assertEquals(1, store.stats().bodies());
+    }
+    try (ContentStore again = ContentStore.open(dir, CONFIG)) {
+      assertArrayEquals(large, read(again, file.key()), "the rebuilt index is committed");
+    }
+  }
+
+  @Test
   void strayTempFileIsRemovedOnOpen() throws IOException {
     Path stray = Files.write(dir.resolve("tmp").resolve("crashed-upload.part"), randomBytes(5000, 3));
 

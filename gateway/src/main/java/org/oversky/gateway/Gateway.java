@@ -56,7 +56,7 @@ public final class Gateway extends ContainerLifeCycle {
     Failures failures = new Failures(metrics.registry(), b.clock, 10_000);
     OriginFetcher fetcher = new OriginFetcher(config.fetch(), "oversky/" + Version.get());
     addBean(fetcher);
-    this.dht = new DhtService(config, new KeyPair(identity.publicKey(), identity.privateKey()), store, b.clock);
+    this.dht = new DhtService(config, new KeyPair(identity.publicKey(), identity.privateKey()), store, b.clock, failures);
     addBean(dht);
     dht.bindMetrics(metrics.registry());
     Cooperation cooperation =

@@ -44,7 +44,9 @@ public final class Main implements Runnable {
       cl.getErr().println("oversky: " + c.getMessage());
       return c.exitCode();
     }
+    // Not a mistake of the user's: a fault of the node's, with what a bug report needs.
     cl.getErr().println("oversky: " + e);
+    e.printStackTrace(cl.getErr());
     return 1;
   }
 

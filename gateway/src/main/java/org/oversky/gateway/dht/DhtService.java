@@ -90,7 +90,12 @@ public final class DhtService extends ContainerLifeCycle {
   private volatile long lastJoin;
   private volatile long lastSave;
 
-  public DhtService(NodeConfig config, KeyPair keyPair, ContentStore store, java.time.InstantSource clock) {
+  public DhtService(
+      NodeConfig config,
+      KeyPair keyPair,
+      ContentStore store,
+      java.time.InstantSource clock,
+      org.oversky.gateway.metrics.Failures failures) {
     this.clock = clock;
     this.config = config;
     this.store = store;
@@ -115,7 +120,7 @@ public final class DhtService extends ContainerLifeCycle {
     RpcCodec codec = new RpcCodec(utc, RpcCodec.DEFAULT_MAX_CLOCK_SKEW);
     this.node = new DhtNode(identity, dht, new HttpTransport(client, codec, identity), utc, ThreadLocalRandom.current());
     this.handler = new DhtHandler(node, identity, codec);
-    this.peers = new PeerFetcher(client, store, config.fetch().maxBodyBytes(), Duration.ofSeconds(5));
+    this.peers = new PeerFetcher(client, store, config.fetch().maxBodyBytes(), Duration.ofSeconds(5), failures);
     this.keys = new RemoteKeys(node, store, peers, s.keyMiss());
     this.contactsFile = config.dataDir().resolve(CONTACTS_FILE);
   }

@@ -14,6 +14,7 @@ import org.oversky.cache.ContentKey;
 import org.oversky.cache.ContentMismatchException;
 import org.oversky.cache.ContentStore;
 import org.oversky.gateway.key.KeyHandler;
+import org.oversky.gateway.metrics.Failures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PeerFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(PeerFetcher.class);
+  private final Failures failures;
 
   private final HttpClient client;
   private final ContentStore store;
@@ -32,7 +34,8 @@ public final class PeerFetcher {
   private final AtomicLong mismatches = new AtomicLong();
   private final AtomicLong bytesCopied = new AtomicLong();
 
-  PeerFetcher(HttpClient client, ContentStore store, long maxBody, Duration headTimeout) {
+  PeerFetcher(HttpClient client, ContentStore store, long maxBody, Duration headTimeout, Failures failures) {
+    this.failures = failures;
     this.client = client;
     this.store = store;
     this.maxBody = maxBody;
@@ -88,6 +91,7 @@ public final class PeerFetcher {
       Thread.currentThread().interrupt();
       return false;
     } catch (Exception e) {
+      failures.report(LOG, "provider-check-failed", "HEAD /key/" + key.hex() + " at " + base + " failed; that provider is skipped", e);
       return false;
     }
   }
