@@ -22,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.mapdb.DB;
+import org.mapdb.DBException;
 import org.mapdb.DBMaker;
 import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
@@ -43,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class ContentStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ContentStore.class);
   private static final int KIB = 1024;
+  /** Present while the index is rebuilt from the body files; a start that finds it rebuilds again. */
+  static final String REBUILD_MARKER = "rebuilding";
   /** How long a batch of changes gathers before it is synced and committed. */
   private static final long COMMIT_WINDOW_MILLIS = 20;
 
@@ -65,24 +68,23 @@ public final class ContentStore implements AutoCloseable {
   /** Orders the renames of new body files and the deletions of evicted ones (the same key may come back). */
   private final Object fileLock = new Object();
 
-  private ContentStore(Path dir, StoreConfig config) throws IOException {
+  /** Opened by {@link #open}, which closes {@code db} when this constructor fails. */
+  private ContentStore(Path dir, StoreConfig config, DB db) throws IOException {
     this.config = config;
     this.bodies = Files.createDirectories(dir.resolve("bodies"));
     this.temp = Files.createDirectories(dir.resolve("tmp"));
-    this.db =
-        DBMaker.fileDB(dir.resolve("index.db").toFile())
-            .fileChannelEnable()
-            .transactionEnable()
-            .make();
+    this.db = db;
     this.index = db.hashMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
     this.inlineBodies = db.hashMap("inline", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+    var responseMap = db.treeMap("responses", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+    var bodyRefs = db.treeMap("body-refs", Serializer.STRING, Serializer.BOOLEAN).createOrOpen();
     this.commits = new GroupCommit(this::commitBatch, indexLock, COMMIT_WINDOW_MILLIS);
-    this.responses =
-        new ResponseIndex(
-            this,
-            commits::write,
-            db.treeMap("responses", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen(),
-            db.treeMap("body-refs", Serializer.STRING, Serializer.BOOLEAN).createOrOpen());
+    try {
+      this.responses = new ResponseIndex(this, commits::write, responseMap, bodyRefs);
+    } catch (RuntimeException e) {
+      commits.close();
+      throw e;
+    }
     this.hot =
         Caffeine.newBuilder()
             .maximumWeight(config.hotBytes())
@@ -100,9 +102,13 @@ public final class ContentStore implements AutoCloseable {
 
   /** Opens (creating if needed) the store in {@code dir}, recovering from any earlier crash. */
   public static ContentStore open(Path dir, StoreConfig config) throws IOException {
+    Files.createDirectories(dir);
     try {
-      return open(dir, config, false);
-    } catch (RuntimeException broken) {
+      // A rebuild that did not finish is done again, before its orphans could be taken for waste.
+      return open(dir, config, Files.exists(dir.resolve(REBUILD_MARKER)));
+    } catch (DBException.FileLocked another) {
+      throw new IOException("the store in " + dir + " is open in another process; stop it first", another);
+    } catch (DBException | IndexOutOfBoundsException broken) {
       // The index file cannot be read (MapDB has known write-ahead-log faults after a crash).
       // Nothing is lost that the body files hold: they are named by their keys, so each one is
       // verified and indexed again. Stored site responses are lost; they are fetched again.
@@ -121,17 +127,36 @@ public final class ContentStore implements AutoCloseable {
   }
 
   private static ContentStore open(Path dir, StoreConfig config, boolean rebuild) throws IOException {
-    ContentStore store = new ContentStore(dir, config);
+    DB db = DBMaker.fileDB(dir.resolve("index.db").toFile()).fileChannelEnable().transactionEnable().make();
+    ContentStore store;
+    try {
+      store = new ContentStore(dir, config, db);
+    } catch (IOException | RuntimeException e) {
+      closeAfter(e, db::close);
+      throw e;
+    }
     try {
       if (rebuild) {
+        Path marker = dir.resolve(REBUILD_MARKER);
+        Files.writeString(marker, "the index is being rebuilt from the body files\n");
         store.reindexFiles();
+        Files.delete(marker);
       }
       store.recover();
     } catch (IOException | RuntimeException e) {
-      store.close();
+      closeAfter(e, store::close);
       throw e;
     }
     return store;
+  }
+
+  /** Closes what a failed open made, keeping the failure that matters (a broken index may fail to close too). */
+  private static void closeAfter(Exception failure, Runnable close) {
+    try {
+      close.run();
+    } catch (RuntimeException alsoBroken) {
+      failure.addSuppressed(alsoBroken);
+    }
   }
 
   /**
@@ -325,17 +350,21 @@ public final class ContentStore implements AutoCloseable {
       return existing;
     }
     StoredBody meta = new StoredBody(key, data.length, contentType, System.currentTimeMillis(), true);
-    // Served from memory now; written to the index file by the committer, with its batch.
-    pendingInline.put(key, data);
+    // Served from memory now (admitted before its write is queued, so that the committer finds
+    // it); written to the index file by the committer, with its batch.
+    synchronized (fileLock) {
+      pendingInline.put(key, data);
+      keepHot(key, data);
+      admit(meta);
+    }
     commits.write(() -> {
-      if (policy.asMap().containsKey(key)) {
+      if (policy.getIfPresent(key) == meta) {
         inlineBodies.put(key.hex(), data);
         index.put(key.hex(), meta.encode());
       }
       pendingInline.remove(key, data);
     });
-    keepHot(key, data);
-    return admit(meta);
+    return meta;
   }
 
   StoredBody commitFile(ContentKey key, String contentType, long size, Path tempFile) throws IOException {
@@ -345,6 +374,8 @@ public final class ContentStore implements AutoCloseable {
     }
     StoredBody meta = new StoredBody(key, size, contentType, System.currentTimeMillis(), false);
     Path target = pathOf(key);
+    // Renamed and admitted under one lock, so that a late removal of an earlier copy of the same
+    // key (Caffeine tells of a removal after the entry has left) cannot delete this file.
     synchronized (fileLock) {
       Files.createDirectories(target.getParent());
       try {
@@ -352,10 +383,11 @@ public final class ContentStore implements AutoCloseable {
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException("the data directory must allow atomic renames from tmp/ to bodies/", e);
       }
+      admit(meta);
     }
     // Served from now on; indexed on disk once the group commit has synced the file.
     commits.addFile(meta, target);
-    return admit(meta);
+    return meta;
   }
 
   /** The group commit's batch: index the bodies now on disk that are still stored, then commit. */
@@ -364,7 +396,8 @@ public final class ContentStore implements AutoCloseable {
       return;
     }
     for (StoredBody meta : synced) {
-      if (policy.asMap().containsKey(meta.key())) {
+      // This very copy: one removed and stored again since has a file not synced yet.
+      if (policy.getIfPresent(meta.key()) == meta) {
         index.put(meta.key().hex(), meta.encode());
       }
     }
@@ -373,7 +406,7 @@ public final class ContentStore implements AutoCloseable {
 
   /**
    * Waits until every change made so far is on disk: bodies synced, index committed. Requests
-   * never need this; purges and tests do.
+   * never need this; counts of what the index file holds and tests do.
    */
   public void flush() throws InterruptedException {
     commits.flush();
@@ -418,27 +451,32 @@ public final class ContentStore implements AutoCloseable {
     if (key == null || meta == null || cause == RemovalCause.REPLACED) {
       return;
     }
-    hot.invalidate(key);
     bytes.addAndGet(-meta.size());
     if (cause.wasEvicted()) {
       evictions.incrementAndGet();
     }
-    pendingInline.remove(key);
-    commits.forget(key);
+    // The index file forgets this copy in any case. A copy stored again after this removal is
+    // written by its own write or batch, which come after this one; one stored again in the
+    // moment before Caffeine told of the removal loses its index entry: a cache miss after the
+    // next start, never wrong bytes.
     commits.write(() -> {
-      if (policy.asMap().containsKey(key) || db.isClosed()) {
-        return; // stored again meanwhile, or shutting down
+      if (db.isClosed()) {
+        return;
       }
       index.remove(key.hex());
       inlineBodies.remove(key.hex());
       responses.bodyRemoved(key);
     });
-    if (!meta.inline()) {
-      synchronized (fileLock) {
+    synchronized (fileLock) {
+      if (policy.asMap().containsKey(key)) {
+        return; // stored again meanwhile: its file, hot bytes and pending write are the new copy's
+      }
+      hot.invalidate(key);
+      pendingInline.remove(key);
+      commits.forget(key);
+      if (!meta.inline()) {
         try {
-          if (!policy.asMap().containsKey(key)) {
-            Files.deleteIfExists(pathOf(key));
-          }
+          Files.deleteIfExists(pathOf(key));
         } catch (IOException e) {
           LOG.warn("could not delete the body file of {}: {}", key, e.toString());
         }

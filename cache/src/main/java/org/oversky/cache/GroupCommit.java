@@ -42,9 +42,7 @@ final class GroupCommit implements AutoCloseable {
   private final Condition committed = lock.newCondition();
   private final Map<ContentKey, Pending> pending = new LinkedHashMap<>();
   private List<Runnable> writes = new ArrayList<>();
-  private boolean dirty;
   private boolean closed;
-  private long batches;
   private long requested;
   private long done;
   private final Thread thread;
@@ -92,30 +90,6 @@ final class GroupCommit implements AutoCloseable {
     }
   }
 
-  /** The index changed in memory; it is committed with the next batch. */
-  void dirty() {
-    lock.lock();
-    try {
-      if (!dirty) {
-        dirty = true;
-        requested++;
-        work.signal();
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Whether {@code key} is a body file waiting for its batch. */
-  boolean isPending(ContentKey key) {
-    lock.lock();
-    try {
-      return pending.containsKey(key);
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** Forgets a pending body (it was removed before its batch). */
   void forget(ContentKey key) {
     lock.lock();
@@ -143,16 +117,6 @@ final class GroupCommit implements AutoCloseable {
     }
   }
 
-  /** How many batches were committed (for tests and figures). */
-  long batches() {
-    lock.lock();
-    try {
-      return batches;
-    } finally {
-      lock.unlock();
-    }
-  }
-
   private void run() {
     while (true) {
       List<Pending> files;
@@ -160,10 +124,10 @@ final class GroupCommit implements AutoCloseable {
       long upTo;
       lock.lock();
       try {
-        while (!closed && pending.isEmpty() && !dirty && writes.isEmpty()) {
+        while (!closed && pending.isEmpty() && writes.isEmpty()) {
           work.awaitUninterruptibly();
         }
-        if (closed && pending.isEmpty() && !dirty && writes.isEmpty()) {
+        if (closed && pending.isEmpty() && writes.isEmpty()) {
           return;
         }
         if (!closed && windowMillis > 0) {
@@ -182,7 +146,6 @@ final class GroupCommit implements AutoCloseable {
         batchWrites = writes;
         writes = new ArrayList<>();
         upTo = requested;
-        dirty = false;
       } finally {
         lock.unlock();
       }
@@ -192,12 +155,13 @@ final class GroupCommit implements AutoCloseable {
           for (Runnable w : batchWrites) {
             try {
               w.run();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
               LOG.error("an index write failed; the index goes on without it", e);
             }
           }
           target.commit(synced);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+          // The committer must outlive a failed batch: without it nothing more is made durable.
           LOG.error("the index commit failed; the bodies of this batch will be orphans at the next start", e);
         }
       }
@@ -206,7 +170,6 @@ final class GroupCommit implements AutoCloseable {
         for (Pending p : files) {
           pending.remove(p.meta().key(), p);
         }
-        batches++;
         done = upTo;
         committed.signalAll();
       } finally {

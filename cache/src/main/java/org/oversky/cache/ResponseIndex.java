@@ -31,7 +31,9 @@ public final class ResponseIndex {
    * The variants of URLs with writes not yet made to the index file: authoritative while
    * present. Guarded by {@code overlayLock}, with the count of each URL's writes in flight.
    */
-  private final Map<String, List<StoredResponse>> overlay = new java.util.HashMap<>();
+  private final Map<String, List<StoredResponse>> overlay = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Counts the changes made (under overlayLock), so that a read of the index file that met one is not memoized. */
+  private long changes;
   private final Map<String, Integer> inFlight = new java.util.HashMap<>();
   private final Object overlayLock = new Object();
   private final NavigableMap<String, byte[]> responses;
@@ -65,10 +67,7 @@ public final class ResponseIndex {
    * safe on a thread that must not block. Null means "not in memory", not "none stored".
    */
   public List<StoredResponse> variantsInMemory(String url) {
-    List<StoredResponse> pending;
-    synchronized (overlayLock) {
-      pending = overlay.get(url);
-    }
+    List<StoredResponse> pending = overlay.get(url); // no lock: the hit path must not wait
     if (pending != null) {
       return present(pending);
     }
@@ -94,17 +93,23 @@ public final class ResponseIndex {
       // Never stored: nothing to read. A put adds its URL to the filter before it writes it.
       return List.of();
     }
-    // Read and remember under the overlay's lock, so that a concurrent put (which takes it) can
-    // neither be missed by the memo nor be overwritten in it by this older read.
+    // Read without a lock (MapDB may make the read wait for a commit), and remember the result
+    // only when no change was made meanwhile: an older read must not overwrite a put's memo.
+    long before;
+    synchronized (overlayLock) {
+      before = changes;
+    }
+    List<StoredResponse> result = present(read(url));
     synchronized (overlayLock) {
       List<StoredResponse> pending = overlay.get(url);
       if (pending != null) {
         return present(pending);
       }
-      List<StoredResponse> result = present(read(url));
-      memo.put(url, result);
-      return result;
+      if (changes == before) {
+        memo.put(url, result);
+      }
     }
+    return result;
   }
 
   /**
@@ -150,6 +155,7 @@ public final class ResponseIndex {
    * write} to the committer; the overlay entry goes when the URL's last write is made.
    */
   private void changeLocked(String url, List<StoredResponse> next, Runnable write) {
+    changes++;
     overlay.put(url, next);
     memo.put(url, next);
     inFlight.merge(url, 1, Integer::sum);
@@ -253,7 +259,10 @@ public final class ResponseIndex {
     for (String ref : new ArrayList<>(refs.keySet())) {
       String indexKey = ref.substring(body.hex().length() + 1);
       responses.remove(indexKey);
-      memo.invalidate(indexKey.substring(0, indexKey.indexOf('\u0000')));
+      synchronized (overlayLock) {
+        changes++; // a read under way must not put the removed response back in the memo
+        memo.invalidate(indexKey.substring(0, indexKey.indexOf('\u0000')));
+      }
     }
     refs.clear();
   }

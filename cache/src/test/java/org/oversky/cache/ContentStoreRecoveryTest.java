@@ -79,6 +79,18 @@ class ContentStoreRecoveryTest {
   }
 
   @Test
+  void aStoreOpenElsewhereIsRefusedAndLeftAlone() throws IOException {
+    try (ContentStore first = ContentStore.open(dir, CONFIG)) {
+      IOException refused = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> ContentStore.open(dir, CONFIG));
+      assertTrue(refused.getMessage().contains("open in another process"), refused.getMessage());
+      assertArrayEquals(large, read(first, file.key()), "the open store keeps its index");
+      try (var files = Files.list(dir)) {
+        assertFalse(files.anyMatch(p -> p.getFileName().toString().startsWith("index.db.broken-")), "nothing was set aside");
+      }
+    }
+  }
+
+  @Test
   void strayTempFileIsRemovedOnOpen() throws IOException {
     Path stray = Files.write(dir.resolve("tmp").resolve("crashed-upload.part"), randomBytes(5000, 3));
 

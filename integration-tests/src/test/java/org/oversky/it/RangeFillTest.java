@@ -1,5 +1,6 @@
 package org.oversky.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,6 +82,48 @@ class RangeFillTest {
       assertTrue(later.headers().firstValue("Content-Type").orElse("").startsWith("multipart/byteranges"));
       assertTrue(later.headers().firstValue("Cache-Status").orElse("").contains("hit"), later.headers().firstValue("Cache-Status").orElse(""));
       assertEquals(1, origin.requests.get());
+    }
+  }
+
+  @Test
+  void aRangeJoiningTheFillOfAStored404IsAnsweredWithTheWhole404(@TempDir Path dir) throws Exception {
+    // An origin whose 404 (storable: max-age) has a Content-Length and arrives in two parts, the
+    // second once the test has asked for a range while the first fill is under way.
+    java.util.concurrent.CountDownLatch rangeAsked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    byte[] page = "0123456789".repeat(400).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    com.sun.net.httpserver.HttpServer origin =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    origin.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    origin.createContext("/gone", ex -> {
+      requests.incrementAndGet();
+      ex.getResponseHeaders().add("Cache-Control", "max-age=300");
+      ex.sendResponseHeaders(404, page.length);
+      ex.getResponseBody().write(page, 0, 100);
+      ex.getResponseBody().flush();
+      try {
+        rangeAsked.await(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      ex.getResponseBody().write(page, 100, page.length - 100);
+      ex.close();
+    });
+    origin.start();
+    try (TestNode node = TestNode.start(dir, Map.of("sites", "big.test=http://127.0.0.1:" + origin.getAddress().getPort()))) {
+      HttpRequest plain = HttpRequest.newBuilder(node.url("/gone")).header("Host", "big.test").build();
+      CompletableFuture<HttpResponse<String>> first = TestNode.HTTP.sendAsync(plain, HttpResponse.BodyHandlers.ofString());
+      await().atMost(Duration.ofSeconds(10)).until(() -> requests.get() == 1);
+      CompletableFuture<HttpResponse<String>> ranged = TestNode.HTTP.sendAsync(
+          HttpRequest.newBuilder(node.url("/gone")).header("Host", "big.test").header("Range", "bytes=0-3").build(),
+          HttpResponse.BodyHandlers.ofString());
+      rangeAsked.countDown();
+      assertEquals(404, ranged.get().statusCode(), "a range is of a 200; this is a 404: " + ranged.get().body());
+      assertEquals(page.length, ranged.get().body().length());
+      assertEquals(404, first.get().statusCode());
+      assertEquals(1, requests.get());
+    } finally {
+      origin.stop(0);
     }
   }
 

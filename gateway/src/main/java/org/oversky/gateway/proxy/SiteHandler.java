@@ -360,7 +360,10 @@ public final class SiteHandler extends ContainerLifeCycle {
       collapser.lead(url, flight, () -> background.fillInBackground(ex, request, rangeFillMax, () -> tooLargeToFill.put(url, true)));
     }
     InFlight.Head head = flight.awaitHead(waitMillis);
-    if (head != null && head.contentLength() >= 0 && !request.getHeaders().contains(HttpHeader.IF_RANGE)) {
+    if (head != null
+        && head.status() == 200 // a range is of a whole 200; a stored 404 or 301 is answered whole
+        && head.contentLength() >= 0
+        && !request.getHeaders().contains(HttpHeader.IF_RANGE)) {
       List<ByteRange> ranges = ByteRange.parse(request.getHeaders().getValuesList(HttpHeader.RANGE), head.contentLength());
       if (ranges.size() == 1 && follow(flight, request, response, callback, ranges.get(0))) {
         return;
