@@ -128,6 +128,60 @@ class RangeFillTest {
   }
 
   @Test
+  void aFillThatBreaksResumesWhereItStoppedAndTheOriginSendsOneCopy(@TempDir Path dir) throws Exception {
+    byte[] expected = whole();
+    int half = (int) (SIZE / 2);
+    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+    java.util.List<String> ranges = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer origin =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    origin.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    origin.createContext("/flaky", ex -> {
+      requests.incrementAndGet();
+      String range = ex.getRequestHeaders().getFirst("Range");
+      ranges.add(range + " if-range=" + ex.getRequestHeaders().getFirst("If-Range"));
+      ex.getResponseHeaders().add("Cache-Control", "max-age=300");
+      ex.getResponseHeaders().add("ETag", "\"v1\"");
+      if (range == null) {
+        // The whole object is announced, half of it is sent, then the connection breaks.
+        ex.sendResponseHeaders(200, SIZE);
+        ex.getResponseBody().write(expected, 0, half);
+        ex.getResponseBody().flush();
+        sent.addAndGet(half);
+        ex.close(); // fewer bytes than announced: the JDK server closes the connection
+        return;
+      }
+      int from = Integer.parseInt(range.substring("bytes=".length(), range.indexOf('-')));
+      ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (SIZE - 1) + "/" + SIZE);
+      ex.sendResponseHeaders(206, SIZE - from);
+      ex.getResponseBody().write(expected, from, (int) SIZE - from);
+      sent.addAndGet(SIZE - from);
+      ex.close();
+    });
+    origin.start();
+    try (TestNode node = TestNode.start(dir, Map.of("sites", "big.test=http://127.0.0.1:" + origin.getAddress().getPort()))) {
+      HttpResponse<byte[]> tail = TestNode.HTTP.send(
+          HttpRequest.newBuilder(node.url("/flaky")).header("Host", "big.test").header("Range", "bytes=" + (SIZE - 1000) + "-").build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(206, tail.statusCode());
+      assertArrayEquals(Arrays.copyOfRange(expected, (int) SIZE - 1000, (int) SIZE), tail.body());
+      assertEquals(2, requests.get(), "the whole, then the rest: " + ranges);
+      assertEquals("bytes=" + half + "- if-range=\"v1\"", ranges.get(1));
+      assertEquals(SIZE, sent.get(), "one copy from the origin");
+      await().atMost(Duration.ofSeconds(10)).until(() -> TestNode.HTTP.send(
+              HttpRequest.newBuilder(node.url("/flaky")).header("Host", "big.test").header("Range", "bytes=0-9").build(),
+              HttpResponse.BodyHandlers.ofByteArray()).headers().firstValue("Cache-Status").orElse("").contains("hit"));
+      HttpResponse<byte[]> all = TestNode.HTTP.send(
+          HttpRequest.newBuilder(node.url("/flaky")).header("Host", "big.test").build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertArrayEquals(expected, all.body(), "the stored object is the origin's, both halves");
+      assertEquals(2, requests.get());
+    } finally {
+      origin.stop(0);
+    }
+  }
+
+  @Test
   void severalRangesOnAMissAreAnsweredOnceTheFillIsOver(@TempDir Path dir) throws Exception {
     byte[] expected = whole();
     try (StreamOrigin origin = new StreamOrigin(SIZE, SEED, -1);

@@ -144,78 +144,161 @@ final class BackgroundFetches {
    * is abandoned at its head and reported to {@code tooLarge}.
    */
   void fillInBackground(Exchange ex, Request request, long maxSize, Runnable tooLarge) {
-    InFlight flight = ex.inFlight();
     HttpFields requestFields = HttpFields.build(request.getHeaders()).asImmutable(); // the request may be recycled first
     var toOrigin = wholeRequest(ex, request);
-    toOrigin.send(new org.eclipse.jetty.client.Response.Listener() {
-      private Storer.Fill fill;
+    new WholeFill(ex, requestFields, maxSize, tooLarge, toOrigin).attempt(toOrigin);
+  }
 
-      @Override
-      public void onHeaders(org.eclipse.jetty.client.Response r) {
-        long length = r.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-        if (r.getStatus() == 200 && length > maxSize) {
-          tooLarge.run();
-          r.abort(new IOException("larger than cache.range-fill-max"));
-          return;
-        }
-        fill =
-            r.getStatus() != 200
-                ? null
-                : storer.open(ex.site(), ex.url(), requestFields, 200, r.getHeaders(), ex.requestTime(), clock.millis(), maxSize, true)
-                    .orElse(null);
-        try {
-          if (fill == null) {
-            flight.notShared();
-            r.abort(new IOException("not a storable 200"));
+  /** Times a broken background fill resumes where it stopped before it gives up. */
+  static final int MAX_RESUMES = 3;
+
+  /**
+   * One background fill: the whole object, and when the connection breaks part-way, the rest
+   * with {@code Range} and {@code If-Range} (the first answer's strong ETag or Last-Modified), so
+   * the origin never sends a byte twice. A changed object (a 200 to the resumption) ends the fill.
+   */
+  private final class WholeFill {
+    private final Exchange ex;
+    private final HttpFields requestFields;
+    private final HttpFields originFields;
+    private final URI target;
+    private final long maxSize;
+    private final Runnable tooLarge;
+    private Storer.Fill fill;
+    private String validator;
+    private int resumes;
+
+    WholeFill(Exchange ex, HttpFields requestFields, long maxSize, Runnable tooLarge, org.eclipse.jetty.client.Request first) {
+      this.ex = ex;
+      this.requestFields = requestFields;
+      this.originFields = HttpFields.build(first.getHeaders()).asImmutable();
+      this.target = first.getURI();
+      this.maxSize = maxSize;
+      this.tooLarge = tooLarge;
+    }
+
+    void attempt(org.eclipse.jetty.client.Request toOrigin) {
+      boolean resuming = fill != null;
+      InFlight flight = ex.inFlight();
+      toOrigin.send(new org.eclipse.jetty.client.Response.Listener() {
+        @Override
+        public void onHeaders(org.eclipse.jetty.client.Response r) {
+          if (resuming) {
+            String range = r.getHeaders().get(HttpHeader.CONTENT_RANGE);
+            if (r.getStatus() != 206 || range == null || !range.startsWith("bytes " + fill.size() + "-")) {
+              r.abort(new IOException("the origin did not resume at byte " + fill.size() + " (status " + r.getStatus() + ")"));
+            }
             return;
           }
-          flight.publish(fill.head(), fill.newReader());
-        } catch (IOException e) {
-          r.abort(e);
-        }
-      }
-
-      @Override
-      public void onContent(org.eclipse.jetty.client.Response r, ByteBuffer content) {
-        if (fill == null) {
-          return;
-        }
-        try {
-          int n = content.remaining();
-          fill.write(content);
-          flight.advance(n);
-        } catch (IOException e) {
-          if (e instanceof org.oversky.cache.BodyTooLargeException) {
+          long length = r.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+          if (r.getStatus() == 200 && length > maxSize) {
             tooLarge.run();
+            r.abort(new IOException("larger than cache.range-fill-max"));
+            return;
           }
-          r.abort(e);
-        }
-      }
-
-      @Override
-      public void onComplete(Result result) {
-        try {
-          if (result.isSucceeded() && fill != null) {
-            fill.commit();
-            flight.complete();
-          } else {
-            flight.fail(result.isFailed() ? result.getFailure() : new IOException("not stored"));
-            if (fill != null && result.isFailed()) {
-              failures.report(LOG, "range-fill-failed", "the background fill of " + ex.url() + " failed", result.getFailure());
+          fill =
+              r.getStatus() != 200
+                  ? null
+                  : storer.open(ex.site(), ex.url(), requestFields, 200, r.getHeaders(), ex.requestTime(), clock.millis(), maxSize, true)
+                      .orElse(null);
+          try {
+            if (fill == null) {
+              flight.notShared();
+              r.abort(new IOException("not a storable 200"));
+              return;
             }
+            validator = strongValidator(r.getHeaders());
+            flight.publish(fill.head(), fill.newReader());
+          } catch (IOException e) {
+            r.abort(e);
           }
-        } catch (IOException e) {
-          failures.report(LOG, "store-failed", "could not store " + ex.url(), e);
-          flight.fail(e);
-        } finally {
-          if (fill != null) {
-            fill.close();
-          }
-          finished.accept(ex);
         }
+
+        @Override
+        public void onContent(org.eclipse.jetty.client.Response r, ByteBuffer content) {
+          if (fill == null || resuming && r.getStatus() != 206) {
+            return;
+          }
+          try {
+            int n = content.remaining();
+            fill.write(content);
+            flight.advance(n);
+          } catch (IOException e) {
+            if (e instanceof org.oversky.cache.BodyTooLargeException) {
+              tooLarge.run();
+            }
+            r.abort(e);
+          }
+        }
+
+        @Override
+        public void onComplete(Result result) {
+          if (result.isFailed() && canResume()) {
+            resumes++;
+            failures.report(LOG, "range-fill-resumed", "the background fill of " + ex.url() + " broke at byte " + fill.size()
+                + "; asking the origin for the rest", result.getFailure());
+            attempt(resumption());
+            return;
+          }
+          finish(result);
+        }
+      });
+    }
+
+    /** Whether a broken fill may go on with a range: a known length, a validator, bytes left, tries left. */
+    private boolean canResume() {
+      return fill != null
+          && validator != null
+          && fill.contentLength > 0
+          && fill.size() < fill.contentLength
+          && resumes < MAX_RESUMES;
+    }
+
+    private org.eclipse.jetty.client.Request resumption() {
+      return client.get()
+          .newRequest(target)
+          .idleTimeout(fetch.readTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+          .headers(h -> {
+            h.add(originFields);
+            h.put(HttpHeader.RANGE, "bytes=" + fill.size() + "-");
+            h.put(HttpHeader.IF_RANGE, validator);
+          });
+    }
+
+    private void finish(Result result) {
+      InFlight flight = ex.inFlight();
+      try {
+        boolean whole = fill != null && (fill.contentLength < 0 || fill.size() == fill.contentLength);
+        if (result.isSucceeded() && whole) {
+          fill.commit();
+          flight.complete();
+        } else {
+          flight.fail(result.isFailed() ? result.getFailure() : new IOException("not stored"));
+          if (fill != null && result.isFailed()) {
+            failures.report(LOG, "range-fill-failed", "the background fill of " + ex.url() + " failed", result.getFailure());
+          }
+        }
+      } catch (IOException e) {
+        failures.report(LOG, "store-failed", "could not store " + ex.url(), e);
+        flight.fail(e);
+      } finally {
+        if (fill != null) {
+          fill.close();
+        }
+        finished.accept(ex);
       }
-    });
+    }
   }
+
+  /** A validator that may make a range conditional (RFC 9110 §13.1.5): a strong ETag, else Last-Modified; or null. */
+  private static String strongValidator(HttpFields fields) {
+    String etag = fields.get(HttpHeader.ETAG);
+    if (etag != null && !etag.startsWith("W/")) {
+      return etag;
+    }
+    return fields.get(HttpHeader.LAST_MODIFIED);
+  }
+
 
   /**
    * A request to the origin for the whole representation of the client's request: its
