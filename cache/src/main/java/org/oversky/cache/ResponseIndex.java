@@ -83,6 +83,11 @@ public final class ResponseIndex {
     return known;
   }
 
+  /** Whether {@code url} certainly has no stored response, known without reading the index file. */
+  public boolean neverStored(String url) {
+    return !overlay.containsKey(url) && !urls.mightContain(url);
+  }
+
   /** The stored variants of {@code url}; any whose body has left the store are dropped. */
   public List<StoredResponse> variants(String url) {
     List<StoredResponse> known = variantsInMemory(url);
