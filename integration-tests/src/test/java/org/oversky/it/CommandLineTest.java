@@ -109,6 +109,34 @@ class CommandLineTest {
   }
 
   @Test
+  void demoOnPortZeroPutsEveryNodeOnAFreePort(@TempDir Path dir) throws Exception {
+    String javaBin = ProcessHandle.current().info().command().orElse("java");
+    Path out = dir.resolve("demo.txt");
+    Process p =
+        new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "org.oversky.gateway.cli.Main", "demo", "--port", "0", "--nodes", "2")
+            .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    try {
+      org.awaitility.Awaitility.await("the demo's node list").atMost(java.time.Duration.ofSeconds(90))
+          .until(() -> Files.readString(out).contains("Press Ctrl-C"));
+      List<Integer> ports = Files.readString(out).lines().filter(l -> l.trim().startsWith("node "))
+          .map(l -> java.net.URI.create(l.trim().split("\\s+")[2]).getPort()).toList();
+      assertEquals(2, ports.size(), Files.readString(out));
+      for (int port : ports) {
+        assertTrue(port >= 1024, "node on port " + port + ": " + ports);
+        assertEquals(200, TestNode.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/.well-known/oversky/healthz")).build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode());
+      }
+    } finally {
+      p.destroy();
+      p.waitFor(20, TimeUnit.SECONDS);
+    }
+    Run bad = oversky(dir, "demo", "--port", "70000");
+    assertEquals(1, bad.exit());
+    assertTrue(bad.err().contains("--port expects 0 (free ports) or a first port"), bad.err());
+  }
+
+  @Test
   void initReportsAFailedCheckWithWhatToDo(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
     Run r = oversky(dir, "init", "--data", file.resolve("sub").toString(), "--listen", "127.0.0.1:0");

@@ -37,7 +37,9 @@ final class DemoCommand implements Callable<Integer> {
   /** The sample site's host name: any name under .localhost reaches 127.0.0.1. */
   static final String SITE = "site.localhost";
 
-  @Option(names = "--port", description = "First node's port (default 8080, or free ports when taken); the others follow it.")
+  @Option(
+      names = "--port",
+      description = "First node's port (default 8080, or free ports when taken; 0: free ports); the others follow it.")
   Integer port;
 
   @Option(names = "--nodes", description = "How many nodes (default 3).")
@@ -67,8 +69,12 @@ final class DemoCommand implements Callable<Integer> {
     byte[] seed = new byte[16];
     new java.security.SecureRandom().nextBytes(seed);
     String secret = java.util.HexFormat.of().formatHex(seed);
+    if (port != null && (port < 0 || port > 65535 - nodes)) {
+      throw new CliException("--port expects 0 (free ports) or a first port from 1 to " + (65535 - nodes) + ", got " + port);
+    }
     int first = port != null ? port : 8080;
-    boolean fixed = port != null || allFree(first, nodes);
+    // --port 0 asks for free ports for every node (it used to put nodes 2 and 3 on ports 1 and 2).
+    boolean fixed = port != null ? port != 0 : allFree(first, nodes);
     for (int i = 0; i < nodes; i++) {
       Map<String, String> flags = new HashMap<>();
       flags.put(Settings.LISTEN.key(), "127.0.0.1:" + (fixed ? first + i : 0));
