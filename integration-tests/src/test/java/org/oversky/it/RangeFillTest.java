@@ -40,6 +40,17 @@ class RangeFillTest {
     return all;
   }
 
+  /** A started origin (the JDK's server) answering {@code path} with {@code handler}. */
+  private static com.sun.net.httpserver.HttpServer origin(String path, com.sun.net.httpserver.HttpHandler handler)
+      throws java.io.IOException {
+    com.sun.net.httpserver.HttpServer server =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    server.createContext(path, handler);
+    server.start();
+    return server;
+  }
+
   private static HttpRequest range(TestNode node, String range) {
     return HttpRequest.newBuilder(node.url("/stream")).timeout(Duration.ofSeconds(60)).header("Host", "big.test").header("Range", range).build();
   }
@@ -92,10 +103,7 @@ class RangeFillTest {
     java.util.concurrent.CountDownLatch rangeAsked = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
     byte[] page = "0123456789".repeat(400).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    com.sun.net.httpserver.HttpServer origin =
-        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-    origin.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-    origin.createContext("/gone", ex -> {
+    com.sun.net.httpserver.HttpServer origin = origin("/gone", ex -> {
       requests.incrementAndGet();
       ex.getResponseHeaders().add("Cache-Control", "max-age=300");
       ex.sendResponseHeaders(404, page.length);
@@ -109,7 +117,6 @@ class RangeFillTest {
       ex.getResponseBody().write(page, 100, page.length - 100);
       ex.close();
     });
-    origin.start();
     try (TestNode node = TestNode.start(dir, Map.of("sites", "big.test=http://127.0.0.1:" + origin.getAddress().getPort()))) {
       HttpRequest plain = HttpRequest.newBuilder(node.url("/gone")).header("Host", "big.test").build();
       CompletableFuture<HttpResponse<String>> first = TestNode.HTTP.sendAsync(plain, HttpResponse.BodyHandlers.ofString());
@@ -134,10 +141,7 @@ class RangeFillTest {
     java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
     java.util.List<String> ranges = new java.util.concurrent.CopyOnWriteArrayList<>();
-    com.sun.net.httpserver.HttpServer origin =
-        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-    origin.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-    origin.createContext("/flaky", ex -> {
+    com.sun.net.httpserver.HttpServer origin = origin("/flaky", ex -> {
       requests.incrementAndGet();
       String range = ex.getRequestHeaders().getFirst("Range");
       ranges.add(range + " if-range=" + ex.getRequestHeaders().getFirst("If-Range"));
@@ -159,7 +163,6 @@ class RangeFillTest {
       sent.addAndGet(SIZE - from);
       ex.close();
     });
-    origin.start();
     try (TestNode node = TestNode.start(dir, Map.of("sites", "big.test=http://127.0.0.1:" + origin.getAddress().getPort()))) {
       HttpResponse<byte[]> tail = TestNode.HTTP.send(
           HttpRequest.newBuilder(node.url("/flaky")).header("Host", "big.test").header("Range", "bytes=" + (SIZE - 1000) + "-").build(),

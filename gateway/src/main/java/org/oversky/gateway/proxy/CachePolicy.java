@@ -261,14 +261,24 @@ final class CachePolicy {
 
   /** Whether a stale {@code stored} may be served because the origin failed (stale-if-error, RFC 5861). */
   boolean staleIfError(StoredResponse stored, long lifetime, long age, CacheControl req) {
+    return staleWithin(stored, lifetime, age, req, 0);
+  }
+
+  /**
+   * Whether {@code stored} is at most as stale as stale-if-error (the response's, the request's,
+   * the node's) or {@code floorSeconds} allow; never where the response forbids stale (RFC 9111
+   * §4.2.4: no-cache, must-revalidate, proxy-revalidate, s-maxage).
+   */
+  private boolean staleWithin(StoredResponse stored, long lifetime, long age, CacheControl req, long floorSeconds) {
     CacheControl res = responseDirectives(stored.headers()).cc();
-    // RFC 9111 §4.2.4: no stale response where no-cache or must-revalidate forbid it.
     if (mustRevalidate(res) || res.has("no-cache")) {
       return false;
     }
-    long staleness = Math.max(0, age - lifetime);
-    long allowed = Math.max(staleIfErrorSeconds(stored), req.seconds("stale-if-error"));
-    return staleness <= allowed;
+    long allowed =
+        Math.max(
+            Math.max(floorSeconds, config.staleIfError().toSeconds()),
+            Math.max(res.seconds("stale-if-error"), req.seconds("stale-if-error")));
+    return Math.max(0, age - lifetime) <= allowed;
   }
 
   /**
@@ -278,14 +288,7 @@ final class CachePolicy {
    * forbids stale (must-revalidate, proxy-revalidate, no-cache, s-maxage).
    */
   boolean staleOnDisconnect(StoredResponse stored, long lifetime, long age, CacheControl req) {
-    if (staleIfError(stored, lifetime, age, req)) {
-      return true;
-    }
-    CacheControl res = responseDirectives(stored.headers()).cc();
-    if (mustRevalidate(res) || res.has("no-cache")) {
-      return false;
-    }
-    return Math.max(0, age - lifetime) <= config.staleOnDisconnect().toSeconds();
+    return staleWithin(stored, lifetime, age, req, config.staleOnDisconnect().toSeconds());
   }
 
   /**

@@ -11,7 +11,6 @@ import org.oversky.conf.SiteConfig;
  * @param site the site
  * @param url the cache key
  * @param request the request's cache directives
- * @param fill whether the response may be stored (a GET that went to the origin)
  * @param forward why the request went to the origin, for {@code Cache-Status} (RFC 9211 {@code
  *     fwd}): {@code uri-miss} for a fill, {@code method} for an unsafe method or HEAD, {@code
  *     bypass} for a request the cache must not answer (one with a body)
@@ -25,7 +24,6 @@ record Exchange(
     SiteConfig site,
     String url,
     CacheControl request,
-    boolean fill,
     String forward,
     StoredResponse validating,
     long lifetime,
@@ -33,4 +31,10 @@ record Exchange(
     InFlight inFlight,
     long requestTime) {
   static final String ATTRIBUTE = Exchange.class.getName();
+  static final String FILL = "uri-miss";
+
+  /** Whether the response may be stored: a GET that went to the origin to fill (or validate) the cache. */
+  boolean fill() {
+    return FILL.equals(forward);
+  }
 }

@@ -58,11 +58,6 @@ record OriginFailure(int status, String type, String title, String words, boolea
     return new OriginFailure(502, "origin-unreachable", "Origin unreachable", "could not be reached", false);
   }
 
-  /** Whether the origin could not be reached or did not answer usably (what stale-on-disconnect covers). */
-  boolean disconnected() {
-    return !clientFault;
-  }
-
   /** A reason from Jetty, cut to printable words without object dumps. */
   private static String plain(String reason) {
     String r = reason.replaceAll("\\S+@[0-9a-f]+\\S*", "").replaceAll("\\s+", " ").strip();

@@ -286,7 +286,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       Request request,
       Response response,
       Callback callback) {
-    Exchange ex = new Exchange(site, url, req, true, "uri-miss", stored, lifetime, age, lead, clock.millis());
+    Exchange ex = new Exchange(site, url, req, Exchange.FILL, stored, lifetime, age, lead, clock.millis());
     request.setAttribute(Exchange.ATTRIBUTE, ex);
     proxy.handle(request, response, callback);
   }
@@ -369,7 +369,7 @@ public final class SiteHandler extends ContainerLifeCycle {
 
   private void passThrough(SiteConfig site, Request request, Response response, Callback callback, CacheStatus forward) {
     String url = CacheKeys.of(request);
-    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, false, forward.outcome(), null, 0, 0, null, clock.millis());
+    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, forward.outcome(), null, 0, 0, null, clock.millis());
     request.setAttribute(Exchange.ATTRIBUTE, ex);
     proxy.handle(request, response, callback);
   }
@@ -397,7 +397,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     Collapser.Entry entry = collapser.enter(url);
     InFlight flight = entry.flight();
     if (entry.leader()) {
-      Exchange ex = new Exchange(site, url, req, true, "uri-miss", null, 0, 0, flight, clock.millis());
+      Exchange ex = new Exchange(site, url, req, Exchange.FILL, null, 0, 0, flight, clock.millis());
       collapser.lead(url, flight, () -> background.fillInBackground(ex, request, rangeFillMax, () -> tooLargeToFill.put(url, true)));
     }
     InFlight.Head head = flight.awaitHead(waitMillis);
