@@ -47,16 +47,18 @@ for i in range(n):
     print("/site/%s %d" % (name, size))
 EOF
 total_bytes=$(awk '{ s += $2 } END { print s }' "$tmp/files.txt")
-# The warm-up part: the same kind of files under /warm/, never part of the measured crawl.
+# The warm-up part: files of the same sizes under /warm/, never part of the measured crawl.
 "$python_bin" - "$tmp/www/warm" "$WARM" > "$tmp/warm.txt" <<'EOF'
 import os, random, sys
 root, n = sys.argv[1], int(sys.argv[2])
 r = random.Random(7)
 for i in range(n):
-    size = r.randint(1024, 65536)
-    with open(os.path.join(root, "w%05d" % i), "wb") as f:
+    u = r.random()
+    size = r.randint(1024, 16384) if u < 0.7 else r.randint(16384, 131072) if u < 0.95 else r.randint(131072, 1048576)
+    name = "w%05d.%s" % (i, r.choice(["html", "css", "js", "png", "jpg", "svg"]))
+    with open(os.path.join(root, name), "wb") as f:
         f.write(os.urandom(size))
-    print("/warm/w%05d %d" % (i, size))
+    print("/warm/%s %d" % (name, size))
 EOF
 
 cat > "$tmp/crawl.py" <<'EOF'
@@ -101,7 +103,9 @@ crawl() { # PORT [LISTING] -> "wall p50 p99"
 declare -a o_wall n_wall o_p50 n_p50 o_p99 n_p99
 note_start
 run_oversky() { # one cold crawl through a new node
-  rm -rf "$tmp/data"
+  # Each round's cache is moved aside, not deleted: on ext4 without a journal, a new file skips
+  # past every inode deleted in the last half minute, and would pay for the previous round.
+  [ ! -e "$tmp/data" ] || mv "$tmp/data" "$tmp/data.$round.old"
   start_oversky --site "$SITE=http://127.0.0.1:$origin_port" --allow-private-origins --no-request-log
   crawl "$oversky_port" "$tmp/warm.txt" > /dev/null
   log "round $round: crawling $FILES files through oversky"
@@ -111,7 +115,8 @@ run_oversky() { # one cold crawl through a new node
 }
 
 run_nginx() { # one cold crawl through a new nginx proxy_cache
-  rm -rf "$tmp/nginx-cache" && mkdir -p "$tmp/nginx-cache"
+  [ ! -e "$tmp/nginx-cache" ] || mv "$tmp/nginx-cache" "$tmp/nginx-cache.$round.old"
+  mkdir -p "$tmp/nginx-cache"
   write_nginx_conf cache 2 off <<EOF
   access_log off;
   proxy_cache_path $tmp/nginx-cache levels=1:2 keys_zone=crawl:50m max_size=10g inactive=1h use_temp_path=off;

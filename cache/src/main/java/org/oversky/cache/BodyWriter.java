@@ -93,6 +93,11 @@ public final class BodyWriter extends OutputStream {
     buffer = null;
   }
 
+  /** Whether readers can follow this body as it arrives ({@link #newReader}). */
+  public boolean followable() {
+    return spill;
+  }
+
   /**
    * A new channel reading what has been written so far (and what is written later), for readers
    * that follow the body while it arrives. Only for writers made to spill; the caller closes it.

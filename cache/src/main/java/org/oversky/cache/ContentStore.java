@@ -229,16 +229,23 @@ public final class ContentStore implements AutoCloseable {
   }
 
   /**
-   * A writer as {@link #newWriter(String, long)}; with {@code followable} every byte goes to a temp
-   * file at once, so that readers can follow the body while it arrives ({@link BodyWriter#newReader}).
+   * A writer as {@link #newWriter(String, long)} that readers can follow while the body arrives
+   * ({@link BodyWriter#newReader}): every byte goes to a temp file at once. A body announced as
+   * small enough to live in the index ({@code expectedLength}, -1 when unknown) is not worth a
+   * file nobody keeps: it stays in heap, and its writer is not {@link BodyWriter#followable()}.
    */
-  public BodyWriter newWriter(String contentType, long maxBytes, boolean followable) {
-    return new BodyWriter(
-        this,
-        contentType,
-        Math.min(maxBytes, config.diskBytes()),
-        (int) Math.min(config.inlineMaxBytes(), 1 << 24),
-        followable);
+  public BodyWriter newFollowableWriter(String contentType, long maxBytes, long expectedLength) {
+    int inlineMax = inlineMax();
+    boolean small = expectedLength >= 0 && expectedLength <= inlineMax;
+    return new BodyWriter(this, contentType, Math.min(maxBytes, config.diskBytes()), inlineMax, !small);
+  }
+
+  private BodyWriter newWriter(String contentType, long maxBytes, boolean followable) {
+    return new BodyWriter(this, contentType, Math.min(maxBytes, config.diskBytes()), inlineMax(), followable);
+  }
+
+  private int inlineMax() {
+    return (int) Math.min(config.inlineMaxBytes(), 1 << 24);
   }
 
   /** The metadata of a stored body, without reading it. */

@@ -46,6 +46,7 @@ public final class ResponseIndex {
       new CopyOnWriteArrayList<>();
   /** Every URL ever put (and those found at open): a URL it has never seen needs no index read. */
   private final UrlFilter urls = new UrlFilter(24);
+  private final java.util.concurrent.atomic.LongAdder fileReads = new java.util.concurrent.atomic.LongAdder();
 
   ResponseIndex(
       ContentStore store,
@@ -122,6 +123,7 @@ public final class ResponseIndex {
    * Not under the index lock: the committer takes {@code overlayLock} while it holds that one.
    */
   private List<StoredResponse> read(String url) {
+    fileReads.increment();
     List<StoredResponse> out = new ArrayList<>(1);
     for (byte[] data : new ArrayList<>(prefix(responses, StoredResponse.urlPrefix(url)).values())) {
       StoredResponse r = decode(data);
@@ -187,9 +189,12 @@ public final class ResponseIndex {
       return;
     }
     synchronized (overlayLock) {
+      // Asked before the URL is added: a URL never stored has nothing to read in the index
+      // file, whose read may wait for a commit under way.
+      List<StoredResponse> current = currentLocked(response.url());
       urls.add(response.url());
       List<StoredResponse> next = new ArrayList<>();
-      for (StoredResponse r : currentLocked(response.url())) {
+      for (StoredResponse r : current) {
         if (!r.variant().equals(response.variant())) {
           next.add(r);
         }
@@ -288,6 +293,11 @@ public final class ResponseIndex {
       LOG.warn("dropping an unreadable stored response: {}", e.toString());
       return null;
     }
+  }
+
+  /** For tests: how many times the index file was read for a URL's variants. */
+  long fileReads() {
+    return fileReads.sum();
   }
 
   /** For tests and recovery: every stored response. */

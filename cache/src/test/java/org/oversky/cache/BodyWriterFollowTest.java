@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.oversky.conf.StoreConfig;
 
-/** A followable writer ({@code newWriter(type, max, true)}): readers follow the body while it is written. */
+/** A followable writer ({@code newFollowableWriter}): readers follow the body while it is written. */
 class BodyWriterFollowTest {
   private static final int KIB = 1024;
   private static final int INLINE_MAX = KIB;
@@ -47,7 +47,7 @@ class BodyWriterFollowTest {
   }
 
   private BodyWriter followable() {
-    return store.newWriter(TYPE, Long.MAX_VALUE, true);
+    return store.newFollowableWriter(TYPE, Long.MAX_VALUE, -1); // length not announced
   }
 
   /** Reads exactly {@code length} bytes at {@code position}; fails if the channel has fewer. */
@@ -207,8 +207,38 @@ class BodyWriterFollowTest {
       w.write(randomBytes(20 * KIB, 9)); // past the inline size: spilled to a temp file
       assertThrows(IllegalStateException.class, w::newReader, "after spilling");
     }
-    try (BodyWriter w = store.newWriter(TYPE, Long.MAX_VALUE, false)) {
+    try (BodyWriter w = store.newFollowableWriter(TYPE, Long.MAX_VALUE, INLINE_MAX)) {
+      assertFalse(w.followable(), "a body announced as inline-size is kept in heap");
       assertThrows(IllegalStateException.class, w::newReader);
+    }
+  }
+
+  @Test
+  void bodyAnnouncedAsInlineSizeNeverMakesATempFile() throws IOException {
+    // A temp file made and deleted for every small body is costly: on ext4 without a journal,
+    // each new file then skips past the recently deleted inodes.
+    byte[] data = randomBytes(INLINE_MAX, 6);
+    StoredBody meta;
+    try (BodyWriter w = store.newFollowableWriter(TYPE, Long.MAX_VALUE, data.length)) {
+      w.write(Arrays.copyOfRange(data, 0, 100));
+      w.write(Arrays.copyOfRange(data, 100, data.length));
+      assertEquals(List.of(), filesUnder(dir.resolve("tmp")), "nothing written to disk while the body arrives");
+      meta = w.commit(Optional.empty());
+    }
+    assertTrue(meta.inline());
+    assertArrayEquals(data, read(store, meta.key()));
+  }
+
+  @Test
+  void bodyAnnouncedLargerThanInlineIsFollowableFromItsFirstByte() throws IOException {
+    byte[] data = randomBytes(INLINE_MAX + 1, 7);
+    try (BodyWriter w = store.newFollowableWriter(TYPE, Long.MAX_VALUE, data.length);
+        FileChannel reader = w.newReader()) {
+      assertTrue(w.followable());
+      w.write(Arrays.copyOfRange(data, 0, 10));
+      assertArrayEquals(Arrays.copyOfRange(data, 0, 10), readExactly(reader, 0, 10));
+      w.write(Arrays.copyOfRange(data, 10, data.length));
+      w.commit(Optional.empty());
     }
   }
 }

@@ -97,6 +97,17 @@ class ResponseIndexTest {
   }
 
   @Test
+  void puttingUrlsNeverStoredReadsNothingFromTheIndexFile() throws IOException {
+    // A read of the index file may wait for a commit under way; a crawl's puts are all of new URLs.
+    ContentKey body = storeBody(100, 1);
+    for (int i = 0; i < 100; i++) {
+      index.put(response("http://a/new/" + i, "", body));
+    }
+    assertEquals(0, index.fileReads());
+    assertEquals(1, index.variants("http://a/new/7").size());
+  }
+
+  @Test
   void variantsOfOneUrlCoexistAndTheSameVariantIsReplaced() throws IOException {
     ContentKey plain = storeBody(100, 1);
     ContentKey gzip = storeBody(200, 2);

@@ -12,7 +12,9 @@ import org.oversky.cache.StoredResponse;
  * One origin fetch that other requests for the same URL wait on instead of fetching too
  * (request collapsing). The fetching request publishes the response head once it knows it is
  * storable, then the growing body (a temp file followers read while it is written), then the
- * outcome. Followers stream what is there and wait for more, so none waits for the whole body.
+ * outcome. Followers stream what is there and wait for more, so none waits for the whole body;
+ * only a body small enough to live in the index is not shared as it arrives, but read from the
+ * store once it is in.
  */
 final class InFlight {
   /** What followers learn once the head is in. */
@@ -31,7 +33,8 @@ final class InFlight {
   /**
    * The head is in and the body will be shared through {@code bodyReader}, a channel on the
    * growing temp file. It is shared by all followers (positional reads) and closed when the
-   * leader and every follower are done with it.
+   * leader and every follower are done with it. Null for a small body kept in heap: followers
+   * then wait for the fetch to be over and read the store.
    */
   void publish(Head h, FileChannel bodyReader) {
     signal(() -> {

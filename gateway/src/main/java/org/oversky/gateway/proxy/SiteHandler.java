@@ -443,7 +443,10 @@ public final class SiteHandler extends ContainerLifeCycle {
     }
     FileChannel body = leader.acquire();
     if (body == null) {
-      return false; // the fetch is over and its channel closed: the store has the response
+      // A small body kept in heap, or the fetch is over and its channel closed: once the fetch
+      // is over, the store has the response.
+      leader.awaitComplete(waitMillis);
+      return false;
     }
     CacheStatus cs = CacheStatus.collapsed();
     outcomes.accept(cs);

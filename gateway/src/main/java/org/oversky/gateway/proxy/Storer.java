@@ -65,7 +65,8 @@ final class Storer {
     String variant = Variants.key(Variants.names(CachePolicy.values(headers, "Vary")), request);
     String type = Optional.ofNullable(response.get(HttpHeader.CONTENT_TYPE)).orElse("application/octet-stream");
     long length = response.getLongField(HttpHeader.CONTENT_LENGTH);
-    BodyWriter writer = store.newWriter(type, Math.min(maxSize, maxBody), followable);
+    long limit = Math.min(maxSize, maxBody);
+    BodyWriter writer = followable ? store.newFollowableWriter(type, limit, length) : store.newWriter(type, limit);
     return Optional.of(new Fill(url, variant, status, headers, length, requestTime, responseTime, writer));
   }
 
@@ -136,9 +137,12 @@ final class Storer {
       return new InFlight.Head(status, headers, variant, contentLength);
     }
 
-    /** A channel on the body as it is written, for collapsed followers. */
+    /**
+     * A channel on the body as it is written, for collapsed followers; null for a small body that
+     * is kept in heap (followers wait for it to be stored, then read the store).
+     */
     FileChannel newReader() throws IOException {
-      return writer.newReader();
+      return writer.followable() ? writer.newReader() : null;
     }
 
     /** Hashes and stores the body, then indexes the response under its URL and variant. */
