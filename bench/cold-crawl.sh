@@ -18,7 +18,7 @@ set -euo pipefail
 bench_name=cold-crawl
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 FILES=${FILES:-1825}        # files in the site
-WARM=${WARM:-600}           # files of another part of the site crawled first, to warm each proxy up (0: none)
+WARM=${WARM:-6000}          # files of another part of the site crawled first, to warm each proxy up (0: none)
 ROUNDS=${ROUNDS:-3}         # cold crawls per proxy (a new cache each)
 SITE=bench.test
 
