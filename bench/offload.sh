@@ -6,10 +6,17 @@
 #
 #   bash bench/offload.sh > result.md                      # 1000 objects, 20000 requests, 16 clients
 #   OBJECTS=300 REQUESTS=3000 CLIENTS=8 BUDGET=500ms bash bench/offload.sh
+#   MODE=processes bash bench/offload.sh > result.md       # each node a process (offload-processes.sh)
 #
-# Everything listens on 127.0.0.1 and stops with the run (it is a JUnit test run by Maven).
+# Everything listens on 127.0.0.1 and stops with the run (it is a JUnit test run by Maven, with
+# every node in one JVM; MODE=processes starts each node through the launcher instead).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+case "${MODE:-jvm}" in
+  jvm) ;;
+  processes) exec bash "$root/bench/offload-processes.sh" ;;
+  *) echo "offload: MODE is jvm (the default: the nodes in one JVM) or processes, not '$MODE'" >&2; exit 2 ;;
+esac
 OBJECTS=${OBJECTS:-1000}
 REQUESTS=${REQUESTS:-20000}
 CLIENTS=${CLIENTS:-16}

@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# The offload experiment with every node a process of its own, started through the launcher as an
+# operator runs it (`MODE=processes bash bench/offload.sh` runs this). One origin (python3, a delay
+# of ORIGIN_DELAY_MS per answer, OBJECT_BYTES bytes per object, counting its requests), NODES
+# `oversky serve` processes on loopback, and CLIENTS python3 clients asking random nodes for
+# REQUESTS objects of OBJECTS with a Zipf(1.0) popularity. The same load runs twice in one run:
+# independent nodes (no cluster secret), then cooperating ones (one site cluster). Each time the
+# nodes first serve WARM requests for other objects (warm JVMs), then the measured load. It prints
+# a Markdown section: wall time, node CPU per request (all nodes' user+system time from /proc),
+# origin requests per object, latency by outcome, and the DHT's message figures per fill.
+#
+#   MODE=processes bash bench/offload.sh > result.md
+#   MODE=processes NODES=30 REQUESTS=4000 bash bench/offload.sh
+set -euo pipefail
+
+bench_name=offload-processes
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+NODES=${NODES:-10}                  # oversky serve processes
+OBJECTS=${OBJECTS:-1000}            # objects at the origin
+REQUESTS=${REQUESTS:-20000}         # measured requests, in all
+WARM=${WARM:-4000}                  # requests for other objects before the measured load
+CLIENTS=${CLIENTS:-32}              # concurrent clients
+OBJECT_BYTES=${OBJECT_BYTES:-16384} # size of every object
+ORIGIN_DELAY_MS=${ORIGIN_DELAY_MS:-20}
+HEAP=${HEAP:-256m}                  # each node's -Xmx
+SECRET=offload-processes
+SITE=site.test
+
+need_positive_ints NODES OBJECTS REQUESTS CLIENTS OBJECT_BYTES STARTUP_TIMEOUT
+[[ $WARM =~ ^[0-9]+$ ]] || die "WARM expects a whole number, got '$WARM'"
+[[ $ORIGIN_DELAY_MS =~ ^[0-9]+$ ]] || die "ORIGIN_DELAY_MS expects a whole number of ms, got '$ORIGIN_DELAY_MS'"
+[ "$NODES" -le 50 ] || die "NODES ($NODES) is capped at 50"
+[ "$REQUESTS" -le 200000 ] || die "REQUESTS ($REQUESTS) is capped at 200000"
+ensure_tools curl python3
+python_bin=$(python3 -c 'import sys; print(sys.executable)') || die "python3 does not run"
+trap_cleanup
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/$bench_name.XXXXXX")
+
+# --- the origin: a delay, then OBJECT_BYTES bytes determined by the path; GET /counts tells how
+# many requests each path had (and POST /counts/reset forgets them).
+cat > "$tmp/origin.py" <<'PYEOF'
+import http.server, json, random, sys, threading, time
+port, delay, size = int(sys.argv[1]), int(sys.argv[2]) / 1000.0, int(sys.argv[3])
+counts, lock = {}, threading.Lock()
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def do_POST(self):
+        with lock: counts.clear()
+        self.send_response(204); self.send_header("Content-Length", "0"); self.end_headers()
+    def do_GET(self):
+        if self.path == "/counts":
+            with lock: body = json.dumps(counts).encode()
+            self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+            self.wfile.write(body); return
+        with lock: counts[self.path] = counts.get(self.path, 0) + 1
+        time.sleep(delay)
+        body = random.Random(self.path).randbytes(size)
+        self.send_response(200)
+        self.send_header("Cache-Control", "public, max-age=3600")
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+Server(("127.0.0.1", port), Handler).serve_forever()
+PYEOF
+
+# --- the load: CLIENTS threads, each request to a random node, every body checked; prints one JSON
+# line with the wall time and each request's outcome and latency.
+cat > "$tmp/load.py" <<'PYEOF'
+import bisect, http.client, json, random, sys, threading, time
+ports = [int(p) for p in sys.argv[1].split(",")]
+prefix, objects, requests, clients, size, seed = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+r = random.Random(seed)
+weights = [1.0 / k for k in range(1, objects + 1)]
+cdf, s = [], 0.0
+for w in weights:
+    s += w; cdf.append(s)
+plan = [(min(bisect.bisect_left(cdf, r.random() * s), objects - 1), r.randrange(len(ports))) for _ in range(requests)]
+nxt, lock = [0], threading.Lock()
+out = {"hit": [], "peer": [], "origin": [], "errors": [], "mismatches": 0}
+def client():
+    conns = {}
+    mine = {"hit": [], "peer": [], "origin": []}
+    while True:
+        with lock:
+            i = nxt[0]; nxt[0] += 1
+        if i >= len(plan): break
+        obj, node = plan[i]
+        path = "%s%d" % (prefix, obj)
+        t = time.perf_counter()
+        try:
+            c = conns.get(node) or http.client.HTTPConnection("127.0.0.1", ports[node], timeout=60)
+            conns[node] = c
+            c.request("GET", path, headers={"Host": "site.test"})
+            resp = c.getresponse(); body = resp.read()
+        except Exception as e:
+            conns.pop(node, None)
+            with lock: out["errors"].append("%s via node %d: %s" % (path, node, e))
+            continue
+        ms = (time.perf_counter() - t) * 1000
+        if resp.status != 200 or body != random.Random(path).randbytes(size):
+            with lock: out["mismatches"] += 1
+            continue
+        cs = resp.getheader("Cache-Status", "")
+        kind = "peer" if "fwd=peer" in cs else "hit" if "hit" in cs else "origin"
+        mine[kind].append(ms)
+    with lock:
+        for k, v in mine.items(): out[k].extend(v)
+start = time.perf_counter()
+threads = [threading.Thread(target=client) for _ in range(clients)]
+for th in threads: th.start()
+for th in threads: th.join()
+out["wall"] = time.perf_counter() - start
+out["distinct"] = len({o for o, _ in plan})
+out["errors"] = out["errors"][:5] + (["..."] if len(out["errors"]) > 5 else []) if out["errors"] else []
+out["errorCount"] = len(out["errors"])
+print(json.dumps(out))
+PYEOF
+
+take_port origin_port
+spawn origin "$tmp/origin.log" "$python_bin" "$tmp/origin.py" "$origin_port" "$ORIGIN_DELAY_MS" "$OBJECT_BYTES"
+wait_http "http://127.0.0.1:$origin_port/counts" "$last_pid" "the origin" 30
+
+cpu_ticks() { # PID... -> user+system clock ticks of these processes, summed
+  local p sum=0 t
+  for p in "$@"; do
+    t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)
+    sum=$((sum + t))
+  done
+  echo "$sum"
+}
+
+status_sum() { # FIELD(dht.x or cluster.x) -> the field summed over the running nodes
+  local port total=0 v
+  for port in "${node_ports[@]}"; do
+    v=$(curl -sS --max-time 5 "http://127.0.0.1:$port/api/v1/status" | "$python_bin" -c \
+      'import json, sys; d = json.load(sys.stdin); a, b = sys.argv[1].split("."); print(int(d.get(a, {}).get(b, 0) or 0))' "$1" || echo 0)
+    total=$((total + v))
+  done
+  echo "$total"
+}
+
+start_nodes() { # MODE (independent|cooperating): starts NODES nodes, each on a port and data dir of its own
+  local mode=$1 i args node_port port
+  node_ports=(); node_pids=()
+  for ((i = 0; i < NODES; i++)); do
+    take_port node_port
+    args=(serve --listen "127.0.0.1:$node_port" --data "$tmp/$mode/node$i" --site "$SITE=http://127.0.0.1:$origin_port"
+      --allow-private-origins --no-request-log)
+    if [ "$mode" = cooperating ]; then
+      args+=(--cluster-secret "$SECRET")
+      [ "$i" -eq 0 ] || args+=(--bootstrap "http://127.0.0.1:${node_ports[0]}")
+    fi
+    OVERSKY_JAVA_OPTS="-Xmx$HEAP ${OVERSKY_JAVA_OPTS:-}" spawn "node$i" "$tmp/$mode-node$i.log" "$OVERSKY" "${args[@]}"
+    node_pids+=("$last_pid"); node_ports+=("$node_port")
+    wait_http "http://127.0.0.1:$node_port/healthz" "$last_pid" "node $i" "$STARTUP_TIMEOUT"
+  done
+  if [ "$mode" = cooperating ]; then
+    local want=$((NODES - 1)) deadline=$((SECONDS + 60)) c
+    [ "$want" -le 20 ] || want=20
+    for port in "${node_ports[@]}"; do
+      while :; do
+        c=$(curl -sS "http://127.0.0.1:$port/api/v1/status" | "$python_bin" -c 'import json,sys; print(json.load(sys.stdin)["dht"]["contacts"])')
+        [ "$c" -ge "$want" ] && break
+        [ "$SECONDS" -lt "$deadline" ] || die "node on port $port knows $c nodes after 60 s (wanted $want)"
+        sleep 0.5
+      done
+    done
+  fi
+}
+
+stop_nodes() {
+  local i
+  for ((i = ${#node_pids[@]} - 1; i >= 0; i--)); do stop_tree "${node_pids[$i]}" "node$i"; done
+}
+
+declare -A res
+run_mode() { # MODE
+  local mode=$1 ports before after load
+  log "$mode: starting $NODES nodes"
+  start_nodes "$mode"
+  ports=$(IFS=,; echo "${node_ports[*]}")
+  if [ "$WARM" -gt 0 ]; then
+    log "$mode: warm-up, $WARM requests for other objects"
+    "$python_bin" "$tmp/load.py" "$ports" /warm/ "$OBJECTS" "$WARM" "$CLIENTS" "$OBJECT_BYTES" 7 > /dev/null
+  fi
+  curl -sS -X POST "http://127.0.0.1:$origin_port/counts" > /dev/null
+  local sent0 recv0 failed0 rejected0 lookups0 timeouts0
+  sent0=$(status_sum dht.rpcSent); recv0=$(status_sum dht.rpcReceived); failed0=$(status_sum dht.rpcFailed)
+  rejected0=$(status_sum dht.rpcRejected); lookups0=$(status_sum cluster.recordLookups); timeouts0=$(status_sum cluster.recordLookupTimeouts)
+  before=$(cpu_ticks "${node_pids[@]}")
+  log "$mode: measured load, $REQUESTS requests from $CLIENTS clients"
+  load=$("$python_bin" "$tmp/load.py" "$ports" /obj/ "$OBJECTS" "$REQUESTS" "$CLIENTS" "$OBJECT_BYTES" 1)
+  after=$(cpu_ticks "${node_pids[@]}")
+  res[$mode,load]=$load
+  res[$mode,cpu_ms]=$(( (after - before) * 1000 / $(getconf CLK_TCK) ))
+  res[$mode,origin]=$(curl -sS "http://127.0.0.1:$origin_port/counts" | "$python_bin" -c 'import json,sys; print(sum(json.load(sys.stdin).values()))')
+  res[$mode,sent]=$(( $(status_sum dht.rpcSent) - sent0 )); res[$mode,recv]=$(( $(status_sum dht.rpcReceived) - recv0 ))
+  res[$mode,failed]=$(( $(status_sum dht.rpcFailed) - failed0 )); res[$mode,rejected]=$(( $(status_sum dht.rpcRejected) - rejected0 ))
+  res[$mode,lookups]=$(( $(status_sum cluster.recordLookups) - lookups0 )); res[$mode,timeouts]=$(( $(status_sum cluster.recordLookupTimeouts) - timeouts0 ))
+  for ((i = 0; i < NODES; i++)); do
+    ! grep -qE "$exception_re" "$tmp/$mode-node$i.log" || log "warning: $mode node $i logged an exception (see its log)"
+  done
+  stop_nodes
+}
+
+note_start
+run_mode independent
+run_mode cooperating
+
+"$python_bin" - "$REQUESTS" "$CLIENTS" "$NODES" "$OBJECTS" "$OBJECT_BYTES" "$ORIGIN_DELAY_MS" "$WARM" \
+  "${res[independent,load]}" "${res[cooperating,load]}" \
+  "${res[independent,cpu_ms]} ${res[independent,origin]} ${res[independent,sent]} ${res[independent,recv]} ${res[independent,failed]} ${res[independent,rejected]} ${res[independent,lookups]} ${res[independent,timeouts]}" \
+  "${res[cooperating,cpu_ms]} ${res[cooperating,origin]} ${res[cooperating,sent]} ${res[cooperating,recv]} ${res[cooperating,failed]} ${res[cooperating,rejected]} ${res[cooperating,lookups]} ${res[cooperating,timeouts]}" \
+  "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(git -C "$oversky_root" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(nproc)" "$load_start" <<'PYEOF'
+import json, sys
+(requests, clients, nodes, objects, size, delay, warm), loads, figs = sys.argv[1:8], sys.argv[8:10], sys.argv[10:12]
+when, commit, cores, load = sys.argv[12:16]
+def q(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, max(0, int(-(-p * len(v) // 1)) - 1))] if v else float("nan")
+rows = {}
+for name, l, f in zip(["independent", "cooperating"], loads, figs):
+    d = json.loads(l)
+    cpu, origin, sent, recv, failed, rejected, lookups, timeouts = (int(x) for x in f.split())
+    done = len(d["hit"]) + len(d["peer"]) + len(d["origin"])
+    fills = len(d["peer"]) + len(d["origin"])
+    rows[name] = dict(d=d, done=done, fills=fills, cpu=cpu, origin=origin, sent=sent, recv=recv, failed=failed,
+                      rejected=rejected, lookups=lookups, timeouts=timeouts)
+def lat(v):
+    return "—" if not v else "%.1f / %.1f" % (q(v, .5), q(v, .99))
+print("### %s (commit %s)\n" % (when, commit))
+print("`MODE=processes bash bench/offload.sh` (NODES=%s OBJECTS=%s REQUESTS=%s WARM=%s CLIENTS=%s OBJECT_BYTES=%s ORIGIN_DELAY_MS=%s), %s cores, load before %s. Each node an `oversky serve` process; the same Zipf(1.0) load on independent nodes, then on one site cluster, in one run, after %s warm-up requests for other objects.\n"
+      % (nodes, objects, requests, warm, clients, size, delay, cores, load, warm))
+print("| | independent | cooperating | cooperating / independent |")
+print("|---|---|---|---|")
+i, c = rows["independent"], rows["cooperating"]
+def r(label, a, b, fmt="%.1f", ratio=True):
+    rr = ("%.2f" % (b / a)) if ratio and a else ""
+    print("| %s | %s | %s | %s |" % (label, fmt % a if isinstance(a, (int, float)) else a, fmt % b if isinstance(b, (int, float)) else b, rr))
+r("requests completed", i["done"], c["done"], "%d", False)
+r("wall time, s", i["d"]["wall"], c["d"]["wall"], "%.2f")
+r("node CPU per request, ms (all nodes)", i["cpu"] / max(1, i["done"]), c["cpu"] / max(1, c["done"]), "%.2f")
+r("origin requests per object", i["origin"] / i["d"]["distinct"], c["origin"] / c["d"]["distinct"], "%.3f")
+r("mismatches / errors", "%d / %d" % (i["d"]["mismatches"], i["d"]["errorCount"]), "%d / %d" % (c["d"]["mismatches"], c["d"]["errorCount"]), "%s", False)
+r("hits: share, p50 / p99 ms", "%.1f %%, %s" % (100 * len(i["d"]["hit"]) / max(1, i["done"]), lat(i["d"]["hit"])), "%.1f %%, %s" % (100 * len(c["d"]["hit"]) / max(1, c["done"]), lat(c["d"]["hit"])), "%s", False)
+r("peer fills: count, p50 / p99 ms", "%d, %s" % (len(i["d"]["peer"]), lat(i["d"]["peer"])), "%d, %s" % (len(c["d"]["peer"]), lat(c["d"]["peer"])), "%s", False)
+r("origin fills: count, p50 / p99 ms", "%d, %s" % (len(i["d"]["origin"]), lat(i["d"]["origin"])), "%d, %s" % (len(c["d"]["origin"]), lat(c["d"]["origin"])), "%s", False)
+r("DHT requests sent / received", "%d / %d" % (i["sent"], i["recv"]), "%d / %d" % (c["sent"], c["recv"]), "%s", False)
+r("DHT requests sent per fill", i["sent"] / max(1, i["fills"]), c["sent"] / max(1, c["fills"]), "%.1f", False)
+r("node CPU per fill, ms", i["cpu"] / max(1, i["fills"]), c["cpu"] / max(1, c["fills"]), "%.1f")
+r("RPCs failed / rejected", "%d / %d" % (i["failed"], i["rejected"]), "%d / %d (%.2f %% / %.2f %%)" % (c["failed"], c["rejected"], 100 * c["failed"] / max(1, c["sent"]), 100 * c["rejected"] / max(1, c["recv"])), "%s", False)
+r("record lookups, over budget", "%d, %d" % (i["lookups"], i["timeouts"]), "%d, %d (%.1f %%)" % (c["lookups"], c["timeouts"], 100 * c["timeouts"] / max(1, c["lookups"])), "%s", False)
+for name in rows:
+    if rows[name]["d"]["errors"]:
+        print("\n%s errors: %s" % (name, "; ".join(rows[name]["d"]["errors"])))
+PYEOF
