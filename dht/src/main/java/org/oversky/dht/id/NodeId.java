@@ -232,7 +232,20 @@ public record NodeId(long w0, long w1, long w2, long w3) implements Comparable<N
 
   private static byte[] sha256(byte[] data) {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
+      // A clone of an unused digest: every message's sender is hashed, and looking the algorithm
+      // up among the providers each time cost more than the hash.
+      return ((MessageDigest) SHA256.clone()).digest(data);
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("the JDK's SHA-256 can be cloned", e);
+    }
+  }
+
+  /** Never updated: only cloned. */
+  private static final MessageDigest SHA256 = newSha256();
+
+  private static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("this JDK has no SHA-256, which every Java SE JDK must have", e);
     }

@@ -80,6 +80,12 @@ public final class DhtNode {
   private final AtomicLong rpcFailed = new AtomicLong();
   private final AtomicLong rpcReceived = new AtomicLong();
   private final AtomicLong rpcRejected = new AtomicLong();
+  /**
+   * Whether the last node lookup that ran to its end found fewer than k nodes: the network, as far
+   * as it reaches, is smaller than k, and every node is among the k closest to every key.
+   */
+  private volatile boolean smallNetwork;
+  private final AtomicLong smallShortcuts = new AtomicLong();
 
   public DhtNode(NodeIdentity identity, DhtConfig config, Transport transport, Clock clock, RandomGenerator random) {
     this.identity = Objects.requireNonNull(identity, "identity");
@@ -128,7 +134,8 @@ public final class DhtNode {
         rpcSent.get(),
         rpcFailed.get(),
         rpcReceived.get(),
-        rpcRejected.get());
+        rpcRejected.get(),
+        smallShortcuts.get());
   }
 
   /** The time by this node's clock, epoch ms (the clock its contacts' last-seen times are by). */
@@ -356,7 +363,29 @@ public final class DhtNode {
   /** The k nodes closest to {@code target} that answered. */
   public CompletableFuture<LookupResult> findNode(NodeId target) {
     return new Lookup(this, target, Lookup.Kind.NODE, 0, r -> false)
-        .start(table.closest(target, config.k()), List.of(), Optional.empty());
+        .start(table.closest(target, config.k()), List.of(), Optional.empty())
+        .whenComplete((r, e) -> {
+          if (r != null && !r.timedOut() && r.failures() == 0) {
+            smallNetwork = r.closest().size() < config.k();
+          }
+        });
+  }
+
+  /**
+   * The k nodes closest to {@code key}, where a record or an announcement goes. In a network of
+   * fewer than k nodes that this node knows whole (its last complete node lookup found fewer than
+   * k, and its table still holds fewer), those are every node it knows: no lookup is needed, and
+   * none is made. Otherwise a node lookup finds them.
+   */
+  private CompletableFuture<List<Contact>> closestFor(NodeId key) {
+    if (smallNetwork) {
+      List<Contact> known = table.closest(key, config.k());
+      if (known.size() < config.k()) {
+        smallShortcuts.incrementAndGet();
+        return CompletableFuture.completedFuture(known);
+      }
+    }
+    return findNode(key).thenApply(LookupResult::closest);
   }
 
   /** Providers of {@code key} other than this node; stops once {@code wanted} are known. */
@@ -419,16 +448,16 @@ public final class DhtNode {
   }
 
   private CompletableFuture<Integer> announce(NodeId key) {
-    return findNode(key).thenCompose(found -> {
+    return closestFor(key).thenCompose(closest -> {
       long now = clock.millis();
       long expires = now + config.providerTtl().toMillis();
       Request add = new Request.AddProvider(key, baseUrl(), expires);
       List<CompletableFuture<Boolean>> acks = new ArrayList<>();
-      for (Contact c : found.closest()) {
+      for (Contact c : closest) {
         acks.add(call(c.baseUrl(), add, c.id()).handle((r, e) -> e == null));
       }
       int local = 0;
-      if (amongClosest(key, found.closest())) {
+      if (amongClosest(key, closest)) {
         providers.add(key, id, baseUrl(), expires, now);
         local = 1;
       }
@@ -440,7 +469,7 @@ public final class DhtNode {
 
   /** Stores a signed value record at the k nodes closest to its key; tells at how many. */
   public CompletableFuture<Integer> putRecord(SignedRecord record) {
-    return findNode(record.key()).thenCompose(found -> putRecord(record, found.closest()));
+    return closestFor(record.key()).thenCompose(closest -> putRecord(record, closest));
   }
 
   /**

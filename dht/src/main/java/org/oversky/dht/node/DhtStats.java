@@ -13,6 +13,8 @@ package org.oversky.dht.node;
  * @param rpcFailed requests sent that got no usable answer
  * @param rpcReceived requests received and answered
  * @param rpcRejected requests received and refused
+ * @param lookupsSkipped node lookups not made before a publication, the network being smaller than
+ *     k and known whole
  */
 public record DhtStats(
     int tableSize,
@@ -24,4 +26,5 @@ public record DhtStats(
     long rpcSent,
     long rpcFailed,
     long rpcReceived,
-    long rpcRejected) {}
+    long rpcRejected,
+    long lookupsSkipped) {}

@@ -38,7 +38,8 @@ final class Ed25519 {
 
   private Ed25519() {}
 
-  private static <K, V> Map<K, V> lru(int max) {
+  /** A thread-safe map of at most {@code max} entries that forgets the least recently used. */
+  static <K, V> Map<K, V> lru(int max) {
     return Collections.synchronizedMap(
         new LinkedHashMap<>(16, 0.75f, true) {
           @Override

@@ -107,12 +107,21 @@ final class JsonFields {
 
   URI url(String name) throws RpcRejectedException {
     String s = string(name, Urls.MAX_CHARS);
+    URI known = GOOD_URLS.get(s);
+    if (known != null) {
+      return known; // the same few node URLs come in every message
+    }
     String problem = Urls.problem(s);
     if (problem != null) {
       throw new RpcRejectedException(BAD_URL, path(name) + ": " + problem);
     }
-    return URI.create(s); // cannot fail: problem() parsed it
+    URI url = URI.create(s); // cannot fail: problem() parsed it
+    GOOD_URLS.put(s, url);
+    return url;
   }
+
+  /** URLs that passed {@link Urls#problem}, so that a node's URL is checked once, not per message. */
+  private static final java.util.Map<String, URI> GOOD_URLS = Ed25519.lru(4096);
 
   /** The elements of array {@code name}, at most {@code max}, each read as an object. */
   List<JsonFields> objects(String name, int max) throws RpcRejectedException {

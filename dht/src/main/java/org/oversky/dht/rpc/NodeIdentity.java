@@ -8,16 +8,23 @@ import java.util.Objects;
 
 /**
  * This node's signing identity: its Ed25519 key pair and the base URL it advertises. The private
- * key never leaves this object except to sign.
- *
- * @param keyPair an Ed25519 key pair ({@code KeyPairGenerator.getInstance("Ed25519")})
- * @param baseUrl where this node takes requests (absolute http or https)
+ * key never leaves this object except to sign. The sender field of its messages is made once.
  */
-public record NodeIdentity(KeyPair keyPair, URI baseUrl) {
-  public NodeIdentity {
+public final class NodeIdentity {
+  private final KeyPair keyPair;
+  private final URI baseUrl;
+  private final Sender sender;
+
+  /**
+   * @param keyPair an Ed25519 key pair ({@code KeyPairGenerator.getInstance("Ed25519")})
+   * @param baseUrl where this node takes requests (absolute http or https)
+   */
+  public NodeIdentity(KeyPair keyPair, URI baseUrl) {
     Objects.requireNonNull(keyPair, "keyPair");
     Objects.requireNonNull(keyPair.getPrivate(), "keyPair.getPrivate()");
-    Sender.of(keyPair.getPublic(), baseUrl); // checks the key is Ed25519 and the URL
+    this.sender = Sender.of(keyPair.getPublic(), baseUrl); // checks the key is Ed25519 and the URL
+    this.keyPair = keyPair;
+    this.baseUrl = baseUrl;
   }
 
   /** An identity with a new random key pair. */
@@ -29,9 +36,19 @@ public record NodeIdentity(KeyPair keyPair, URI baseUrl) {
     }
   }
 
+  /** The Ed25519 key pair. */
+  public KeyPair keyPair() {
+    return keyPair;
+  }
+
+  /** Where this node takes requests. */
+  public URI baseUrl() {
+    return baseUrl;
+  }
+
   /** The sender field of this node's messages. */
   public Sender sender() {
-    return Sender.of(keyPair.getPublic(), baseUrl);
+    return sender;
   }
 
   byte[] sign(byte[] data) {
@@ -41,6 +58,6 @@ public record NodeIdentity(KeyPair keyPair, URI baseUrl) {
   /** Does not print the private key. */
   @Override
   public String toString() {
-    return "NodeIdentity[id=" + sender().id() + ", baseUrl=" + baseUrl + "]";
+    return "NodeIdentity[id=" + sender.id() + ", baseUrl=" + baseUrl + "]";
   }
 }

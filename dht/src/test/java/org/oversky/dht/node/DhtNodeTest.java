@@ -119,6 +119,42 @@ class DhtNodeTest {
   }
 
   @Test
+  void inANetworkSmallerThanKAPublicationGoesStraightToEveryNode() throws Exception {
+    List<DhtNode> nodes = network(6);
+    DhtNode publisher = nodes.get(3);
+    publisher.findNode(publisher.id()).join(); // a complete node lookup: 5 others, fewer than k
+    var keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    NodeId key = NodeId.random(new SplittableRandom(11));
+    SignedRecord record = SignedRecord.sign(key, new byte[] {1}, System.currentTimeMillis() + 60_000, keys);
+    long sentBefore = publisher.stats().rpcSent();
+
+    int storedAt = publisher.putRecord(record).join();
+
+    assertEquals(6, storedAt, "every node holds it, the publisher too");
+    assertEquals(5, publisher.stats().rpcSent() - sentBefore, "one put_record per other node, no find_node");
+    assertEquals(1, publisher.stats().lookupsSkipped());
+    for (DhtNode n : nodes) {
+      assertEquals(Optional.of(record), n.findRecord(key, r -> true).join().record());
+    }
+  }
+
+  @Test
+  void inANetworkOfKOrMoreAPublicationLooksTheClosestUp() throws Exception {
+    List<DhtNode> nodes = network(config.k() + 5);
+    DhtNode publisher = nodes.get(3);
+    publisher.findNode(publisher.id()).join();
+    var keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    SignedRecord record =
+        SignedRecord.sign(NodeId.random(new SplittableRandom(12)), new byte[] {1}, System.currentTimeMillis() + 60_000, keys);
+    long sentBefore = publisher.stats().rpcSent();
+
+    publisher.putRecord(record).join();
+
+    assertTrue(publisher.stats().rpcSent() - sentBefore > config.k(), "a lookup, then k put_record");
+    assertEquals(0, publisher.stats().lookupsSkipped());
+  }
+
+  @Test
   void handleRefusesAnnouncementsForOthersAndRecordsOutsideTheLifetime() throws Exception {
     DhtNode node = net.addNode(config);
     NodeIdentity other = NodeIdentity.generate(URI.create("http://10.9.9.9:8080"));

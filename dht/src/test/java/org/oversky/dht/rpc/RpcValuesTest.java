@@ -109,6 +109,10 @@ class RpcValuesTest {
     assertFalse(new SignedRecord(id(1), new byte[] {1, 2, 4}, 1000, record.publisher(), sig).verifies());
     assertFalse(new SignedRecord(id(1), record.value(), 1001, record.publisher(), sig).verifies());
     assertFalse(new SignedRecord(id(1), record.value(), 1000, MALLORY_KEYS.getPublic(), sig).verifies());
+    byte[] flipped = sig.clone();
+    flipped[5] ^= 1;
+    assertFalse(new SignedRecord(id(1), record.value(), 1000, record.publisher(), flipped).verifies());
+    assertTrue(new SignedRecord(id(1), record.value(), 1000, record.publisher(), sig).verifies(), "verified before: remembered");
   }
 
   @Test

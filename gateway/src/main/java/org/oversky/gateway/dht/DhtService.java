@@ -276,6 +276,7 @@ public final class DhtService extends ContainerLifeCycle {
     out.put("rpcFailed", s.rpcFailed());
     out.put("rpcReceived", s.rpcReceived());
     out.put("rpcRejected", s.rpcRejected());
+    out.put("lookupsSkipped", s.lookupsSkipped());
     out.put("peerMismatches", peers.mismatches());
     return out;
   }
