@@ -178,7 +178,7 @@ start_nodes() { # MODE (independent|cooperating): starts NODES nodes, each on a 
     [ "$want" -le 20 ] || want=20
     for port in "${node_ports[@]}"; do
       while :; do
-        c=$(curl -sS "http://127.0.0.1:$port/api/v1/status" | "$python_bin" -c 'import json,sys; print(json.load(sys.stdin)["dht"]["contacts"])')
+        c=$(curl -sS --max-time 5 "http://127.0.0.1:$port/api/v1/status" | "$python_bin" -c 'import json,sys; print(json.load(sys.stdin)["dht"]["contacts"])' || echo 0)
         [ "$c" -ge "$want" ] && break
         [ "$SECONDS" -lt "$deadline" ] || die "node on port $port knows $c nodes after 60 s (wanted $want)"
         sleep 0.5
@@ -202,7 +202,7 @@ run_mode() { # MODE
     log "$mode: warm-up, $WARM requests for other objects"
     "$python_bin" "$tmp/load.py" "$ports" /warm/ "$OBJECTS" "$WARM" "$CLIENTS" "$OBJECT_BYTES" 7 > /dev/null
   fi
-  curl -sS -X POST "http://127.0.0.1:$origin_port/counts" > /dev/null
+  curl -sS --max-time 10 -X POST "http://127.0.0.1:$origin_port/counts" > /dev/null
   local sent0 recv0 failed0 rejected0 lookups0 timeouts0
   sent0=$(status_sum dht.rpcSent); recv0=$(status_sum dht.rpcReceived); failed0=$(status_sum dht.rpcFailed)
   rejected0=$(status_sum dht.rpcRejected); lookups0=$(status_sum cluster.recordLookups); timeouts0=$(status_sum cluster.recordLookupTimeouts)
@@ -212,7 +212,7 @@ run_mode() { # MODE
   after=$(cpu_ticks "${node_pids[@]}")
   res[$mode,load]=$load
   res[$mode,cpu_ms]=$(( (after - before) * 1000 / $(getconf CLK_TCK) ))
-  res[$mode,origin]=$(curl -sS "http://127.0.0.1:$origin_port/counts" | "$python_bin" -c 'import json,sys; print(sum(json.load(sys.stdin).values()))')
+  res[$mode,origin]=$(curl -sS --max-time 10 "http://127.0.0.1:$origin_port/counts" | "$python_bin" -c 'import json,sys; print(sum(json.load(sys.stdin).values()))')
   res[$mode,sent]=$(( $(status_sum dht.rpcSent) - sent0 )); res[$mode,recv]=$(( $(status_sum dht.rpcReceived) - recv0 ))
   res[$mode,failed]=$(( $(status_sum dht.rpcFailed) - failed0 )); res[$mode,rejected]=$(( $(status_sum dht.rpcRejected) - rejected0 ))
   res[$mode,lookups]=$(( $(status_sum cluster.recordLookups) - lookups0 )); res[$mode,timeouts]=$(( $(status_sum cluster.recordLookupTimeouts) - timeouts0 ))

@@ -416,6 +416,8 @@ class CooperativeCacheTest {
             case GET_RECORD -> new Response.RecordReply(java.util.Optional.empty(), java.util.List.of());
             case GET_PROVIDERS -> new Response.Providers(java.util.List.of(), java.util.List.of());
             case ADD_PROVIDER -> new Response.ProviderAdded();
+            case ADD_PROVIDERS ->
+                new Response.ProvidersAdded(((org.oversky.dht.rpc.Request.AddProviders) request.payload()).keys().size());
             case PUT_RECORD -> new Response.RecordStored();
           };
           byte[] out = codec.encode(me, answer);

@@ -179,12 +179,7 @@ public final class DhtNode {
           new Response.Providers(
               limit(providers.providers(g.key(), now)), closestInfos(g.key(), from.id()));
       case Request.AddProvider a -> {
-        if (!a.providerUrl().equals(from.baseUrl())) {
-          throw new RpcRejectedException(
-              Reason.PROVIDER_MISMATCH,
-              "a node announces only itself: the provider URL " + a.providerUrl() + " is not the sender's "
-                  + from.baseUrl());
-        }
+        requireOwnUrl(from, a.providerUrl());
         long expires = Math.min(a.expiresAt(), now + config.providerTtl().toMillis());
         switch (providers.add(a.key(), from.id(), a.providerUrl(), expires, now)) {
           case ADDED, REFRESHED -> {}
@@ -198,6 +193,21 @@ public final class DhtNode {
                   Reason.STORE_FULL, "this node holds " + config.maxKeysPerProvider() + " keys for " + from.id());
         }
         yield new Response.ProviderAdded();
+      }
+      case Request.AddProviders a -> {
+        requireOwnUrl(from, a.providerUrl());
+        if (a.expiresAt() <= now) {
+          throw new RpcRejectedException(Reason.RECORD_EXPIRED, "the announcement expired at " + a.expiresAt());
+        }
+        long expires = Math.min(a.expiresAt(), now + config.providerTtl().toMillis());
+        int added = 0;
+        for (NodeId key : a.keys()) {
+          switch (providers.add(key, from.id(), a.providerUrl(), expires, now)) {
+            case ADDED, REFRESHED -> added++;
+            case REJECTED_EXPIRED, REJECTED_KEY_FULL, REJECTED_PROVIDER_FULL -> {} // told by the count
+          }
+        }
+        yield new Response.ProvidersAdded(added);
       }
       case Request.GetRecord g ->
           new Response.RecordReply(records.get(g.key(), now), closestInfos(g.key(), from.id()));
@@ -224,6 +234,14 @@ public final class DhtNode {
         yield new Response.RecordStored();
       }
     };
+  }
+
+  private static void requireOwnUrl(Sender from, java.net.URI providerUrl) throws RpcRejectedException {
+    if (!providerUrl.equals(from.baseUrl())) {
+      throw new RpcRejectedException(
+          Reason.PROVIDER_MISMATCH,
+          "a node announces only itself: the provider URL " + providerUrl + " is not the sender's " + from.baseUrl());
+    }
   }
 
   private List<ContactInfo> closestInfos(NodeId target, NodeId except) {
@@ -425,7 +443,21 @@ public final class DhtNode {
    */
   public CompletableFuture<Integer> provide(NodeId key) {
     provided.put(key, clock.millis());
-    return announce(key);
+    return announceAll(List.of(key));
+  }
+
+  /**
+   * Starts providing each of {@code keys}, as {@link #provide} does, in as few messages as the
+   * closest nodes allow: the keys bound for one node go to it in one {@code add_providers}
+   * message (at most {@link Request.AddProviders#MAX_KEYS} keys each). The future tells how many
+   * (key, node) announcements were stored, this node's own included.
+   */
+  public CompletableFuture<Integer> provideAll(java.util.Collection<NodeId> keys) {
+    long now = clock.millis();
+    for (NodeId key : keys) {
+      provided.put(key, now);
+    }
+    return announceAll(List.copyOf(keys));
   }
 
   /**
@@ -447,23 +479,47 @@ public final class DhtNode {
     return provided.containsKey(key);
   }
 
-  private CompletableFuture<Integer> announce(NodeId key) {
-    return closestFor(key).thenCompose(closest -> {
+  private CompletableFuture<Integer> announceAll(List<NodeId> keys) {
+    if (keys.isEmpty()) {
+      return CompletableFuture.completedFuture(0);
+    }
+    List<CompletableFuture<List<Contact>>> found = new ArrayList<>(keys.size());
+    for (NodeId key : keys) {
+      found.add(closestFor(key).exceptionally(e -> List.of())); // one failed lookup spoils no other key
+    }
+    return CompletableFuture.allOf(found.toArray(CompletableFuture[]::new)).thenCompose(v -> {
       long now = clock.millis();
       long expires = now + config.providerTtl().toMillis();
-      Request add = new Request.AddProvider(key, baseUrl(), expires);
-      List<CompletableFuture<Boolean>> acks = new ArrayList<>();
-      for (Contact c : closest) {
-        acks.add(call(c.baseUrl(), add, c.id()).handle((r, e) -> e == null));
-      }
+      Map<NodeId, Contact> nodes = new java.util.HashMap<>();
+      Map<NodeId, List<NodeId>> byNode = new java.util.LinkedHashMap<>();
       int local = 0;
-      if (amongClosest(key, closest)) {
-        providers.add(key, id, baseUrl(), expires, now);
-        local = 1;
+      for (int i = 0; i < keys.size(); i++) {
+        NodeId key = keys.get(i);
+        List<Contact> closest = found.get(i).join();
+        for (Contact c : closest) {
+          nodes.putIfAbsent(c.id(), c);
+          byNode.computeIfAbsent(c.id(), x -> new ArrayList<>()).add(key);
+        }
+        if (amongClosest(key, closest)) {
+          providers.add(key, id, baseUrl(), expires, now);
+          local++;
+        }
+      }
+      List<CompletableFuture<Integer>> acks = new ArrayList<>();
+      for (Map.Entry<NodeId, List<NodeId>> e : byNode.entrySet()) {
+        Contact c = nodes.get(e.getKey());
+        List<NodeId> all = e.getValue();
+        for (int from = 0; from < all.size(); from += Request.AddProviders.MAX_KEYS) {
+          Request add =
+              new Request.AddProviders(
+                  all.subList(from, Math.min(all.size(), from + Request.AddProviders.MAX_KEYS)), baseUrl(), expires);
+          acks.add(call(c.baseUrl(), add, c.id())
+              .handle((r, err) -> err == null && r.payload() instanceof Response.ProvidersAdded a ? a.added() : 0));
+        }
       }
       int self = local;
       return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-          .thenApply(v -> self + (int) acks.stream().filter(CompletableFuture::join).count());
+          .thenApply(x -> self + acks.stream().mapToInt(CompletableFuture::join).sum());
     });
   }
 
@@ -505,17 +561,14 @@ public final class DhtNode {
     records.expire(now);
     List<CompletableFuture<?>> work = new ArrayList<>();
     long republish = config.republishInterval().toMillis();
-    provided.entrySet().stream()
+    List<NodeId> due = provided.entrySet().stream()
         .filter(e -> now - e.getValue() >= republish)
         .sorted(Map.Entry.comparingByValue())
         .limit(MAX_REPUBLISH_PER_ROUND)
         .map(Map.Entry::getKey)
-        .toList()
-        .forEach(key -> {
-          if (provided.replace(key, provided.getOrDefault(key, now), now)) {
-            work.add(announce(key));
-          }
-        });
+        .filter(key -> provided.replace(key, provided.getOrDefault(key, now), now))
+        .toList();
+    work.add(announceAll(due));
     long refresh = config.refreshInterval().toMillis();
     int buckets = table.bucketCount();
     for (int i = 0; i < buckets; i++) {

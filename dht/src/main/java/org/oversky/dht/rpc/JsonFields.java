@@ -105,6 +105,34 @@ final class JsonFields {
     return NodeId.ofBytes(hex(name, NodeId.BYTES));
   }
 
+  /** The ids in array {@code name}: 1 to {@code max} of them, each 64 lowercase hex digits. */
+  List<NodeId> ids(String name, int max) throws RpcRejectedException {
+    JsonNode value = required(name);
+    if (!value.isArray()) {
+      throw new RpcRejectedException(BAD_FIELD, path(name) + " is an array, got " + type(value));
+    }
+    if (value.isEmpty() || value.size() > max) {
+      throw new RpcRejectedException(
+          value.isEmpty() ? BAD_FIELD : TOO_LONG, path(name) + " lists 1 to " + max + " ids, got " + value.size());
+    }
+    List<NodeId> out = new ArrayList<>(value.size());
+    for (int i = 0; i < value.size(); i++) {
+      JsonNode e = value.get(i);
+      String s = e.isTextual() ? e.textValue() : null;
+      if (s == null || s.length() != 2 * NodeId.BYTES || !isLowerHex(s)) {
+        throw new RpcRejectedException(
+            BAD_HEX,
+            path(name) + "[" + i + "] is " + 2 * NodeId.BYTES + " lowercase hex digits, got "
+                + (s == null ? type(e) : Urls.quote(s)));
+      }
+      out.add(NodeId.ofHex(s));
+    }
+    if (new HashSet<>(out).size() != out.size()) {
+      throw new RpcRejectedException(BAD_FIELD, path(name) + " names an id twice");
+    }
+    return out;
+  }
+
   URI url(String name) throws RpcRejectedException {
     String s = string(name, Urls.MAX_CHARS);
     URI known = GOOD_URLS.get(s);

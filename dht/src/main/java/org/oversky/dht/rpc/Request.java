@@ -1,6 +1,7 @@
 package org.oversky.dht.rpc;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
 import org.oversky.dht.id.NodeId;
 
@@ -45,15 +46,44 @@ public sealed interface Request extends Payload {
   record AddProvider(NodeId key, URI providerUrl, long expiresAt) implements Request {
     public AddProvider {
       Objects.requireNonNull(key, "key");
-      Urls.require(providerUrl, "a provider's base URL");
-      if (expiresAt < 0) {
-        throw new IllegalArgumentException("expiresAt is epoch milliseconds, got " + expiresAt);
-      }
+      checkAnnouncement(providerUrl, expiresAt);
     }
 
     @Override
     public Rpc rpc() {
       return Rpc.ADD_PROVIDER;
+    }
+  }
+
+  /**
+   * Announces, as {@link AddProvider} does, that the sender provides each of {@code keys}: many
+   * keys in one message (at most {@link #MAX_KEYS}, no key twice), for a node storing many bodies.
+   */
+  record AddProviders(List<NodeId> keys, URI providerUrl, long expiresAt) implements Request {
+    /** The most keys one message announces. */
+    public static final int MAX_KEYS = 256;
+
+    public AddProviders {
+      keys = List.copyOf(keys);
+      if (keys.isEmpty() || keys.size() > MAX_KEYS) {
+        throw new IllegalArgumentException("an add_providers message has 1 to " + MAX_KEYS + " keys, got " + keys.size());
+      }
+      if (new java.util.HashSet<>(keys).size() != keys.size()) {
+        throw new IllegalArgumentException("an add_providers message names each key once");
+      }
+      checkAnnouncement(providerUrl, expiresAt);
+    }
+
+    @Override
+    public Rpc rpc() {
+      return Rpc.ADD_PROVIDERS;
+    }
+  }
+
+  private static void checkAnnouncement(URI providerUrl, long expiresAt) {
+    Urls.require(providerUrl, "a provider's base URL");
+    if (expiresAt < 0) {
+      throw new IllegalArgumentException("expiresAt is epoch milliseconds, got " + expiresAt);
     }
   }
 

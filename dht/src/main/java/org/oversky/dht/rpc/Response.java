@@ -50,6 +50,23 @@ public sealed interface Response extends Payload {
     }
   }
 
+  /**
+   * Answers {@code add_providers}: how many of the keys were stored or refreshed; the rest met a
+   * store at its bounds. (A refusal of the whole message is an HTTP problem.)
+   */
+  record ProvidersAdded(int added) implements Response {
+    public ProvidersAdded {
+      if (added < 0 || added > Request.AddProviders.MAX_KEYS) {
+        throw new IllegalArgumentException("added is 0 to " + Request.AddProviders.MAX_KEYS + ", got " + added);
+      }
+    }
+
+    @Override
+    public Rpc rpc() {
+      return Rpc.ADD_PROVIDERS;
+    }
+  }
+
   /** Answers {@code get_record}: the record if the receiver holds it, and contacts closer to it. */
   record RecordReply(Optional<SignedRecord> record, List<ContactInfo> closer) implements Response {
     public RecordReply {

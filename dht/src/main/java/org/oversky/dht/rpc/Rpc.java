@@ -8,6 +8,7 @@ public enum Rpc {
   FIND_NODE("find_node"),
   GET_PROVIDERS("get_providers"),
   ADD_PROVIDER("add_provider"),
+  ADD_PROVIDERS("add_providers"),
   GET_RECORD("get_record"),
   PUT_RECORD("put_record");
 

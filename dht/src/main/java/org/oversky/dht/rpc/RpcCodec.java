@@ -52,7 +52,8 @@ import org.oversky.dht.id.NodeId;
  * <ul>
  *   <li>{@code v}: the format version, {@code 1};
  *   <li>{@code rpc}: {@code ping}, {@code find_node}, {@code get_providers}, {@code
- *       add_provider}, {@code get_record} or {@code put_record} (see {@link Rpc});
+ *       add_provider}, {@code add_providers}, {@code get_record} or {@code put_record} (see {@link
+ *       Rpc});
  *   <li>{@code kind}: {@code request} or {@code response};
  *   <li>{@code sender}: {@code {"id": …, "key": …, "url": …}}: the sender's node id (64 lowercase
  *       hex digits), its raw Ed25519 public key (64 lowercase hex digits; the id must be its
@@ -75,6 +76,8 @@ import org.oversky.dht.id.NodeId;
  *   <tr><td>{@code get_providers}</td><td>{@code {"key"}}</td>
  *       <td>{@code {"providers": [{"id", "url", "expires"}], "closer": [contact]}}</td></tr>
  *   <tr><td>{@code add_provider}</td><td>{@code {"key", "url", "expires"}}</td><td>{@code {}}</td></tr>
+ *   <tr><td>{@code add_providers}</td><td>{@code {"keys": [key], "url", "expires"}} (1 to 256
+ *       keys, none twice)</td><td>{@code {"added"}}</td></tr>
  *   <tr><td>{@code get_record}</td><td>{@code {"key"}}</td>
  *       <td>{@code {"record": record or null, "closer": [contact]}}</td></tr>
  *   <tr><td>{@code put_record}</td><td>{@code {"record": record}}</td><td>{@code {}}</td></tr>
@@ -352,6 +355,9 @@ public final class RpcCodec {
               case GET_PROVIDERS -> new Request.GetProviders(p.id("key"));
               case ADD_PROVIDER ->
                   new Request.AddProvider(p.id("key"), p.url("url"), p.epochMillis("expires"));
+              case ADD_PROVIDERS ->
+                  new Request.AddProviders(
+                      p.ids("keys", Request.AddProviders.MAX_KEYS), p.url("url"), p.epochMillis("expires"));
               case GET_RECORD -> new Request.GetRecord(p.id("key"));
               case PUT_RECORD -> new Request.PutRecord(readRecord(p.object("record")));
             });
@@ -372,6 +378,7 @@ public final class RpcCodec {
                 yield new Response.Providers(providers, readContacts(p, "closer"));
               }
               case ADD_PROVIDER -> new Response.ProviderAdded();
+              case ADD_PROVIDERS -> new Response.ProvidersAdded(p.integer("added"));
               case GET_RECORD -> {
                 JsonFields record = p.objectOrNull("record");
                 yield new Response.RecordReply(
@@ -469,6 +476,15 @@ public final class RpcCodec {
         g.writeStringField("url", a.providerUrl().toString());
         g.writeNumberField("expires", a.expiresAt());
       }
+      case Request.AddProviders a -> {
+        g.writeArrayFieldStart("keys");
+        for (NodeId key : a.keys()) {
+          g.writeString(key.hex());
+        }
+        g.writeEndArray();
+        g.writeStringField("url", a.providerUrl().toString());
+        g.writeNumberField("expires", a.expiresAt());
+      }
       case Request.GetRecord r -> g.writeStringField("key", r.key().hex());
       case Request.PutRecord r -> {
         g.writeFieldName("record");
@@ -489,6 +505,7 @@ public final class RpcCodec {
         writeContacts(g, "closer", p.closer());
       }
       case Response.ProviderAdded a -> {}
+      case Response.ProvidersAdded a -> g.writeNumberField("added", a.added());
       case Response.RecordReply r -> {
         g.writeFieldName("record");
         if (r.record().isPresent()) {

@@ -139,6 +139,28 @@ class DhtNodeTest {
   }
 
   @Test
+  void manyKeysAreAnnouncedInOneMessagePerNode() {
+    List<DhtNode> nodes = network(6);
+    DhtNode provider = nodes.get(2);
+    provider.findNode(provider.id()).join();
+    List<NodeId> keys = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(13);
+    for (int i = 0; i < 40; i++) {
+      keys.add(NodeId.random(random));
+    }
+    long sentBefore = provider.stats().rpcSent();
+
+    int stored = provider.provideAll(keys).join();
+
+    assertEquals(6 * keys.size(), stored, "each key at every node, the provider too");
+    assertEquals(5, provider.stats().rpcSent() - sentBefore, "one add_providers message per other node");
+    for (NodeId key : keys) {
+      assertTrue(provider.provides(key));
+      assertEquals(provider.id(), nodes.get(5).findProviders(key, 1).join().providers().get(0).providerId());
+    }
+  }
+
+  @Test
   void inANetworkOfKOrMoreAPublicationLooksTheClosestUp() throws Exception {
     List<DhtNode> nodes = network(config.k() + 5);
     DhtNode publisher = nodes.get(3);

@@ -299,6 +299,24 @@ class RpcCodecTest {
   }
 
   @Test
+  void anAnnouncementOfManyKeysNamesOneToTheMostKeysEachOnce() {
+    String two = unsigned(codec.encode(ALICE, new Request.AddProviders(List.of(id(1), id(2)), URI.create("http://a.example/p"), NOW)));
+    String keys = "\"keys\":[\"" + id(1).hex() + "\",\"" + id(2).hex() + "\"]";
+    assertTrue(two.contains(keys), two);
+    StringBuilder tooMany = new StringBuilder("\"keys\":[");
+    for (int i = 0; i <= Request.AddProviders.MAX_KEYS; i++) {
+      tooMany.append(i == 0 ? "" : ",").append('"').append(id(1000 + i).hex()).append('"');
+    }
+    tooMany.append(']');
+
+    assertEquals(BAD_FIELD, rejection(signRaw(two.replace(keys, "\"keys\":[]"), ALICE_KEYS)));
+    assertEquals(TOO_LONG, rejection(signRaw(two.replace(keys, tooMany.toString()), ALICE_KEYS)));
+    assertEquals(BAD_FIELD, rejection(signRaw(two.replace(id(2).hex(), id(1).hex()), ALICE_KEYS)), "a key twice");
+    assertEquals(BAD_HEX, rejection(signRaw(two.replace(id(2).hex(), id(2).hex().toUpperCase(java.util.Locale.ROOT)), ALICE_KEYS)));
+    assertEquals(BAD_HEX, rejection(signRaw(two.replace("\"" + id(2).hex() + "\"", "7"), ALICE_KEYS)));
+  }
+
+  @Test
   void stringsOverTheirBoundAreRejected() {
     String unsigned = unsigned(codec.encode(ALICE, new Request.AddProvider(id(5), URI.create("http://a.example/p"), NOW)));
     String longUrl = "http://a.example/" + "p".repeat(Urls.MAX_CHARS);
@@ -324,8 +342,14 @@ class RpcCodecTest {
     }
     SignedRecord largest = RpcFixtures.record(new byte[SignedRecord.MAX_VALUE_BYTES]);
 
+    List<NodeId> keys = new ArrayList<>();
+    for (int i = 0; i < Request.AddProviders.MAX_KEYS; i++) {
+      keys.add(id(1000 + i));
+    }
+
     for (Payload payload :
         List.of(
+            new Request.AddProviders(keys, longUrl, Long.MAX_VALUE),
             new Response.Providers(providers, closer),
             new Response.RecordReply(Optional.of(largest), closer),
             new Request.PutRecord(largest),

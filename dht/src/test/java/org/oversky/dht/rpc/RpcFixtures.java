@@ -86,6 +86,7 @@ final class RpcFixtures {
         new Request.FindNode(id(4)),
         new Request.GetProviders(key),
         new Request.AddProvider(key, URI.create("https://cdn.example/oversky"), NOW + 172_800_000),
+        new Request.AddProviders(List.of(key, id(6), id(7)), URI.create("https://cdn.example/oversky"), NOW + 172_800_000),
         new Request.GetRecord(key),
         new Request.PutRecord(record),
         new Response.Pong(),
@@ -96,6 +97,7 @@ final class RpcFixtures {
                 new ProviderInfo(id(9), URI.create("https://[2001:db8::1]:8443/n"), NOW + 2000)),
             contacts(2)),
         new Response.ProviderAdded(),
+        new Response.ProvidersAdded(2),
         new Response.RecordReply(Optional.of(record), contacts(1)),
         new Response.RecordReply(Optional.empty(), contacts(4)),
         new Response.RecordStored());

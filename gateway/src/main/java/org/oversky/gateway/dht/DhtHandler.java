@@ -51,7 +51,7 @@ public final class DhtHandler {
     if (rpc.isEmpty()) {
       new Problem(
               404, "dht-unknown-rpc", "Unknown RPC",
-              "the DHT's RPCs are ping, find_node, get_providers, add_provider, get_record and put_record; see docs/api.md")
+              "the DHT's RPCs are ping, find_node, get_providers, add_provider, add_providers, get_record and put_record; see docs/api.md")
           .send(response, callback);
       return;
     }

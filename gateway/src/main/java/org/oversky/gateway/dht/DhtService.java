@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,7 @@ public final class DhtService extends ContainerLifeCycle {
   /** Bodies stored and not announced yet; drained in batches every {@link #ANNOUNCE_MILLIS}. */
   private final java.util.concurrent.ConcurrentLinkedQueue<NodeId> toAnnounce = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-  static final long ANNOUNCE_MILLIS = 200;
+  static final long ANNOUNCE_MILLIS = 500;
   /** The most announcements a batch starts; the rest wait for the next one. */
   static final int ANNOUNCE_BATCH = 512;
   private ScheduledExecutorService scheduler;
@@ -179,14 +180,21 @@ public final class DhtService extends ContainerLifeCycle {
     scheduler.scheduleWithFixedDelay(this::announceQueued, ANNOUNCE_MILLIS, ANNOUNCE_MILLIS, TimeUnit.MILLISECONDS);
   }
 
-  /** Announces the bodies stored since the last batch (their lookups run concurrently). */
+  /**
+   * Announces the bodies stored since the last batch: the keys bound for one node go to it in
+   * one message (their lookups, where the network needs them, run concurrently).
+   */
   private void announceQueued() {
     try {
+      List<NodeId> batch = new ArrayList<>();
       NodeId key;
       for (int i = 0; i < ANNOUNCE_BATCH && (key = toAnnounce.poll()) != null; i++) {
         if (store.contains(new org.oversky.cache.ContentKey(key.hex()))) {
-          node.provide(key);
+          batch.add(key);
         }
+      }
+      if (!batch.isEmpty()) {
+        node.provideAll(batch);
       }
     } catch (RuntimeException e) {
       LOG.warn("announcing stored bodies failed; the rest are announced at the next batch", e);
