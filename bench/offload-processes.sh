@@ -194,7 +194,7 @@ stop_nodes() {
 
 declare -A res
 run_mode() { # MODE
-  local mode=$1 ports before after load
+  local mode=$1 ports before after
   log "$mode: starting $NODES nodes"
   start_nodes "$mode"
   ports=$(IFS=,; echo "${node_ports[*]}")
@@ -208,9 +208,9 @@ run_mode() { # MODE
   rejected0=$(status_sum dht.rpcRejected); lookups0=$(status_sum cluster.recordLookups); timeouts0=$(status_sum cluster.recordLookupTimeouts)
   before=$(cpu_ticks "${node_pids[@]}")
   log "$mode: measured load, $REQUESTS requests from $CLIENTS clients"
-  load=$("$python_bin" "$tmp/load.py" "$ports" /obj/ "$OBJECTS" "$REQUESTS" "$CLIENTS" "$OBJECT_BYTES" 1)
+  "$python_bin" "$tmp/load.py" "$ports" /obj/ "$OBJECTS" "$REQUESTS" "$CLIENTS" "$OBJECT_BYTES" 1 > "$tmp/$mode-load.json"
   after=$(cpu_ticks "${node_pids[@]}")
-  res[$mode,load]=$load
+  res[$mode,load]=$tmp/$mode-load.json
   res[$mode,cpu_ms]=$(( (after - before) * 1000 / $(getconf CLK_TCK) ))
   res[$mode,origin]=$(curl -sS --max-time 10 "http://127.0.0.1:$origin_port/counts" | "$python_bin" -c 'import json,sys; print(sum(json.load(sys.stdin).values()))')
   res[$mode,sent]=$(( $(status_sum dht.rpcSent) - sent0 )); res[$mode,recv]=$(( $(status_sum dht.rpcReceived) - recv0 ))
@@ -239,7 +239,7 @@ def q(v, p):
     return v[min(len(v) - 1, max(0, int(-(-p * len(v) // 1)) - 1))] if v else float("nan")
 rows = {}
 for name, l, f in zip(["independent", "cooperating"], loads, figs):
-    d = json.loads(l)
+    d = json.load(open(l))
     cpu, origin, sent, recv, failed, rejected, lookups, timeouts = (int(x) for x in f.split())
     done = len(d["hit"]) + len(d["peer"]) + len(d["origin"])
     fills = len(d["peer"]) + len(d["origin"])
