@@ -414,15 +414,24 @@ public final class DhtNode {
     List<ProviderInfo> local = providers.providers(key, clock.millis()).stream()
         .filter(p -> !p.providerId().equals(id))
         .toList();
-    return new Lookup(this, key, Lookup.Kind.PROVIDERS, wanted, r -> false)
+    return new Lookup(this, key, Lookup.Kind.PROVIDERS, wanted, r -> false, searchAlpha())
         .start(table.closest(key, config.k()), local, Optional.empty());
   }
 
   /** The record under {@code key} that {@code accept} takes, if the network holds one. */
   public CompletableFuture<LookupResult> findRecord(NodeId key, Predicate<SignedRecord> accept) {
     Objects.requireNonNull(accept, "accept");
-    return new Lookup(this, key, Lookup.Kind.RECORD, 1, accept)
+    return new Lookup(this, key, Lookup.Kind.RECORD, 1, accept, searchAlpha())
         .start(table.closest(key, config.k()), List.of(), records.get(key, clock.millis()));
+  }
+
+  /**
+   * How many requests a provider or record lookup keeps in flight: α, or in a network smaller
+   * than k known whole every node at once, as each is among the closest and the answer is one
+   * round trip away instead of several.
+   */
+  int searchAlpha() {
+    return smallNetwork && table.size() < config.k() ? config.k() : config.alpha();
   }
 
   void lookupDone(LookupResult r) {

@@ -75,13 +75,18 @@ final class Lookup {
   private boolean done;
 
   Lookup(DhtNode node, NodeId target, Kind kind, int wanted, Predicate<SignedRecord> accept) {
+    this(node, target, kind, wanted, accept, node.config().alpha());
+  }
+
+  /** As above, with {@code alpha} requests in flight at most (k: every candidate at once). */
+  Lookup(DhtNode node, NodeId target, Kind kind, int wanted, Predicate<SignedRecord> accept, int alpha) {
     this.node = node;
     this.target = target;
     this.kind = kind;
     this.wanted = wanted;
     this.accept = accept;
     this.k = node.config().k();
-    this.alpha = node.config().alpha();
+    this.alpha = alpha;
     this.shortlist = new TreeMap<>(target.closestFirst());
   }
 

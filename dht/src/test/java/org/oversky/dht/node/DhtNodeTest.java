@@ -131,6 +131,7 @@ class DhtNodeTest {
     int storedAt = publisher.putRecord(record).join();
 
     assertEquals(6, storedAt, "every node holds it, the publisher too");
+    assertEquals(config.k(), publisher.searchAlpha(), "a record lookup asks every node at once");
     assertEquals(5, publisher.stats().rpcSent() - sentBefore, "one put_record per other node, no find_node");
     assertEquals(1, publisher.stats().lookupsSkipped());
     for (DhtNode n : nodes) {
@@ -174,6 +175,7 @@ class DhtNodeTest {
 
     assertTrue(publisher.stats().rpcSent() - sentBefore > config.k(), "a lookup, then k put_record");
     assertEquals(0, publisher.stats().lookupsSkipped());
+    assertEquals(config.alpha(), publisher.searchAlpha(), "record lookups keep α requests in flight");
   }
 
   @Test
