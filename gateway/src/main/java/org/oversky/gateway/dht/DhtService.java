@@ -116,7 +116,7 @@ public final class DhtService extends ContainerLifeCycle {
     DhtConfig dht =
         DhtConfig.defaults()
             .withIntervals(s.providerTtl(), s.republishInterval(), s.refreshInterval())
-            .withTimeouts(Duration.ofMillis(250), Duration.ofSeconds(5), s.lookupTimeout());
+            .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(5), s.lookupTimeout());
     Clock utc = clock.withZone(java.time.ZoneOffset.UTC);
     RpcCodec codec = new RpcCodec(utc, RpcCodec.DEFAULT_MAX_CLOCK_SKEW);
     this.node = new DhtNode(identity, dht, new HttpTransport(client, codec, identity), utc, ThreadLocalRandom.current());
