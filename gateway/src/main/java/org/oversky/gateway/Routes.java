@@ -106,7 +106,7 @@ final class Routes extends Handler.AbstractContainer {
       return key.serve(path, request, response, callback);
     }
     if (path.startsWith(DhtHandler.PREFIX)) {
-      Dispatch.blocking(request, callback, () -> dht.serve(path, request, response, callback));
+      dht.serve(path, request, response, callback); // reads the body without blocking (or dispatches)
       return true;
     }
     if (path.startsWith(ApiHandler.PREFIX)) {

@@ -124,6 +124,47 @@ class DhtHostileTest {
     }
   }
 
+  @Test
+  void aMessageIsReadWhateverItsFramingAndABodyBeyondTheBoundIsRefused(@TempDir Path dir) throws Exception {
+    try (TestNode node = TestNode.start(dir.resolve("n"))) {
+      NodeIdentity peer = NodeIdentity.generate(URI.create("http://127.0.0.1:" + NodeProcess.freePort()));
+      byte[] ping = CODEC.encode(peer, new Request.Ping());
+
+      // With a Content-Length, read as it arrives, on the thread that parsed the request.
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.base.getPort())) {
+        var out = socket.getOutputStream();
+        out.write(("POST /dht/v1/ping HTTP/1.1\r\nHost: n\r\nContent-Type: application/json\r\nContent-Length: "
+                + ping.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(ping, 0, ping.length / 2);
+        out.flush();
+        out.write(ping, ping.length / 2, ping.length - ping.length / 2);
+        out.flush();
+        String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        String json = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+        assertEquals(Rpc.PING, CODEC.decodeResponse(Rpc.PING, json.getBytes(StandardCharsets.ISO_8859_1)).rpc());
+      }
+
+      // Chunked, with no length: read on a pool thread, the same answer.
+      HttpResponse<byte[]> chunked = TestNode.HTTP.send(
+          HttpRequest.newBuilder(node.url("/dht/v1/ping"))
+              .timeout(Duration.ofSeconds(30))
+              .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(ping)))
+              .build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, chunked.statusCode(), new String(chunked.body(), StandardCharsets.UTF_8));
+      HttpResponse<byte[]> tooLong = TestNode.HTTP.send(
+          HttpRequest.newBuilder(node.url("/dht/v1/ping"))
+              .timeout(Duration.ofSeconds(30))
+              .POST(HttpRequest.BodyPublishers.ofInputStream(
+                  () -> new java.io.ByteArrayInputStream(new byte[RpcCodec.MAX_BODY_BYTES + 1])))
+              .build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(413, tooLong.statusCode());
+      assertTrue(new String(tooLong.body(), StandardCharsets.UTF_8).contains("dht-body-too-large"));
+    }
+  }
+
   private static String text(NodeIdentity from, Payload payload) {
     return new String(CODEC.encode(from, payload), StandardCharsets.UTF_8);
   }
