@@ -225,7 +225,7 @@ public final class ContentStore implements AutoCloseable {
    * @param maxBytes the most bytes to accept (further capped by the disk budget)
    */
   public BodyWriter newWriter(String contentType, long maxBytes) {
-    return newWriter(contentType, maxBytes, false);
+    return writer(contentType, maxBytes, false);
   }
 
   /**
@@ -235,12 +235,11 @@ public final class ContentStore implements AutoCloseable {
    * file nobody keeps: it stays in heap, and its writer is not {@link BodyWriter#followable()}.
    */
   public BodyWriter newFollowableWriter(String contentType, long maxBytes, long expectedLength) {
-    int inlineMax = inlineMax();
-    boolean small = expectedLength >= 0 && expectedLength <= inlineMax;
-    return new BodyWriter(this, contentType, Math.min(maxBytes, config.diskBytes()), inlineMax, !small);
+    boolean small = expectedLength >= 0 && expectedLength <= inlineMax();
+    return writer(contentType, maxBytes, !small);
   }
 
-  private BodyWriter newWriter(String contentType, long maxBytes, boolean followable) {
+  private BodyWriter writer(String contentType, long maxBytes, boolean followable) {
     return new BodyWriter(this, contentType, Math.min(maxBytes, config.diskBytes()), inlineMax(), followable);
   }
 
