@@ -140,7 +140,11 @@ class CrashRecoveryTest {
           }
         }
         assertEquals(0, tempBytes(data.resolve("store").resolve("tmp")), "temp files left after recovery");
-        org.junit.jupiter.api.Assertions.assertTrue(stored > 0, "some bodies survived the crashes (else this test shows nothing)");
+        String log = java.nio.file.Files.readString(again.log);
+        org.junit.jupiter.api.Assertions.assertTrue(
+            stored > 0,
+            "some bodies survived the crashes (else this test shows nothing); the recovering node's log:\n"
+                + log.substring(Math.max(0, log.length() - 4000)));
       }
     } finally {
       origin.stop(0);
