@@ -66,6 +66,8 @@ public final class DhtNode {
   private final long startedAt;
   /** Keys this node provides, with when it last announced each. */
   private final Map<NodeId, Long> provided = new ConcurrentHashMap<>();
+  /** This node's last put of each key not answered yet (see {@link #putRecord}). */
+  private final Map<NodeId, CompletableFuture<Integer>> putsInFlight = new ConcurrentHashMap<>();
   /** Consecutive failures of contacts in the table. */
   private final Map<NodeId, Integer> failuresById = new ConcurrentHashMap<>();
   /** When a ping-back to an unknown requester was last tried. */
@@ -396,14 +398,25 @@ public final class DhtNode {
    * none is made. Otherwise a node lookup finds them.
    */
   private CompletableFuture<List<Contact>> closestFor(NodeId key) {
+    List<Contact> known = wholeNetwork(key);
+    return known != null
+        ? CompletableFuture.completedFuture(known)
+        : findNode(key).thenApply(LookupResult::closest);
+  }
+
+  /**
+   * Every node this node knows, closest to {@code key} first, when that is the whole network and
+   * smaller than k (see {@link #closestFor}); else null. Counted as a lookup skipped.
+   */
+  private List<Contact> wholeNetwork(NodeId key) {
     if (smallNetwork) {
       List<Contact> known = table.closest(key, config.k());
       if (known.size() < config.k()) {
         smallShortcuts.incrementAndGet();
-        return CompletableFuture.completedFuture(known);
+        return known;
       }
     }
-    return findNode(key).thenApply(LookupResult::closest);
+    return null;
   }
 
   /** Providers of {@code key} other than this node; stops once {@code wanted} are known. */
@@ -414,21 +427,27 @@ public final class DhtNode {
     List<ProviderInfo> local = providers.providers(key, clock.millis()).stream()
         .filter(p -> !p.providerId().equals(id))
         .toList();
-    return new Lookup(this, key, Lookup.Kind.PROVIDERS, wanted, r -> false, searchAlpha())
+    return new Lookup(this, key, Lookup.Kind.PROVIDERS, wanted, r -> false, searchAlpha(), 0)
         .start(table.closest(key, config.k()), local, Optional.empty());
   }
 
   /** The record under {@code key} that {@code accept} takes, if the network holds one. */
   public CompletableFuture<LookupResult> findRecord(NodeId key, Predicate<SignedRecord> accept) {
     Objects.requireNonNull(accept, "accept");
-    return new Lookup(this, key, Lookup.Kind.RECORD, 1, accept, searchAlpha())
+    // In a network smaller than k known whole, every record went to every node: this node's own
+    // store answers, and when it does not (a put it missed), the first of two others to answer does.
+    boolean whole = smallNetwork && table.size() < config.k();
+    return new Lookup(this, key, Lookup.Kind.RECORD, 1, accept, whole ? WHOLE_NETWORK_ASKED : config.alpha(), whole ? 1 : 0)
         .start(table.closest(key, config.k()), List.of(), records.get(key, clock.millis()));
   }
 
+  /** How many nodes a record lookup asks at once in a network smaller than k known whole. */
+  static final int WHOLE_NETWORK_ASKED = 2;
+
   /**
-   * How many requests a provider or record lookup keeps in flight: α, or in a network smaller
-   * than k known whole every node at once, as each is among the closest and the answer is one
-   * round trip away instead of several.
+   * How many requests a provider lookup keeps in flight: α, or in a network smaller than k known
+   * whole every node at once, as each is among the closest and the answer is one round trip away
+   * instead of several.
    */
   int searchAlpha() {
     return smallNetwork && table.size() < config.k() ? config.k() : config.alpha();
@@ -532,9 +551,14 @@ public final class DhtNode {
     });
   }
 
-  /** Stores a signed value record at the k nodes closest to its key; tells at how many. */
+  /**
+   * Stores a signed value record at the k nodes closest to its key; tells at how many. A put waits
+   * for this node's earlier put of the same key to be answered, so that a node's records for a key
+   * reach each node in the order it published them (a later record over its own earlier one, never
+   * an earlier one refused as not newer after the later one arrived first).
+   */
   public CompletableFuture<Integer> putRecord(SignedRecord record) {
-    return closestFor(record.key()).thenCompose(closest -> putRecord(record, closest));
+    return inOrder(record.key(), () -> closestFor(record.key()).thenCompose(closest -> store(record, closest)));
   }
 
   /**
@@ -542,6 +566,29 @@ public final class DhtNode {
    * found (and here when this node is among them), saving the lookup; tells at how many.
    */
   public CompletableFuture<Integer> putRecord(SignedRecord record, List<Contact> closest) {
+    return inOrder(record.key(), () -> {
+      List<Contact> whole = wholeNetwork(record.key());
+      return store(record, whole != null ? whole : closest);
+    });
+  }
+
+  /** Starts {@code put} once this node's put of {@code key} in flight, if any, has been answered. */
+  private CompletableFuture<Integer> inOrder(NodeId key, java.util.function.Supplier<CompletableFuture<Integer>> put) {
+    CompletableFuture<Integer> done = new CompletableFuture<>();
+    CompletableFuture<Integer> before = putsInFlight.put(key, done);
+    CompletableFuture<?> start = before == null ? CompletableFuture.completedFuture(null) : before.handle((r, e) -> null);
+    start.thenCompose(x -> put.get()).whenComplete((r, e) -> {
+      putsInFlight.remove(key, done);
+      if (e != null) {
+        done.completeExceptionally(e);
+      } else {
+        done.complete(r);
+      }
+    });
+    return done;
+  }
+
+  private CompletableFuture<Integer> store(SignedRecord record, List<Contact> closest) {
     List<CompletableFuture<Boolean>> acks = new ArrayList<>();
     for (Contact c : closest) {
       acks.add(call(c.baseUrl(), new Request.PutRecord(record), c.id()).handle((r, e) -> e == null));

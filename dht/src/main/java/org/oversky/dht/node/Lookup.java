@@ -62,6 +62,9 @@ final class Lookup {
   private final Predicate<SignedRecord> accept;
   private final int k;
   private final int alpha;
+  /** A record lookup ends after this many answers without the record (0: when the k closest answered). */
+  private final int enoughAnswers;
+  private int answers;
   private final long startNanos = System.nanoTime();
   private final CompletableFuture<LookupResult> result = new CompletableFuture<>();
   // Guarded by this.
@@ -75,11 +78,19 @@ final class Lookup {
   private boolean done;
 
   Lookup(DhtNode node, NodeId target, Kind kind, int wanted, Predicate<SignedRecord> accept) {
-    this(node, target, kind, wanted, accept, node.config().alpha());
+    this(node, target, kind, wanted, accept, node.config().alpha(), 0);
   }
 
-  /** As above, with {@code alpha} requests in flight at most (k: every candidate at once). */
-  Lookup(DhtNode node, NodeId target, Kind kind, int wanted, Predicate<SignedRecord> accept, int alpha) {
+  /**
+   * As above, with {@code alpha} requests in flight at most (k: every candidate at once), ending
+   * after {@code enoughAnswers} answers when that is above 0: where every node holds every record,
+   * one answer is as good as k.
+   */
+  Lookup(DhtNode node, NodeId target, Kind kind, int wanted, Predicate<SignedRecord> accept, int alpha, int enoughAnswers) {
+    if (enoughAnswers < 0) {
+      throw new IllegalArgumentException("enoughAnswers is 0 or more, got " + enoughAnswers);
+    }
+    this.enoughAnswers = enoughAnswers;
     this.node = node;
     this.target = target;
     this.kind = kind;
@@ -165,6 +176,7 @@ final class Lookup {
       return;
     }
     c.state = State.ANSWERED;
+    answers++;
     c.contact = new Contact(c.id, reply.sender().baseUrl(), reply.address(), System.currentTimeMillis(), reply.rttMillis());
     switch (reply.payload()) {
       case Response.Nodes n -> learn(n.nodes(), c.depth);
@@ -219,12 +231,17 @@ final class Lookup {
     }
   }
 
-  private boolean enough() {
+  /** Whether the lookup has found what it looks for. */
+  private boolean found() {
     return switch (kind) {
       case NODE -> false;
       case PROVIDERS -> providers.size() >= wanted;
       case RECORD -> best != null;
     };
+  }
+
+  private boolean enough() {
+    return found() || (enoughAnswers > 0 && answers >= enoughAnswers);
   }
 
   private void stop(boolean timedOut) {
@@ -251,7 +268,7 @@ final class Lookup {
       int hops =
           switch (kind) {
             case NODE -> firstDepth;
-            case PROVIDERS, RECORD -> hitDepth > 0 ? hitDepth : enough() ? 0 : maxDepth;
+            case PROVIDERS, RECORD -> hitDepth > 0 ? hitDepth : found() ? 0 : maxDepth;
           };
       r =
           new LookupResult(

@@ -131,12 +131,77 @@ class DhtNodeTest {
     int storedAt = publisher.putRecord(record).join();
 
     assertEquals(6, storedAt, "every node holds it, the publisher too");
-    assertEquals(config.k(), publisher.searchAlpha(), "a record lookup asks every node at once");
+    assertEquals(config.k(), publisher.searchAlpha(), "a provider lookup asks every node at once");
     assertEquals(5, publisher.stats().rpcSent() - sentBefore, "one put_record per other node, no find_node");
     assertEquals(1, publisher.stats().lookupsSkipped());
     for (DhtNode n : nodes) {
-      assertEquals(Optional.of(record), n.findRecord(key, r -> true).join().record());
+      LookupResult found = n.findRecord(key, r -> true).join();
+      assertEquals(Optional.of(record), found.record());
+      assertEquals(0, found.messages(), "every node holds it: the lookup ends at its own store");
     }
+
+    // A hint of fewer nodes (a lookup that asked only some) does not narrow a publication there.
+    SignedRecord later = SignedRecord.sign(key, new byte[] {2}, System.currentTimeMillis() + 90_000, keys);
+    List<Contact> one = publisher.table().closest(key, 1);
+    assertEquals(6, publisher.putRecord(later, one).join(), "still every node");
+  }
+
+  @Test
+  void aNodesRecordsForOneKeyArriveInTheOrderItPutThem() throws Exception {
+    List<DhtNode> nodes = network(6);
+    DhtNode publisher = nodes.get(1);
+    publisher.findNode(publisher.id()).join();
+    net.setConditions(new SimNetwork.Conditions(Duration.ZERO, Duration.ofMillis(40), 0));
+    var keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    SplittableRandom random = new SplittableRandom(24);
+    long now = System.currentTimeMillis();
+    List<SignedRecord> later = new ArrayList<>();
+    List<CompletableFuture<Integer>> puts = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      NodeId key = NodeId.random(random);
+      // A short-lived marker, then at once the record that replaces it: on a network whose
+      // messages take 0 to 40 ms each, the second would often overtake the first.
+      puts.add(publisher.putRecord(SignedRecord.sign(key, new byte[] {0}, now + 10_000, keys)));
+      SignedRecord record = SignedRecord.sign(key, new byte[] {1}, now + 60_000, keys);
+      later.add(record);
+      puts.add(publisher.putRecord(record));
+    }
+    for (CompletableFuture<Integer> p : puts) {
+      assertEquals(6, p.join(), "every put stored at every node");
+    }
+    assertEquals(0, nodes.stream().mapToLong(n -> n.stats().rpcRejected()).sum(), "none refused as not newer");
+    net.setConditions(SimNetwork.Conditions.instant());
+    for (SignedRecord record : later) {
+      assertEquals(Optional.of(record), nodes.get(4).findRecord(record.key(), r -> true).join().record());
+    }
+  }
+
+  @Test
+  void inANetworkSmallerThanKARecordLookupAsksTwoNodesAtMost() throws Exception {
+    List<DhtNode> nodes = network(8);
+    DhtNode searcher = nodes.get(4);
+    searcher.findNode(searcher.id()).join();
+    NodeId absent = NodeId.random(new SplittableRandom(21));
+
+    LookupResult miss = searcher.findRecord(absent, r -> true).join();
+
+    assertEquals(Optional.empty(), miss.record());
+    assertTrue(miss.messages() <= DhtNode.WHOLE_NETWORK_ASKED && miss.messages() >= 1, miss.toString());
+    assertFalse(miss.timedOut());
+
+    // A put this node missed (it went to every other node) is found from the first other to answer.
+    var keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    NodeId key = NodeId.random(new SplittableRandom(22));
+    SignedRecord record = SignedRecord.sign(key, new byte[] {3}, System.currentTimeMillis() + 60_000, keys);
+    NodeIdentity other = NodeIdentity.generate(URI.create("http://10.9.9.8:8080"));
+    for (DhtNode n : nodes) {
+      if (n != searcher) {
+        n.handle(other.sender(), InetAddress.getByName("10.9.9.8"), new Request.PutRecord(record));
+      }
+    }
+    LookupResult hit = searcher.findRecord(key, r -> true).join();
+    assertEquals(Optional.of(record), hit.record());
+    assertTrue(hit.messages() <= DhtNode.WHOLE_NETWORK_ASKED, hit.toString());
   }
 
   @Test
@@ -176,6 +241,9 @@ class DhtNodeTest {
     assertTrue(publisher.stats().rpcSent() - sentBefore > config.k(), "a lookup, then k put_record");
     assertEquals(0, publisher.stats().lookupsSkipped());
     assertEquals(config.alpha(), publisher.searchAlpha(), "record lookups keep α requests in flight");
+    NodeId absent = NodeId.random(new SplittableRandom(23));
+    LookupResult miss = nodes.get(7).findRecord(absent, r -> true).join();
+    assertTrue(miss.messages() >= config.k(), "a miss asks the k closest: " + miss);
   }
 
   @Test

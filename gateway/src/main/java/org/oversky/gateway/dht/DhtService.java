@@ -80,12 +80,14 @@ public final class DhtService extends ContainerLifeCycle {
         }
       };
   private final List<Runnable> tickTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
-  /** Bodies stored and not announced yet; drained in batches every {@link #ANNOUNCE_MILLIS}. */
-  private final java.util.concurrent.ConcurrentLinkedQueue<NodeId> toAnnounce = new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-  static final long ANNOUNCE_MILLIS = 500;
+  /** How often the queue of bodies to announce is looked at. */
+  static final long ANNOUNCE_TICK_MILLIS = 250;
+  /** The least time between two batches of announcements: each batch is a message to each closest node. */
+  static final long ANNOUNCE_SPACING_MILLIS = 2_000;
   /** The most announcements a batch starts; the rest wait for the next one. */
   static final int ANNOUNCE_BATCH = 512;
+  /** Bodies stored and not announced yet. */
+  private final AnnouncementQueue toAnnounce = new AnnouncementQueue(ANNOUNCE_SPACING_MILLIS, ANNOUNCE_BATCH);
   private ScheduledExecutorService scheduler;
   private final java.time.InstantSource clock;
   private volatile long lastJoin;
@@ -177,7 +179,7 @@ public final class DhtService extends ContainerLifeCycle {
     joinBootstrap();
     long tick = tickMillis(config.dht());
     scheduler.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
-    scheduler.scheduleWithFixedDelay(this::announceQueued, ANNOUNCE_MILLIS, ANNOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(this::announceQueued, ANNOUNCE_TICK_MILLIS, ANNOUNCE_TICK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -187,8 +189,7 @@ public final class DhtService extends ContainerLifeCycle {
   private void announceQueued() {
     try {
       List<NodeId> batch = new ArrayList<>();
-      NodeId key;
-      for (int i = 0; i < ANNOUNCE_BATCH && (key = toAnnounce.poll()) != null; i++) {
+      for (NodeId key : toAnnounce.due(clock.millis())) {
         if (store.contains(new org.oversky.cache.ContentKey(key.hex()))) {
           batch.add(key);
         }
