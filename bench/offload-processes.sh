@@ -6,7 +6,8 @@
 # REQUESTS objects of OBJECTS with a Zipf(1.0) popularity. The same load runs twice in one run:
 # independent nodes (no cluster secret), then cooperating ones (one site cluster). Each time the
 # nodes first serve WARM requests for other objects (warm JVMs), then the measured load. It prints
-# a Markdown section: wall time, node CPU per request (all nodes' user+system time from /proc),
+# a Markdown section: wall time, node CPU per request (all nodes' user+system time from /proc, and
+# the part of it spent by the JVMs' JIT compiler threads, to tell a JVM still warming up),
 # origin requests per object, latency by outcome, and the DHT's message figures per fill.
 #
 #   MODE=processes bash bench/offload.sh > result.md
@@ -148,6 +149,17 @@ cpu_ticks() { # PID... -> user+system clock ticks of these processes, summed
   echo "$sum"
 }
 
+jit_ticks() { # PID... -> user+system clock ticks of these processes' JIT compiler threads, summed
+  local p sum=0 t
+  for p in "$@"; do
+    # /proc/PID/task/TID/stat: "TID (comm) state ..."; utime and stime are fields 12 and 13 after
+    # the comm, which may hold spaces ("C2 CompilerThre").
+    t=$(cat /proc/"$p"/task/*/stat 2>/dev/null | awk '/\(C[12] CompilerThre\)/ { sub(/^.*\) /, ""); s += $12 + $13 } END { print s + 0 }')
+    sum=$((sum + t))
+  done
+  echo "$sum"
+}
+
 status_sum() { # FIELD(dht.x or cluster.x) -> the field summed over the running nodes
   local port total=0 v
   for port in "${node_ports[@]}"; do
@@ -206,12 +218,13 @@ run_mode() { # MODE
   local sent0 recv0 failed0 rejected0 lookups0 timeouts0
   sent0=$(status_sum dht.rpcSent); recv0=$(status_sum dht.rpcReceived); failed0=$(status_sum dht.rpcFailed)
   rejected0=$(status_sum dht.rpcRejected); lookups0=$(status_sum cluster.recordLookups); timeouts0=$(status_sum cluster.recordLookupTimeouts)
-  before=$(cpu_ticks "${node_pids[@]}")
+  before=$(cpu_ticks "${node_pids[@]}"); jit_before=$(jit_ticks "${node_pids[@]}")
   log "$mode: measured load, $REQUESTS requests from $CLIENTS clients"
   "$python_bin" "$tmp/load.py" "$ports" /obj/ "$OBJECTS" "$REQUESTS" "$CLIENTS" "$OBJECT_BYTES" 1 > "$tmp/$mode-load.json"
-  after=$(cpu_ticks "${node_pids[@]}")
+  after=$(cpu_ticks "${node_pids[@]}"); jit_after=$(jit_ticks "${node_pids[@]}")
   res[$mode,load]=$tmp/$mode-load.json
   res[$mode,cpu_ms]=$(( (after - before) * 1000 / $(getconf CLK_TCK) ))
+  res[$mode,jit_ms]=$(( (jit_after - jit_before) * 1000 / $(getconf CLK_TCK) ))
   res[$mode,origin]=$(curl -sS --max-time 10 "http://127.0.0.1:$origin_port/counts" | "$python_bin" -c 'import json,sys; print(sum(json.load(sys.stdin).values()))')
   res[$mode,sent]=$(( $(status_sum dht.rpcSent) - sent0 )); res[$mode,recv]=$(( $(status_sum dht.rpcReceived) - recv0 ))
   res[$mode,failed]=$(( $(status_sum dht.rpcFailed) - failed0 )); res[$mode,rejected]=$(( $(status_sum dht.rpcRejected) - rejected0 ))
@@ -228,8 +241,8 @@ run_mode cooperating
 
 "$python_bin" - "$REQUESTS" "$CLIENTS" "$NODES" "$OBJECTS" "$OBJECT_BYTES" "$ORIGIN_DELAY_MS" "$WARM" \
   "${res[independent,load]}" "${res[cooperating,load]}" \
-  "${res[independent,cpu_ms]} ${res[independent,origin]} ${res[independent,sent]} ${res[independent,recv]} ${res[independent,failed]} ${res[independent,rejected]} ${res[independent,lookups]} ${res[independent,timeouts]}" \
-  "${res[cooperating,cpu_ms]} ${res[cooperating,origin]} ${res[cooperating,sent]} ${res[cooperating,recv]} ${res[cooperating,failed]} ${res[cooperating,rejected]} ${res[cooperating,lookups]} ${res[cooperating,timeouts]}" \
+  "${res[independent,cpu_ms]} ${res[independent,jit_ms]} ${res[independent,origin]} ${res[independent,sent]} ${res[independent,recv]} ${res[independent,failed]} ${res[independent,rejected]} ${res[independent,lookups]} ${res[independent,timeouts]}" \
+  "${res[cooperating,cpu_ms]} ${res[cooperating,jit_ms]} ${res[cooperating,origin]} ${res[cooperating,sent]} ${res[cooperating,recv]} ${res[cooperating,failed]} ${res[cooperating,rejected]} ${res[cooperating,lookups]} ${res[cooperating,timeouts]}" \
   "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(git -C "$oversky_root" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(nproc)" "$load_start" <<'PYEOF'
 import json, sys
 (requests, clients, nodes, objects, size, delay, warm), loads, figs = sys.argv[1:8], sys.argv[8:10], sys.argv[10:12]
@@ -240,10 +253,10 @@ def q(v, p):
 rows = {}
 for name, l, f in zip(["independent", "cooperating"], loads, figs):
     d = json.load(open(l))
-    cpu, origin, sent, recv, failed, rejected, lookups, timeouts = (int(x) for x in f.split())
+    cpu, jit, origin, sent, recv, failed, rejected, lookups, timeouts = (int(x) for x in f.split())
     done = len(d["hit"]) + len(d["peer"]) + len(d["origin"])
     fills = len(d["peer"]) + len(d["origin"])
-    rows[name] = dict(d=d, done=done, fills=fills, cpu=cpu, origin=origin, sent=sent, recv=recv, failed=failed,
+    rows[name] = dict(d=d, done=done, fills=fills, cpu=cpu, jit=jit, origin=origin, sent=sent, recv=recv, failed=failed,
                       rejected=rejected, lookups=lookups, timeouts=timeouts)
 def lat(v):
     return "—" if not v else "%.1f / %.1f" % (q(v, .5), q(v, .99))
@@ -259,6 +272,8 @@ def r(label, a, b, fmt="%.1f", ratio=True):
 r("requests completed", i["done"], c["done"], "%d", False)
 r("wall time, s", i["d"]["wall"], c["d"]["wall"], "%.2f")
 r("node CPU per request, ms (all nodes)", i["cpu"] / max(1, i["done"]), c["cpu"] / max(1, c["done"]), "%.2f")
+r("of it the JIT compiler threads, ms", i["jit"] / max(1, i["done"]), c["jit"] / max(1, c["done"]), "%.2f")
+r("node CPU per request without the JIT, ms", (i["cpu"] - i["jit"]) / max(1, i["done"]), (c["cpu"] - c["jit"]) / max(1, c["done"]), "%.2f")
 r("origin requests per object", i["origin"] / i["d"]["distinct"], c["origin"] / c["d"]["distinct"], "%.3f")
 r("mismatches / errors", "%d / %d" % (i["d"]["mismatches"], i["d"]["errorCount"]), "%d / %d" % (c["d"]["mismatches"], c["d"]["errorCount"]), "%s", False)
 r("hits: share, p50 / p99 ms", "%.1f %%, %s" % (100 * len(i["d"]["hit"]) / max(1, i["done"]), lat(i["d"]["hit"])), "%.1f %%, %s" % (100 * len(c["d"]["hit"]) / max(1, c["done"]), lat(c["d"]["hit"])), "%s", False)

@@ -441,6 +441,21 @@ public final class DhtNode {
         .start(table.closest(key, config.k()), List.of(), records.get(key, clock.millis()));
   }
 
+  /**
+   * Looks again for a record this node expects to be published soon (while it waits for another
+   * node's fetch): in a network smaller than k known whole, where a publication reaches every
+   * node, only this node's own store, with no message; elsewhere a lookup as {@link #findRecord}.
+   */
+  public CompletableFuture<LookupResult> recheckRecord(NodeId key, Predicate<SignedRecord> accept) {
+    Objects.requireNonNull(accept, "accept");
+    if (smallNetwork && table.size() < config.k()) {
+      Optional<SignedRecord> held = records.get(key, clock.millis()).filter(accept);
+      return CompletableFuture.completedFuture(
+          new LookupResult(key, List.of(), List.of(), held, 0, 0, 0, 0, false));
+    }
+    return findRecord(key, accept);
+  }
+
   /** How many nodes a record lookup asks at once in a network smaller than k known whole. */
   static final int WHOLE_NETWORK_ASKED = 2;
 
@@ -569,6 +584,22 @@ public final class DhtNode {
     return inOrder(record.key(), () -> {
       List<Contact> whole = wholeNetwork(record.key());
       return store(record, whole != null ? whole : closest);
+    });
+  }
+
+  /**
+   * Stores a short-lived record (a marker that a fetch is under way) only where the lookups made
+   * while it lives look: in a network smaller than k known whole, the {@link #WHOLE_NETWORK_ASKED}
+   * nodes closest to its key (and here), which a record lookup that misses this node's own store
+   * asks, instead of every node; elsewhere at the k closest, as {@link #putRecord}. In order with
+   * this node's other puts of the key; tells at how many nodes it was stored.
+   */
+  public CompletableFuture<Integer> putRecordNear(SignedRecord record) {
+    return inOrder(record.key(), () -> {
+      List<Contact> whole = wholeNetwork(record.key());
+      return whole != null
+          ? store(record, whole.subList(0, Math.min(whole.size(), WHOLE_NETWORK_ASKED)))
+          : closestFor(record.key()).thenCompose(closest -> store(record, closest));
     });
   }
 

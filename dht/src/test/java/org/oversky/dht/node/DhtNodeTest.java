@@ -177,6 +177,38 @@ class DhtNodeTest {
   }
 
   @Test
+  void inANetworkSmallerThanKAMarkerGoesWhereLookupsAskAndWaitingReadsOnlyTheOwnStore() throws Exception {
+    List<DhtNode> nodes = network(8);
+    for (DhtNode n : nodes) {
+      n.findNode(n.id()).join();
+    }
+    DhtNode publisher = nodes.get(2);
+    var keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    NodeId key = NodeId.random(new SplittableRandom(25));
+    SignedRecord marker = SignedRecord.sign(key, new byte[] {0}, System.currentTimeMillis() + 10_000, keys);
+    long sentBefore = publisher.stats().rpcSent();
+
+    publisher.putRecordNear(marker).join();
+
+    assertEquals(DhtNode.WHOLE_NETWORK_ASKED, publisher.stats().rpcSent() - sentBefore, "to the two closest, not to all 7");
+    for (DhtNode n : nodes) {
+      LookupResult r = n.findRecord(key, x -> true).join();
+      assertEquals(Optional.of(marker), r.record(), "every node's lookup finds it");
+      assertTrue(r.messages() <= DhtNode.WHOLE_NETWORK_ASKED, r.toString());
+    }
+
+    // Waiting for the record that replaces it: a look again reads this node's store, no message.
+    DhtNode waiter = nodes.stream().filter(n -> n != publisher && n.recheckRecord(key, x -> true).join().record().isEmpty())
+        .findFirst().orElseThrow();
+    long waiterSent = waiter.stats().rpcSent();
+    assertEquals(Optional.empty(), waiter.recheckRecord(key, x -> true).join().record());
+    SignedRecord record = SignedRecord.sign(key, new byte[] {1}, System.currentTimeMillis() + 60_000, keys);
+    assertEquals(8, publisher.putRecord(record).join(), "the record goes to every node");
+    assertEquals(Optional.of(record), waiter.recheckRecord(key, x -> true).join().record());
+    assertEquals(waiterSent, waiter.stats().rpcSent());
+  }
+
+  @Test
   void inANetworkSmallerThanKARecordLookupAsksTwoNodesAtMost() throws Exception {
     List<DhtNode> nodes = network(8);
     DhtNode searcher = nodes.get(4);

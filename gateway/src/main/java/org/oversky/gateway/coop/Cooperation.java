@@ -102,19 +102,25 @@ public final class Cooperation implements PeerSource {
     }
     NodeId key = trust.urlKey(url, "");
     long waitUntil = System.nanoTime() + settings.collapseWait().toNanos(); // a real wait, not the record clock
-    Optional<UrlRecord> found = find(key, url);
-    while (found.isPresent() && found.get().fetching() && !isMine(found.get()) && System.nanoTime() - waitUntil < 0) {
-      waited.incrementAndGet();
-      try {
-        Thread.sleep(POLL_MILLIS); // polling the network for the other node's record
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return Optional.empty();
+    Optional<UrlRecord> found = find(key, url, false);
+    if (found.isPresent() && found.get().fetching() && !isMine(found.get())) {
+      // Another node is fetching the URL: wait for its record, looking again every POLL_MILLIS
+      // (in a small network at this node's own store only, which the record reaches; the marker
+      // went to the few nodes a lookup asks, so not finding it again is no reason to stop).
+      found = Optional.empty();
+      while (found.isEmpty() && System.nanoTime() - waitUntil < 0) {
+        waited.incrementAndGet();
+        try {
+          Thread.sleep(POLL_MILLIS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return Optional.empty();
+        }
+        found = find(key, url, true).filter(r -> !r.fetching() || isMine(r));
       }
-      found = find(key, url);
     }
     if (found.isPresent() && found.get().isVary()) {
-      found = find(trust.urlKey(url, variantFor.apply(found.get().varyNames())), url);
+      found = find(trust.urlKey(url, variantFor.apply(found.get().varyNames())), url, false);
     }
     if (found.isEmpty() || found.get().response() == null || !usable.test(found.get().response())) {
       return Optional.empty();
@@ -139,8 +145,11 @@ public final class Cooperation implements PeerSource {
     return r.provider().equals(node.baseUrl());
   }
 
-  /** The trusted record under {@code key}, within the lookup budget. */
-  private Optional<UrlRecord> find(NodeId key, String url) {
+  /**
+   * The trusted record under {@code key}, within the lookup budget; {@code again} while waiting for
+   * another node's record (see {@link DhtNode#recheckRecord}).
+   */
+  private Optional<UrlRecord> find(NodeId key, String url, boolean again) {
     lookups.incrementAndGet();
     // Records are checked (HMAC) and parsed once, as the lookup meets them.
     Map<SignedRecord, UrlRecord> accepted = new java.util.concurrent.ConcurrentHashMap<>();
@@ -161,7 +170,8 @@ public final class Cooperation implements PeerSource {
     };
     try {
       LookupResult result =
-          node.findRecord(key, accept).get(settings.lookupBudget().toMillis(), TimeUnit.MILLISECONDS);
+          (again ? node.recheckRecord(key, accept) : node.findRecord(key, accept))
+              .get(settings.lookupBudget().toMillis(), TimeUnit.MILLISECONDS);
       if (result.record().isEmpty() && !result.timedOut()) {
         closest.put(key, result.closest());
       }
@@ -274,7 +284,9 @@ public final class Cooperation implements PeerSource {
     SignedRecord signed = SignedRecord.sign(key, value, expires, dht.identity().keyPair());
     (record.fetching() ? markers : published).incrementAndGet();
     List<Contact> known = closest.getIfPresent(key);
-    if (known == null) {
+    if (record.fetching()) {
+      node.putRecordNear(signed); // a marker lives seconds: only lookups made meanwhile need it
+    } else if (known == null) {
       node.putRecord(signed);
     } else {
       node.putRecord(signed, known);
