@@ -591,15 +591,20 @@ public final class DhtNode {
    * Stores a short-lived record (a marker that a fetch is under way) only where the lookups made
    * while it lives look: in a network smaller than k known whole, the {@link #WHOLE_NETWORK_ASKED}
    * nodes closest to its key (and here), which a record lookup that misses this node's own store
-   * asks, instead of every node; elsewhere at the k closest, as {@link #putRecord}. In order with
-   * this node's other puts of the key; tells at how many nodes it was stored.
+   * asks, instead of every node; elsewhere at {@code closest} when the caller knows them from a
+   * recent lookup of the key (null: a node lookup finds the k closest first), as {@link
+   * #putRecord}. In order with this node's other puts of the key; tells at how many nodes it was
+   * stored.
    */
-  public CompletableFuture<Integer> putRecordNear(SignedRecord record) {
+  public CompletableFuture<Integer> putRecordNear(SignedRecord record, List<Contact> closest) {
     return inOrder(record.key(), () -> {
       List<Contact> whole = wholeNetwork(record.key());
-      return whole != null
-          ? store(record, whole.subList(0, Math.min(whole.size(), WHOLE_NETWORK_ASKED)))
-          : closestFor(record.key()).thenCompose(closest -> store(record, closest));
+      if (whole != null) {
+        return store(record, whole.subList(0, Math.min(whole.size(), WHOLE_NETWORK_ASKED)));
+      }
+      return closest != null
+          ? store(record, closest)
+          : closestFor(record.key()).thenCompose(found -> store(record, found));
     });
   }
 

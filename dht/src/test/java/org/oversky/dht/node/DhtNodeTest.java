@@ -188,7 +188,7 @@ class DhtNodeTest {
     SignedRecord marker = SignedRecord.sign(key, new byte[] {0}, System.currentTimeMillis() + 10_000, keys);
     long sentBefore = publisher.stats().rpcSent();
 
-    publisher.putRecordNear(marker).join();
+    publisher.putRecordNear(marker, null).join();
 
     assertEquals(DhtNode.WHOLE_NETWORK_ASKED, publisher.stats().rpcSent() - sentBefore, "to the two closest, not to all 7");
     for (DhtNode n : nodes) {
@@ -273,6 +273,11 @@ class DhtNodeTest {
     assertTrue(publisher.stats().rpcSent() - sentBefore > config.k(), "a lookup, then k put_record");
     assertEquals(0, publisher.stats().lookupsSkipped());
     assertEquals(config.alpha(), publisher.searchAlpha(), "record lookups keep α requests in flight");
+    // A marker for a key whose closest nodes a recent lookup found goes there, with no lookup.
+    List<Contact> known = publisher.table().closest(record.key(), 5);
+    long beforeMarker = publisher.stats().rpcSent();
+    publisher.putRecordNear(SignedRecord.sign(record.key(), new byte[] {2}, System.currentTimeMillis() + 90_000, keys), known).join();
+    assertEquals(5, publisher.stats().rpcSent() - beforeMarker);
     NodeId absent = NodeId.random(new SplittableRandom(23));
     LookupResult miss = nodes.get(7).findRecord(absent, r -> true).join();
     assertTrue(miss.messages() >= config.k(), "a miss asks the k closest: " + miss);

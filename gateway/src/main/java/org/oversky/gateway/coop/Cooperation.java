@@ -285,7 +285,7 @@ public final class Cooperation implements PeerSource {
     (record.fetching() ? markers : published).incrementAndGet();
     List<Contact> known = closest.getIfPresent(key);
     if (record.fetching()) {
-      node.putRecordNear(signed); // a marker lives seconds: only lookups made meanwhile need it
+      node.putRecordNear(signed, known); // a marker lives seconds: only lookups made meanwhile need it
     } else if (known == null) {
       node.putRecord(signed);
     } else {
