@@ -1,0 +1,203 @@
+package org.oversky.routing.zone;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * A map from client address to region: network prefixes, IPv4 and IPv6, each named for the region
+ * (Traffic Control's "coverage zone") it belongs to, matched longest prefix first. Read from the
+ * coverage-zone JSON of Apache Traffic Control:
+ *
+ * <pre>{@code
+ * {"coverageZones": {"eu": {"network": ["127.0.1.0/24"], "network6": ["2001:db8:1::/48"]},
+ *                    "us": {"network": ["127.0.2.0/24"]}}}
+ * }</pre>
+ *
+ * A lookup costs one hash lookup per distinct prefix length in the map. Immutable and thread-safe.
+ */
+public final class CoverageZones {
+  /** The largest map file read, in bytes. */
+  public static final int MAX_BYTES = 16 * 1024 * 1024;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+  private static final Pattern REGION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+  /** Per address length in bytes (4, 16): prefix length, longest first, then masked network → region. */
+  private final Map<Integer, TreeMap<Integer, Map<BigInteger, String>>> byFamily;
+  private final List<String> regions;
+  private final int prefixes;
+
+  private CoverageZones(Map<Integer, TreeMap<Integer, Map<BigInteger, String>>> byFamily, List<String> regions, int prefixes) {
+    this.byFamily = byFamily;
+    this.regions = List.copyOf(regions);
+    this.prefixes = prefixes;
+  }
+
+  /** A map that places no address. */
+  public static CoverageZones empty() {
+    return new CoverageZones(Map.of(), List.of(), 0);
+  }
+
+  /**
+   * Reads coverage-zone JSON. Throws {@link IllegalArgumentException} naming the field that is
+   * wrong (for example {@code coverageZones.eu.network[1]}) and what is expected instead.
+   */
+  public static CoverageZones parse(byte[] json) {
+    if (json.length > MAX_BYTES) {
+      throw new IllegalArgumentException("a coverage-zone map has at most " + MAX_BYTES + " bytes, got " + json.length);
+    }
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (JsonParseException e) {
+      throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject() || !root.path("coverageZones").isObject()) {
+      throw new IllegalArgumentException(
+          "expected an object with \"coverageZones\": {\"REGION\": {\"network\": [\"10.0.0.0/8\", ...], \"network6\": [...]}, ...}");
+    }
+    Map<Integer, TreeMap<Integer, Map<BigInteger, String>>> byFamily = new HashMap<>();
+    List<String> regions = new ArrayList<>();
+    int count = 0;
+    for (Map.Entry<String, JsonNode> zone : root.get("coverageZones").properties()) {
+      String region = zone.getKey();
+      String where = "coverageZones." + region;
+      if (!REGION.matcher(region).matches()) {
+        throw new IllegalArgumentException(where + ": a region name is 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+      }
+      if (!zone.getValue().isObject()) {
+        throw new IllegalArgumentException(where + ": expected an object with \"network\" and \"network6\" lists");
+      }
+      regions.add(region);
+      for (String field : List.of("network", "network6")) {
+        JsonNode list = zone.getValue().get(field);
+        if (list == null || list.isNull()) {
+          continue;
+        }
+        if (!list.isArray()) {
+          throw new IllegalArgumentException(where + "." + field + ": expected a list of prefixes such as \"10.0.0.0/8\"");
+        }
+        for (int i = 0; i < list.size(); i++) {
+          String at = where + "." + field + "[" + i + "]";
+          JsonNode item = list.get(i);
+          if (!item.isTextual()) {
+            throw new IllegalArgumentException(at + ": expected a prefix such as \"10.0.0.0/8\" as a string");
+          }
+          Prefix p = Prefix.parse(item.asText(), at);
+          if ((p.bytes == 4) != field.equals("network")) {
+            throw new IllegalArgumentException(at + ": " + item.asText() + " is IPv" + (p.bytes == 4 ? "4" : "6")
+                + "; IPv4 prefixes go in \"network\", IPv6 in \"network6\"");
+          }
+          String earlier = byFamily.computeIfAbsent(p.bytes, b -> new TreeMap<>(java.util.Comparator.reverseOrder()))
+              .computeIfAbsent(p.length, l -> new HashMap<>())
+              .putIfAbsent(p.network, region);
+          if (earlier != null && !earlier.equals(region)) {
+            throw new IllegalArgumentException(at + ": " + item.asText() + " is already in region " + earlier);
+          }
+          count++;
+        }
+      }
+    }
+    return new CoverageZones(byFamily, regions, count);
+  }
+
+  /** The region whose longest prefix holds {@code address}, if any does. */
+  public Optional<String> regionOf(InetAddress address) {
+    byte[] raw = address.getAddress();
+    TreeMap<Integer, Map<BigInteger, String>> lengths = byFamily.get(raw.length);
+    if (lengths == null) {
+      return Optional.empty();
+    }
+    BigInteger value = new BigInteger(1, raw);
+    int bits = raw.length * 8;
+    for (Map.Entry<Integer, Map<BigInteger, String>> e : lengths.entrySet()) {
+      String region = e.getValue().get(Prefix.mask(value, e.getKey(), bits));
+      if (region != null) {
+        return Optional.of(region);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The regions the map names, in its order. */
+  public List<String> regions() {
+    return regions;
+  }
+
+  /** How many prefixes the map holds. */
+  public int size() {
+    return prefixes;
+  }
+
+  private record Prefix(int bytes, int length, BigInteger network) {
+    static Prefix parse(String text, String at) {
+      int slash = text.indexOf('/');
+      if (slash < 1 || slash == text.length() - 1) {
+        throw new IllegalArgumentException(at + ": \"" + text + "\" is not a prefix such as \"10.0.0.0/8\" (address/length)");
+      }
+      String host = text.substring(0, slash);
+      // Literal addresses only: a name here would be looked up in DNS.
+      if (!host.contains(":") && !IPV4.matcher(host).matches()) {
+        throw new IllegalArgumentException(at + ": \"" + host + "\" is not an IPv4 or IPv6 address");
+      }
+      InetAddress address;
+      try {
+        address = InetAddress.getByName(host);
+      } catch (UnknownHostException e) {
+        throw new IllegalArgumentException(at + ": \"" + host + "\" is not an IPv4 or IPv6 address", e);
+      }
+      int bytes = address instanceof Inet4Address ? 4 : 16;
+      if (bytes == 16 && !host.contains(":")) {
+        throw new IllegalArgumentException(at + ": \"" + host + "\" is not an IPv4 or IPv6 address");
+      }
+      int length;
+      try {
+        length = Integer.parseInt(text.substring(slash + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(at + ": the prefix length of \"" + text + "\" is not a number", e);
+      }
+      if (length < 0 || length > bytes * 8) {
+        throw new IllegalArgumentException(at + ": a prefix length is 0 to " + bytes * 8 + ", got " + length + " in \"" + text + "\"");
+      }
+      BigInteger value = new BigInteger(1, address.getAddress());
+      BigInteger network = mask(value, length, bytes * 8);
+      if (!network.equals(value)) {
+        throw new IllegalArgumentException(at + ": \"" + text + "\" has host bits set; the network is "
+            + format(network, bytes) + "/" + length);
+      }
+      return new Prefix(bytes, length, network);
+    }
+
+    static BigInteger mask(BigInteger value, int length, int bits) {
+      return value.shiftRight(bits - length).shiftLeft(bits - length);
+    }
+
+    static String format(BigInteger value, int bytes) {
+      byte[] raw = value.toByteArray();
+      byte[] out = new byte[bytes];
+      int copy = Math.min(bytes, raw.length);
+      System.arraycopy(raw, raw.length - copy, out, bytes - copy, copy);
+      try {
+        return InetAddress.getByAddress(out).getHostAddress();
+      } catch (UnknownHostException e) {
+        throw new IllegalStateException(e); // a 4- or 16-byte address always converts
+      }
+    }
+  }
+}
