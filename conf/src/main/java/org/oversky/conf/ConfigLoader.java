@@ -229,7 +229,15 @@ public final class ConfigLoader {
             get(Settings.CLUSTER_COLLAPSE_WAIT, Values::parseDuration)),
         new HttpServerConfig(
             get(Settings.REQUEST_HEAD_TIMEOUT, ConfigLoader::positiveDuration),
-            get(Settings.IDLE_TIMEOUT, ConfigLoader::positiveDuration)));
+            get(Settings.IDLE_TIMEOUT, ConfigLoader::positiveDuration)),
+        new RoutingSettings(
+            get(Settings.NODE_REGION, v -> {
+              if (!v.trim().matches(RoutingSettings.REGION_PATTERN)) {
+                throw new IllegalArgumentException("not a region name");
+              }
+              return v.trim();
+            }),
+            get(Settings.REGION_MAP, v -> v.isBlank() ? java.util.Optional.<Path>empty() : java.util.Optional.of(Path.of(v.trim())))));
   }
 
   private DhtSettings dht() {

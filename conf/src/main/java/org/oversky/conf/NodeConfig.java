@@ -33,7 +33,8 @@ public record NodeConfig(
     FetchConfig fetch,
     DhtSettings dht,
     ClusterSettings cluster,
-    HttpServerConfig http) {
+    HttpServerConfig http,
+    RoutingSettings routing) {
   public NodeConfig {
     if (listen == null
         || dataDir == null
@@ -45,7 +46,8 @@ public record NodeConfig(
         || fetch == null
         || dht == null
         || cluster == null
-        || http == null) {
+        || http == null
+        || routing == null) {
       throw new IllegalArgumentException("every part of NodeConfig is required");
     }
     sites = List.copyOf(sites);
@@ -53,6 +55,6 @@ public record NodeConfig(
 
   /** A copy listening elsewhere, with the public URL following it; for tests and embedding. */
   public NodeConfig withListen(HostPort newListen, URI newPublicUrl) {
-    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht, cluster, http);
+    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht, cluster, http, routing);
   }
 }

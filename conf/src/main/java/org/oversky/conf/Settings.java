@@ -140,6 +140,18 @@ public final class Settings {
           "150ms",
           "a duration such as 150ms",
           "How long a miss looks for the URL's record in the DHT before it goes to the origin.");
+  public static final Setting NODE_REGION =
+      new Setting(
+          "node.region",
+          "default",
+          "a region name such as eu-west (letters, digits, '.', '_', '-')",
+          "The region this node serves from (--region): request routing keeps clients in their own region.");
+  public static final Setting REGION_MAP =
+      new Setting(
+          "routing.region-map",
+          "",
+          "a file path",
+          "Coverage zones (--region-map): client prefixes by region in Traffic Control's JSON, {\"coverageZones\": {\"eu\": {\"network\": [\"10.0.0.0/8\"], \"network6\": []}}}; read at start.");
   public static final Setting CLUSTER_COLLAPSE_WAIT =
       new Setting(
           "cluster.collapse-wait",
@@ -180,7 +192,9 @@ public final class Settings {
           CLUSTER_SECRET,
           CLUSTER_TRUSTED_NODES,
           CLUSTER_LOOKUP_BUDGET,
-          CLUSTER_COLLAPSE_WAIT);
+          CLUSTER_COLLAPSE_WAIT,
+          NODE_REGION,
+          REGION_MAP);
 
   private Settings() {}
 

@@ -54,8 +54,18 @@ class ConfigLoaderTest {
                 Duration.ofHours(1),
                 Duration.ofSeconds(10)),
             new ClusterSettings("", List.of(), Duration.ofMillis(150), Duration.ofSeconds(2)),
-            new HttpServerConfig(Duration.ofSeconds(10), Duration.ofSeconds(30))),
+            new HttpServerConfig(Duration.ofSeconds(10), Duration.ofSeconds(30)),
+            new RoutingSettings("default", java.util.Optional.empty())),
         config);
+  }
+
+  @Test
+  void theRegionAndTheRegionMapAreRead() {
+    NodeConfig config = ConfigLoader.load(Map.of("node.region", "eu-west", "routing.region-map", "/etc/oversky/zones.json"), Map.of());
+    assertEquals(new RoutingSettings("eu-west", java.util.Optional.of(Path.of("/etc/oversky/zones.json"))), config.routing());
+    ConfigException bad = org.junit.jupiter.api.Assertions.assertThrows(
+        ConfigException.class, () -> ConfigLoader.load(Map.of("node.region", "eu west"), Map.of()));
+    org.junit.jupiter.api.Assertions.assertTrue(bad.getMessage().contains("node.region expects a region name such as eu-west"), bad.getMessage());
   }
 
   @Test

@@ -19,6 +19,7 @@ import org.oversky.gateway.dht.Hosts;
 import org.oversky.gateway.fetch.OriginFetcher;
 import org.oversky.gateway.key.KeyHandler;
 import org.oversky.gateway.metrics.Failures;
+import org.oversky.gateway.routing.NodeRouting;
 import org.oversky.gateway.metrics.GatewayMetrics;
 import org.oversky.gateway.metrics.MetricsHandler;
 import org.oversky.gateway.node.DataDir;
@@ -48,7 +49,7 @@ public final class Gateway extends ContainerLifeCycle {
   private final DhtService dht;
   private final Handler handler;
 
-  private Gateway(Builder b, NodeIdentity identity, ContentStore store) {
+  private Gateway(Builder b, NodeIdentity identity, ContentStore store, NodeRouting routing) {
     this.config = b.config;
     this.identity = identity;
     this.store = store;
@@ -69,7 +70,7 @@ public final class Gateway extends ContainerLifeCycle {
             config,
             identity,
             store,
-            Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes));
+            Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes, "routing", routing::status));
     SiteHandler sites =
         new SiteHandler(
             config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome,
@@ -162,9 +163,10 @@ public final class Gateway extends ContainerLifeCycle {
      * (recovering it after a crash) and builds the gateway; start it with its host.
      */
     public Gateway build() throws IOException {
+      NodeRouting routing = NodeRouting.load(config.routing()); // a wrong region map stops the node before it opens anything
       NodeIdentity identity = DataDir.prepare(config.dataDir());
       ContentStore store = ContentStore.open(DataDir.store(config.dataDir()), config.store());
-      return new Gateway(this, identity, store);
+      return new Gateway(this, identity, store, routing);
     }
   }
 

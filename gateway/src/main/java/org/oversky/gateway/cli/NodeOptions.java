@@ -62,6 +62,15 @@ final class NodeOptions {
   @Option(names = "--trust-node", paramLabel = "ID", description = "A node id whose URL records are trusted (repeatable).")
   List<String> trustNodes = List.of();
 
+  @Option(names = "--region", paramLabel = "NAME", description = "The region this node serves from, such as eu-west.")
+  String region;
+
+  @Option(
+      names = "--region-map",
+      paramLabel = "FILE",
+      description = "Coverage zones: client prefixes by region, in Traffic Control's JSON format.")
+  String regionMap;
+
   @Option(names = "--admin-token", paramLabel = "TOKEN", description = "Bearer token of the admin API (cache purge).")
   String adminToken;
 
@@ -99,6 +108,8 @@ final class NodeOptions {
     put(flags, Settings.ADMIN_TOKEN.key(), adminToken);
     put(flags, Settings.KEY_MISS.key(), keyMiss);
     put(flags, Settings.CLUSTER_SECRET.key(), clusterSecret);
+    put(flags, Settings.NODE_REGION.key(), region);
+    put(flags, Settings.REGION_MAP.key(), regionMap);
     if (!trustNodes.isEmpty()) {
       flags.put(Settings.CLUSTER_TRUSTED_NODES.key(), String.join(",", trustNodes));
     }
