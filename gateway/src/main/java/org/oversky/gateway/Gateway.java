@@ -78,7 +78,15 @@ public final class Gateway extends ContainerLifeCycle {
             failures,
             b.clock);
     addBean(sites);
-    ApiHandler api = new ApiHandler(fetcher, store, new Hosts(dht), info, sites, config.adminToken());
+    org.oversky.gateway.routing.ClusterMonitor monitor =
+        new org.oversky.gateway.routing.ClusterMonitor(
+            config.publicUrl(), routing,
+            () -> dht.node().contacts().stream().map(org.oversky.dht.routing.Contact::baseUrl).toList(),
+            b.clock, failures);
+    addBean(monitor);
+    ApiHandler api =
+        new ApiHandler(fetcher, store, new Hosts(dht), info, sites, config.adminToken(),
+            new org.oversky.gateway.routing.RoutingApi(config.publicUrl().toString(), routing, monitor));
     this.handler =
         new MetricsHandler(
             metrics,

@@ -26,12 +26,15 @@ public final class ApiHandler extends Handler.Abstract {
 
   private final Registrar registrar;
   private final Hosts hosts;
+  private final org.oversky.gateway.routing.RoutingApi routingApi;
   private final NodeInfo info;
   private final SiteHandler sites;
   private final byte[] adminToken;
 
   public ApiHandler(
-      OriginFetcher fetcher, ContentStore store, Hosts hosts, NodeInfo info, SiteHandler sites, String adminToken) {
+      OriginFetcher fetcher, ContentStore store, Hosts hosts, NodeInfo info, SiteHandler sites, String adminToken,
+      org.oversky.gateway.routing.RoutingApi routingApi) {
+    this.routingApi = routingApi;
     this.registrar = new Registrar(fetcher, store);
     this.hosts = hosts;
     this.info = info;
@@ -78,6 +81,17 @@ public final class ApiHandler extends Handler.Abstract {
               .ifPresent(url -> hosts.join(url, response, callback));
         } else {
           Problem.methodNotAllowed(method, "GET, POST").send(response, callback);
+        }
+      }
+      case PREFIX + "health", PREFIX + "cluster", PREFIX + "routing/explain" -> {
+        if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
+          Problem.methodNotAllowed(method, "GET").send(response, callback);
+        } else if (path.endsWith("health")) {
+          routingApi.health(response, callback);
+        } else if (path.endsWith("cluster")) {
+          routingApi.cluster(response, callback);
+        } else {
+          routingApi.explain(request, response, callback);
         }
       }
       case PREFIX + "cache" -> {

@@ -33,7 +33,6 @@ public final class CoverageZones {
   public static final int MAX_BYTES = 16 * 1024 * 1024;
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
   private static final Pattern REGION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
   /** Per address length in bytes (4, 16): prefix length, longest first, then masked network → region. */
@@ -152,20 +151,9 @@ public final class CoverageZones {
         throw new IllegalArgumentException(at + ": \"" + text + "\" is not a prefix such as \"10.0.0.0/8\" (address/length)");
       }
       String host = text.substring(0, slash);
-      // Literal addresses only: a name here would be looked up in DNS.
-      if (!host.contains(":") && !IPV4.matcher(host).matches()) {
-        throw new IllegalArgumentException(at + ": \"" + host + "\" is not an IPv4 or IPv6 address");
-      }
-      InetAddress address;
-      try {
-        address = InetAddress.getByName(host);
-      } catch (UnknownHostException e) {
-        throw new IllegalArgumentException(at + ": \"" + host + "\" is not an IPv4 or IPv6 address", e);
-      }
+      InetAddress address = Addresses.literal(host)
+          .orElseThrow(() -> new IllegalArgumentException(at + ": \"" + host + "\" is not an IPv4 or IPv6 address"));
       int bytes = address instanceof Inet4Address ? 4 : 16;
-      if (bytes == 16 && !host.contains(":")) {
-        throw new IllegalArgumentException(at + ": \"" + host + "\" is not an IPv4 or IPv6 address");
-      }
       int length;
       try {
         length = Integer.parseInt(text.substring(slash + 1));

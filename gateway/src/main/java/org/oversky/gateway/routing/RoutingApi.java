@@ -1,0 +1,134 @@
+package org.oversky.gateway.routing;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.oversky.gateway.http.Json;
+import org.oversky.gateway.http.Problem;
+import org.oversky.routing.decision.Decision;
+import org.oversky.routing.view.Observed;
+
+/**
+ * {@code GET /api/v1/health} (what a probe asks), {@code GET /api/v1/cluster} (this node's view)
+ * and {@code GET /api/v1/routing/explain} (the decision for a client and a key, with its reasons).
+ */
+public final class RoutingApi {
+  /** How many nodes an answer names at most. */
+  public static final int CHOSEN = 3;
+
+  private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
+
+  private final String selfUrl;
+  private final NodeRouting routing;
+  private final ClusterMonitor monitor;
+
+  public RoutingApi(String selfUrl, NodeRouting routing, ClusterMonitor monitor) {
+    this.selfUrl = selfUrl;
+    this.routing = routing;
+    this.monitor = monitor;
+  }
+
+  public void health(Response response, Callback callback) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("url", selfUrl);
+    out.put("region", routing.region());
+    out.put("state", "up");
+    Json.send(response, callback, 200, out);
+  }
+
+  public void cluster(Response response, Callback callback) {
+    List<Map<String, Object>> nodes = new ArrayList<>();
+    for (Observed o : monitor.nodes()) {
+      Map<String, Object> n = new LinkedHashMap<>();
+      n.put("url", o.url().toString());
+      n.put("region", o.region());
+      n.put("state", o.state().name().toLowerCase(Locale.ROOT));
+      n.put("self", o.url().toString().equals(selfUrl));
+      n.put("answeredInARow", o.answeredInARow());
+      n.put("missedInARow", o.missedInARow());
+      nodes.add(n);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("self", selfUrl);
+    out.put("region", routing.region());
+    out.put("probe", Map.of("intervalMillis", ClusterMonitor.PROBE_MILLIS, "upAfter", ClusterMonitor.UP_AFTER,
+        "downAfter", ClusterMonitor.DOWN_AFTER, "timeoutMillis", ClusterMonitor.PROBE_TIMEOUT_MILLIS));
+    out.put("nodes", nodes);
+    Json.send(response, callback, 200, out);
+  }
+
+  /** {@code ?client=IP&host=H&path=P} or {@code ?client=IP&key=SHA256}; the client defaults to the caller. */
+  public void explain(Request request, Response response, Callback callback) {
+    Fields q = Request.extractQueryParameters(request);
+    String clientText = q.getValue("client");
+    InetAddress client;
+    if (clientText == null) {
+      SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
+      if (!(remote instanceof InetSocketAddress inet) || inet.getAddress() == null) {
+        Problem.badRequest("bad-client", "give the client's address as ?client=203.0.113.7").send(response, callback);
+        return;
+      }
+      client = inet.getAddress();
+    } else {
+      Optional<InetAddress> parsed = org.oversky.routing.zone.Addresses.literal(clientText);
+      if (parsed.isEmpty()) {
+        Problem.badRequest("bad-client", "client must be an IPv4 or IPv6 address such as 203.0.113.7, got '" + clientText + "'")
+            .send(response, callback);
+        return;
+      }
+      client = parsed.get();
+    }
+    String key = q.getValue("key");
+    String host = q.getValue("host");
+    String path = q.getValue("path");
+    byte[] routingKey;
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("client", client.getHostAddress());
+    if (key != null) {
+      if (!KEY.matcher(key).matches()) {
+        Problem.badRequest("bad-key", "key must be a SHA-256 in 64 lowercase hex digits, got '" + key + "'").send(response, callback);
+        return;
+      }
+      routingKey = HexFormat.of().parseHex(key);
+      out.put("key", key);
+    } else if (host != null && !host.isBlank()) {
+      String p = path == null || path.isEmpty() ? "/" : path;
+      String h = host.toLowerCase(Locale.ROOT);
+      routingKey = (h + "\n" + p).getBytes(StandardCharsets.UTF_8);
+      out.put("host", h);
+      out.put("path", p);
+    } else {
+      Problem.badRequest("no-routing-key", "give ?key=<sha256> for a body, or ?host=www.example.com&path=/a for a site URL")
+          .send(response, callback);
+      return;
+    }
+    Optional<String> region = routing.zones().regionOf(client);
+    List<Decision.Candidate> up = monitor.up();
+    List<Map<String, Object>> chosen = new ArrayList<>();
+    for (Decision.Choice c : Decision.choose(region, routingKey, up, CHOSEN)) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("url", c.url().toString());
+      m.put("region", c.region());
+      m.put("reason", c.reason());
+      chosen.add(m);
+    }
+    out.put("clientRegion", region.orElse(null));
+    out.put("clientRegionFrom", region.isPresent() ? "routing.region-map" : "no prefix of routing.region-map holds the client");
+    out.put("nodesUp", up.size());
+    out.put("chosen", chosen);
+    Json.send(response, callback, 200, out);
+  }
+}

@@ -1,0 +1,78 @@
+package org.oversky.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three real nodes in two regions probe each other: each lists the others up with their regions,
+ * explains the same choice for a client from any node, and stops naming a node that went away.
+ */
+class RoutingTest {
+  private static Map<String, String> settings(String region, Path zones, TestNode bootstrap) {
+    Map<String, String> s = new HashMap<>(Map.of("node.region", region, "routing.region-map", zones.toString()));
+    if (bootstrap != null) {
+      s.put("dht.bootstrap", bootstrap.base.toString());
+    }
+    return s;
+  }
+
+  private static List<Map<?, ?>> nodes(TestNode asked) throws Exception {
+    @SuppressWarnings("unchecked")
+    List<Map<?, ?>> nodes = (List<Map<?, ?>>) Jsons.parse(asked.get("/api/v1/cluster").body()).get("nodes");
+    return nodes;
+  }
+
+  private static String state(TestNode asked, TestNode of) throws Exception {
+    return nodes(asked).stream().filter(n -> n.get("url").equals(of.base.toString())).map(n -> n.get("state") + "/" + n.get("region"))
+        .findFirst().orElse("unknown");
+  }
+
+  private static List<?> chosen(TestNode asked, String query) throws Exception {
+    HttpResponse<byte[]> r = asked.get("/api/v1/routing/explain?" + query);
+    assertEquals(200, r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+    return ((List<?>) Jsons.parse(r.body()).get("chosen")).stream().map(c -> ((Map<?, ?>) c).get("url")).toList();
+  }
+
+  @Test
+  void nodesSeeEachOtherUpRouteClientsToTheirRegionAndDropANodeThatStops(@TempDir Path dir) throws Exception {
+    Path zones = dir.resolve("zones.json");
+    Files.writeString(zones, "{\"coverageZones\": {\"eu\": {\"network\": [\"10.1.0.0/16\"]}, \"us\": {\"network\": [\"10.2.0.0/16\"]}}}");
+    try (TestNode a = TestNode.start(dir.resolve("a"), settings("eu", zones, null));
+        TestNode b = TestNode.start(dir.resolve("b"), settings("eu", zones, a));
+        TestNode c = TestNode.start(dir.resolve("c"), settings("us", zones, a))) {
+      // Up after five answers in a row, two seconds apart.
+      await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).until(() ->
+          state(a, b).equals("up/eu") && state(a, c).equals("up/us") && state(c, a).equals("up/eu") && state(c, b).equals("up/eu")
+              && state(b, c).equals("up/us"));
+      assertEquals("up/eu", state(a, a), "a node lists itself, up");
+
+      List<?> eu = chosen(a, "client=10.1.3.4&host=Site.Test&path=/a");
+      assertEquals(2, eu.size(), eu.toString());
+      assertTrue(eu.containsAll(List.of(a.base.toString(), b.base.toString())), eu.toString());
+      assertEquals(eu, chosen(c, "client=10.1.3.4&host=site.test&path=/a"), "the same answer from any node");
+      assertEquals(List.of(c.base.toString()), chosen(b, "client=10.2.0.9&key=" + "ab".repeat(32)));
+      assertEquals(3, chosen(a, "client=192.0.2.1&host=site.test&path=/a").size(), "a client of no region: any node");
+
+      assertEquals(400, a.get("/api/v1/routing/explain?client=example.net&host=site.test").statusCode(), "a name is not an address");
+      assertEquals(400, a.get("/api/v1/routing/explain?client=10.1.0.1&key=xyz").statusCode());
+      assertEquals(400, a.get("/api/v1/routing/explain?client=10.1.0.1").statusCode(), "neither a key nor a host");
+
+      b.close();
+      // Down after three probes missed.
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() ->
+          state(a, b).equals("down/eu") && state(c, b).equals("down/eu"));
+      assertEquals(List.of(a.base.toString()), chosen(c, "client=10.1.3.4&host=site.test&path=/a"));
+    }
+  }
+}
