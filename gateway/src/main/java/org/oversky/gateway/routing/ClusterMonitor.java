@@ -54,6 +54,20 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   private final InstantSource clock;
   private final Failures failures;
   private final Map<URI, Observed> view = new ConcurrentHashMap<>();
+  /** What each node said of the others in its last health answer (its own probes), and when. */
+  private final Map<URI, Report> reports = new ConcurrentHashMap<>();
+  /** A report counts for this long after it came. */
+  static final long REPORT_FRESH_MILLIS = 3 * PROBE_MILLIS;
+
+  private record Report(long atMillis, Map<URI, NodeState> states) {}
+
+  /** A node as routing sees it: this node's own observation and what the others say of it. */
+  public record Verdict(Observed seenHere, String state, int observers, int sayDown, int sayUp) {
+    /** Up, or suspected by too few to take it out: a node that sees fewer than a quorum declares no one dead. */
+    public boolean routable() {
+      return state.equals("up") || state.equals("suspect");
+    }
+  }
   private HttpClient client;
   private ScheduledExecutorService scheduler;
 
@@ -106,36 +120,97 @@ public final class ClusterMonitor extends AbstractLifeCycle {
           @Override
           public void onComplete(org.eclipse.jetty.client.Result result) {
             String region = null;
+            Map<URI, NodeState> theirs = Map.of();
             if (!result.isFailed() && result.getResponse().getStatus() == 200) {
               try {
                 JsonNode answer = Json.MAPPER.readTree(getContent());
                 JsonNode said = answer == null ? null : answer.get("region");
                 region = said != null && said.isTextual() ? said.asText() : null;
-              } catch (java.io.IOException e) {
+                theirs = region == null ? Map.of() : states(answer.get("view"));
+              } catch (java.io.IOException | IllegalArgumentException e) {
                 region = null; // not a node's health answer: a miss
               }
             }
-            observe(url, region != null, region == null ? "" : region);
+            observe(url, region != null, region == null ? "" : region, theirs);
           }
         });
   }
 
-  /** Records one probe's outcome: the only writer of the view. */
-  void observe(URI url, boolean answered, String region) {
-    long now = clock.millis();
-    view.compute(url, (u, o) -> (o == null ? Observed.joining(u, now) : o).after(answered, region, now, UP_AFTER, DOWN_AFTER));
-  }
-
-  /** Every node known, this one first (always up), then by URL. */
-  public List<Observed> nodes() {
-    List<Observed> out = new ArrayList<>();
-    out.add(new Observed(self, routing.region(), NodeState.UP, 0, 0, 0));
-    view.values().stream().sorted(Comparator.comparing(o -> o.url().toString())).forEach(out::add);
+  /** The {@code view} of a health answer: each node's URL and its state as that node sees it. */
+  private static Map<URI, NodeState> states(JsonNode list) {
+    Map<URI, NodeState> out = new java.util.HashMap<>();
+    if (list != null && list.isArray()) {
+      for (JsonNode n : list) {
+        JsonNode url = n.get("url");
+        JsonNode state = n.get("state");
+        if (url != null && url.isTextual() && state != null && state.isTextual() && out.size() < 1_000) {
+          out.put(URI.create(url.asText()), NodeState.valueOf(state.asText().toUpperCase(java.util.Locale.ROOT)));
+        }
+      }
+    }
     return out;
   }
 
-  /** The nodes that are up, this one included, as the decision takes them. */
+  /** Records one probe's outcome and what the node said of the others: the only writer of the view. */
+  void observe(URI url, boolean answered, String region, Map<URI, NodeState> theirView) {
+    long now = clock.millis();
+    view.compute(url, (u, o) -> (o == null ? Observed.joining(u, now) : o).after(answered, region, now, UP_AFTER, DOWN_AFTER));
+    if (answered) {
+      reports.put(url, new Report(now, Map.copyOf(theirView)));
+    }
+  }
+
+  /** This node's own observations, for its health answer: what other nodes take as its report. */
+  public List<Map<String, String>> ownView() {
+    return view.values().stream()
+        .sorted(Comparator.comparing(o -> o.url().toString()))
+        .map(o -> Map.of("url", o.url().toString(), "state", o.state().name().toLowerCase(java.util.Locale.ROOT)))
+        .toList();
+  }
+
+  /**
+   * How routing sees {@code o}: {@code down} when a quorum of its observers (this node and every
+   * other it knows, each with a fresh report) say so; {@code up} when this node sees it up, or
+   * sees it down without a quorum while another reaches it; {@code suspect} when this node alone
+   * (or too few) cannot reach it; {@code joining} before it has answered enough.
+   */
+  Verdict verdict(Observed o) {
+    long now = clock.millis();
+    int observers = view.size(); // this node, and the others it knows but o
+    int sayDown = o.state() == NodeState.DOWN ? 1 : 0;
+    int sayUp = o.state() == NodeState.UP ? 1 : 0;
+    for (Map.Entry<URI, Report> e : reports.entrySet()) {
+      if (e.getKey().equals(o.url()) || now - e.getValue().atMillis() > REPORT_FRESH_MILLIS) {
+        continue;
+      }
+      NodeState said = e.getValue().states().get(o.url());
+      sayDown += said == NodeState.DOWN ? 1 : 0;
+      sayUp += said == NodeState.UP ? 1 : 0;
+    }
+    String state;
+    if (org.oversky.routing.view.Quorum.down(observers, sayDown)) {
+      state = "down";
+    } else if (o.state() == NodeState.UP || (o.state() == NodeState.DOWN && sayUp > 0)) {
+      state = "up";
+    } else if (o.state() == NodeState.DOWN) {
+      state = "suspect";
+    } else {
+      state = "joining";
+    }
+    return new Verdict(o, state, observers, sayDown, sayUp);
+  }
+
+  /** Every node known with its verdict, this one first (always up), then by URL. */
+  public List<Verdict> nodes() {
+    List<Verdict> out = new ArrayList<>();
+    out.add(new Verdict(new Observed(self, routing.region(), NodeState.UP, 0, 0, 0), "up", 0, 0, 0));
+    view.values().stream().sorted(Comparator.comparing(o -> o.url().toString())).map(this::verdict).forEach(out::add);
+    return out;
+  }
+
+  /** The nodes routing may choose, this one included, as the decision takes them. */
   public List<Decision.Candidate> up() {
-    return nodes().stream().filter(o -> o.state() == NodeState.UP).map(o -> new Decision.Candidate(o.url(), o.region())).toList();
+    return nodes().stream().filter(Verdict::routable)
+        .map(v -> new Decision.Candidate(v.seenHere().url(), v.seenHere().region())).toList();
   }
 }

@@ -46,19 +46,25 @@ public final class RoutingApi {
     out.put("url", selfUrl);
     out.put("region", routing.region());
     out.put("state", "up");
+    out.put("view", monitor.ownView()); // what this node's own probes saw: others count it toward a quorum
     Json.send(response, callback, 200, out);
   }
 
   public void cluster(Response response, Callback callback) {
     List<Map<String, Object>> nodes = new ArrayList<>();
-    for (Observed o : monitor.nodes()) {
+    for (ClusterMonitor.Verdict v : monitor.nodes()) {
+      Observed o = v.seenHere();
       Map<String, Object> n = new LinkedHashMap<>();
       n.put("url", o.url().toString());
       n.put("region", o.region());
-      n.put("state", o.state().name().toLowerCase(Locale.ROOT));
+      n.put("state", v.state());
       n.put("self", o.url().toString().equals(selfUrl));
+      n.put("seenHere", o.state().name().toLowerCase(Locale.ROOT));
       n.put("answeredInARow", o.answeredInARow());
       n.put("missedInARow", o.missedInARow());
+      n.put("observers", v.observers());
+      n.put("sayDown", v.sayDown());
+      n.put("quorum", org.oversky.routing.view.Quorum.of(v.observers()));
       nodes.add(n);
     }
     Map<String, Object> out = new LinkedHashMap<>();

@@ -1,0 +1,76 @@
+package org.oversky.gateway.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.oversky.conf.RoutingSettings;
+import org.oversky.gateway.metrics.Failures;
+import org.oversky.routing.view.NodeState;
+
+/** The view's verdicts from probes and the others' reports, on an injected clock (no probe is sent). */
+class ClusterMonitorTest {
+  private final AtomicLong now = new AtomicLong(1_000_000);
+  private final InstantSource clock = () -> Instant.ofEpochMilli(now.get());
+  private final URI self = URI.create("http://10.0.0.1:8080");
+  private final List<URI> others = List.of(
+      URI.create("http://10.0.0.2:8080"), URI.create("http://10.0.0.3:8080"), URI.create("http://10.0.0.4:8080"),
+      URI.create("http://10.0.0.5:8080"), URI.create("http://10.0.0.6:8080"));
+  private final ClusterMonitor monitor = new ClusterMonitor(
+      self, NodeRouting.load(new RoutingSettings("eu", Optional.empty())), () -> others, clock,
+      new Failures(new SimpleMeterRegistry(), clock, 10_000));
+
+  private String state(URI node) {
+    return monitor.nodes().stream().filter(v -> v.seenHere().url().equals(node)).findFirst().orElseThrow().state();
+  }
+
+  /** One probe round: every other node answers but {@code silent}, each saying {@code theySee} of {@code target}. */
+  private void round(URI silent, URI target, NodeState theySee) {
+    now.addAndGet(ClusterMonitor.PROBE_MILLIS);
+    for (URI o : others) {
+      Map<URI, NodeState> view = new HashMap<>();
+      for (URI x : others) {
+        view.put(x, x.equals(target) ? theySee : NodeState.UP);
+      }
+      view.remove(o);
+      monitor.observe(o, !o.equals(silent), o.equals(silent) ? "" : "eu", o.equals(silent) ? Map.of() : view);
+    }
+  }
+
+  @Test
+  void aNodeIsOutOnlyWhenAQuorumOfItsObserversSaySo() {
+    URI b = others.get(0);
+    for (int i = 0; i < ClusterMonitor.UP_AFTER; i++) {
+      round(null, b, NodeState.UP);
+    }
+    assertEquals("up", state(b));
+    assertEquals(6, monitor.up().size(), "all five and this node");
+
+    // This node alone cannot reach b; the others still can: b stays routable.
+    for (int i = 0; i < ClusterMonitor.DOWN_AFTER; i++) {
+      round(b, b, NodeState.UP);
+    }
+    assertEquals("up", state(b), "seen down here only, reached by the others");
+
+    // Two others agree: with this node, 3 of 5 observers, a quorum.
+    now.addAndGet(ClusterMonitor.PROBE_MILLIS);
+    monitor.observe(others.get(1), true, "eu", Map.of(b, NodeState.DOWN));
+    assertEquals("up", state(b), "2 of 5 say down");
+    monitor.observe(others.get(2), true, "eu", Map.of(b, NodeState.DOWN));
+    assertEquals("down", state(b));
+    assertEquals(5, monitor.up().size());
+
+    // Reports age out: with no fresh word from the others, this node alone only suspects b.
+    now.addAndGet(ClusterMonitor.REPORT_FRESH_MILLIS + 1);
+    assertEquals("suspect", state(b));
+    assertEquals(6, monitor.up().size(), "a node that sees fewer than a quorum declares no one dead");
+  }
+}
