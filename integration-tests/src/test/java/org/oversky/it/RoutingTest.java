@@ -27,6 +27,11 @@ class RoutingTest {
     return s;
   }
 
+  private static Map<String, String> withToken(Map<String, String> s) {
+    s.put("admin-token", "t0ken");
+    return s;
+  }
+
   private static List<Map<?, ?>> nodes(TestNode asked) throws Exception {
     @SuppressWarnings("unchecked")
     List<Map<?, ?>> nodes = (List<Map<?, ?>>) Jsons.parse(asked.get("/api/v1/cluster").body()).get("nodes");
@@ -50,7 +55,7 @@ class RoutingTest {
     Files.writeString(zones, "{\"coverageZones\": {\"eu\": {\"network\": [\"10.1.0.0/16\"]}, \"us\": {\"network\": [\"10.2.0.0/16\"]}}}");
     try (TestNode a = TestNode.start(dir.resolve("a"), settings("eu", zones, null));
         TestNode b = TestNode.start(dir.resolve("b"), settings("eu", zones, a));
-        TestNode c = TestNode.start(dir.resolve("c"), settings("us", zones, a))) {
+        TestNode c = TestNode.start(dir.resolve("c"), withToken(settings("us", zones, a)))) {
       // Up after five answers in a row, two seconds apart.
       await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).until(() ->
           state(a, b).equals("up/eu") && state(a, c).equals("up/us") && state(c, a).equals("up/eu") && state(c, b).equals("up/eu")
@@ -67,6 +72,19 @@ class RoutingTest {
       assertEquals(400, a.get("/api/v1/routing/explain?client=example.net&host=site.test").statusCode(), "a name is not an address");
       assertEquals(400, a.get("/api/v1/routing/explain?client=10.1.0.1&key=xyz").statusCode());
       assertEquals(400, a.get("/api/v1/routing/explain?client=10.1.0.1").statusCode(), "neither a key nor a host");
+
+      // Drained with the command line: out of new routing, still serving; then back.
+      CommandLineTest.Run drained = CommandLineTest.oversky(dir, "drain", "--node", c.base.toString(), "--admin-token", "t0ken");
+      assertEquals(0, drained.exit(), drained.out() + drained.err());
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).until(() -> state(a, c).equals("draining/us"));
+      List<?> usClient = chosen(a, "client=10.2.0.9&key=" + "ab".repeat(32));
+      assertTrue(!usClient.contains(c.base.toString()) && usClient.size() == 2, "a draining node is not chosen: " + usClient);
+      assertEquals(200, c.get("/api/v1/status").statusCode(), "a draining node still serves");
+      CommandLineTest.Run refused = CommandLineTest.oversky(dir, "drain", "--node", c.base.toString(), "--admin-token", "wrong");
+      assertTrue(refused.exit() != 0 && refused.err().contains("401"), refused.out() + refused.err());
+      CommandLineTest.Run back = CommandLineTest.oversky(dir, "drain", "--undo", "--node", c.base.toString(), "--admin-token", "t0ken");
+      assertEquals(0, back.exit(), back.out() + back.err());
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).until(() -> state(a, c).equals("up/us"));
 
       b.close();
       // Down after three probes missed.

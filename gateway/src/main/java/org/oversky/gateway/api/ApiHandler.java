@@ -94,6 +94,13 @@ public final class ApiHandler extends Handler.Abstract {
           routingApi.explain(request, response, callback);
         }
       }
+      case PREFIX + "drain" -> {
+        if (!HttpMethod.POST.is(method) && !HttpMethod.DELETE.is(method)) {
+          Problem.methodNotAllowed(method, "POST, DELETE").send(response, callback);
+        } else if (admin(request, response, callback)) {
+          routingApi.drain(HttpMethod.POST.is(method), response, callback);
+        }
+      }
       case PREFIX + "cache" -> {
         if (!HttpMethod.DELETE.is(method)) {
           Problem.methodNotAllowed(method, "DELETE").send(response, callback);
@@ -108,17 +115,7 @@ public final class ApiHandler extends Handler.Abstract {
 
   /** {@code DELETE /api/v1/cache?url=…}: removes every stored variant of a site URL; admin only. */
   private void purge(Request request, Response response, Callback callback) {
-    if (adminToken.length == 0) {
-      new Problem(403, "admin-off", "Admin API off", "set admin-token in the node's configuration to use the admin API")
-          .send(response, callback);
-      return;
-    }
-    String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    byte[] given = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
-    if (!MessageDigest.isEqual(given, adminToken)) {
-      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-      new Problem(401, "unauthorized", "Unauthorized", "send the admin token as 'Authorization: Bearer <token>'")
-          .send(response, callback);
+    if (!admin(request, response, callback)) {
       return;
     }
     String url = Request.extractQueryParameters(request).getValue("url");
@@ -129,6 +126,24 @@ public final class ApiHandler extends Handler.Abstract {
       return;
     }
     Json.send(response, callback, 200, java.util.Map.of("url", url, "purged", removed));
+  }
+
+  /** Whether the request carries the admin token; if not, it has been answered 403 or 401. */
+  private boolean admin(Request request, Response response, Callback callback) {
+    if (adminToken.length == 0) {
+      new Problem(403, "admin-off", "Admin API off", "set admin-token in the node's configuration to use the admin API")
+          .send(response, callback);
+      return false;
+    }
+    String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    byte[] given = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+    if (!MessageDigest.isEqual(given, adminToken)) {
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+      new Problem(401, "unauthorized", "Unauthorized", "send the admin token as 'Authorization: Bearer <token>'")
+          .send(response, callback);
+      return false;
+    }
+    return true;
   }
 
   private void register(Request request, Response response, Callback callback) throws java.io.IOException {

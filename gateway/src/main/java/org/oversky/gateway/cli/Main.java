@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       RegisterCommand.class,
       GetCommand.class,
+      DrainCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

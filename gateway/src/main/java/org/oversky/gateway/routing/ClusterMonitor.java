@@ -59,7 +59,10 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   /** A report counts for this long after it came. */
   static final long REPORT_FRESH_MILLIS = 3 * PROBE_MILLIS;
 
-  private record Report(long atMillis, Map<URI, NodeState> states) {}
+  private record Report(long atMillis, Map<URI, NodeState> states, boolean draining) {}
+
+  /** Whether this node is draining: out of new routing, still serving. Written by the drain API only. */
+  private volatile boolean draining;
 
   /** A node as routing sees it: this node's own observation and what the others say of it. */
   public record Verdict(Observed seenHere, String state, int observers, int sayDown, int sayUp) {
@@ -120,6 +123,7 @@ public final class ClusterMonitor extends AbstractLifeCycle {
           @Override
           public void onComplete(org.eclipse.jetty.client.Result result) {
             String region = null;
+            boolean drains = false;
             Map<URI, NodeState> theirs = Map.of();
             if (!result.isFailed() && result.getResponse().getStatus() == 200) {
               try {
@@ -127,11 +131,12 @@ public final class ClusterMonitor extends AbstractLifeCycle {
                 JsonNode said = answer == null ? null : answer.get("region");
                 region = said != null && said.isTextual() ? said.asText() : null;
                 theirs = region == null ? Map.of() : states(answer.get("view"));
+                drains = answer != null && "draining".equals(answer.path("state").asText());
               } catch (java.io.IOException | IllegalArgumentException e) {
                 region = null; // not a node's health answer: a miss
               }
             }
-            observe(url, region != null, region == null ? "" : region, theirs);
+            observe(url, region != null, region == null ? "" : region, theirs, drains);
           }
         });
   }
@@ -152,12 +157,23 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   }
 
   /** Records one probe's outcome and what the node said of the others: the only writer of the view. */
-  void observe(URI url, boolean answered, String region, Map<URI, NodeState> theirView) {
+  void observe(URI url, boolean answered, String region, Map<URI, NodeState> theirView, boolean drains) {
     long now = clock.millis();
     view.compute(url, (u, o) -> (o == null ? Observed.joining(u, now) : o).after(answered, region, now, UP_AFTER, DOWN_AFTER));
     if (answered) {
-      reports.put(url, new Report(now, Map.copyOf(theirView)));
+      reports.put(url, new Report(now, Map.copyOf(theirView), drains));
     }
+  }
+
+  /** Takes this node out of new routing ({@code true}) or back in; it goes on serving either way. */
+  public void drain(boolean on) {
+    draining = on;
+    LOG.info(on ? "draining: out of new routing, still serving" : "drain ended: back in routing");
+  }
+
+  /** Whether this node is draining. */
+  public boolean draining() {
+    return draining;
   }
 
   /** This node's own observations, for its health answer: what other nodes take as its report. */
@@ -171,7 +187,8 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   /**
    * How routing sees {@code o}: {@code down} when a quorum of its observers (this node and every
    * other it knows, each with a fresh report) say so; {@code up} when this node sees it up, or
-   * sees it down without a quorum while another reaches it; {@code suspect} when this node alone
+   * sees it down without a quorum while another reaches it; {@code draining} when its last answer
+   * said so (out of new routing); {@code suspect} when this node alone
    * (or too few) cannot reach it; {@code joining} before it has answered enough.
    */
   Verdict verdict(Observed o) {
@@ -187,9 +204,12 @@ public final class ClusterMonitor extends AbstractLifeCycle {
       sayDown += said == NodeState.DOWN ? 1 : 0;
       sayUp += said == NodeState.UP ? 1 : 0;
     }
+    Report own = reports.get(o.url());
     String state;
     if (org.oversky.routing.view.Quorum.down(observers, sayDown)) {
       state = "down";
+    } else if (own != null && own.draining() && o.state() != NodeState.DOWN) {
+      state = "draining";
     } else if (o.state() == NodeState.UP || (o.state() == NodeState.DOWN && sayUp > 0)) {
       state = "up";
     } else if (o.state() == NodeState.DOWN) {
@@ -203,7 +223,7 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   /** Every node known with its verdict, this one first (always up), then by URL. */
   public List<Verdict> nodes() {
     List<Verdict> out = new ArrayList<>();
-    out.add(new Verdict(new Observed(self, routing.region(), NodeState.UP, 0, 0, 0), "up", 0, 0, 0));
+    out.add(new Verdict(new Observed(self, routing.region(), NodeState.UP, 0, 0, 0), draining ? "draining" : "up", 0, 0, 0));
     view.values().stream().sorted(Comparator.comparing(o -> o.url().toString())).map(this::verdict).forEach(out::add);
     return out;
   }

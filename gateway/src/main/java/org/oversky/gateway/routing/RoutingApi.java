@@ -45,9 +45,15 @@ public final class RoutingApi {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("url", selfUrl);
     out.put("region", routing.region());
-    out.put("state", "up");
+    out.put("state", monitor.draining() ? "draining" : "up");
     out.put("view", monitor.ownView()); // what this node's own probes saw: others count it toward a quorum
     Json.send(response, callback, 200, out);
+  }
+
+  /** {@code POST /api/v1/drain} (on) or {@code DELETE} (off); the caller checked the admin token. */
+  public void drain(boolean on, Response response, Callback callback) {
+    monitor.drain(on);
+    Json.send(response, callback, 200, Map.of("url", selfUrl, "draining", on));
   }
 
   public void cluster(Response response, Callback callback) {

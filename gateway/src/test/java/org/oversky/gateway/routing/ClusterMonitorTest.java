@@ -41,7 +41,7 @@ class ClusterMonitorTest {
         view.put(x, x.equals(target) ? theySee : NodeState.UP);
       }
       view.remove(o);
-      monitor.observe(o, !o.equals(silent), o.equals(silent) ? "" : "eu", o.equals(silent) ? Map.of() : view);
+      monitor.observe(o, !o.equals(silent), o.equals(silent) ? "" : "eu", o.equals(silent) ? Map.of() : view, false);
     }
   }
 
@@ -62,9 +62,9 @@ class ClusterMonitorTest {
 
     // Two others agree: with this node, 3 of 5 observers, a quorum.
     now.addAndGet(ClusterMonitor.PROBE_MILLIS);
-    monitor.observe(others.get(1), true, "eu", Map.of(b, NodeState.DOWN));
+    monitor.observe(others.get(1), true, "eu", Map.of(b, NodeState.DOWN), false);
     assertEquals("up", state(b), "2 of 5 say down");
-    monitor.observe(others.get(2), true, "eu", Map.of(b, NodeState.DOWN));
+    monitor.observe(others.get(2), true, "eu", Map.of(b, NodeState.DOWN), false);
     assertEquals("down", state(b));
     assertEquals(5, monitor.up().size());
 
@@ -72,5 +72,25 @@ class ClusterMonitorTest {
     now.addAndGet(ClusterMonitor.REPORT_FRESH_MILLIS + 1);
     assertEquals("suspect", state(b));
     assertEquals(6, monitor.up().size(), "a node that sees fewer than a quorum declares no one dead");
+  }
+
+  @Test
+  void aDrainingNodeIsOutOfRoutingAndBackInWhenItSaysSo() {
+    URI c = others.get(1);
+    for (int i = 0; i < ClusterMonitor.UP_AFTER; i++) {
+      round(null, c, NodeState.UP);
+    }
+    now.addAndGet(ClusterMonitor.PROBE_MILLIS);
+    monitor.observe(c, true, "eu", Map.of(), true);
+    assertEquals("draining", state(c));
+    assertEquals(5, monitor.up().size());
+    monitor.observe(c, true, "eu", Map.of(), false);
+    assertEquals("up", state(c));
+
+    monitor.drain(true);
+    assertEquals("draining", state(self));
+    assertEquals(5, monitor.up().size(), "this node drains too");
+    monitor.drain(false);
+    assertEquals(6, monitor.up().size());
   }
 }
