@@ -67,8 +67,16 @@ class RoutingTest {
       assertTrue(eu.containsAll(List.of(a.base.toString(), b.base.toString())), eu.toString());
       assertEquals(eu, chosen(c, "client=10.1.3.4&host=site.test&path=/a"), "the same answer from any node");
       assertEquals(List.of(c.base.toString()), chosen(b, "client=10.2.0.9&key=" + "ab".repeat(32)));
-      assertEquals(3, chosen(a, "client=192.0.2.1&host=site.test&path=/a").size(), "a client of no region: any node");
+      assertEquals(2, chosen(a, "client=192.0.2.1&host=site.test&path=/a").size(), "a client of no region: any node, 2 by default");
+      assertEquals(3, chosen(a, "client=192.0.2.1&host=site.test&path=/a&count=4").size(), "all three up");
+      assertEquals(400, a.get("/api/v1/routing/explain?client=10.1.0.1&key=" + "ab".repeat(32) + "&count=5").statusCode());
 
+      CommandLineTest.Run explained = CommandLineTest.oversky(dir, "route", "explain", "--node", a.base.toString(),
+          "--client", "10.2.0.9", "--host", "site.test", "--path", "/a");
+      assertEquals(0, explained.exit(), explained.out() + explained.err());
+      assertTrue(explained.out().contains(c.base.toString()) && explained.out().contains("in the client's region us"), explained.out());
+      assertEquals(2, CommandLineTest.oversky(dir, "route", "explain", "--node", a.base.toString(), "--client", "10.2.0.9").exit(),
+          "neither --key nor --host");
       assertEquals(400, a.get("/api/v1/routing/explain?client=example.net&host=site.test").statusCode(), "a name is not an address");
       assertEquals(400, a.get("/api/v1/routing/explain?client=10.1.0.1&key=xyz").statusCode());
       assertEquals(400, a.get("/api/v1/routing/explain?client=10.1.0.1").statusCode(), "neither a key nor a host");

@@ -26,7 +26,7 @@ final class DrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String token = adminToken != null ? adminToken : System.getenv("OVERSKY_ADMIN_TOKEN");
     if (token == null || token.isBlank()) {
-      throw new CliException("drain is an admin action: give the node's admin token with --admin-token or OVERSKY_ADMIN_TOKEN");
+      throw new CliException("drain is an admin action: give the node's admin token with --admin-token or OVERSKY_ADMIN_TOKEN", 2);
     }
     NodeClient client = new NodeClient(node);
     HttpRequest request =

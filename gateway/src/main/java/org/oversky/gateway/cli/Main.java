@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       RegisterCommand.class,
       GetCommand.class,
       DrainCommand.class,
+      RouteCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

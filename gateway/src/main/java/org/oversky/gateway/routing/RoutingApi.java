@@ -26,8 +26,10 @@ import org.oversky.routing.view.Observed;
  * and {@code GET /api/v1/routing/explain} (the decision for a client and a key, with its reasons).
  */
 public final class RoutingApi {
-  /** How many nodes an answer names at most. */
-  public static final int CHOSEN = 3;
+  /** How many nodes an answer names unless {@code count} says otherwise. */
+  public static final int CHOSEN = 2;
+  /** The most nodes an answer names. */
+  public static final int MAX_CHOSEN = 4;
 
   private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
 
@@ -103,6 +105,19 @@ public final class RoutingApi {
       }
       client = parsed.get();
     }
+    String countText = q.getValue("count");
+    int count = CHOSEN;
+    if (countText != null) {
+      try {
+        count = Integer.parseInt(countText);
+      } catch (NumberFormatException e) {
+        count = -1;
+      }
+      if (count < 1 || count > MAX_CHOSEN) {
+        Problem.badRequest("bad-count", "count is 1 to " + MAX_CHOSEN + ", got '" + countText + "'").send(response, callback);
+        return;
+      }
+    }
     String key = q.getValue("key");
     String host = q.getValue("host");
     String path = q.getValue("path");
@@ -130,7 +145,7 @@ public final class RoutingApi {
     Optional<String> region = routing.zones().regionOf(client);
     List<Decision.Candidate> up = monitor.up();
     List<Map<String, Object>> chosen = new ArrayList<>();
-    for (Decision.Choice c : Decision.choose(region, routingKey, up, CHOSEN)) {
+    for (Decision.Choice c : Decision.choose(region, routingKey, up, count)) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("url", c.url().toString());
       m.put("region", c.region());
