@@ -85,7 +85,7 @@ public final class Gateway extends ContainerLifeCycle {
             b.clock, failures);
     addBean(monitor);
     ApiHandler api =
-        new ApiHandler(fetcher, store, new Hosts(dht), info, sites, config.adminToken(),
+        new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
             new org.oversky.gateway.routing.RoutingApi(config.publicUrl().toString(), routing, monitor));
     this.handler =
         new MetricsHandler(

@@ -61,6 +61,10 @@ class RoutingTest {
           state(a, b).equals("up/eu") && state(a, c).equals("up/us") && state(c, a).equals("up/eu") && state(c, b).equals("up/eu")
               && state(b, c).equals("up/us"));
       assertEquals("up/eu", state(a, a), "a node lists itself, up");
+      @SuppressWarnings("unchecked")
+      List<Map<?, ?>> hosts = (List<Map<?, ?>>) Jsons.parse(a.get("/api/v1/hosts").body()).get("hosts");
+      assertEquals("us", hosts.stream().filter(h -> h.get("url").equals(c.base.toString())).findFirst().orElseThrow().get("region"),
+          "the hosts list shows each contact's region, as its health answer said");
 
       List<?> eu = chosen(a, "client=10.1.3.4&host=Site.Test&path=/a");
       assertEquals(2, eu.size(), eu.toString());

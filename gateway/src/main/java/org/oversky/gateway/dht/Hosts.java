@@ -20,9 +20,12 @@ import org.oversky.gateway.http.Problem;
  */
 public final class Hosts {
   private final DhtService dht;
+  private final java.util.function.Function<java.net.URI, java.util.Optional<String>> regionOf;
 
-  public Hosts(DhtService dht) {
+  /** @param regionOf a node's region as the cluster view last heard it, if it has */
+  public Hosts(DhtService dht, java.util.function.Function<java.net.URI, java.util.Optional<String>> regionOf) {
     this.dht = dht;
+    this.regionOf = regionOf;
   }
 
   /** Answers with every contact of the routing table, most recently seen first. */
@@ -90,10 +93,11 @@ public final class Hosts {
     return s.length() > 80 ? s.substring(0, 80) + "…" : s;
   }
 
-  private static Map<String, Object> describe(Contact c) {
+  private Map<String, Object> describe(Contact c) {
     Map<String, Object> h = new LinkedHashMap<>();
     h.put("id", c.id().hex());
     h.put("url", c.baseUrl().toString());
+    h.put("region", regionOf.apply(c.baseUrl()).orElse(null));
     h.put("address", c.address().getHostAddress());
     h.put("lastSeen", Instant.ofEpochMilli(c.lastSeen()).toString());
     h.put("rttMillis", c.rttMillis());

@@ -165,6 +165,12 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     }
   }
 
+  /** The region {@code url}'s node gave in its last health answer, if it has answered. */
+  public java.util.Optional<String> regionOf(URI url) {
+    Observed o = view.get(url);
+    return o == null || o.region().isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(o.region());
+  }
+
   /** Takes this node out of new routing ({@code true}) or back in; it goes on serving either way. */
   public void drain(boolean on) {
     draining = on;
