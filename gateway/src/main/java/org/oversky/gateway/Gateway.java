@@ -19,13 +19,15 @@ import org.oversky.gateway.dht.Hosts;
 import org.oversky.gateway.fetch.OriginFetcher;
 import org.oversky.gateway.key.KeyHandler;
 import org.oversky.gateway.metrics.Failures;
-import org.oversky.gateway.routing.NodeRouting;
 import org.oversky.gateway.metrics.GatewayMetrics;
 import org.oversky.gateway.metrics.MetricsHandler;
 import org.oversky.gateway.node.DataDir;
 import org.oversky.gateway.node.NodeIdentity;
 import org.oversky.gateway.node.Version;
 import org.oversky.gateway.proxy.SiteHandler;
+import org.oversky.gateway.routing.ClusterMonitor;
+import org.oversky.gateway.routing.NodeRouting;
+import org.oversky.gateway.routing.RoutingApi;
 
 /**
  * The gateway component: one node's parts (identity, store, origin fetcher, caching proxy, DHT,
@@ -78,15 +80,15 @@ public final class Gateway extends ContainerLifeCycle {
             failures,
             b.clock);
     addBean(sites);
-    org.oversky.gateway.routing.ClusterMonitor monitor =
-        new org.oversky.gateway.routing.ClusterMonitor(
+    ClusterMonitor monitor =
+        new ClusterMonitor(
             config.publicUrl(), routing,
             () -> dht.node().contacts().stream().map(org.oversky.dht.routing.Contact::baseUrl).toList(),
             b.clock, failures);
     addBean(monitor);
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
-            new org.oversky.gateway.routing.RoutingApi(config.publicUrl().toString(), routing, monitor));
+            new RoutingApi(config.publicUrl().toString(), routing, monitor));
     this.handler =
         new MetricsHandler(
             metrics,

@@ -409,14 +409,16 @@ public final class DhtNode {
    * smaller than k (see {@link #closestFor}); else null. Counted as a lookup skipped.
    */
   private List<Contact> wholeNetwork(NodeId key) {
-    if (smallNetwork) {
-      List<Contact> known = table.closest(key, config.k());
-      if (known.size() < config.k()) {
-        smallShortcuts.incrementAndGet();
-        return known;
-      }
+    if (!knowsWholeNetwork()) {
+      return null;
     }
-    return null;
+    smallShortcuts.incrementAndGet();
+    return table.closest(key, config.k());
+  }
+
+  /** Whether the network is smaller than k and known whole: every node is in the table. */
+  private boolean knowsWholeNetwork() {
+    return smallNetwork && table.size() < config.k();
   }
 
   /** Providers of {@code key} other than this node; stops once {@code wanted} are known. */
@@ -436,7 +438,7 @@ public final class DhtNode {
     Objects.requireNonNull(accept, "accept");
     // In a network smaller than k known whole, every record went to every node: this node's own
     // store answers, and when it does not (a put it missed), the first of two others to answer does.
-    boolean whole = smallNetwork && table.size() < config.k();
+    boolean whole = knowsWholeNetwork();
     return new Lookup(this, key, Lookup.Kind.RECORD, 1, accept, whole ? WHOLE_NETWORK_ASKED : config.alpha(), whole ? 1 : 0)
         .start(table.closest(key, config.k()), List.of(), records.get(key, clock.millis()));
   }
@@ -448,7 +450,7 @@ public final class DhtNode {
    */
   public CompletableFuture<LookupResult> recheckRecord(NodeId key, Predicate<SignedRecord> accept) {
     Objects.requireNonNull(accept, "accept");
-    if (smallNetwork && table.size() < config.k()) {
+    if (knowsWholeNetwork()) {
       Optional<SignedRecord> held = records.get(key, clock.millis()).filter(accept);
       return CompletableFuture.completedFuture(
           new LookupResult(key, List.of(), List.of(), held, 0, 0, 0, 0, false));
@@ -465,7 +467,7 @@ public final class DhtNode {
    * instead of several.
    */
   int searchAlpha() {
-    return smallNetwork && table.size() < config.k() ? config.k() : config.alpha();
+    return knowsWholeNetwork() ? config.k() : config.alpha();
   }
 
   void lookupDone(LookupResult r) {
@@ -573,7 +575,7 @@ public final class DhtNode {
    * an earlier one refused as not newer after the later one arrived first).
    */
   public CompletableFuture<Integer> putRecord(SignedRecord record) {
-    return inOrder(record.key(), () -> closestFor(record.key()).thenCompose(closest -> store(record, closest)));
+    return put(record, null, config.k());
   }
 
   /**
@@ -581,10 +583,7 @@ public final class DhtNode {
    * found (and here when this node is among them), saving the lookup; tells at how many.
    */
   public CompletableFuture<Integer> putRecord(SignedRecord record, List<Contact> closest) {
-    return inOrder(record.key(), () -> {
-      List<Contact> whole = wholeNetwork(record.key());
-      return store(record, whole != null ? whole : closest);
-    });
+    return put(record, closest, config.k());
   }
 
   /**
@@ -597,14 +596,23 @@ public final class DhtNode {
    * stored.
    */
   public CompletableFuture<Integer> putRecordNear(SignedRecord record, List<Contact> closest) {
+    return put(record, closest, WHOLE_NETWORK_ASKED);
+  }
+
+  /**
+   * The one way a record goes out, in order with this node's other puts of its key: in a network
+   * known whole to the {@code wholeNetworkCount} closest of the table, else to {@code closest}
+   * when the caller knows them, else to the k closest a node lookup finds.
+   */
+  private CompletableFuture<Integer> put(SignedRecord record, List<Contact> closest, int wholeNetworkCount) {
     return inOrder(record.key(), () -> {
       List<Contact> whole = wholeNetwork(record.key());
       if (whole != null) {
-        return store(record, whole.subList(0, Math.min(whole.size(), WHOLE_NETWORK_ASKED)));
+        return store(record, whole.subList(0, Math.min(whole.size(), wholeNetworkCount)));
       }
       return closest != null
           ? store(record, closest)
-          : closestFor(record.key()).thenCompose(found -> store(record, found));
+          : findNode(record.key()).thenCompose(found -> store(record, found.closest()));
     });
   }
 

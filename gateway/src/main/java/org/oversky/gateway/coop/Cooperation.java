@@ -172,7 +172,7 @@ public final class Cooperation implements PeerSource {
       LookupResult result =
           (again ? node.recheckRecord(key, accept) : node.findRecord(key, accept))
               .get(settings.lookupBudget().toMillis(), TimeUnit.MILLISECONDS);
-      if (result.record().isEmpty() && !result.timedOut()) {
+      if (!again && result.record().isEmpty() && !result.timedOut()) { // a recheck of the own store finds no nodes
         closest.put(key, result.closest());
       }
       return result.record().map(accepted::get);

@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * This node's view of the others: every {@link #PROBE_MILLIS} it asks each node it knows (its DHT
  * contacts, and any seen before) for {@code GET /api/v1/health}, and each answer or miss moves that
  * node through {@link Observed#after} (up after {@link #UP_AFTER} answers in a row, down after
- * {@link #DOWN_AFTER} misses). A first slice of issue 12: the view is this node's own observation;
- * indirect probes and a quorum of observers are not built yet. The view has one writer, {@link
- * #observe}.
+ * {@link #DOWN_AFTER} misses), and each answer's own view is kept as that node's report; a node is
+ * out of routing only when a quorum of its observers agree ({@link #verdict}). Indirect probes are
+ * not built yet. The view and the reports have one writer, {@link #observe}.
  */
 public final class ClusterMonitor extends AbstractLifeCycle {
   /** How often every known node is probed. */
