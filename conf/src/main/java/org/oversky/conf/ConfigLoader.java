@@ -199,6 +199,14 @@ public final class ConfigLoader {
             get(Settings.STALE_IF_ERROR, Values::parseDuration),
             get(Settings.STALE_ON_DISCONNECT, Values::parseDuration),
             get(Settings.RANGE_FILL_MAX, Values::parseSize));
+    int soft = get(Settings.SOFT_CAPACITY, ConfigLoader::positiveCount);
+    int hard = get(Settings.HARD_CAPACITY, ConfigLoader::positiveCount);
+    if (hard <= soft) {
+      throw new ConfigException(
+          Settings.HARD_CAPACITY.key(),
+          Settings.HARD_CAPACITY.key() + " (" + hard + ") must be more than " + Settings.SOFT_CAPACITY.key() + " (" + soft
+              + "); raise --hard-capacity or lower --soft-capacity");
+    }
     return new NodeConfig(
         listen,
         data,
@@ -237,7 +245,17 @@ public final class ConfigLoader {
               }
               return v.trim();
             }),
-            get(Settings.REGION_MAP, v -> v.isBlank() ? java.util.Optional.<Path>empty() : java.util.Optional.of(Path.of(v.trim())))));
+            get(Settings.REGION_MAP, v -> v.isBlank() ? java.util.Optional.<Path>empty() : java.util.Optional.of(Path.of(v.trim()))),
+            soft,
+            hard));
+  }
+
+  private static int positiveCount(String v) {
+    int n = Integer.parseInt(v.trim());
+    if (n < 1) {
+      throw new IllegalArgumentException("not positive");
+    }
+    return n;
   }
 
   private DhtSettings dht() {

@@ -152,6 +152,18 @@ public final class Settings {
           "",
           "a file path",
           "Coverage zones (--region-map): client prefixes by region in Traffic Control's JSON, {\"coverageZones\": {\"eu\": {\"network\": [\"10.0.0.0/8\"], \"network6\": []}}}; read at start.");
+  public static final Setting SOFT_CAPACITY =
+      new Setting(
+          "routing.soft-capacity",
+          "256",
+          "a whole number of requests, 1 or more",
+          "Requests in flight above which routing sends this node fewer new clients (--soft-capacity).");
+  public static final Setting HARD_CAPACITY =
+      new Setting(
+          "routing.hard-capacity",
+          "1024",
+          "a whole number of requests, more than routing.soft-capacity",
+          "Requests in flight at which this node answers new site and /key/ requests 503 with Retry-After, and routing leaves it out (--hard-capacity).");
   public static final Setting CLUSTER_COLLAPSE_WAIT =
       new Setting(
           "cluster.collapse-wait",
@@ -194,7 +206,9 @@ public final class Settings {
           CLUSTER_LOOKUP_BUDGET,
           CLUSTER_COLLAPSE_WAIT,
           NODE_REGION,
-          REGION_MAP);
+          REGION_MAP,
+          SOFT_CAPACITY,
+          HARD_CAPACITY);
 
   private Settings() {}
 

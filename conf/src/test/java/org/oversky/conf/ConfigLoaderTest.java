@@ -60,6 +60,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void capacitiesAreReadAndTheHardOneMustBeAboveTheSoftOne() {
+    NodeConfig config = ConfigLoader.load(Map.of("routing.soft-capacity", "10", "routing.hard-capacity", "20"), Map.of());
+    assertEquals(10, config.routing().softCapacity());
+    assertEquals(20, config.routing().hardCapacity());
+    ConfigException wrongWay = org.junit.jupiter.api.Assertions.assertThrows(
+        ConfigException.class, () -> ConfigLoader.load(Map.of("routing.soft-capacity", "20", "routing.hard-capacity", "20"), Map.of()));
+    org.junit.jupiter.api.Assertions.assertTrue(
+        wrongWay.getMessage().contains("routing.hard-capacity (20) must be more than routing.soft-capacity (20)"), wrongWay.getMessage());
+    ConfigException zero = org.junit.jupiter.api.Assertions.assertThrows(
+        ConfigException.class, () -> ConfigLoader.load(Map.of("routing.soft-capacity", "0"), Map.of()));
+    org.junit.jupiter.api.Assertions.assertTrue(zero.getMessage().contains("routing.soft-capacity expects a whole number"), zero.getMessage());
+  }
+
+  @Test
   void theRegionAndTheRegionMapAreRead() {
     NodeConfig config = ConfigLoader.load(Map.of("node.region", "eu-west", "routing.region-map", "/etc/oversky/zones.json"), Map.of());
     assertEquals(new RoutingSettings("eu-west", java.util.Optional.of(Path.of("/etc/oversky/zones.json"))), config.routing());

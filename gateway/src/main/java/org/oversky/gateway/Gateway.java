@@ -26,6 +26,7 @@ import org.oversky.gateway.node.NodeIdentity;
 import org.oversky.gateway.node.Version;
 import org.oversky.gateway.proxy.SiteHandler;
 import org.oversky.gateway.routing.ClusterMonitor;
+import org.oversky.gateway.routing.LoadMeter;
 import org.oversky.gateway.routing.NodeRouting;
 import org.oversky.gateway.routing.RoutingApi;
 
@@ -80,9 +81,11 @@ public final class Gateway extends ContainerLifeCycle {
             failures,
             b.clock);
     addBean(sites);
+    LoadMeter load = new LoadMeter(
+        config.routing().softCapacity(), config.routing().hardCapacity(), config.dataDir(), b.clock, failures);
     ClusterMonitor monitor =
         new ClusterMonitor(
-            config.publicUrl(), routing,
+            config.publicUrl(), routing, load,
             () -> dht.node().contacts().stream().map(org.oversky.dht.routing.Contact::baseUrl).toList(),
             b.clock, failures);
     addBean(monitor);
@@ -101,7 +104,8 @@ public final class Gateway extends ContainerLifeCycle {
                 dht.handler(),
                 api,
                 new LegacyHandler(api, config),
-                new StatusHandler(info, metrics)));
+                new StatusHandler(info, metrics),
+                load));
   }
 
   /** A builder for a gateway on {@code config}'s data directory. */

@@ -17,6 +17,7 @@ import org.oversky.gateway.http.Dispatch;
 import org.oversky.gateway.http.Problem;
 import org.oversky.gateway.key.KeyHandler;
 import org.oversky.gateway.proxy.SiteHandler;
+import org.oversky.gateway.routing.LoadMeter;
 
 /**
  * Where a request goes, in one place and in order: a request for a configured site's Host goes
@@ -28,6 +29,10 @@ import org.oversky.gateway.proxy.SiteHandler;
  * <p>Routes is non-blocking so that Jetty may run it on the thread that parsed the request: a hit
  * in memory is answered there without a thread hand-off. Routes that can block (disk, origin
  * fetches, request bodies) are dispatched to the thread pool with {@link Dispatch#blocking}.
+ *
+ * <p>Site and {@code /key/} requests are admitted through {@link LoadMeter#admit}, which counts
+ * them in flight and refuses them with 503 at the node's hard capacity; the node's own paths are
+ * never refused, so that probes still learn its load.
  */
 final class Routes extends Handler.AbstractContainer {
   private final KeyHandler key;
@@ -36,6 +41,7 @@ final class Routes extends Handler.AbstractContainer {
   private final LegacyHandler legacy;
   private final StatusHandler status;
   private final SiteHandler sites;
+  private final LoadMeter load;
 
   private final boolean embedded;
   private final String mount;
@@ -48,8 +54,10 @@ final class Routes extends Handler.AbstractContainer {
       DhtHandler dht,
       ApiHandler api,
       LegacyHandler legacy,
-      StatusHandler status) {
+      StatusHandler status,
+      LoadMeter load) {
     super(false);
+    this.load = load;
     this.embedded = embedded;
     this.mount = mount;
     this.sites = sites;
@@ -89,7 +97,10 @@ final class Routes extends Handler.AbstractContainer {
     }
     Optional<SiteConfig> site = sites.siteOf(request);
     if (site.isPresent()) {
-      sites.handle(site.get(), request, response, callback);
+      Callback counted = load.admit(response, callback); // null: refused at the hard capacity, answered
+      if (counted != null) {
+        sites.handle(site.get(), request, response, counted);
+      }
       return true;
     }
     if (!mount.isEmpty() && !full.startsWith(mount + "/") && !full.equals(mount)) {
@@ -103,7 +114,8 @@ final class Routes extends Handler.AbstractContainer {
   private boolean node(String path, boolean reserved, Request request, Response response, Callback callback, String full)
       throws Exception {
     if (path.startsWith(KeyHandler.PREFIX)) {
-      return key.serve(path, request, response, callback);
+      Callback counted = load.admit(response, callback); // null: refused at the hard capacity, answered
+      return counted == null || key.serve(path, request, response, counted);
     }
     if (path.startsWith(DhtHandler.PREFIX)) {
       dht.serve(path, request, response, callback); // reads the body without blocking (or dispatches)

@@ -72,7 +72,9 @@ class RoutingTest {
       assertEquals(eu, chosen(c, "client=10.1.3.4&host=site.test&path=/a"), "the same answer from any node");
       assertEquals(List.of(c.base.toString()), chosen(b, "client=10.2.0.9&key=" + "ab".repeat(32)));
       assertEquals(2, chosen(a, "client=192.0.2.1&host=site.test&path=/a").size(), "a client of no region: any node, 2 by default");
-      assertEquals(3, chosen(a, "client=192.0.2.1&host=site.test&path=/a&count=4").size(), "all three up");
+      assertEquals(2, chosen(a, "client=192.0.2.1&host=site.test&path=/a&count=4").size(),
+          "a client of no region goes to the default region, the asked node's (eu: two nodes)");
+      assertEquals(List.of(c.base.toString()), chosen(c, "client=192.0.2.1&host=site.test&path=/a&count=4"));
       assertEquals(400, a.get("/api/v1/routing/explain?client=10.1.0.1&key=" + "ab".repeat(32) + "&count=5").statusCode());
 
       CommandLineTest.Run explained = CommandLineTest.oversky(dir, "route", "explain", "--node", a.base.toString(),

@@ -71,6 +71,12 @@ final class NodeOptions {
       description = "Coverage zones: client prefixes by region, in Traffic Control's JSON format.")
   String regionMap;
 
+  @Option(names = "--soft-capacity", paramLabel = "N", description = "Requests in flight above which routing sends this node fewer clients (default 256).")
+  String softCapacity;
+
+  @Option(names = "--hard-capacity", paramLabel = "N", description = "Requests in flight at which this node answers 503 and routing leaves it out (default 1024).")
+  String hardCapacity;
+
   @Option(names = "--admin-token", paramLabel = "TOKEN", description = "Bearer token of the admin API (cache purge).")
   String adminToken;
 
@@ -110,6 +116,8 @@ final class NodeOptions {
     put(flags, Settings.CLUSTER_SECRET.key(), clusterSecret);
     put(flags, Settings.NODE_REGION.key(), region);
     put(flags, Settings.REGION_MAP.key(), regionMap);
+    put(flags, Settings.SOFT_CAPACITY.key(), softCapacity);
+    put(flags, Settings.HARD_CAPACITY.key(), hardCapacity);
     if (!trustNodes.isEmpty()) {
       flags.put(Settings.CLUSTER_TRUSTED_NODES.key(), String.join(",", trustNodes));
     }

@@ -1,6 +1,5 @@
 package org.oversky.gateway.routing;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -8,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -30,9 +30,11 @@ import org.slf4j.LoggerFactory;
  * This node's view of the others: every {@link #PROBE_MILLIS} it asks each node it knows (its DHT
  * contacts, and any seen before) for {@code GET /api/v1/health}, and each answer or miss moves that
  * node through {@link Observed#after} (up after {@link #UP_AFTER} answers in a row, down after
- * {@link #DOWN_AFTER} misses), and each answer's own view is kept as that node's report; a node is
- * out of routing only when a quorum of its observers agree ({@link #verdict}). Indirect probes are
- * not built yet. The view and the reports have one writer, {@link #observe}.
+ * {@link #DOWN_AFTER} misses), and each answer ({@link HealthAnswer}: the node's load, its own
+ * view, its round trips) is kept as that node's report; a node is out of routing only when a
+ * quorum of its observers agree ({@link #verdict}). {@link #decide} hands the view to the routing
+ * decision. Indirect probes are not built yet. The view and the reports have one writer, {@link
+ * #observe}.
  */
 public final class ClusterMonitor extends AbstractLifeCycle {
   /** How often every known node is probed. */
@@ -53,13 +55,16 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   private final Supplier<List<URI>> known;
   private final InstantSource clock;
   private final Failures failures;
+  private final LoadMeter load;
   private final Map<URI, Observed> view = new ConcurrentHashMap<>();
-  /** What each node said of the others in its last health answer (its own probes), and when. */
+  /** Each node's last health answer (its load, and what its own probes saw of the others), and when. */
   private final Map<URI, Report> reports = new ConcurrentHashMap<>();
+  /** Each node's last probe round trip, in milliseconds. */
+  private final Map<URI, Long> rtt = new ConcurrentHashMap<>();
   /** A report counts for this long after it came. */
   static final long REPORT_FRESH_MILLIS = 3 * PROBE_MILLIS;
 
-  private record Report(long atMillis, Map<URI, NodeState> states, boolean draining) {}
+  private record Report(long atMillis, HealthAnswer said) {}
 
   /** Whether this node is draining: out of new routing, still serving. Written by the drain API only. */
   private volatile boolean draining;
@@ -74,9 +79,11 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   private HttpClient client;
   private ScheduledExecutorService scheduler;
 
-  public ClusterMonitor(URI self, NodeRouting routing, Supplier<List<URI>> known, InstantSource clock, Failures failures) {
+  public ClusterMonitor(
+      URI self, NodeRouting routing, LoadMeter load, Supplier<List<URI>> known, InstantSource clock, Failures failures) {
     this.self = self;
     this.routing = routing;
+    this.load = load;
     this.known = known;
     this.clock = clock;
     this.failures = failures;
@@ -102,9 +109,10 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     client.stop();
   }
 
-  /** One round: a probe to every node known, none waited for here. */
+  /** One round: a new sample of this node's load, and a probe to every node known, none waited for here. */
   void probeAll() {
     try {
+      load.sample();
       Set<URI> targets = new LinkedHashSet<>(known.get());
       targets.addAll(view.keySet());
       targets.remove(self);
@@ -117,52 +125,38 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   }
 
   private void probe(URI url) {
+    long sent = System.nanoTime();
     client.newRequest(url + HEALTH_PATH)
         .timeout(PROBE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
-        .send(new BufferingResponseListener(16 * 1024) {
+        .send(new BufferingResponseListener(64 * 1024) {
           @Override
           public void onComplete(org.eclipse.jetty.client.Result result) {
-            String region = null;
-            boolean drains = false;
-            Map<URI, NodeState> theirs = Map.of();
+            long millis = (System.nanoTime() - sent) / 1_000_000;
+            Optional<HealthAnswer> answer = Optional.empty();
             if (!result.isFailed() && result.getResponse().getStatus() == 200) {
               try {
-                JsonNode answer = Json.MAPPER.readTree(getContent());
-                JsonNode said = answer == null ? null : answer.get("region");
-                region = said != null && said.isTextual() ? said.asText() : null;
-                theirs = region == null ? Map.of() : states(answer.get("view"));
-                drains = answer != null && "draining".equals(answer.path("state").asText());
-              } catch (java.io.IOException | IllegalArgumentException e) {
-                region = null; // not a node's health answer: a miss
+                answer = HealthAnswer.parse(Json.MAPPER.readTree(getContent()));
+              } catch (java.io.IOException e) {
+                answer = Optional.empty(); // not JSON: not a node's health answer, a miss
               }
             }
-            observe(url, region != null, region == null ? "" : region, theirs, drains);
+            observe(url, answer, millis);
           }
         });
   }
 
-  /** The {@code view} of a health answer: each node's URL and its state as that node sees it. */
-  private static Map<URI, NodeState> states(JsonNode list) {
-    Map<URI, NodeState> out = new java.util.HashMap<>();
-    if (list != null && list.isArray()) {
-      for (JsonNode n : list) {
-        JsonNode url = n.get("url");
-        JsonNode state = n.get("state");
-        if (url != null && url.isTextual() && state != null && state.isTextual() && out.size() < 1_000) {
-          out.put(URI.create(url.asText()), NodeState.valueOf(state.asText().toUpperCase(java.util.Locale.ROOT)));
-        }
-      }
-    }
-    return out;
-  }
-
-  /** Records one probe's outcome and what the node said of the others: the only writer of the view. */
-  void observe(URI url, boolean answered, String region, Map<URI, NodeState> theirView, boolean drains) {
+  /**
+   * Records one probe's outcome (an answer, or a miss when empty) and its round trip: the only
+   * writer of the view, the reports and the round trips.
+   */
+  void observe(URI url, Optional<HealthAnswer> answer, long rttMillis) {
     long now = clock.millis();
-    view.compute(url, (u, o) -> (o == null ? Observed.joining(u, now) : o).after(answered, region, now, UP_AFTER, DOWN_AFTER));
-    if (answered) {
-      reports.put(url, new Report(now, Map.copyOf(theirView), drains));
-    }
+    String region = answer.map(HealthAnswer::region).orElse("");
+    view.compute(url, (u, o) -> (o == null ? Observed.joining(u, now) : o).after(answer.isPresent(), region, now, UP_AFTER, DOWN_AFTER));
+    answer.ifPresent(a -> {
+      reports.put(url, new Report(now, a));
+      rtt.put(url, rttMillis);
+    });
   }
 
   /** The region {@code url}'s node gave in its last health answer, if it has answered. */
@@ -182,12 +176,53 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     return draining;
   }
 
-  /** This node's own observations, for its health answer: what other nodes take as its report. */
-  public List<Map<String, String>> ownView() {
-    return view.values().stream()
-        .sorted(Comparator.comparing(o -> o.url().toString()))
-        .map(o -> Map.of("url", o.url().toString(), "state", o.state().name().toLowerCase(java.util.Locale.ROOT)))
-        .toList();
+  /** This node's health answer: its region, drain flag and load, and its own observations, which others count toward a quorum. */
+  public HealthAnswer ownAnswer() {
+    Map<URI, NodeState> seen = new java.util.HashMap<>();
+    view.values().forEach(o -> seen.put(o.url(), o.state()));
+    return new HealthAnswer(routing.region(), draining, load.current(), seen, ownRtt());
+  }
+
+  /** This node's median round trip to the up nodes of each region, in milliseconds. */
+  Map<String, Long> ownRtt() {
+    Map<String, List<Long>> byRegion = new java.util.HashMap<>();
+    for (Observed o : view.values()) {
+      Long r = rtt.get(o.url());
+      if (r != null && o.state() == NodeState.UP && !o.region().isEmpty()) {
+        byRegion.computeIfAbsent(o.region(), k -> new ArrayList<>()).add(r);
+      }
+    }
+    return median(byRegion);
+  }
+
+  /**
+   * The round trip from {@code region} to each region: the median of what that region's nodes
+   * measured (from their fresh reports), or this node's own measurement where none did.
+   */
+  Map<String, Long> rttFrom(String region) {
+    long now = clock.millis();
+    Map<String, List<Long>> byRegion = new java.util.HashMap<>();
+    if (region.equals(routing.region())) {
+      ownRtt().forEach((r, ms) -> byRegion.computeIfAbsent(r, k -> new ArrayList<>()).add(ms));
+    }
+    for (Map.Entry<URI, Report> e : reports.entrySet()) {
+      HealthAnswer a = e.getValue().said();
+      if (now - e.getValue().atMillis() <= REPORT_FRESH_MILLIS && a.region().equals(region)) {
+        a.rttMillis().forEach((r, ms) -> byRegion.computeIfAbsent(r, k -> new ArrayList<>()).add(ms));
+      }
+    }
+    Map<String, Long> out = new java.util.HashMap<>(ownRtt());
+    out.putAll(median(byRegion));
+    return out;
+  }
+
+  private static Map<String, Long> median(Map<String, List<Long>> byRegion) {
+    Map<String, Long> out = new java.util.HashMap<>();
+    byRegion.forEach((r, list) -> {
+      List<Long> sorted = list.stream().sorted().toList();
+      out.put(r, sorted.get(sorted.size() / 2));
+    });
+    return out;
   }
 
   /**
@@ -206,7 +241,7 @@ public final class ClusterMonitor extends AbstractLifeCycle {
       if (e.getKey().equals(o.url()) || now - e.getValue().atMillis() > REPORT_FRESH_MILLIS) {
         continue;
       }
-      NodeState said = e.getValue().states().get(o.url());
+      NodeState said = e.getValue().said().view().get(o.url());
       sayDown += said == NodeState.DOWN ? 1 : 0;
       sayUp += said == NodeState.UP ? 1 : 0;
     }
@@ -214,7 +249,7 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     String state;
     if (org.oversky.routing.view.Quorum.down(observers, sayDown)) {
       state = "down";
-    } else if (own != null && own.draining() && o.state() != NodeState.DOWN) {
+    } else if (own != null && own.said().draining() && o.state() != NodeState.DOWN) {
       state = "draining";
     } else if (o.state() == NodeState.UP || (o.state() == NodeState.DOWN && sayUp > 0)) {
       state = "up";
@@ -234,9 +269,38 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     return out;
   }
 
-  /** The nodes routing may choose, this one included, as the decision takes them. */
+  /** The nodes routing may choose, this one included: routable and not draining. */
   public List<Decision.Candidate> up() {
-    return nodes().stream().filter(Verdict::routable)
-        .map(v -> new Decision.Candidate(v.seenHere().url(), v.seenHere().region())).toList();
+    return candidates().stream().filter(c -> c.healthy() && !c.draining()).toList();
+  }
+
+  /**
+   * Every node that has been up, this one included, as the decision takes them: healthy when
+   * routable, draining as it said, with its last load. Nodes that have never answered enough
+   * (joining) are not candidates, not even in panic.
+   */
+  public List<Decision.Candidate> candidates() {
+    List<Decision.Candidate> out = new ArrayList<>();
+    for (Verdict v : nodes()) {
+      if (v.state().equals("joining")) {
+        continue;
+      }
+      URI url = v.seenHere().url();
+      Report r = reports.get(url);
+      org.oversky.routing.view.Load l = url.equals(self) ? load.current() : r == null ? org.oversky.routing.view.Load.UNKNOWN : r.said().load();
+      out.add(new Decision.Candidate(url, v.seenHere().region(), v.routable(), v.state().equals("draining"), l));
+    }
+    return out;
+  }
+
+  /**
+   * The decision for a client in {@code clientRegion} (empty: unknown) and a routing key, over
+   * this node's view: the default region is this node's; fallbacks come from the region map;
+   * round trips are as the client's region's nodes measured them.
+   */
+  public Decision.Answer decide(Optional<String> clientRegion, byte[] routingKey, int count, int rotation) {
+    Decision.Policy policy = new Decision.Policy(
+        routing.region(), routing.zones().fallbacks(), rttFrom(clientRegion.orElse(routing.region())));
+    return Decision.choose(clientRegion, routingKey, candidates(), policy, count, rotation);
   }
 }

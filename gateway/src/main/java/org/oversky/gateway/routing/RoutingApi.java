@@ -2,6 +2,7 @@ package org.oversky.gateway.routing;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import org.eclipse.jetty.util.Fields;
 import org.oversky.gateway.http.Json;
 import org.oversky.gateway.http.Problem;
 import org.oversky.routing.decision.Decision;
+import org.oversky.routing.view.Load;
 import org.oversky.routing.view.Observed;
 
 /**
@@ -44,12 +46,7 @@ public final class RoutingApi {
   }
 
   public void health(Response response, Callback callback) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("url", selfUrl);
-    out.put("region", routing.region());
-    out.put("state", monitor.draining() ? "draining" : "up");
-    out.put("view", monitor.ownView()); // what this node's own probes saw: others count it toward a quorum
-    Json.send(response, callback, 200, out);
+    Json.send(response, callback, 200, monitor.ownAnswer().toJson(selfUrl));
   }
 
   /** {@code POST /api/v1/drain} (on) or {@code DELETE} (off); the caller checked the admin token. */
@@ -60,6 +57,8 @@ public final class RoutingApi {
 
   public void cluster(Response response, Callback callback) {
     List<Map<String, Object>> nodes = new ArrayList<>();
+    Map<URI, Load> loads = new java.util.HashMap<>();
+    monitor.candidates().forEach(c -> loads.put(c.url(), c.load()));
     for (ClusterMonitor.Verdict v : monitor.nodes()) {
       Observed o = v.seenHere();
       Map<String, Object> n = new LinkedHashMap<>();
@@ -73,6 +72,13 @@ public final class RoutingApi {
       n.put("observers", v.observers());
       n.put("sayDown", v.sayDown());
       n.put("quorum", org.oversky.routing.view.Quorum.of(v.observers()));
+      n.put("since", java.time.Instant.ofEpochMilli(o.sinceMillis()).toString());
+      Load l = loads.get(o.url());
+      if (l != null) {
+        n.put("load", Map.of("inFlight", l.inFlight(), "requestsPerSecond", Math.round(l.requestsPerSecond() * 10) / 10.0,
+            "bytesOutPerSecond", l.bytesOutPerSecond(), "cpu", l.cpu(), "freeDiskBytes", l.freeDiskBytes(),
+            "overSoftCapacity", l.overSoft(), "atHardCapacity", l.atHard()));
+      }
       nodes.add(n);
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -80,6 +86,7 @@ public final class RoutingApi {
     out.put("region", routing.region());
     out.put("probe", Map.of("intervalMillis", ClusterMonitor.PROBE_MILLIS, "upAfter", ClusterMonitor.UP_AFTER,
         "downAfter", ClusterMonitor.DOWN_AFTER, "timeoutMillis", ClusterMonitor.PROBE_TIMEOUT_MILLIS));
+    out.put("rttMillis", new java.util.TreeMap<>(monitor.ownAnswer().rttMillis()));
     out.put("nodes", nodes);
     Json.send(response, callback, 200, out);
   }
@@ -105,18 +112,13 @@ public final class RoutingApi {
       }
       client = parsed.get();
     }
-    String countText = q.getValue("count");
-    int count = CHOSEN;
-    if (countText != null) {
-      try {
-        count = Integer.parseInt(countText);
-      } catch (NumberFormatException e) {
-        count = -1;
-      }
-      if (count < 1 || count > MAX_CHOSEN) {
-        Problem.badRequest("bad-count", "count is 1 to " + MAX_CHOSEN + ", got '" + countText + "'").send(response, callback);
-        return;
-      }
+    int count = bounded(q.getValue("count"), CHOSEN, 1, MAX_CHOSEN);
+    int rotation = bounded(q.getValue("rotate"), 0, 0, MAX_CHOSEN - 1);
+    if (count < 0 || rotation < 0) {
+      String name = count < 0 ? "count" : "rotate";
+      Problem.badRequest("bad-" + name, name + " is " + (count < 0 ? "1 to " + MAX_CHOSEN : "0 to " + (MAX_CHOSEN - 1))
+          + ", got '" + q.getValue(name) + "'").send(response, callback);
+      return;
     }
     String key = q.getValue("key");
     String host = q.getValue("host");
@@ -143,9 +145,9 @@ public final class RoutingApi {
       return;
     }
     Optional<String> region = routing.zones().regionOf(client);
-    List<Decision.Candidate> up = monitor.up();
+    Decision.Answer answer = monitor.decide(region, routingKey, count, rotation);
     List<Map<String, Object>> chosen = new ArrayList<>();
-    for (Decision.Choice c : Decision.choose(region, routingKey, up, count)) {
+    for (Decision.Choice c : answer.chosen()) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("url", c.url().toString());
       m.put("region", c.region());
@@ -154,8 +156,24 @@ public final class RoutingApi {
     }
     out.put("clientRegion", region.orElse(null));
     out.put("clientRegionFrom", region.isPresent() ? "routing.region-map" : "no prefix of routing.region-map holds the client");
-    out.put("nodesUp", up.size());
+    out.put("nodesUp", monitor.up().size());
+    out.put("region", answer.region().orElse(null));
+    out.put("panic", answer.panic());
+    out.put("steps", answer.steps());
     out.put("chosen", chosen);
     Json.send(response, callback, 200, out);
+  }
+
+  /** {@code text} as a whole number from {@code min} to {@code max}, {@code absent} when null, or -1 when it is not one. */
+  private static int bounded(String text, int absent, int min, int max) {
+    if (text == null) {
+      return absent;
+    }
+    try {
+      int n = Integer.parseInt(text);
+      return n >= min && n <= max ? n : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.oversky.conf.RoutingSettings;
 import org.oversky.gateway.metrics.Failures;
+import org.oversky.routing.view.Load;
 import org.oversky.routing.view.NodeState;
 
 /** The view's verdicts from probes and the others' reports, on an injected clock (no probe is sent). */
@@ -25,8 +26,13 @@ class ClusterMonitorTest {
       URI.create("http://10.0.0.2:8080"), URI.create("http://10.0.0.3:8080"), URI.create("http://10.0.0.4:8080"),
       URI.create("http://10.0.0.5:8080"), URI.create("http://10.0.0.6:8080"));
   private final ClusterMonitor monitor = new ClusterMonitor(
-      self, NodeRouting.load(new RoutingSettings("eu", Optional.empty())), () -> others, clock,
-      new Failures(new SimpleMeterRegistry(), clock, 10_000));
+      self, NodeRouting.load(new RoutingSettings("eu", Optional.empty())),
+      new LoadMeter(10, 20, java.nio.file.Path.of("."), clock, new Failures(new SimpleMeterRegistry(), clock, 10_000)),
+      () -> others, clock, new Failures(new SimpleMeterRegistry(), clock, 10_000));
+
+  private static Optional<HealthAnswer> said(String region, Map<URI, NodeState> view, boolean draining) {
+    return Optional.of(new HealthAnswer(region, draining, Load.UNKNOWN, view, Map.of()));
+  }
 
   private String state(URI node) {
     return monitor.nodes().stream().filter(v -> v.seenHere().url().equals(node)).findFirst().orElseThrow().state();
@@ -41,7 +47,7 @@ class ClusterMonitorTest {
         view.put(x, x.equals(target) ? theySee : NodeState.UP);
       }
       view.remove(o);
-      monitor.observe(o, !o.equals(silent), o.equals(silent) ? "" : "eu", o.equals(silent) ? Map.of() : view, false);
+      monitor.observe(o, o.equals(silent) ? Optional.empty() : said("eu", view, false), 1);
     }
   }
 
@@ -62,9 +68,9 @@ class ClusterMonitorTest {
 
     // Two others agree: with this node, 3 of 5 observers, a quorum.
     now.addAndGet(ClusterMonitor.PROBE_MILLIS);
-    monitor.observe(others.get(1), true, "eu", Map.of(b, NodeState.DOWN), false);
+    monitor.observe(others.get(1), said("eu", Map.of(b, NodeState.DOWN), false), 1);
     assertEquals("up", state(b), "2 of 5 say down");
-    monitor.observe(others.get(2), true, "eu", Map.of(b, NodeState.DOWN), false);
+    monitor.observe(others.get(2), said("eu", Map.of(b, NodeState.DOWN), false), 1);
     assertEquals("down", state(b));
     assertEquals(5, monitor.up().size());
 
@@ -81,10 +87,10 @@ class ClusterMonitorTest {
       round(null, c, NodeState.UP);
     }
     now.addAndGet(ClusterMonitor.PROBE_MILLIS);
-    monitor.observe(c, true, "eu", Map.of(), true);
+    monitor.observe(c, said("eu", Map.of(), true), 1);
     assertEquals("draining", state(c));
     assertEquals(5, monitor.up().size());
-    monitor.observe(c, true, "eu", Map.of(), false);
+    monitor.observe(c, said("eu", Map.of(), false), 1);
     assertEquals("up", state(c));
 
     monitor.drain(true);
@@ -92,5 +98,29 @@ class ClusterMonitorTest {
     assertEquals(5, monitor.up().size(), "this node drains too");
     monitor.drain(false);
     assertEquals(6, monitor.up().size());
+  }
+
+  @Test
+  void aClientWhoseRegionHasNoHealthyNodeGoesToTheRegionNearestToItsRegionAsThatRegionMeasured() {
+    URI us = others.get(0);
+    URI ap = others.get(1);
+    URI usObserver = others.get(2);
+    for (int i = 0; i < ClusterMonitor.UP_AFTER; i++) {
+      now.addAndGet(ClusterMonitor.PROBE_MILLIS);
+      monitor.observe(us, Optional.of(new HealthAnswer("us", false, Load.UNKNOWN, Map.of(), Map.of())), 90);
+      monitor.observe(ap, Optional.of(new HealthAnswer("ap", false, Load.UNKNOWN, Map.of(), Map.of())), 10);
+      // A third region's node measured its way: sa is near us, far from ap.
+      monitor.observe(usObserver, Optional.of(new HealthAnswer("sa", false, Load.UNKNOWN, Map.of(), Map.of("us", 20L, "ap", 200L))), 150);
+    }
+    byte[] key = "k".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(List.of(ap), urls(monitor.decide(Optional.of("eu-east"), key, 2, 0)),
+        "a region with no node, measured from nowhere: nearest from this node, ap at 10 ms");
+    org.oversky.routing.decision.Decision.Answer fromSa = monitor.decide(Optional.of("sa"), key, 2, 0);
+    assertEquals(List.of(usObserver), urls(fromSa), "sa has a node up: it answers");
+    assertEquals(Map.of("us", 20L, "ap", 200L, "sa", 150L), monitor.rttFrom("sa"), "sa's own measurements, then this node's");
+  }
+
+  private static List<URI> urls(org.oversky.routing.decision.Decision.Answer a) {
+    return a.chosen().stream().map(org.oversky.routing.decision.Decision.Choice::url).toList();
   }
 }

@@ -39,16 +39,19 @@ public final class CoverageZones {
   private final Map<Integer, TreeMap<Integer, Map<BigInteger, String>>> byFamily;
   private final List<String> regions;
   private final int prefixes;
+  private final Map<String, List<String>> fallbacks;
 
-  private CoverageZones(Map<Integer, TreeMap<Integer, Map<BigInteger, String>>> byFamily, List<String> regions, int prefixes) {
+  private CoverageZones(
+      Map<Integer, TreeMap<Integer, Map<BigInteger, String>>> byFamily, List<String> regions, int prefixes, Map<String, List<String>> fallbacks) {
     this.byFamily = byFamily;
     this.regions = List.copyOf(regions);
     this.prefixes = prefixes;
+    this.fallbacks = Map.copyOf(fallbacks);
   }
 
   /** A map that places no address. */
   public static CoverageZones empty() {
-    return new CoverageZones(Map.of(), List.of(), 0);
+    return new CoverageZones(Map.of(), List.of(), 0, Map.of());
   }
 
   /**
@@ -113,7 +116,41 @@ public final class CoverageZones {
         }
       }
     }
-    return new CoverageZones(byFamily, regions, count);
+    return new CoverageZones(byFamily, regions, count, fallbacks(root.get("fallbackRegions")));
+  }
+
+  private static Map<String, List<String>> fallbacks(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return Map.of();
+    }
+    if (!node.isObject()) {
+      throw new IllegalArgumentException("fallbackRegions: expected an object such as {\"eu\": [\"us\", \"ap\"]}");
+    }
+    Map<String, List<String>> out = new HashMap<>();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      String where = "fallbackRegions." + e.getKey();
+      if (!REGION.matcher(e.getKey()).matches()) {
+        throw new IllegalArgumentException(where + ": a region name is 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+      }
+      if (!e.getValue().isArray()) {
+        throw new IllegalArgumentException(where + ": expected a list of region names, nearest first");
+      }
+      List<String> list = new ArrayList<>();
+      for (int i = 0; i < e.getValue().size(); i++) {
+        JsonNode item = e.getValue().get(i);
+        if (!item.isTextual() || !REGION.matcher(item.asText()).matches() || item.asText().equals(e.getKey())) {
+          throw new IllegalArgumentException(where + "[" + i + "]: expected the name of another region, got " + item);
+        }
+        list.add(item.asText());
+      }
+      out.put(e.getKey(), List.copyOf(list));
+    }
+    return out;
+  }
+
+  /** Each region's fallback regions, in order (from {@code fallbackRegions}; empty when the map has none). */
+  public Map<String, List<String>> fallbacks() {
+    return fallbacks;
   }
 
   /** The region whose longest prefix holds {@code address}, if any does. */

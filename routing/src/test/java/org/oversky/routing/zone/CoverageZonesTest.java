@@ -48,7 +48,17 @@ class CoverageZonesTest {
   }
 
   @Test
+  void fallbackRegionsAreReadInOrder() throws Exception {
+    CoverageZones z = zones("{\"coverageZones\": {\"eu\": {\"network\": []}}, \"fallbackRegions\": {\"eu\": [\"us\", \"ap\"]}}");
+    assertEquals(java.util.Map.of("eu", java.util.List.of("us", "ap")), z.fallbacks());
+    assertEquals(java.util.Map.of(), zones("{\"coverageZones\": {}}").fallbacks());
+  }
+
+  @Test
   void aBadMapIsRefusedNamingTheField() {
+    assertMessage("fallbackRegions.eu[0]: expected the name of another region", "{\"coverageZones\": {}, \"fallbackRegions\": {\"eu\": [\"eu\"]}}");
+    assertMessage("fallbackRegions.eu: expected a list", "{\"coverageZones\": {}, \"fallbackRegions\": {\"eu\": \"us\"}}");
+    assertMessage("fallbackRegions: expected an object", "{\"coverageZones\": {}, \"fallbackRegions\": []}");
     assertMessage("not JSON", "{");
     assertMessage("\"coverageZones\"", "{\"zones\": {}}");
     assertMessage("coverageZones.eu.network[1]: a prefix length is 0 to 32, got 33", "{\"coverageZones\": {\"eu\": {\"network\": [\"10.0.0.0/8\", \"10.0.0.0/33\"]}}}");

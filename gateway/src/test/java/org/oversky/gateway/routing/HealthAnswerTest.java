@@ -1,0 +1,43 @@
+package org.oversky.gateway.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.oversky.gateway.http.Json;
+import org.oversky.routing.view.Load;
+import org.oversky.routing.view.NodeState;
+
+class HealthAnswerTest {
+  private static Optional<HealthAnswer> parse(String json) throws Exception {
+    return HealthAnswer.parse(Json.MAPPER.readTree(json));
+  }
+
+  @Test
+  void whatANodeSaysIsReadBackAsItWasSaid() throws Exception {
+    HealthAnswer said = new HealthAnswer("eu", true, new Load(3, 12.5, 4096, 0.25, 1 << 30, 10, 20),
+        Map.of(URI.create("http://10.0.0.2:8080"), NodeState.DOWN), Map.of("us", 80L));
+    HealthAnswer read = parse(Json.MAPPER.writeValueAsString(said.toJson("http://10.0.0.1:8080"))).orElseThrow();
+    assertEquals(said, read);
+  }
+
+  @Test
+  void anAnswerThatIsNotANodesCountsAsAMiss() throws Exception {
+    assertEquals(Optional.empty(), parse("{}"), "no region");
+    assertEquals(Optional.empty(), parse("[1, 2]"));
+    assertEquals(Optional.empty(), parse("{\"region\": \"eu\", \"load\": {\"softCapacity\": 5, \"hardCapacity\": 5}}"), "capacities out of order");
+    assertEquals(Optional.empty(), parse("{\"region\": \"eu\", \"view\": [{\"url\": \"http://a b\", \"state\": \"up\"}]}"), "a view entry that is no URL");
+    HealthAnswer odd = parse("{\"region\": \"eu\", \"view\": [{\"url\": \"http://a\", \"state\": \"dead\"}], \"rttMillis\": {\"us\": \"fast\", \"ap\": -3}}").orElseThrow();
+    assertEquals(Map.of(), odd.view(), "an unknown state is not read");
+    assertEquals(Map.of(), odd.rttMillis(), "round trips that are not whole numbers of 0 or more are not read");
+    assertEquals(Load.UNKNOWN, odd.load(), "no load figures: idle and unbounded");
+    StringBuilder many = new StringBuilder("{\"region\": \"eu\", \"view\": [");
+    for (int i = 0; i < HealthAnswer.MAX_ENTRIES + 50; i++) {
+      many.append(i == 0 ? "" : ",").append("{\"url\": \"http://10.0.").append(i / 250).append('.').append(i % 250).append("\", \"state\": \"up\"}");
+    }
+    assertTrue(parse(many.append("]}").toString()).orElseThrow().view().size() <= HealthAnswer.MAX_ENTRIES, "a hostile peer cannot fill memory");
+  }
+}

@@ -1,0 +1,84 @@
+package org.oversky.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node at its hard capacity refuses new site and key requests with 503 and Retry-After, still
+ * answers its own API, says so in its health answer, leaves itself out of routing, and takes
+ * requests again once those in flight finish.
+ */
+class CapacityTest {
+  private static Map<?, ?> load(TestNode node) throws Exception {
+    return (Map<?, ?>) Jsons.parse(node.get("/api/v1/health").body()).get("load");
+  }
+
+  @Test
+  void atItsHardCapacityANodeAnswers503WithRetryAfterAndRoutingLeavesItOut(@TempDir Path dir) throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    HttpServer origin = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    origin.setExecutor(Executors.newCachedThreadPool());
+    origin.createContext("/", exchange -> { // answers once released
+      try {
+        release.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      byte[] body = "slow".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    origin.start();
+    try (TestNode node = TestNode.start(dir, Map.of("sites", "slow.test=http://127.0.0.1:" + origin.getAddress().getPort(),
+            "routing.soft-capacity", "1", "routing.hard-capacity", "2"))) {
+      HttpRequest.Builder slow = HttpRequest.newBuilder().timeout(Duration.ofSeconds(60)).header("Host", "slow.test");
+      // Two requests the origin holds: both in flight.
+      List<CompletableFuture<HttpResponse<byte[]>>> held = List.of(
+          TestNode.HTTP.sendAsync(slow.copy().uri(node.url("/stream?a")).build(), HttpResponse.BodyHandlers.ofByteArray()),
+          TestNode.HTTP.sendAsync(slow.copy().uri(node.url("/stream?b")).build(), HttpResponse.BodyHandlers.ofByteArray()));
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> ((Number) load(node).get("inFlight")).intValue() == 2);
+
+      HttpResponse<byte[]> refused = TestNode.HTTP.send(slow.copy().uri(node.url("/stream?c")).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(503, refused.statusCode());
+      assertEquals(List.of("2"), refused.headers().allValues("Retry-After"));
+      assertTrue(new String(refused.body(), StandardCharsets.UTF_8).contains("routing.hard-capacity"), new String(refused.body(), StandardCharsets.UTF_8));
+      assertEquals(503, node.get("/key/" + "ab".repeat(32)).statusCode(), "a /key/ request is refused too");
+      assertEquals(2, ((Number) load(node).get("hardCapacity")).intValue(), "the health answer still answers, with its capacities");
+
+      Map<?, ?> explained = Jsons.parse(node.get("/api/v1/routing/explain?client=192.0.2.1&key=" + "ab".repeat(32)).body());
+      assertEquals(List.of(), explained.get("chosen"), "a node at its hard capacity is left out: " + explained);
+      assertTrue(explained.get("steps").toString().contains("none of its 1 nodes healthy"), explained.toString());
+
+      release.countDown();
+      for (CompletableFuture<HttpResponse<byte[]>> f : held) {
+        assertEquals(200, f.get().statusCode(), "the requests in flight were served");
+      }
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> ((Number) load(node).get("inFlight")).intValue() == 0);
+      assertEquals(1, ((List<?>) Jsons.parse(node.get("/api/v1/routing/explain?client=192.0.2.1&key=" + "ab".repeat(32)).body()).get("chosen")).size(),
+          "below its hard capacity the node is routed to again");
+      assertEquals(404, node.get("/key/" + "ab".repeat(32)).statusCode(), "and takes requests again");
+    } finally {
+      release.countDown();
+      origin.stop(0);
+    }
+  }
+}
