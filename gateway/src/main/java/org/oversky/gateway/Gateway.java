@@ -89,6 +89,7 @@ public final class Gateway extends ContainerLifeCycle {
             () -> dht.node().contacts().stream().map(org.oversky.dht.routing.Contact::baseUrl).toList(),
             b.clock, failures);
     addBean(monitor);
+    monitor.bindMetrics(metrics.registry());
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
             new RoutingApi(config.publicUrl().toString(), routing, monitor));

@@ -83,11 +83,13 @@ public final class ApiHandler extends Handler.Abstract {
           Problem.methodNotAllowed(method, "GET, POST").send(response, callback);
         }
       }
-      case PREFIX + "health", PREFIX + "cluster", PREFIX + "routing/explain" -> {
+      case PREFIX + "health", PREFIX + "health/probe", PREFIX + "cluster", PREFIX + "routing/explain" -> {
         if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
           Problem.methodNotAllowed(method, "GET").send(response, callback);
         } else if (path.endsWith("health")) {
           routingApi.health(response, callback);
+        } else if (path.endsWith("probe")) {
+          routingApi.probeFor(request, response, callback);
         } else if (path.endsWith("cluster")) {
           routingApi.cluster(response, callback);
         } else {

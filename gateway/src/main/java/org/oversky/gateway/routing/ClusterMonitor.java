@@ -23,18 +23,23 @@ import org.oversky.gateway.metrics.Failures;
 import org.oversky.routing.decision.Decision;
 import org.oversky.routing.view.NodeState;
 import org.oversky.routing.view.Observed;
+import org.oversky.routing.view.Quorum;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This node's view of the others: every {@link #PROBE_MILLIS} it asks each node it knows (its DHT
- * contacts, and any seen before) for {@code GET /api/v1/health}, and each answer or miss moves that
- * node through {@link Observed#after} (up after {@link #UP_AFTER} answers in a row, down after
- * {@link #DOWN_AFTER} misses), and each answer ({@link HealthAnswer}: the node's load, its own
- * view, its round trips) is kept as that node's report; a node is out of routing only when a
- * quorum of its observers agree ({@link #verdict}). {@link #decide} hands the view to the routing
- * decision. Indirect probes are not built yet. The view and the reports have one writer, {@link
- * #observe}.
+ * This node's view of the others. Every {@link #PROBE_MILLIS} it asks a bounded set of the nodes
+ * it knows (its DHT contacts, any seen before, any another node told of) for {@code GET
+ * /api/v1/health}: every node of its own region and {@link #SAMPLE} of the others, in turn
+ * ({@link #targets}). Each answer or miss moves that node through {@link Observed#after} (up after
+ * {@link #UP_AFTER} answers in a row, down after {@link #DOWN_AFTER} misses), and each answer
+ * ({@link HealthAnswer}: the node's load, its view of the others, its round trips) is kept as that
+ * node's report. After a miss, {@link #INDIRECT} other nodes are asked to probe the node too
+ * (SWIM's indirect probes), so that this node's broken link alone suspects no one. A node is out
+ * of routing only when a quorum of observers agree ({@link #verdict}), or when a node that saw such
+ * a quorum itself says so and this node does not reach it. {@link #decide} hands the view to the
+ * routing decision. The view, the reports and the indirect results have one writer each: {@link
+ * #observe} and {@link #observeIndirect}.
  */
 public final class ClusterMonitor extends AbstractLifeCycle {
   /** How often every known node is probed. */
@@ -47,6 +52,12 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   public static final int DOWN_AFTER = 3;
   /** The path a node answers probes at. */
   public static final String HEALTH_PATH = "/api/v1/health";
+  /** The path a node answers indirect probes at: {@code ?url=} a node it knows. */
+  public static final String INDIRECT_PATH = "/api/v1/health/probe";
+  /** How many nodes of other regions a round probes, in turn. */
+  public static final int SAMPLE = 4;
+  /** How many other nodes are asked to probe a node this node missed. */
+  public static final int INDIRECT = 2;
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterMonitor.class);
 
@@ -61,10 +72,18 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   private final Map<URI, Report> reports = new ConcurrentHashMap<>();
   /** Each node's last probe round trip, in milliseconds. */
   private final Map<URI, Long> rtt = new ConcurrentHashMap<>();
+  /** Per node missed here: each helper asked to probe it, whether it reached it, and when. */
+  private final Map<URI, Map<URI, Indirect>> indirect = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.LongAdder probesSent = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder indirectAsked = new java.util.concurrent.atomic.LongAdder();
+  /** Probe rounds run; written by the round's one thread. */
+  private long rounds;
   /** A report counts for this long after it came. */
   static final long REPORT_FRESH_MILLIS = 3 * PROBE_MILLIS;
 
   private record Report(long atMillis, HealthAnswer said) {}
+
+  private record Indirect(long atMillis, boolean reached) {}
 
   /** Whether this node is draining: out of new routing, still serving. Written by the drain API only. */
   private volatile boolean draining;
@@ -109,14 +128,11 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     client.stop();
   }
 
-  /** One round: a new sample of this node's load, and a probe to every node known, none waited for here. */
+  /** One round: a new sample of this node's load, and a probe to each of this round's targets, none waited for here. */
   void probeAll() {
     try {
       load.sample();
-      Set<URI> targets = new LinkedHashSet<>(known.get());
-      targets.addAll(view.keySet());
-      targets.remove(self);
-      for (URI url : targets) {
+      for (URI url : targets(rounds++)) {
         probe(url);
       }
     } catch (RuntimeException e) {
@@ -124,7 +140,61 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     }
   }
 
+  /**
+   * The nodes round {@code round} probes: every node known in this node's region (or of no known
+   * region yet), and {@link #SAMPLE} of the others, taken in turn by URL so that each is probed
+   * every few rounds. A node's probe traffic grows with its region, not with the network.
+   */
+  List<URI> targets(long round) {
+    Set<URI> all = new LinkedHashSet<>(known.get());
+    all.addAll(view.keySet());
+    all.remove(self);
+    List<URI> out = new ArrayList<>();
+    List<URI> others = new ArrayList<>();
+    for (URI url : all) {
+      Observed o = view.get(url);
+      String region = o == null ? "" : o.region();
+      (region.isEmpty() || region.equals(routing.region()) ? out : others).add(url);
+    }
+    others.sort(Comparator.comparing(URI::toString));
+    int take = Math.min(SAMPLE, others.size());
+    for (int i = 0; i < take; i++) {
+      out.add(others.get((int) ((round * SAMPLE + i) % others.size())));
+    }
+    return out;
+  }
+
+  /** Registers the probe counters and the view's size by state. */
+  public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    io.micrometer.core.instrument.FunctionCounter.builder("oversky.routing.probes.sent", this, ClusterMonitor::probesSent)
+        .description("Health probes sent, direct and indirect").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("oversky.routing.indirect.asked", this, ClusterMonitor::indirectAsked)
+        .description("Indirect probes asked of other nodes after a miss").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("oversky.routing.refused", load, LoadMeter::refused)
+        .description("Site and key requests refused at the hard capacity").register(registry);
+    for (String state : List.of("up", "suspect", "down", "draining", "joining")) {
+      io.micrometer.core.instrument.Gauge.builder("oversky.routing.nodes", this, m -> m.nodes().stream().filter(v -> v.state().equals(state)).count())
+          .tag("state", state).description("Nodes in this node's view, by state").register(registry);
+    }
+  }
+
+  /** Probes sent since the node started, direct and for others. */
+  public long probesSent() {
+    return probesSent.sum();
+  }
+
+  /** Indirect probes this node asked others for since it started. */
+  public long indirectAsked() {
+    return indirectAsked.sum();
+  }
+
+  /** Probes {@code url} and hands the outcome (an answer or a miss, and the round trip) to {@code done}. */
   private void probe(URI url) {
+    probeThen(url, (answer, millis) -> observe(url, answer, millis));
+  }
+
+  private void probeThen(URI url, java.util.function.BiConsumer<Optional<HealthAnswer>, Long> done) {
+    probesSent.increment();
     long sent = System.nanoTime();
     client.newRequest(url + HEALTH_PATH)
         .timeout(PROBE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
@@ -140,9 +210,61 @@ public final class ClusterMonitor extends AbstractLifeCycle {
                 answer = Optional.empty(); // not JSON: not a node's health answer, a miss
               }
             }
-            observe(url, answer, millis);
+            done.accept(answer, millis);
           }
         });
+  }
+
+  /**
+   * An indirect probe for another node: probes {@code url}, if it is a node this one knows (never
+   * an address a caller names), and hands whether it answered to {@code done}; empty when {@code
+   * url} is not a node known here.
+   */
+  public boolean probeFor(URI url, java.util.function.BiConsumer<Boolean, Long> done) {
+    if (url.equals(self) || !(view.containsKey(url) || known.get().contains(url))) {
+      return false;
+    }
+    probeThen(url, (answer, millis) -> done.accept(answer.isPresent(), millis));
+    return true;
+  }
+
+  /** After a miss of {@code target}: asks {@link #INDIRECT} helpers to probe it, its region's first. */
+  private void askIndirect(URI target, String targetRegion) {
+    List<URI> helpers = nodes().stream()
+        .filter(v -> v.routable() && !v.seenHere().url().equals(self) && !v.seenHere().url().equals(target))
+        .map(Verdict::seenHere)
+        .sorted(Comparator.comparing((Observed o) -> !o.region().equals(targetRegion))
+            .thenComparing(o -> Integer.toHexString((o.url().toString() + target).hashCode())))
+        .limit(INDIRECT)
+        .map(Observed::url)
+        .toList();
+    for (URI helper : helpers) {
+      indirectAsked.increment();
+      client.newRequest(helper + INDIRECT_PATH)
+          .param("url", target.toString())
+          .timeout(2 * PROBE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+          .send(new BufferingResponseListener(4 * 1024) {
+            @Override
+            public void onComplete(org.eclipse.jetty.client.Result result) {
+              if (result.isFailed() || result.getResponse().getStatus() != 200) {
+                return; // the helper did not answer: no word on the target either way
+              }
+              try {
+                com.fasterxml.jackson.databind.JsonNode a = Json.MAPPER.readTree(getContent());
+                if (a != null && a.path("reached").isBoolean()) {
+                  observeIndirect(target, helper, a.get("reached").asBoolean());
+                }
+              } catch (java.io.IOException e) {
+                failures.report(LOG, "indirect-probe-unreadable", helper + " answered an indirect probe with something other than JSON", e);
+              }
+            }
+          });
+    }
+  }
+
+  /** Records what {@code helper} found when asked to probe {@code target}: the only writer of the indirect results. */
+  void observeIndirect(URI target, URI helper, boolean reached) {
+    indirect.computeIfAbsent(target, t -> new ConcurrentHashMap<>()).put(helper, new Indirect(clock.millis(), reached));
   }
 
   /**
@@ -152,11 +274,20 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   void observe(URI url, Optional<HealthAnswer> answer, long rttMillis) {
     long now = clock.millis();
     String region = answer.map(HealthAnswer::region).orElse("");
-    view.compute(url, (u, o) -> (o == null ? Observed.joining(u, now) : o).after(answer.isPresent(), region, now, UP_AFTER, DOWN_AFTER));
-    answer.ifPresent(a -> {
+    Observed after = view.compute(url, (u, o) -> (o == null ? Observed.joining(u, now) : o).after(answer.isPresent(), region, now, UP_AFTER, DOWN_AFTER));
+    if (answer.isPresent()) {
+      HealthAnswer a = answer.get();
       reports.put(url, new Report(now, a));
       rtt.put(url, rttMillis);
-    });
+      indirect.remove(url);
+      a.view().forEach((other, seen) -> {
+        if (!other.equals(self) && !seen.region().isEmpty()) {
+          view.putIfAbsent(other, Observed.heardOf(other, seen.region(), now)); // told of by another: probed in turn
+        }
+      });
+    } else if (client != null && after.state() != NodeState.DOWN) {
+      askIndirect(url, after.region());
+    }
   }
 
   /** The region {@code url}'s node gave in its last health answer, if it has answered. */
@@ -178,8 +309,14 @@ public final class ClusterMonitor extends AbstractLifeCycle {
 
   /** This node's health answer: its region, drain flag and load, and its own observations, which others count toward a quorum. */
   public HealthAnswer ownAnswer() {
-    Map<URI, NodeState> seen = new java.util.HashMap<>();
-    view.values().forEach(o -> seen.put(o.url(), o.state()));
+    Map<URI, HealthAnswer.Seen> seen = new java.util.HashMap<>();
+    for (Observed o : view.values()) {
+      if (o.probedMillis() >= 0) { // what this node saw itself, not what it was told
+        Report r = reports.get(o.url());
+        seen.put(o.url(), new HealthAnswer.Seen(o.state(), o.region(), tally(o).quorumDown(),
+            r != null && r.said().draining() && o.state() != NodeState.DOWN));
+      }
+    }
     return new HealthAnswer(routing.region(), draining, load.current(), seen, ownRtt());
   }
 
@@ -225,46 +362,81 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     return out;
   }
 
+  /** The fresh opinions of a node: how many observers reach it, how many do not, and whether they make a quorum. */
+  private record Tally(int observers, int sayDown, int sayUp, boolean quorumDown) {}
+
   /**
-   * How routing sees {@code o}: {@code down} when a quorum of its observers (this node and every
-   * other it knows, each with a fresh report) say so; {@code up} when this node sees it up, or
-   * sees it down without a quorum while another reaches it; {@code draining} when its last answer
-   * said so (out of new routing); {@code suspect} when this node alone
-   * (or too few) cannot reach it; {@code joining} before it has answered enough.
+   * What the fresh observations of {@code o} add up to: this node's own (up or down), each fresh
+   * report's first-hand state of it, and each fresh indirect probe (a helper's later word replaces
+   * its report). The quorum is counted over every node known ({@link Quorum}), so a node cut off
+   * from the rest, with no helper answering, can only suspect.
    */
-  Verdict verdict(Observed o) {
+  private Tally tally(Observed o) {
     long now = clock.millis();
-    int observers = view.size(); // this node, and the others it knows but o
-    int sayDown = o.state() == NodeState.DOWN ? 1 : 0;
-    int sayUp = o.state() == NodeState.UP ? 1 : 0;
+    Map<URI, Boolean> reaches = new java.util.HashMap<>();
+    if (o.state() != NodeState.JOINING && o.probedWithin(REPORT_FRESH_MILLIS, now)) {
+      reaches.put(self, o.state() == NodeState.UP);
+    }
     for (Map.Entry<URI, Report> e : reports.entrySet()) {
       if (e.getKey().equals(o.url()) || now - e.getValue().atMillis() > REPORT_FRESH_MILLIS) {
         continue;
       }
-      NodeState said = e.getValue().said().view().get(o.url());
-      sayDown += said == NodeState.DOWN ? 1 : 0;
-      sayUp += said == NodeState.UP ? 1 : 0;
+      HealthAnswer.Seen said = e.getValue().said().view().get(o.url());
+      if (said != null && said.state() != NodeState.JOINING) {
+        reaches.put(e.getKey(), said.state() == NodeState.UP);
+      }
+    }
+    indirect.getOrDefault(o.url(), Map.of()).forEach((helper, i) -> {
+      if (now - i.atMillis() <= REPORT_FRESH_MILLIS) {
+        reaches.put(helper, i.reached());
+      }
+    });
+    int sayUp = (int) reaches.values().stream().filter(b -> b).count();
+    int sayDown = reaches.size() - sayUp;
+    int observers = view.size(); // this node, and the others it knows but o
+    return new Tally(observers, sayDown, sayUp, Quorum.down(observers, sayDown));
+  }
+
+  /**
+   * How routing sees {@code o}: {@code down} when a quorum of observers say so ({@link #tally}),
+   * or when a node that counted such a quorum itself says so and this node does not reach it;
+   * {@code draining} when it said so (to this node, or first-hand to another); {@code up} when
+   * this node or another reaches it; {@code suspect} (still routed to) when this node cannot and
+   * too few agree; {@code joining} before anyone has seen it up.
+   */
+  Verdict verdict(Observed o) {
+    long now = clock.millis();
+    Tally t = tally(o);
+    boolean reportedDown = false;
+    boolean reportedDraining = false;
+    for (Map.Entry<URI, Report> e : reports.entrySet()) {
+      HealthAnswer.Seen said = e.getValue().said().view().get(o.url());
+      if (said != null && !e.getKey().equals(o.url()) && now - e.getValue().atMillis() <= REPORT_FRESH_MILLIS) {
+        reportedDown |= said.quorumDown();
+        reportedDraining |= said.draining();
+      }
     }
     Report own = reports.get(o.url());
+    boolean reachedHere = o.state() == NodeState.UP && o.missedInARow() == 0 && o.probedWithin(REPORT_FRESH_MILLIS, now);
     String state;
-    if (org.oversky.routing.view.Quorum.down(observers, sayDown)) {
+    if (t.quorumDown() || (reportedDown && !reachedHere)) {
       state = "down";
-    } else if (own != null && own.said().draining() && o.state() != NodeState.DOWN) {
+    } else if (o.state() != NodeState.DOWN && ((own != null && own.said().draining()) || reportedDraining)) {
       state = "draining";
-    } else if (o.state() == NodeState.UP || (o.state() == NodeState.DOWN && sayUp > 0)) {
+    } else if (o.state() == NodeState.UP || t.sayUp() > 0) {
       state = "up";
     } else if (o.state() == NodeState.DOWN) {
       state = "suspect";
     } else {
       state = "joining";
     }
-    return new Verdict(o, state, observers, sayDown, sayUp);
+    return new Verdict(o, state, t.observers(), t.sayDown(), t.sayUp());
   }
 
   /** Every node known with its verdict, this one first (always up), then by URL. */
   public List<Verdict> nodes() {
     List<Verdict> out = new ArrayList<>();
-    out.add(new Verdict(new Observed(self, routing.region(), NodeState.UP, 0, 0, 0), draining ? "draining" : "up", 0, 0, 0));
+    out.add(new Verdict(new Observed(self, routing.region(), NodeState.UP, 0, 0, 0, -1), draining ? "draining" : "up", 0, 0, 0));
     view.values().stream().sorted(Comparator.comparing(o -> o.url().toString())).map(this::verdict).forEach(out::add);
     return out;
   }

@@ -20,10 +20,21 @@ import org.oversky.routing.view.NodeState;
  * @param region the node's region
  * @param draining whether it is out of new routing
  * @param load its load figures
- * @param view each node it probes and the state it sees it in
+ * @param view each node it probes and what it saw of it first-hand
  * @param rttMillis its median probe round trip to each region's up nodes
  */
-public record HealthAnswer(String region, boolean draining, Load load, Map<URI, NodeState> view, Map<String, Long> rttMillis) {
+public record HealthAnswer(String region, boolean draining, Load load, Map<URI, Seen> view, Map<String, Long> rttMillis) {
+  /**
+   * What a node saw of another first-hand: never what it was told, so that no rumour sustains
+   * itself between nodes.
+   *
+   * @param state its own probes' state of it
+   * @param region the region it said
+   * @param quorumDown whether a quorum of observers, counted by this node, say it is down
+   * @param draining whether it said to this node that it drains
+   */
+  public record Seen(NodeState state, String region, boolean quorumDown, boolean draining) {}
+
   /** The most entries of a view or RTT map read from one answer: a hostile peer cannot fill memory. */
   static final int MAX_ENTRIES = 1_000;
 
@@ -50,7 +61,8 @@ public record HealthAnswer(String region, boolean draining, Load load, Map<URI, 
     out.put("rttMillis", new java.util.TreeMap<>(rttMillis));
     out.put("view", view.entrySet().stream()
         .sorted(Map.Entry.comparingByKey())
-        .map(e -> Map.of("url", e.getKey().toString(), "state", e.getValue().name().toLowerCase(Locale.ROOT)))
+        .map(e -> Map.of("url", e.getKey().toString(), "state", e.getValue().state().name().toLowerCase(Locale.ROOT),
+            "region", e.getValue().region(), "quorumDown", e.getValue().quorumDown(), "draining", e.getValue().draining()))
         .toList());
     return out;
   }
@@ -75,15 +87,18 @@ public record HealthAnswer(String region, boolean draining, Load load, Map<URI, 
     } catch (IllegalArgumentException e) {
       return Optional.empty(); // capacities out of order: not a node's answer
     }
-    Map<URI, NodeState> view = new HashMap<>();
+    Map<URI, Seen> view = new HashMap<>();
     for (JsonNode n : answer.path("view")) {
       if (view.size() >= MAX_ENTRIES) {
         break;
       }
       String state = n.path("state").asText("").toUpperCase(Locale.ROOT);
-      if (n.path("url").isTextual() && List.of("JOINING", "UP", "DOWN").contains(state)) {
+      String region = n.path("region").asText("");
+      if (n.path("url").isTextual() && List.of("JOINING", "UP", "DOWN").contains(state)
+          && (region.isEmpty() || region.matches(org.oversky.conf.RoutingSettings.REGION_PATTERN))) {
         try {
-          view.put(URI.create(n.path("url").asText()), NodeState.valueOf(state));
+          view.put(URI.create(n.path("url").asText()),
+              new Seen(NodeState.valueOf(state), region, n.path("quorumDown").asBoolean(false), n.path("draining").asBoolean(false)));
         } catch (IllegalArgumentException e) {
           return Optional.empty(); // a view entry that is not a URL: not a node's answer
         }

@@ -49,6 +49,27 @@ public final class RoutingApi {
     Json.send(response, callback, 200, monitor.ownAnswer().toJson(selfUrl));
   }
 
+  /**
+   * {@code GET /api/v1/health/probe?url=U}: an indirect probe asked by another node that missed
+   * {@code U}. Only a node this one knows is probed, never an address the caller makes up; the
+   * answer comes when the probe ends (1 s at most), without holding a thread.
+   */
+  public void probeFor(Request request, Response response, Callback callback) {
+    String text = Request.extractQueryParameters(request).getValue("url");
+    URI url;
+    try {
+      url = text == null ? null : new URI(text);
+    } catch (java.net.URISyntaxException e) {
+      url = null;
+    }
+    URI target = url;
+    if (target == null || !monitor.probeFor(target, (reached, millis) -> Json.send(response, callback, 200,
+        Map.of("url", target.toString(), "reached", reached, "millis", millis)))) {
+      new Problem(404, "unknown-node", "Not found", "url must be the base URL of a node this node knows, such as http://127.0.1.2:8080; got '"
+          + text + "'").send(response, callback);
+    }
+  }
+
   /** {@code POST /api/v1/drain} (on) or {@code DELETE} (off); the caller checked the admin token. */
   public void drain(boolean on, Response response, Callback callback) {
     monitor.drain(on);

@@ -1,6 +1,7 @@
 package org.oversky.gateway.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -31,7 +32,9 @@ class ClusterMonitorTest {
       () -> others, clock, new Failures(new SimpleMeterRegistry(), clock, 10_000));
 
   private static Optional<HealthAnswer> said(String region, Map<URI, NodeState> view, boolean draining) {
-    return Optional.of(new HealthAnswer(region, draining, Load.UNKNOWN, view, Map.of()));
+    Map<URI, HealthAnswer.Seen> seen = new HashMap<>();
+    view.forEach((u, state) -> seen.put(u, new HealthAnswer.Seen(state, region, false, false)));
+    return Optional.of(new HealthAnswer(region, draining, Load.UNKNOWN, seen, Map.of()));
   }
 
   private String state(URI node) {
@@ -118,6 +121,90 @@ class ClusterMonitorTest {
     org.oversky.routing.decision.Decision.Answer fromSa = monitor.decide(Optional.of("sa"), key, 2, 0);
     assertEquals(List.of(usObserver), urls(fromSa), "sa has a node up: it answers");
     assertEquals(Map.of("us", 20L, "ap", 200L, "sa", 150L), monitor.rttFrom("sa"), "sa's own measurements, then this node's");
+  }
+
+  /** Every other node up here; then {@code b} missed {@link ClusterMonitor#DOWN_AFTER} times with no fresh word from the others. */
+  private URI missedByThisNodeAlone() {
+    URI b = others.get(0);
+    for (int i = 0; i < ClusterMonitor.UP_AFTER; i++) {
+      round(null, b, NodeState.UP);
+    }
+    now.addAndGet(ClusterMonitor.REPORT_FRESH_MILLIS + 1); // what the others said is stale
+    for (int i = 0; i < ClusterMonitor.DOWN_AFTER; i++) {
+      monitor.observe(b, Optional.empty(), 1);
+    }
+    return b;
+  }
+
+  @Test
+  void aNodeThisOneCannotReachButHelpersCanStaysUp() {
+    URI b = missedByThisNodeAlone();
+    assertEquals("suspect", state(b), "this node alone: suspect, still routed to");
+    monitor.observeIndirect(b, others.get(1), true);
+    monitor.observeIndirect(b, others.get(2), true);
+    assertEquals("up", state(b), "a partitioned observer causes no false down");
+  }
+
+  @Test
+  void aNodeThatTheHelpersCannotReachEitherIsDownAtOnce() {
+    URI b = missedByThisNodeAlone();
+    monitor.observeIndirect(b, others.get(1), false);
+    assertEquals("suspect", state(b), "2 of the 3 a quorum needs");
+    monitor.observeIndirect(b, others.get(2), false);
+    assertEquals("down", state(b), "this node and two helpers: a quorum");
+    now.addAndGet(ClusterMonitor.REPORT_FRESH_MILLIS + 1);
+    assertEquals("suspect", state(b), "stale indirect results count no more");
+  }
+
+  @Test
+  void aDownVerdictFromAnotherNodesQuorumCountsUnlessThisNodeReachesTheNode() {
+    URI b = others.get(0);
+    for (int i = 0; i < ClusterMonitor.UP_AFTER; i++) {
+      round(null, b, NodeState.UP);
+    }
+    URI teller = others.get(1);
+    HealthAnswer quorumSaysDown = new HealthAnswer("eu", false, Load.UNKNOWN,
+        Map.of(b, new HealthAnswer.Seen(NodeState.DOWN, "eu", true, false)), Map.of());
+    monitor.observe(teller, Optional.of(quorumSaysDown), 1);
+    assertEquals("up", state(b), "this node reached b in its last probe");
+    monitor.observe(b, Optional.empty(), 1);
+    assertEquals("down", state(b), "this node missed b: the other's quorum stands");
+    monitor.observe(b, said("eu", Map.of(), false), 1);
+    assertEquals("up", state(b));
+  }
+
+  @Test
+  void aNodeToldOfByAnotherJoinsTheViewButIsNotReportedAsSeen() {
+    URI stranger = URI.create("http://10.9.0.1:8080");
+    HealthAnswer tells = new HealthAnswer("eu", false, Load.UNKNOWN,
+        Map.of(stranger, new HealthAnswer.Seen(NodeState.UP, "ap", false, false)), Map.of());
+    monitor.observe(others.get(0), Optional.of(tells), 1);
+    assertEquals("up", state(stranger), "up: a fresh report reaches it");
+    assertEquals("ap", monitor.regionOf(stranger).orElseThrow());
+    assertTrue(!monitor.ownAnswer().view().containsKey(stranger), "only what this node saw itself goes into its answer");
+    assertTrue(monitor.ownAnswer().view().containsKey(others.get(0)));
+  }
+
+  @Test
+  void aRoundProbesThisNodesRegionAndASampleOfTheRestInTurn() {
+    List<URI> many = new java.util.ArrayList<>();
+    for (int i = 2; i <= 31; i++) {
+      many.add(URI.create("http://10.0." + (i % 3) + "." + i + ":8080"));
+    }
+    ClusterMonitor m = new ClusterMonitor(self, NodeRouting.load(new RoutingSettings("r0", Optional.empty())),
+        new LoadMeter(10, 20, java.nio.file.Path.of("."), clock, new Failures(new SimpleMeterRegistry(), clock, 10_000)),
+        () -> many, clock, new Failures(new SimpleMeterRegistry(), clock, 10_000));
+    assertEquals(30, m.targets(0).size(), "regions unknown yet: every node is probed");
+    for (URI u : many) {
+      m.observe(u, said("r" + (u.getHost().split("\\.")[2]), Map.of(), false), 1);
+    }
+    java.util.Set<URI> probed = new java.util.HashSet<>();
+    for (long round = 0; round < 10; round++) {
+      List<URI> t = m.targets(round);
+      assertEquals(10 + ClusterMonitor.SAMPLE, t.size(), "the 10 of this node's region and a sample of 4: " + t);
+      probed.addAll(t);
+    }
+    assertEquals(30, probed.size(), "in turn, every node of the other regions is probed");
   }
 
   private static List<URI> urls(org.oversky.routing.decision.Decision.Answer a) {

@@ -19,7 +19,7 @@ class HealthAnswerTest {
   @Test
   void whatANodeSaysIsReadBackAsItWasSaid() throws Exception {
     HealthAnswer said = new HealthAnswer("eu", true, new Load(3, 12.5, 4096, 0.25, 1 << 30, 10, 20),
-        Map.of(URI.create("http://10.0.0.2:8080"), NodeState.DOWN), Map.of("us", 80L));
+        Map.of(URI.create("http://10.0.0.2:8080"), new HealthAnswer.Seen(NodeState.DOWN, "us", true, false)), Map.of("us", 80L));
     HealthAnswer read = parse(Json.MAPPER.writeValueAsString(said.toJson("http://10.0.0.1:8080"))).orElseThrow();
     assertEquals(said, read);
   }

@@ -14,8 +14,9 @@ import java.util.Objects;
  * @param answeredInARow probes answered since the last miss
  * @param missedInARow probes missed since the last answer
  * @param sinceMillis when the state last changed
+ * @param probedMillis when it was last probed, or -1 before its first probe
  */
-public record Observed(URI url, String region, NodeState state, int answeredInARow, int missedInARow, long sinceMillis) {
+public record Observed(URI url, String region, NodeState state, int answeredInARow, int missedInARow, long sinceMillis, long probedMillis) {
   public Observed {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(region, "region");
@@ -24,7 +25,17 @@ public record Observed(URI url, String region, NodeState state, int answeredInAR
 
   /** A node just heard of, at {@code nowMillis}. */
   public static Observed joining(URI url, long nowMillis) {
-    return new Observed(url, "", NodeState.JOINING, 0, 0, nowMillis);
+    return heardOf(url, "", nowMillis);
+  }
+
+  /** A node another node told of, in {@code region}, not yet probed. */
+  public static Observed heardOf(URI url, String region, long nowMillis) {
+    return new Observed(url, region, NodeState.JOINING, 0, 0, nowMillis, -1);
+  }
+
+  /** Whether this observer probed the node within {@code freshMillis} before {@code nowMillis}. */
+  public boolean probedWithin(long freshMillis, long nowMillis) {
+    return probedMillis >= 0 && nowMillis - probedMillis <= freshMillis;
   }
 
   /**
@@ -36,10 +47,10 @@ public record Observed(URI url, String region, NodeState state, int answeredInAR
     if (answered) {
       int run = answeredInARow + 1;
       NodeState next = state != NodeState.UP && run >= upAfter ? NodeState.UP : state;
-      return new Observed(url, saidRegion, next, run, 0, next == state ? sinceMillis : nowMillis);
+      return new Observed(url, saidRegion, next, run, 0, next == state ? sinceMillis : nowMillis, nowMillis);
     }
     int run = missedInARow + 1;
     NodeState next = state != NodeState.DOWN && run >= downAfter ? NodeState.DOWN : state;
-    return new Observed(url, region, next, 0, run, next == state ? sinceMillis : nowMillis);
+    return new Observed(url, region, next, 0, run, next == state ? sinceMillis : nowMillis, nowMillis);
   }
 }
