@@ -16,8 +16,15 @@ import java.util.Locale;
  *     such responses are then stored only when heuristically cacheable)
  * @param ignoreSetCookie whether responses with {@code Set-Cookie} may be stored (the header is
  *     then never stored or replayed); off by default
+ * @param redirect whether a node that routing does not choose for a request answers 302 to one it
+ *     does ({@code routing=redirect}), instead of serving it ({@code routing=proxy}, the default)
  */
-public record SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie) {
+public record SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
+  /** A site in proxy routing mode. */
+  public SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie) {
+    this(host, origin, defaultTtl, ignoreSetCookie, false);
+  }
+
   public SiteConfig {
     if (host == null || !host.equals(host.toLowerCase(Locale.ROOT)) || host.isBlank()) {
       throw new IllegalArgumentException("site host must be non-empty lower case");
@@ -28,8 +35,8 @@ public record SiteConfig(String host, URI origin, Duration defaultTtl, boolean i
   }
 
   /**
-   * Parses {@code HOST=URL} with optional {@code ;default-ttl=DURATION} and {@code
-   * ;ignore-set-cookie=BOOLEAN}.
+   * Parses {@code HOST=URL} with optional {@code ;default-ttl=DURATION}, {@code
+   * ;ignore-set-cookie=BOOLEAN} and {@code ;routing=proxy|redirect}.
    */
   public static SiteConfig parse(String text) {
     String[] parts = text.trim().split(";");
@@ -41,6 +48,7 @@ public record SiteConfig(String host, URI origin, Duration defaultTtl, boolean i
     URI origin = parseOrigin(parts[0].substring(eq + 1).trim());
     Duration ttl = Duration.ZERO;
     boolean ignoreSetCookie = false;
+    boolean redirect = false;
     for (int i = 1; i < parts.length; i++) {
       String p = parts[i].trim();
       int e = p.indexOf('=');
@@ -49,10 +57,15 @@ public record SiteConfig(String host, URI origin, Duration defaultTtl, boolean i
       switch (name) {
         case "default-ttl" -> ttl = Values.parseDuration(value);
         case "ignore-set-cookie" -> ignoreSetCookie = Values.parseBoolean(value);
+        case "routing" -> redirect = switch (value.toLowerCase(Locale.ROOT)) {
+          case "proxy" -> false;
+          case "redirect" -> true;
+          default -> throw new IllegalArgumentException("site option routing is proxy or redirect, got '" + value + "'");
+        };
         default -> throw new IllegalArgumentException("unknown site option '" + name + "'");
       }
     }
-    return new SiteConfig(host, origin, ttl, ignoreSetCookie);
+    return new SiteConfig(host, origin, ttl, ignoreSetCookie, redirect);
   }
 
   private static String normaliseHost(String raw) {

@@ -24,6 +24,9 @@ class SiteConfigTest {
     assertEquals(URI.create("https://origin.example.com/base"), s.origin());
     assertEquals(Duration.ofMinutes(5), s.defaultTtl());
     assertTrue(s.ignoreSetCookie());
+    org.junit.jupiter.api.Assertions.assertFalse(s.redirect(), "proxy routing by default");
+    assertTrue(SiteConfig.parse("a.test=http://o;routing=REDIRECT").redirect());
+    org.junit.jupiter.api.Assertions.assertFalse(SiteConfig.parse("a.test=http://o;routing=proxy").redirect());
   }
 
   @ParameterizedTest
@@ -35,7 +38,7 @@ class SiteConfigTest {
   @ParameterizedTest
   @ValueSource(
       strings = {"example.com", "=http://o", "exa mple.com=http://o", "a.com=ftp://o", "a.com=not a url", "a.com=http://o?q=1",
-        "a.com=http://o;colour=blue", "a.com=http://o;default-ttl=soon", "*.=http://o"})
+        "a.com=http://o;colour=blue", "a.com=http://o;default-ttl=soon", "a.com=http://o;routing=dns", "*.=http://o"})
   void refusesBadSites(String text) {
     assertThrows(IllegalArgumentException.class, () -> SiteConfig.parse(text));
   }

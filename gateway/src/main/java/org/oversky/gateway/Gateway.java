@@ -26,6 +26,7 @@ import org.oversky.gateway.node.NodeIdentity;
 import org.oversky.gateway.node.Version;
 import org.oversky.gateway.proxy.SiteHandler;
 import org.oversky.gateway.routing.ClusterMonitor;
+import org.oversky.gateway.routing.HttpRouting;
 import org.oversky.gateway.routing.LoadMeter;
 import org.oversky.gateway.routing.NodeRouting;
 import org.oversky.gateway.routing.RoutingApi;
@@ -90,6 +91,7 @@ public final class Gateway extends ContainerLifeCycle {
             b.clock, failures);
     addBean(monitor);
     monitor.bindMetrics(metrics.registry());
+    HttpRouting http = new HttpRouting(config.publicUrl(), routing, monitor, b.mount + OWN_PREFIX);
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
             new RoutingApi(config.publicUrl().toString(), routing, monitor));
@@ -101,12 +103,14 @@ public final class Gateway extends ContainerLifeCycle {
                 b.embedded,
                 b.mount,
                 sites,
-                new KeyHandler(store, dht.misses()),
+                new KeyHandler(store, dht.misses((request, keyHex, providers) -> http.provider(request, keyHex, providers)
+                    .map(p -> new org.oversky.gateway.dht.ProviderRoute.Routed(p.url(), p.reason())))),
                 dht.handler(),
                 api,
                 new LegacyHandler(api, config),
                 new StatusHandler(info, metrics),
-                load));
+                load,
+                http));
   }
 
   /** A builder for a gateway on {@code config}'s data directory. */

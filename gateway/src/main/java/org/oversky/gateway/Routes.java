@@ -17,7 +17,9 @@ import org.oversky.gateway.http.Dispatch;
 import org.oversky.gateway.http.Problem;
 import org.oversky.gateway.key.KeyHandler;
 import org.oversky.gateway.proxy.SiteHandler;
+import org.oversky.gateway.routing.HttpRouting;
 import org.oversky.gateway.routing.LoadMeter;
+import org.oversky.gateway.proxy.Sites;
 
 /**
  * Where a request goes, in one place and in order: a request for a configured site's Host goes
@@ -42,6 +44,7 @@ final class Routes extends Handler.AbstractContainer {
   private final StatusHandler status;
   private final SiteHandler sites;
   private final LoadMeter load;
+  private final HttpRouting routing;
 
   private final boolean embedded;
   private final String mount;
@@ -55,9 +58,11 @@ final class Routes extends Handler.AbstractContainer {
       ApiHandler api,
       LegacyHandler legacy,
       StatusHandler status,
-      LoadMeter load) {
+      LoadMeter load,
+      HttpRouting routing) {
     super(false);
     this.load = load;
+    this.routing = routing;
     this.embedded = embedded;
     this.mount = mount;
     this.sites = sites;
@@ -97,11 +102,18 @@ final class Routes extends Handler.AbstractContainer {
     }
     Optional<SiteConfig> site = sites.siteOf(request);
     if (site.isPresent()) {
-      Callback counted = load.admit(response, callback); // null: refused at the hard capacity, answered
-      if (counted != null) {
-        sites.handle(site.get(), request, response, counted);
+      if (site.get().redirect() && (HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod()))) {
+        HttpRouting.SiteRoute route =
+            routing.site(request, Sites.hostOnly(request.getHeaders().get(HttpHeader.HOST)), request.getHttpURI().getPathQuery());
+        if (!route.here()) {
+          response.getHeaders().put(HttpRouting.ROUTE_HEADER, route.reason());
+          response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+          Response.sendRedirect(request, response, callback, 302, route.location().orElseThrow().toString(), false);
+          return true;
+        }
+        response.getHeaders().put(HttpRouting.ROUTE_HEADER, route.reason());
       }
-      return true;
+      return serveSite(site.get(), request, response, callback);
     }
     if (!mount.isEmpty() && !full.startsWith(mount + "/") && !full.equals(mount)) {
       return notOurs(request, response, callback, full);
@@ -110,9 +122,39 @@ final class Routes extends Handler.AbstractContainer {
     return node(path, false, request, response, callback, full);
   }
 
+  private boolean serveSite(SiteConfig site, Request request, Response response, Callback callback) throws Exception {
+    Callback counted = load.admit(response, callback); // null: refused at the hard capacity, answered
+    if (counted != null) {
+      sites.handle(site, request, response, counted);
+    }
+    return true;
+  }
+
+  /**
+   * {@code /site/HOST/PATH} below the reserved prefix, where a redirect sends a client: PATH of
+   * the site HOST, served here whatever Host the request carries, and never redirected again.
+   */
+  private boolean sitePath(String path, Request request, Response response, Callback callback) throws Exception {
+    String rest = path.substring(HttpRouting.SITE_PATH.length());
+    int slash = rest.indexOf('/');
+    String host = slash < 0 ? rest : rest.substring(0, slash);
+    Optional<SiteConfig> site = host.isEmpty() ? Optional.empty() : sites.siteOfHost(host);
+    if (site.isEmpty()) {
+      new Problem(404, "unknown-site", "Not found", "this node caches no site '" + host + "'; the path is "
+          + Gateway.OWN_PREFIX + HttpRouting.SITE_PATH + "HOST/PATH").send(response, callback);
+      return true;
+    }
+    String query = request.getHttpURI().getQuery();
+    String pathQuery = (slash < 0 ? "/" : rest.substring(slash)) + (query == null ? "" : "?" + query);
+    return serveSite(site.get(), new SiteRequest(request, host, pathQuery), response, callback);
+  }
+
   /** The node's own endpoints; {@code reserved} when reached through {@link Gateway#OWN_PREFIX}. */
   private boolean node(String path, boolean reserved, Request request, Response response, Callback callback, String full)
       throws Exception {
+    if (reserved && path.startsWith(HttpRouting.SITE_PATH)) {
+      return sitePath(path, request, response, callback);
+    }
     if (path.startsWith(KeyHandler.PREFIX)) {
       Callback counted = load.admit(response, callback); // null: refused at the hard capacity, answered
       return counted == null || key.serve(path, request, response, counted);

@@ -57,12 +57,12 @@ public final class DhtService extends ContainerLifeCycle {
   private static final long REJOIN_MILLIS = 5_000;
   private static final long SAVE_MILLIS = 60_000;
 
+  private final DhtSettings.KeyMiss keyMiss;
   private final NodeConfig config;
   private final ContentStore store;
   private final HttpClient client;
   private final DhtNode node;
   private final DhtHandler handler;
-  private final RemoteKeys keys;
   private final PeerFetcher peers;
   private final Path contactsFile;
   private final NodeIdentity identity;
@@ -124,7 +124,7 @@ public final class DhtService extends ContainerLifeCycle {
     this.node = new DhtNode(identity, dht, new HttpTransport(client, codec, identity), utc, ThreadLocalRandom.current());
     this.handler = new DhtHandler(node, identity, codec);
     this.peers = new PeerFetcher(client, store, config.fetch().maxBodyBytes(), Duration.ofSeconds(5), failures);
-    this.keys = new RemoteKeys(node, store, peers, s.keyMiss());
+    this.keyMiss = s.keyMiss();
     this.contactsFile = config.dataDir().resolve(CONTACTS_FILE);
   }
 
@@ -138,9 +138,9 @@ public final class DhtService extends ContainerLifeCycle {
     return handler;
   }
 
-  /** What {@code /key/} does for a body held elsewhere. */
-  public KeyHandler.Misses misses() {
-    return keys;
+  /** What {@code /key/} does for a body held elsewhere, redirecting where {@code route} says when it has a view. */
+  public KeyHandler.Misses misses(ProviderRoute route) {
+    return new RemoteKeys(node, store, peers, keyMiss, route);
   }
 
   /** Runs {@code task} with every maintenance round (a few times per republish interval). */

@@ -31,6 +31,8 @@ import org.oversky.gateway.key.KeyHandler;
  * minutes; ties (and providers never measured) are taken in random order to spread the load.
  */
 final class RemoteKeys implements KeyHandler.Misses {
+  /** The header a redirect says why in (the same as request routing's). */
+  static final String ROUTE_HEADER = "Oversky-Route";
   /** Unverified providers probed with a HEAD before a redirect. */
   static final int PROBED = 3;
   /** Providers a lookup looks for before it stops. */
@@ -40,12 +42,14 @@ final class RemoteKeys implements KeyHandler.Misses {
   private final ContentStore store;
   private final PeerFetcher peers;
   private final DhtSettings.KeyMiss mode;
+  private final ProviderRoute route;
 
-  RemoteKeys(DhtNode node, ContentStore store, PeerFetcher peers, DhtSettings.KeyMiss mode) {
+  RemoteKeys(DhtNode node, ContentStore store, PeerFetcher peers, DhtSettings.KeyMiss mode, ProviderRoute route) {
     this.node = node;
     this.store = store;
     this.peers = peers;
     this.mode = mode;
+    this.route = route;
   }
 
   @Override
@@ -71,14 +75,23 @@ final class RemoteKeys implements KeyHandler.Misses {
   }
 
   /**
-   * Redirects to the best provider this node has verified: one that answered it recently, else
-   * the first whose {@code HEAD /key/<sha>} answers 200 (at most {@link #PROBED} are asked).
+   * Redirects to the provider request routing chooses for the client (healthy, in or near its
+   * region, least loaded) when the cluster view holds any; else to the best provider this node
+   * has verified: one that answered it recently, else the first whose {@code HEAD /key/<sha>}
+   * answers 200 (at most {@link #PROBED} are asked). The {@code Oversky-Route} header says why.
    */
   private void redirect(ContentKey key, List<ProviderInfo> ranked, LookupResult found, Request request, Response response, Callback callback) {
+    Optional<ProviderRoute.Routed> routed = route.choose(request, key.hex(), ranked.stream().map(ProviderInfo::baseUrl).toList());
+    if (routed.isPresent()) {
+      send(request, response, callback, routed.get().url(), key, "routing: " + routed.get().reason());
+      return;
+    }
     long now = node.now();
     Optional<ProviderInfo> best = ranked.stream().filter(p -> Providers.recentRoundTrip(node, p, now) != Long.MAX_VALUE).findFirst();
+    String why = "the provider with the lowest recent round trip to this node";
     if (best.isEmpty()) {
       best = ranked.stream().limit(PROBED).filter(p -> peers.has(p.baseUrl(), key)).findFirst();
+      why = "a provider that answered HEAD for the body just now";
     }
     if (best.isEmpty()) {
       new Problem(
@@ -88,8 +101,13 @@ final class RemoteKeys implements KeyHandler.Misses {
           .send(response, callback);
       return;
     }
+    send(request, response, callback, best.get().baseUrl(), key, why);
+  }
+
+  private static void send(Request request, Response response, Callback callback, URI provider, ContentKey key, String why) {
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-    Response.sendRedirect(request, response, callback, 302, location(best.get().baseUrl(), key), false);
+    response.getHeaders().put(ROUTE_HEADER, why);
+    Response.sendRedirect(request, response, callback, 302, location(provider, key), false);
   }
 
   private void fetch(ContentKey key, List<ProviderInfo> ranked, LookupResult found, Request request, Response response, Callback callback)

@@ -121,6 +121,11 @@ public final class SiteHandler extends ContainerLifeCycle {
     return sites.match(request.getHeaders().get(HttpHeader.HOST));
   }
 
+  /** The site a host name (a {@code Host} value, or a name a redirect carries) belongs to, if any. */
+  public Optional<SiteConfig> siteOfHost(String host) {
+    return sites.match(host);
+  }
+
   /** Whether any site is configured. */
   public boolean hasSites() {
     return !sites.isEmpty();

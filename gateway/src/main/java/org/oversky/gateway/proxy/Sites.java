@@ -46,7 +46,7 @@ public final class Sites {
   }
 
   /** The host of a {@code Host} value: lower case, without port, brackets or a trailing dot. */
-  static String hostOnly(String hostHeader) {
+  public static String hostOnly(String hostHeader) {
     String h = hostHeader.trim().toLowerCase(Locale.ROOT);
     if (h.startsWith("[")) {
       int end = h.indexOf(']');

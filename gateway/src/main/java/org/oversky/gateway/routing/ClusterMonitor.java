@@ -471,8 +471,17 @@ public final class ClusterMonitor extends AbstractLifeCycle {
    * round trips are as the client's region's nodes measured them.
    */
   public Decision.Answer decide(Optional<String> clientRegion, byte[] routingKey, int count, int rotation) {
+    return decide(clientRegion, routingKey, candidates(), count, rotation);
+  }
+
+  /** As {@link #decide}, among {@code among} only (the providers of a body, say). */
+  public Decision.Answer decideAmong(Optional<String> clientRegion, byte[] routingKey, Set<URI> among, int count, int rotation) {
+    return decide(clientRegion, routingKey, candidates().stream().filter(c -> among.contains(c.url())).toList(), count, rotation);
+  }
+
+  private Decision.Answer decide(Optional<String> clientRegion, byte[] routingKey, List<Decision.Candidate> nodes, int count, int rotation) {
     Decision.Policy policy = new Decision.Policy(
         routing.region(), routing.zones().fallbacks(), rttFrom(clientRegion.orElse(routing.region())));
-    return Decision.choose(clientRegion, routingKey, candidates(), policy, count, rotation);
+    return Decision.choose(clientRegion, routingKey, nodes, policy, count, rotation);
   }
 }

@@ -157,7 +157,7 @@ public final class RoutingApi {
     } else if (host != null && !host.isBlank()) {
       String p = path == null || path.isEmpty() ? "/" : path;
       String h = host.toLowerCase(Locale.ROOT);
-      routingKey = (h + "\n" + p).getBytes(StandardCharsets.UTF_8);
+      routingKey = HttpRouting.siteKey(h, p);
       out.put("host", h);
       out.put("path", p);
     } else {

@@ -1,0 +1,94 @@
+package org.oversky.gateway.routing;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.Request;
+import org.oversky.routing.decision.Decision;
+
+/**
+ * The routing decision as HTTP uses it: whether a site request in redirect mode is served here or
+ * sent on, and which provider of a body a {@code /key/} miss redirects to. Both ask {@link
+ * ClusterMonitor#decide} with the client's region from the region map, so an HTTP answer and
+ * {@code GET /api/v1/routing/explain} agree.
+ */
+public final class HttpRouting {
+  /** The header a routed answer says why in. */
+  public static final String ROUTE_HEADER = "Oversky-Route";
+  /** Below a node's reserved prefix: {@code /site/HOST/PATH} serves PATH of the site HOST, as a redirect names it. */
+  public static final String SITE_PATH = "/site/";
+
+  private final URI self;
+  private final NodeRouting routing;
+  private final ClusterMonitor monitor;
+  private final String reservedPrefix;
+  private final AtomicInteger turn = new AtomicInteger();
+
+  public HttpRouting(URI self, NodeRouting routing, ClusterMonitor monitor, String reservedPrefix) {
+    this.self = self;
+    this.routing = routing;
+    this.monitor = monitor;
+    this.reservedPrefix = reservedPrefix;
+  }
+
+  /** Where a site request goes: served here, or redirected to {@code location}, and why. */
+  public record SiteRoute(boolean here, Optional<URI> location, String reason) {}
+
+  /** A provider to redirect a {@code /key/} request to, and why. */
+  public record Provider(URI url, String reason) {}
+
+  /** The routing key of a site URL: its host, lower case, and its path (the query does not choose nodes). */
+  public static byte[] siteKey(String host, String path) {
+    return (host.toLowerCase(Locale.ROOT) + "\n" + (path == null || path.isEmpty() ? "/" : path)).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * For a site in redirect mode: served here when this node is among the chosen (or none is
+   * chosen, or the client's address is unknown); otherwise sent to the chosen nodes in turn, at
+   * their {@code /site/HOST} path so that they serve it whatever Host the client then sends.
+   */
+  public SiteRoute site(Request request, String host, String pathQuery) {
+    Optional<InetAddress> client = client(request);
+    if (client.isEmpty()) {
+      return new SiteRoute(true, Optional.empty(), "the client's address is unknown: served here");
+    }
+    String path = pathQuery.indexOf('?') < 0 ? pathQuery : pathQuery.substring(0, pathQuery.indexOf('?'));
+    Decision.Answer answer = monitor.decide(routing.zones().regionOf(client.get()), siteKey(host, path), RoutingApi.CHOSEN, 0);
+    List<Decision.Choice> chosen = answer.chosen();
+    for (Decision.Choice c : chosen) {
+      if (c.url().equals(self)) {
+        return new SiteRoute(true, Optional.empty(), "chosen: " + c.reason());
+      }
+    }
+    if (chosen.isEmpty()) {
+      return new SiteRoute(true, Optional.empty(), "no node chosen (" + String.join("; ", answer.steps()) + "): served here");
+    }
+    Decision.Choice to = chosen.get(Math.floorMod(turn.getAndIncrement(), chosen.size()));
+    URI location = URI.create(to.url() + reservedPrefix + SITE_PATH + host.toLowerCase(Locale.ROOT) + pathQuery);
+    return new SiteRoute(false, Optional.of(location), to.url() + ": " + to.reason());
+  }
+
+  /**
+   * The best of a body's {@code providers} for the client, by the routing decision over the ones
+   * the cluster view holds healthy; empty when the view holds none of them (the caller falls back
+   * to its own measurements).
+   */
+  public Optional<Provider> provider(Request request, String keyHex, List<URI> providers) {
+    Optional<String> region = client(request).flatMap(a -> routing.zones().regionOf(a));
+    Decision.Answer answer = monitor.decideAmong(region, HexFormat.of().parseHex(keyHex), Set.copyOf(providers), 1, 0);
+    return answer.chosen().stream().findFirst().map(c -> new Provider(c.url(), c.reason()));
+  }
+
+  private static Optional<InetAddress> client(Request request) {
+    SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
+    return remote instanceof InetSocketAddress inet && inet.getAddress() != null ? Optional.of(inet.getAddress()) : Optional.empty();
+  }
+}
