@@ -64,7 +64,8 @@ public final class GatewayServer implements AutoCloseable {
     }
     Gateway gateway = Gateway.builder(config).clock(clock).build();
     server.addBean(gateway);
-    server.setHandler(gateway.handler());
+    // Requests in flight at a stop finish first when the stop gives them time (close(grace)).
+    server.setHandler(new org.eclipse.jetty.server.handler.GracefulHandler(gateway.handler()));
     server.setStopAtShutdown(false);
     try {
       server.start();
@@ -97,6 +98,15 @@ public final class GatewayServer implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    close(java.time.Duration.ZERO);
+  }
+
+  /**
+   * Stops the node: it stops accepting connections, then waits up to {@code grace} for the
+   * requests in flight to finish (a drained node then loses none), then stops.
+   */
+  public void close(java.time.Duration grace) throws Exception {
+    server.setStopTimeout(grace.toMillis());
     server.stop();
   }
 }

@@ -4,9 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,22 +27,8 @@ class CapacityTest {
 
   @Test
   void atItsHardCapacityANodeAnswers503WithRetryAfterAndRoutingLeavesItOut(@TempDir Path dir) throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    HttpServer origin = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    origin.setExecutor(Executors.newCachedThreadPool());
-    origin.createContext("/", exchange -> { // answers once released
-      try {
-        release.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      byte[] body = "slow".getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    origin.start();
-    try (TestNode node = TestNode.start(dir, Map.of("sites", "slow.test=http://127.0.0.1:" + origin.getAddress().getPort(),
+    try (HeldOrigin origin = new HeldOrigin();
+        TestNode node = TestNode.start(dir, Map.of("sites", "slow.test=" + origin.base(),
             "routing.soft-capacity", "1", "routing.hard-capacity", "2"))) {
       HttpRequest.Builder slow = HttpRequest.newBuilder().timeout(Duration.ofSeconds(60)).header("Host", "slow.test");
       // Two requests the origin holds: both in flight.
@@ -68,7 +48,7 @@ class CapacityTest {
       assertEquals(List.of(), explained.get("chosen"), "a node at its hard capacity is left out: " + explained);
       assertTrue(explained.get("steps").toString().contains("none of its 1 nodes healthy"), explained.toString());
 
-      release.countDown();
+      origin.release.countDown();
       for (CompletableFuture<HttpResponse<byte[]>> f : held) {
         assertEquals(200, f.get().statusCode(), "the requests in flight were served");
       }
@@ -76,9 +56,35 @@ class CapacityTest {
       assertEquals(1, ((List<?>) Jsons.parse(node.get("/api/v1/routing/explain?client=192.0.2.1&key=" + "ab".repeat(32)).body()).get("chosen")).size(),
           "below its hard capacity the node is routed to again");
       assertEquals(404, node.get("/key/" + "ab".repeat(32)).statusCode(), "and takes requests again");
-    } finally {
-      release.countDown();
-      origin.stop(0);
+    }
+  }
+
+  @Test
+  void aStoppingNodeLetsTheRequestsInFlightFinish(@TempDir Path dir) throws Exception {
+    try (HeldOrigin origin = new HeldOrigin()) {
+      TestNode node = TestNode.start(dir, Map.of("sites", "slow.test=" + origin.base()));
+      CompletableFuture<HttpResponse<byte[]>> held = TestNode.HTTP.sendAsync(
+          HttpRequest.newBuilder(node.url("/held")).header("Host", "slow.test").timeout(Duration.ofSeconds(60)).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> ((Number) load(node).get("inFlight")).intValue() == 1);
+      CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> {
+        try {
+          node.server.close(Duration.ofSeconds(30));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+        try (java.net.Socket s = new java.net.Socket(node.base.getHost(), node.base.getPort())) {
+          return false;
+        } catch (java.io.IOException refused) {
+          return true; // no longer accepting: stopping
+        }
+      });
+      assertTrue(!held.isDone(), "the request in flight is still being served");
+      origin.release.countDown();
+      assertEquals(200, held.get().statusCode(), "it finished before the node stopped");
+      stopped.get();
     }
   }
 }

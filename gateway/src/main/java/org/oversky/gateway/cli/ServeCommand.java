@@ -6,9 +6,15 @@ import org.oversky.gateway.GatewayServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code oversky serve}: runs a node until it is stopped (SIGINT or SIGTERM stop it cleanly). */
+/**
+ * {@code oversky serve}: runs a node until it is stopped. SIGINT or SIGTERM stop it cleanly: it
+ * stops accepting connections and gives the requests in flight {@link #STOP_GRACE} to finish.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run a node.")
 final class ServeCommand implements Callable<Integer> {
+  /** How long a stopping node lets the requests in flight finish. */
+  static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(10);
+
   @Mixin NodeOptions options;
 
   @Override
@@ -33,7 +39,7 @@ final class ServeCommand implements Callable<Integer> {
 
   static void stopQuietly(GatewayServer server) {
     try {
-      server.close();
+      server.close(STOP_GRACE);
     } catch (Exception e) {
       System.err.println("oversky: error while stopping: " + e);
     }
