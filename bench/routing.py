@@ -16,6 +16,10 @@ Experiments, in order:
      region that stay in the region; a Zipf(1.0) load through a site in redirect mode and how
      much the busiest node serves against the mean.
   3. (--max-nodes 24) twenty-four nodes in three regions: probe traffic.
+  4. (--partition, as root) four nodes on addresses added to the loopback interface and a fifth in a network namespace
+     of its own, joined by a veth pair that is then taken down for 30 s: whether any node
+     declares another down wrongly (the cut-off node must only suspect; the others may take it
+     out, since none of them reaches it), and how long the cut-off node takes to come back.
 """
 import argparse
 import hashlib
@@ -109,9 +113,9 @@ class Origin:
 
 
 class Node:
-    def __init__(self, tmp, ip, region, zones, origin_port, bootstrap):
-        self.ip, self.region = ip, region
-        self.port = free_port(ip)
+    def __init__(self, tmp, ip, region, zones, origin_port, bootstrap, netns=None, port=None):
+        self.ip, self.region, self.netns = ip, region, netns
+        self.port = port or free_port(ip)
         self.url = "http://%s:%d" % (ip, self.port)
         self.data = os.path.join(tmp, "node-%s-%d" % (ip, self.port))
         args = [OVERSKY, "serve", "--listen", "%s:%d" % (ip, self.port), "--data", self.data,
@@ -122,6 +126,8 @@ class Node:
             args += ["--bootstrap", bootstrap]
         env = dict(os.environ, OVERSKY_JAVA_OPTS="-Xmx160m -XX:+UseSerialGC -XX:TieredStopAtLevel=1")
         self.logfile = open(self.data + ".log", "w")
+        if netns:
+            args = ["ip", "netns", "exec", netns] + args  # ip execs the launcher, which execs java: one PID
         self.proc = subprocess.Popen(args, stdout=self.logfile, stderr=subprocess.STDOUT, env=env)
 
     def alive(self):
@@ -151,11 +157,15 @@ class Node:
         raise RuntimeError(self.url + " has no oversky_routing_probes_sent_total")
 
 
-def start_nodes(tmp, layout, zones, origin_port):
-    """layout: list of (ip, region); the first node bootstraps the others."""
-    nodes = []
+def start_nodes(tmp, layout, zones, origin_port, nodes=None):
+    """layout: list of (ip, region); the first node (of `nodes` when given) bootstraps the others."""
+    nodes = nodes if nodes is not None else []
     for ip, region in layout:
         nodes.append(Node(tmp, ip, region, zones, origin_port, nodes[0].url if nodes else None))
+    return await_started(nodes)
+
+
+def await_started(nodes):
     deadline = time.monotonic() + 300
     for n in nodes:
         while True:
@@ -390,6 +400,75 @@ def skew(nodes, report, requests, objects=1000, threads=6):
     log("skew: %s" % report["skew"])
 
 
+def sh(*cmd):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def partition(tmp, origin, report, seconds=30):
+    """Stage 4: five nodes, four on addresses added to the loopback interface and one alone in a
+    network namespace behind a veth pair that is taken down for `seconds`. Needs root."""
+    tag = "%x" % (os.getpid() & 0xfff)
+    ns, outer, inner = "ovns" + tag, "ova" + tag, "ovb" + tag
+    zones = os.path.join(tmp, "zones-partition.json")
+    with open(zones, "w") as f:
+        json.dump({"coverageZones": {"eu": {"network": ["10.77.1.0/24", "10.77.0.0/30"]}, "us": {"network": ["10.77.2.0/24"]}}}, f)
+    made = []
+    nodes = []
+    try:
+        for a in ["10.77.1.1", "10.77.1.2", "10.77.2.1", "10.77.2.2"]:
+            sh("ip", "addr", "add", a + "/32", "dev", "lo"); made.append(("addr", a + "/32"))
+        sh("ip", "netns", "add", ns); made.append(("netns", ns))
+        sh("ip", "link", "add", outer, "type", "veth", "peer", "name", inner); made.append(("link", outer))
+        sh("ip", "link", "set", inner, "netns", ns)
+        sh("ip", "addr", "add", "10.77.0.1/30", "dev", outer)
+        sh("ip", "link", "set", outer, "up")
+        sh("ip", "netns", "exec", ns, "ip", "addr", "add", "10.77.0.2/30", "dev", inner)
+        sh("ip", "netns", "exec", ns, "ip", "link", "set", inner, "up")
+        sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
+        sh("ip", "netns", "exec", ns, "ip", "route", "add", "default", "via", "10.77.0.1")
+        for ip, region in [("10.77.1.1", "eu"), ("10.77.1.2", "eu"), ("10.77.2.1", "us"), ("10.77.2.2", "us")]:
+            nodes.append(Node(tmp, ip, region, zones, origin.port, nodes[0].url if nodes else None))
+        cut = Node(tmp, "10.77.0.2", "eu", zones, origin.port, nodes[0].url, netns=ns, port=18080)
+        nodes.append(cut)
+        await_started(nodes)
+        report["partition"] = {"upAfter": round(wait_all_up(nodes), 1)}
+        others = [n for n in nodes if n is not cut]
+        sh("ip", "link", "set", outer, "down")
+        t0 = time.monotonic()
+        log("partition: %s cut off for %d s" % (cut.url, seconds))
+        false_down, cut_seen_down, cut_view = 0, None, {}
+        while time.monotonic() - t0 < seconds:
+            for n in others:
+                for url, state in states(n).items():
+                    if url == cut.url and state == "down" and cut_seen_down is None:
+                        cut_seen_down = time.monotonic() - t0
+                    elif url != cut.url and state == "down":
+                        false_down += 1
+            out = subprocess.run(["ip", "netns", "exec", ns, "python3", "-c",
+                                  "import json,urllib.request;print(urllib.request.urlopen('%s/api/v1/cluster',timeout=2).read().decode())" % cut.url],
+                                 capture_output=True, text=True)
+            if out.returncode == 0:
+                for n in json.loads(out.stdout)["nodes"]:
+                    cut_view[n["state"]] = cut_view.get(n["state"], 0) + 1
+            time.sleep(0.5)
+        sh("ip", "link", "set", outer, "up")
+        t1 = time.monotonic()
+        back = wait_all_up(nodes, timeout=60)
+        report["partition"].update({
+            "seconds": seconds, "falseDownSamples": false_down,
+            "cutOffNodeDownElsewhereAfter": None if cut_seen_down is None else round(cut_seen_down, 1),
+            "cutOffNodesOwnViewStates": cut_view, "allUpAgainAfterHeal": round(back, 1),
+        })
+        log("partition: %s (heal took %.1f s)" % (report["partition"], time.monotonic() - t1))
+    finally:
+        for n in nodes:
+            n.stop(signal.SIGKILL if n.alive() else signal.SIGTERM)
+        for kind, name in reversed(made):
+            cmd = {"netns": ["ip", "netns", "del", name], "link": ["ip", "link", "del", name],
+                   "addr": ["ip", "addr", "del", name, "dev", "lo"]}[kind]
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def layout(per_region, regions):
     return [("127.0.%d.%d" % (REGIONS[r], i + 1), r) for r in regions for i in range(per_region)]
 
@@ -399,6 +478,8 @@ def main():
     ap.add_argument("--max-nodes", type=int, default=12, choices=[6, 12, 24])
     ap.add_argument("--skew-requests", type=int, default=3000)
     ap.add_argument("--probe-seconds", type=int, default=20)
+    ap.add_argument("--partition", action="store_true", help="stage 4 (needs root: network namespaces)")
+    ap.add_argument("--only-partition", action="store_true", help="stage 4 alone")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="oversky-routing-")
     zones = os.path.join(tmp, "zones.json")
@@ -409,6 +490,13 @@ def main():
               "loadBefore": os.getloadavg()[0], "probes": {}}
     nodes = []
     try:
+        if args.partition or args.only_partition:
+            if os.geteuid() != 0:
+                raise SystemExit("routing: --partition needs root (network namespaces and links)")
+            partition(tmp, origin, report)
+            if args.only_partition:
+                print(json.dumps(report, indent=1))
+                return
         log("stage 1: 6 nodes in eu and us")
         nodes = start_nodes(tmp, layout(3, ["eu", "us"]), zones, origin.port)
         report["upAfter6"] = round(wait_all_up(nodes), 1)

@@ -172,7 +172,7 @@ public final class ClusterMonitor extends AbstractLifeCycle {
         .description("Indirect probes asked of other nodes after a miss").register(registry);
     io.micrometer.core.instrument.FunctionCounter.builder("oversky.routing.refused", load, LoadMeter::refused)
         .description("Site and key requests refused at the hard capacity").register(registry);
-    for (String state : List.of("up", "suspect", "down", "draining", "joining")) {
+    for (String state : List.of("up", "suspect", "down", "draining", "left", "joining")) {
       io.micrometer.core.instrument.Gauge.builder("oversky.routing.nodes", this, m -> m.nodes().stream().filter(v -> v.state().equals(state)).count())
           .tag("state", state).description("Nodes in this node's view, by state").register(registry);
     }
@@ -314,7 +314,7 @@ public final class ClusterMonitor extends AbstractLifeCycle {
       if (o.probedMillis() >= 0) { // what this node saw itself, not what it was told
         Report r = reports.get(o.url());
         seen.put(o.url(), new HealthAnswer.Seen(o.state(), o.region(), tally(o).quorumDown(),
-            r != null && r.said().draining() && o.state() != NodeState.DOWN));
+            r != null && r.said().draining()));
       }
     }
     return new HealthAnswer(routing.region(), draining, load.current(), seen, ownRtt());
@@ -400,9 +400,11 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   /**
    * How routing sees {@code o}: {@code down} when a quorum of observers say so ({@link #tally}),
    * or when a node that counted such a quorum itself says so and this node does not reach it;
-   * {@code draining} when it said so (to this node, or first-hand to another); {@code up} when
-   * this node or another reaches it; {@code suspect} (still routed to) when this node cannot and
-   * too few agree; {@code joining} before anyone has seen it up.
+   * {@code draining} when its last answer said so (to this node, or first-hand to another);
+   * {@code left} when a node that said it drains is then down or missed here (a planned
+   * departure: not counted as one of its region's nodes, so it never puts a region in panic);
+   * {@code up} when this node or another reaches it; {@code suspect} (still routed to) when this
+   * node cannot and too few agree; {@code joining} before anyone has seen it up.
    */
   Verdict verdict(Observed o) {
     long now = clock.millis();
@@ -418,11 +420,12 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     }
     Report own = reports.get(o.url());
     boolean reachedHere = o.state() == NodeState.UP && o.missedInARow() == 0 && o.probedWithin(REPORT_FRESH_MILLIS, now);
+    boolean saidDraining = (own != null && own.said().draining()) || reportedDraining;
     String state;
     if (t.quorumDown() || (reportedDown && !reachedHere)) {
-      state = "down";
-    } else if (o.state() != NodeState.DOWN && ((own != null && own.said().draining()) || reportedDraining)) {
-      state = "draining";
+      state = saidDraining ? "left" : "down";
+    } else if (saidDraining) {
+      state = o.state() == NodeState.DOWN ? "left" : "draining";
     } else if (o.state() == NodeState.UP || t.sayUp() > 0) {
       state = "up";
     } else if (o.state() == NodeState.DOWN) {
@@ -449,12 +452,12 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   /**
    * Every node that has been up, this one included, as the decision takes them: healthy when
    * routable, draining as it said, with its last load. Nodes that have never answered enough
-   * (joining) are not candidates, not even in panic.
+   * (joining), and nodes that left after a drain, are not candidates, not even in panic.
    */
   public List<Decision.Candidate> candidates() {
     List<Decision.Candidate> out = new ArrayList<>();
     for (Verdict v : nodes()) {
-      if (v.state().equals("joining")) {
+      if (v.state().equals("joining") || v.state().equals("left")) {
         continue;
       }
       URI url = v.seenHere().url();

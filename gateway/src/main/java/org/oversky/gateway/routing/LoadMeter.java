@@ -19,12 +19,15 @@ import org.slf4j.LoggerFactory;
 /**
  * This node's load, as its health answer gives it to the others: site and {@code /key/} requests
  * in flight (counted by {@link #admit}, which also refuses them with 503 at the hard capacity),
- * requests and body bytes per second since the last {@link #sample}, the process's CPU and the
+ * requests per second (a moving average over about 10 s, so that routing's load bound does not
+ * chase noise), body bytes per second since the last {@link #sample}, the process's CPU and the
  * store's free disk. The counters have many writers (the requests); the sampled figures have one,
  * {@link #sample}, run by the probe scheduler, so no request thread ever touches the disk or the
  * OS for them.
  */
 public final class LoadMeter {
+  /** The weight of the newest sample in the request rate's moving average (about five samples, 10 s). */
+  static final double RATE_WEIGHT = 0.3;
   /** What a refused request's {@code Retry-After} says, in seconds: about one probe round. */
   public static final int RETRY_AFTER_SECONDS = 2;
 
@@ -103,7 +106,7 @@ public final class LoadMeter {
     long f = finished.sum();
     long b = bytesOut.sum();
     double seconds = Math.max(0.001, (now - sampledAtMillis) / 1000.0);
-    double rps = (f - finishedThen) / seconds;
+    double rps = sampled.requestsPerSecond() + RATE_WEIGHT * ((f - finishedThen) / seconds - sampled.requestsPerSecond());
     long bps = Math.round((b - bytesThen) / seconds);
     sampledAtMillis = now;
     finishedThen = f;

@@ -123,6 +123,22 @@ class ClusterMonitorTest {
     assertEquals(Map.of("us", 20L, "ap", 200L, "sa", 150L), monitor.rttFrom("sa"), "sa's own measurements, then this node's");
   }
 
+  @Test
+  void aDrainedNodeThatGoesAwayHasLeftAndCountsForNoRegion() {
+    URI c = others.get(1);
+    for (int i = 0; i < ClusterMonitor.UP_AFTER; i++) {
+      round(null, c, NodeState.UP);
+    }
+    monitor.observe(c, said("eu", Map.of(), true), 1);
+    assertEquals("draining", state(c));
+    for (int i = 0; i < ClusterMonitor.DOWN_AFTER; i++) {
+      monitor.observe(c, Optional.empty(), 1);
+    }
+    assertEquals("left", state(c), "a planned departure, not a failure");
+    assertTrue(monitor.candidates().stream().noneMatch(x -> x.url().equals(c)), "not one of eu's nodes any more: no panic for it");
+    assertTrue(monitor.ownAnswer().view().get(c).draining(), "others learn first-hand that it drained");
+  }
+
   /** Every other node up here; then {@code b} missed {@link ClusterMonitor#DOWN_AFTER} times with no fresh word from the others. */
   private URI missedByThisNodeAlone() {
     URI b = others.get(0);

@@ -28,7 +28,8 @@ import org.oversky.routing.view.Load;
  *   <li>Draining nodes are left out, and so are nodes at their hard capacity. A healthy node is
  *       one the view holds up (or only suspected).
  *   <li>Panic: when fewer than half of a region's nodes are healthy, the health view itself is
- *       doubted (as Envoy does) and every node of the region is a candidate.
+ *       doubted (as Envoy does) and every node of the region is a candidate, the healthy ones
+ *       ranked first.
  *   <li>Candidates are ranked by weighted rendezvous hashing of the key: the weight is the node's
  *       spare capacity, cut to a quarter above its soft capacity. A node busier than the load
  *       bound ({@link #LOAD_BOUND} above the region's mean, and at least {@link #MIN_EXCESS_RPS}
@@ -45,7 +46,7 @@ public final class Decision {
   /** How far above the mean request rate a node may be before it goes after the others. */
   public static final double LOAD_BOUND = 0.25;
   /** The least excess over the mean rate, in requests a second, that counts as over the bound. */
-  public static final double MIN_EXCESS_RPS = 10;
+  public static final double MIN_EXCESS_RPS = 2;
   /** The most nodes one answer names. */
   public static final int MAX_COUNT = 4;
 
@@ -173,7 +174,8 @@ public final class Decision {
       double w = Math.max(1e-3, c.load().spare() * (c.load().overSoft() ? SOFT_WEIGHT : 1));
       out.add(new Ranked(c, score(key, c.url(), w), c.load().requestsPerSecond() > bound));
     }
-    out.sort(Comparator.comparing(Ranked::overBound)
+    out.sort(Comparator.comparing((Ranked k) -> !k.candidate().healthy()) // in panic, the healthy first
+        .thenComparing(Ranked::overBound)
         .thenComparing(Comparator.comparingDouble(Ranked::score).reversed())
         .thenComparing(k -> k.candidate().url().toString()));
     return out;

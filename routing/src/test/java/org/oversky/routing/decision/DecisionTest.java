@@ -104,6 +104,7 @@ class DecisionTest {
     assertTrue(a.panic(), a.steps().toString());
     assertEquals(3, a.chosen().size());
     assertTrue(a.chosen().stream().anyMatch(c -> c.reason().endsWith("not seen healthy, in by panic")));
+    assertEquals(URI.create("http://127.0.1.1:8080"), a.chosen().get(0).url(), "the healthy node first");
     List<Decision.Candidate> twoOfFour = new ArrayList<>(oneOfThree);
     twoOfFour.set(1, node("127.0.1.2", "eu"));
     twoOfFour.add(with(node("127.0.1.4", "eu"), false, false, Load.UNKNOWN));
