@@ -3,15 +3,20 @@ package org.oversky.conf;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
- * One site the node caches: requests whose {@code Host} matches {@code host} go to {@code
- * origin}.
+ * One site the node caches: requests whose {@code Host} matches {@code host} go to one of its
+ * {@code origins}.
  *
  * @param host a host name, an IP literal, or {@code *.example.com} (any subdomain); lower case,
  *     without port
- * @param origin the origin's base URL (http or https), without a trailing slash
+ * @param origins the origins, at least one: the lowest priority number first, and within a
+ *     priority by weight
  * @param defaultTtl freshness given to responses that carry no explicit freshness (zero: none;
  *     such responses are then stored only when heuristically cacheable)
  * @param ignoreSetCookie whether responses with {@code Set-Cookie} may be stored (the header is
@@ -19,24 +24,60 @@ import java.util.Locale;
  * @param redirect whether a node that routing does not choose for a request answers 302 to one it
  *     does ({@code routing=redirect}), instead of serving it ({@code routing=proxy}, the default)
  */
-public record SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
-  /** A site in proxy routing mode. */
+public record SiteConfig(String host, List<Origin> origins, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
+  /** The most origins a site may list. */
+  public static final int MAX_ORIGINS = 16;
+
+  /**
+   * One origin of a site.
+   *
+   * @param url its base URL (http or https), without a trailing slash
+   * @param priority 1 for the first tried; a higher number only when every origin before it fails
+   * @param weight its share of requests among the origins of its priority, 1 to 100
+   */
+  public record Origin(URI url, int priority, int weight) {
+    public Origin {
+      Objects.requireNonNull(url, "url");
+      if (priority < 1 || weight < 1 || weight > 100) {
+        throw new IllegalArgumentException("an origin's priority is 1 or more and its weight 1 to 100");
+      }
+    }
+  }
+
+  /** A site with one origin, in proxy routing mode. */
   public SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie) {
     this(host, origin, defaultTtl, ignoreSetCookie, false);
+  }
+
+  /** A site with one origin. */
+  public SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
+    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect);
   }
 
   public SiteConfig {
     if (host == null || !host.equals(host.toLowerCase(Locale.ROOT)) || host.isBlank()) {
       throw new IllegalArgumentException("site host must be non-empty lower case");
     }
-    if (origin == null || defaultTtl == null || defaultTtl.isNegative()) {
+    if (origins == null || origins.isEmpty() || defaultTtl == null || defaultTtl.isNegative()) {
       throw new IllegalArgumentException("site needs an origin and a non-negative default TTL");
     }
+    if (origins.size() > MAX_ORIGINS) {
+      throw new IllegalArgumentException("a site lists at most " + MAX_ORIGINS + " origins, got " + origins.size());
+    }
+    origins = origins.stream().sorted(Comparator.comparingInt(Origin::priority)).toList();
+  }
+
+  /** The first origin's base URL: the one tried first. */
+  public URI origin() {
+    return origins.get(0).url();
   }
 
   /**
-   * Parses {@code HOST=URL} with optional {@code ;default-ttl=DURATION}, {@code
-   * ;ignore-set-cookie=BOOLEAN} and {@code ;routing=proxy|redirect}.
+   * Parses {@code HOST=ORIGINS} with optional {@code ;default-ttl=DURATION}, {@code
+   * ;ignore-set-cookie=BOOLEAN} and {@code ;routing=proxy|redirect}. {@code ORIGINS} is one URL,
+   * or several: {@code |} separates priorities (the first tried first), {@code +} origins of one
+   * priority, and a {@code *N} after a URL is its weight, as in {@code
+   * http://a*3+http://b|http://backup}.
    */
   public static SiteConfig parse(String text) {
     String[] parts = text.trim().split(";");
@@ -45,7 +86,7 @@ public record SiteConfig(String host, URI origin, Duration defaultTtl, boolean i
       throw new IllegalArgumentException("not HOST=URL");
     }
     String host = normaliseHost(parts[0].substring(0, eq));
-    URI origin = parseOrigin(parts[0].substring(eq + 1).trim());
+    List<Origin> origins = parseOrigins(parts[0].substring(eq + 1).trim());
     Duration ttl = Duration.ZERO;
     boolean ignoreSetCookie = false;
     boolean redirect = false;
@@ -65,8 +106,31 @@ public record SiteConfig(String host, URI origin, Duration defaultTtl, boolean i
         default -> throw new IllegalArgumentException("unknown site option '" + name + "'");
       }
     }
-    return new SiteConfig(host, origin, ttl, ignoreSetCookie, redirect);
+    return new SiteConfig(host, origins, ttl, ignoreSetCookie, redirect);
   }
+
+  private static List<Origin> parseOrigins(String text) {
+    List<Origin> out = new ArrayList<>();
+    String[] levels = text.split("\\|", -1);
+    for (int p = 0; p < levels.length; p++) {
+      for (String one : levels[p].split("\\+", -1)) {
+        String u = one.trim();
+        int weight = 1;
+        java.util.regex.Matcher w = WEIGHT.matcher(u);
+        if (w.find()) {
+          weight = Integer.parseInt(w.group(1));
+          if (weight < 1 || weight > 100) {
+            throw new IllegalArgumentException("origin weight is 1 to 100, got " + weight + " in '" + one.trim() + "'");
+          }
+          u = u.substring(0, w.start());
+        }
+        out.add(new Origin(parseOrigin(u), p + 1, weight));
+      }
+    }
+    return out;
+  }
+
+  private static final java.util.regex.Pattern WEIGHT = java.util.regex.Pattern.compile("\\*([0-9]{1,3})$");
 
   private static String normaliseHost(String raw) {
     String h = raw.trim().toLowerCase(Locale.ROOT);

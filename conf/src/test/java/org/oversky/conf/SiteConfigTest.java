@@ -29,6 +29,16 @@ class SiteConfigTest {
     org.junit.jupiter.api.Assertions.assertFalse(SiteConfig.parse("a.test=http://o;routing=proxy").redirect());
   }
 
+  @Test
+  void severalOriginsByPriorityAndWeight() {
+    SiteConfig s = SiteConfig.parse("a.test=http://a:81*3 + http://b:82|http://c:83;routing=redirect");
+    assertEquals(java.util.List.of(
+        new SiteConfig.Origin(URI.create("http://a:81"), 1, 3),
+        new SiteConfig.Origin(URI.create("http://b:82"), 1, 1),
+        new SiteConfig.Origin(URI.create("http://c:83"), 2, 1)), s.origins());
+    assertEquals(URI.create("http://a:81"), s.origin(), "the first origin is the one tried first");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"*.example.com=http://o", "127.0.0.1=http://o:8080", "[::1]=http://o", "site.test=http://127.0.0.1:9"})
   void acceptsWildcardsAndIpLiterals(String text) {
@@ -38,7 +48,7 @@ class SiteConfigTest {
   @ParameterizedTest
   @ValueSource(
       strings = {"example.com", "=http://o", "exa mple.com=http://o", "a.com=ftp://o", "a.com=not a url", "a.com=http://o?q=1",
-        "a.com=http://o;colour=blue", "a.com=http://o;default-ttl=soon", "a.com=http://o;routing=dns", "*.=http://o"})
+        "a.com=http://o;colour=blue", "a.com=http://o;default-ttl=soon", "a.com=http://o;routing=dns", "a.com=http://o*0", "a.com=http://o*101", "a.com=http://o||http://p", "a.com=http://o+ftp://p", "*.=http://o"})
   void refusesBadSites(String text) {
     assertThrows(IllegalArgumentException.class, () -> SiteConfig.parse(text));
   }

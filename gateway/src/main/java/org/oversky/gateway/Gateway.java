@@ -69,12 +69,6 @@ public final class Gateway extends ContainerLifeCycle {
             config.cluster(), dht, store, config.dht().providerTtl(), config.dht().republishInterval(), failures);
     cooperation.bindMetrics(metrics.registry());
     dht.onTick(cooperation::republish);
-    NodeInfo info =
-        new NodeInfo(
-            config,
-            identity,
-            store,
-            Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes, "routing", routing::status));
     SiteHandler sites =
         new SiteHandler(
             config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome,
@@ -82,6 +76,14 @@ public final class Gateway extends ContainerLifeCycle {
             failures,
             b.clock);
     addBean(sites);
+    bindOriginMetrics(sites, metrics.registry());
+    NodeInfo info =
+        new NodeInfo(
+            config,
+            identity,
+            store,
+            Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes, "routing", routing::status,
+                "origins", () -> originStatus(sites)));
     LoadMeter load = new LoadMeter(
         config.routing().softCapacity(), config.routing().hardCapacity(), config.dataDir(), b.clock, failures);
     ClusterMonitor monitor =
@@ -111,6 +113,47 @@ public final class Gateway extends ContainerLifeCycle {
                 new StatusHandler(info, metrics),
                 load,
                 http));
+  }
+
+  /** Each site's origins with their health and latency, for the status document. */
+  private static Map<String, Object> originStatus(SiteHandler sites) {
+    Map<String, Object> out = new java.util.TreeMap<>();
+    for (org.oversky.gateway.origin.OriginPool pool : sites.originPools()) {
+      out.put(pool.site(), pool.status().stream().map(o -> {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("url", o.url().toString());
+        m.put("priority", o.priority());
+        m.put("weight", o.weight());
+        m.put("ejected", o.ejected());
+        m.put("ejectedUntil", o.ejectedUntilMillis() == 0 ? null : java.time.Instant.ofEpochMilli(o.ejectedUntilMillis()).toString());
+        m.put("ejections", o.ejections());
+        m.put("failuresInARow", o.failuresInARow());
+        m.put("requests", o.requests());
+        m.put("failures", o.failures());
+        m.put("latencyMillis", o.latencyMillis() < 0 ? null : Math.round(o.latencyMillis() * 10) / 10.0);
+        return m;
+      }).toList());
+    }
+    return out;
+  }
+
+  /** Registers each origin's figures: {@code oversky_origin_*{site, origin}}. */
+  private static void bindOriginMetrics(SiteHandler sites, io.micrometer.core.instrument.MeterRegistry registry) {
+    for (org.oversky.gateway.origin.OriginPool pool : sites.originPools()) {
+      for (org.oversky.gateway.origin.OriginPool.Status o : pool.status()) {
+        java.util.function.Function<org.oversky.gateway.origin.OriginPool, org.oversky.gateway.origin.OriginPool.Status> now =
+            p -> p.status().stream().filter(x -> x.url().equals(o.url())).findFirst().orElseThrow();
+        io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("site", pool.site(), "origin", o.url().toString());
+        io.micrometer.core.instrument.Gauge.builder("oversky.origin.ejected", pool, p -> now.apply(p).ejected() ? 1 : 0)
+            .tags(tags).description("1 while the origin is ejected for failing").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("oversky.origin.latency.millis", pool, p -> now.apply(p).latencyMillis())
+            .tags(tags).description("Moving average of the origin's time to response headers (-1 before its first answer)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("oversky.origin.requests", pool, p -> now.apply(p).requests())
+            .tags(tags).description("Requests the origin answered or failed").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("oversky.origin.failures", pool, p -> now.apply(p).failures())
+            .tags(tags).description("5xx answers, refused connections and timeouts from the origin").register(registry);
+      }
+    }
   }
 
   /** A builder for a gateway on {@code config}'s data directory. */

@@ -306,7 +306,7 @@ final class BackgroundFetches {
    * hop-by-hop fields, with this node's forwarding fields.
    */
   private org.eclipse.jetty.client.Request wholeRequest(Exchange ex, Request request) {
-    URI target = URI.create(ex.site().origin() + request.getHttpURI().getPathQuery());
+    URI target = URI.create(ex.origin().current() + request.getHttpURI().getPathQuery());
     var toOrigin = client.get().newRequest(target).idleTimeout(fetch.readTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     java.util.Set<String> connectionListed = new java.util.HashSet<>();
     for (String v : request.getHeaders().getValuesList(HttpHeader.CONNECTION)) {

@@ -19,6 +19,7 @@ import org.oversky.conf.SiteConfig;
  * @param age the age of {@code validating} when the request arrived, s
  * @param inFlight the shared fetch this request leads, or null
  * @param requestTime when the request to the origin was made, epoch ms
+ * @param origin the origins this request may ask, and the one it asks now
  */
 record Exchange(
     SiteConfig site,
@@ -29,7 +30,8 @@ record Exchange(
     long lifetime,
     long age,
     InFlight inFlight,
-    long requestTime) {
+    long requestTime,
+    OriginAttempt origin) {
   static final String ATTRIBUTE = Exchange.class.getName();
   static final String FILL = "uri-miss";
 

@@ -24,6 +24,7 @@ import org.oversky.conf.NodeConfig;
 import org.oversky.conf.SiteConfig;
 import org.oversky.gateway.http.Dispatch;
 import org.oversky.gateway.http.Problem;
+import org.oversky.gateway.origin.OriginPool;
 
 /**
  * The caching reverse proxy for configured sites (RFC 9111 shared cache). For a GET it looks up
@@ -47,6 +48,8 @@ public final class SiteHandler extends ContainerLifeCycle {
   static final int MAX_METHOD_LENGTH = 32;
 
   private final Collapser collapser = new Collapser();
+  /** Each site's origins, by the site's host as configured. */
+  private final Map<String, OriginPool> origins = new java.util.HashMap<>();
   private final java.time.InstantSource clock;
   /** URLs whose objects are over cache.range-fill-max: their range misses pass through for a while. */
   private final Cache<String, Boolean> tooLargeToFill =
@@ -66,6 +69,9 @@ public final class SiteHandler extends ContainerLifeCycle {
     this.clock = clock;
     this.peers = peers;
     this.sites = new Sites(config.sites());
+    for (SiteConfig s : config.sites()) {
+      origins.put(s.host(), new OriginPool(s, clock));
+    }
     this.store = store;
     this.policy = new CachePolicy(config.cache());
     this.waitMillis = config.fetch().connectTimeout().plus(config.fetch().readTimeout()).toMillis();
@@ -85,6 +91,17 @@ public final class SiteHandler extends ContainerLifeCycle {
     if (peers != PeerSource.NONE) {
       store.responses().addListener(this::tellPeers);
     }
+  }
+
+  /** The origins one request of {@code site} may ask, in order. */
+  private OriginAttempt attempt(SiteConfig site) {
+    OriginPool pool = origins.get(site.host());
+    return new OriginAttempt(pool, pool.order(java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+  }
+
+  /** Every site's origins with their figures, for the status page and {@code /metrics}. */
+  public List<OriginPool> originPools() {
+    return List.copyOf(origins.values());
   }
 
   /** Tells the cluster about a stored response while it is fresh. */
@@ -291,7 +308,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       Request request,
       Response response,
       Callback callback) {
-    Exchange ex = new Exchange(site, url, req, Exchange.FILL, stored, lifetime, age, lead, clock.millis());
+    Exchange ex = new Exchange(site, url, req, Exchange.FILL, stored, lifetime, age, lead, clock.millis(), attempt(site));
     request.setAttribute(Exchange.ATTRIBUTE, ex);
     proxy.handle(request, response, callback);
   }
@@ -374,7 +391,7 @@ public final class SiteHandler extends ContainerLifeCycle {
 
   private void passThrough(SiteConfig site, Request request, Response response, Callback callback, CacheStatus forward) {
     String url = CacheKeys.of(request);
-    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, forward.outcome(), null, 0, 0, null, clock.millis());
+    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, forward.outcome(), null, 0, 0, null, clock.millis(), attempt(site));
     request.setAttribute(Exchange.ATTRIBUTE, ex);
     proxy.handle(request, response, callback);
   }
@@ -402,7 +419,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     Collapser.Entry entry = collapser.enter(url);
     InFlight flight = entry.flight();
     if (entry.leader()) {
-      Exchange ex = new Exchange(site, url, req, Exchange.FILL, null, 0, 0, flight, clock.millis());
+      Exchange ex = new Exchange(site, url, req, Exchange.FILL, null, 0, 0, flight, clock.millis(), attempt(site));
       collapser.lead(url, flight, () -> background.fillInBackground(ex, request, rangeFillMax, () -> tooLargeToFill.put(url, true)));
     }
     InFlight.Head head = flight.awaitHead(waitMillis);

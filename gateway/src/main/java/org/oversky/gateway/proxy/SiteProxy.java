@@ -9,6 +9,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.proxy.ProxyHandler;
@@ -102,7 +103,8 @@ final class SiteProxy extends ProxyHandler {
   @Override
   protected HttpURI rewriteHttpURI(Request request) {
     Exchange ex = exchange(request);
-    return HttpURI.build(ex.site().origin() + request.getHttpURI().getPathQuery());
+    ex.origin().sending();
+    return HttpURI.build(ex.origin().current() + request.getHttpURI().getPathQuery());
   }
 
   @Override
@@ -162,7 +164,7 @@ final class SiteProxy extends ProxyHandler {
           "X-Original-URL", "X-Rewrite-URL");
 
   private static String hostOf(Exchange ex) {
-    var origin = ex.site().origin();
+    var origin = ex.origin().current();
     return origin.getPort() < 0 ? origin.getHost() : origin.getHost() + ":" + origin.getPort();
   }
 
@@ -182,6 +184,15 @@ final class SiteProxy extends ProxyHandler {
       Throwable failure) {
     Exchange ex = exchange(request);
     OriginFailure why = OriginFailure.of(failure, clientBodyFailed(request));
+    URI asked = ex.origin().current();
+    if (!why.clientFault() && !response.isCommitted() && failOver(ex, request)) {
+      failures.report(LOG, why.type(), asked + " " + why.words() + " (for " + ex.url() + "); trying " + ex.origin().current(), failure);
+      retry(request, response, callback);
+      return;
+    }
+    if (!why.clientFault()) {
+      ex.origin().failed();
+    }
     if (ex.inFlight() != null) {
       ex.inFlight().fail(failure);
     }
@@ -189,7 +200,7 @@ final class SiteProxy extends ProxyHandler {
     if (why.clientFault()) {
       LOG.debug("request body for {} failed: {}", ex.url(), failure.toString());
     } else {
-      failures.report(LOG, why.type(), ex.site().origin() + " " + why.words() + " (for " + ex.url() + ")", failure);
+      failures.report(LOG, why.type(), ex.origin().current() + " " + why.words() + " (for " + ex.url() + ")", failure);
     }
     if (response.isCommitted()) {
       callback.failed(failure);
@@ -203,6 +214,28 @@ final class SiteProxy extends ProxyHandler {
       originDown.serve(request, response, callback, ex, () -> originProblem(response, callback, ex, why));
     } else {
       originProblem(response, callback, ex, why);
+    }
+  }
+
+  /**
+   * Moves {@code ex} to its next origin when the request may be sent again (a GET or HEAD
+   * without a body) and another origin is left; false otherwise.
+   */
+  private static boolean failOver(Exchange ex, Request request) {
+    boolean again = (HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod()))
+        && !SiteHandler.hasBody(request) && ex.origin().hasNext();
+    if (again) {
+      ex.origin().failedOver();
+    }
+    return again;
+  }
+
+  /** Sends the request again, to the origin its exchange now names. */
+  private void retry(Request request, Response response, Callback callback) {
+    try {
+      handle(request, response, callback);
+    } catch (Exception e) {
+      callback.failed(e);
     }
   }
 
@@ -277,7 +310,7 @@ final class SiteProxy extends ProxyHandler {
     private volatile Throwable clientFailure;
     private boolean clientFailed;
 
-    private enum Mode { PASS, STORE, FRESHEN, STALE }
+    private enum Mode { PASS, STORE, FRESHEN, STALE, RETRY }
 
     Tee(Request request, org.eclipse.jetty.client.Request toOrigin, Response response, Callback callback, Exchange ex) {
       super(request, toOrigin, response, callback);
@@ -290,6 +323,17 @@ final class SiteProxy extends ProxyHandler {
     @Override
     public void onBegin(org.eclipse.jetty.client.Response fromOrigin) {
       status = fromOrigin.getStatus();
+      URI asked = ex.origin().current();
+      if (status >= 500 && failOver(ex, request)) {
+        failures.report(LOG, "origin-5xx", asked + " answered " + status + " (for " + ex.url() + "); trying " + ex.origin().current(), null);
+        mode = Mode.RETRY; // nothing of this answer reaches the client
+        return;
+      }
+      if (status >= 500) {
+        ex.origin().failed();
+      } else {
+        ex.origin().answered();
+      }
       if (ex.validating() != null && status == 304) {
         mode = Mode.FRESHEN;
         return;
@@ -305,7 +349,7 @@ final class SiteProxy extends ProxyHandler {
     @Override
     public void onHeaders(org.eclipse.jetty.client.Response fromOrigin) {
       responseTime = clock.millis();
-      if (mode == Mode.FRESHEN || mode == Mode.STALE) {
+      if (mode == Mode.FRESHEN || mode == Mode.STALE || mode == Mode.RETRY) {
         return;
       }
       if (ex.fill()) {
@@ -350,7 +394,7 @@ final class SiteProxy extends ProxyHandler {
 
     @Override
     public void onContent(org.eclipse.jetty.client.Response fromOrigin, Content.Chunk chunk, Runnable demander) {
-      if (mode == Mode.FRESHEN || mode == Mode.STALE) {
+      if (mode == Mode.FRESHEN || mode == Mode.STALE || mode == Mode.RETRY) {
         demander.run();
         return;
       }
@@ -422,6 +466,7 @@ final class SiteProxy extends ProxyHandler {
     @Override
     public void onSuccess(org.eclipse.jetty.client.Response fromOrigin) {
       switch (mode) {
+        case RETRY -> { } // onComplete sends the request again
         case FRESHEN -> freshen(fromOrigin);
         case STALE -> {
           finished.accept(ex);
@@ -450,6 +495,10 @@ final class SiteProxy extends ProxyHandler {
 
     @Override
     public void onComplete(Result result) {
+      if (mode == Mode.RETRY) {
+        retry(request, response, callback);
+        return;
+      }
       if (mode == Mode.FRESHEN || mode == Mode.STALE) {
         if (result.isFailed()) {
           onServerToProxyResponseFailure(request, result.getRequest(), result.getResponse(), response, callback, result.getFailure());

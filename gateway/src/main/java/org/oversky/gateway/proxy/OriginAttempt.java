@@ -1,0 +1,58 @@
+package org.oversky.gateway.proxy;
+
+import java.net.URI;
+import java.util.List;
+import org.oversky.gateway.origin.OriginPool;
+
+/**
+ * The origins one request may ask, in the order its site's {@link OriginPool} gave, and which it
+ * is asking now. A request without a body moves to the next when one fails (a 5xx, a refused
+ * connection, a timeout) before anything reached the client. Used by one request at a time.
+ */
+final class OriginAttempt {
+  private final OriginPool pool;
+  private final List<URI> order;
+  private int index;
+  private long sentNanos;
+
+  OriginAttempt(OriginPool pool, List<URI> order) {
+    this.pool = pool;
+    this.order = List.copyOf(order);
+  }
+
+  /** The origin asked now. */
+  URI current() {
+    return order.get(index);
+  }
+
+  /** Whether another origin is left to try. */
+  boolean hasNext() {
+    return index + 1 < order.size();
+  }
+
+  /** Counts the current origin as failed and moves to the next. */
+  void failedOver() {
+    pool.failed(current());
+    index++;
+  }
+
+  /** The request to the current origin is being sent. */
+  void sending() {
+    sentNanos = System.nanoTime();
+  }
+
+  /** The current origin answered below 500. */
+  void answered() {
+    pool.answered(current(), (System.nanoTime() - sentNanos) / 1_000_000);
+  }
+
+  /** The current origin failed and no other is tried. */
+  void failed() {
+    pool.failed(current());
+  }
+
+  /** How many origins were asked before the current one. */
+  int failovers() {
+    return index;
+  }
+}
