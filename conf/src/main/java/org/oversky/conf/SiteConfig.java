@@ -23,8 +23,11 @@ import java.util.Objects;
  *     then never stored or replayed); off by default
  * @param redirect whether a node that routing does not choose for a request answers 302 to one it
  *     does ({@code routing=redirect}), instead of serving it ({@code routing=proxy}, the default)
+ * @param shield whether each region's misses go through one node of the region, its shield,
+ *     before the origin ({@code shield=on})
  */
-public record SiteConfig(String host, List<Origin> origins, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
+public record SiteConfig(
+    String host, List<Origin> origins, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect, boolean shield) {
   /** The most origins a site may list. */
   public static final int MAX_ORIGINS = 16;
 
@@ -51,7 +54,7 @@ public record SiteConfig(String host, List<Origin> origins, Duration defaultTtl,
 
   /** A site with one origin. */
   public SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
-    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect);
+    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, false);
   }
 
   public SiteConfig {
@@ -74,7 +77,7 @@ public record SiteConfig(String host, List<Origin> origins, Duration defaultTtl,
 
   /**
    * Parses {@code HOST=ORIGINS} with optional {@code ;default-ttl=DURATION}, {@code
-   * ;ignore-set-cookie=BOOLEAN} and {@code ;routing=proxy|redirect}. {@code ORIGINS} is one URL,
+   * ;ignore-set-cookie=BOOLEAN}, {@code ;routing=proxy|redirect} and {@code ;shield=BOOLEAN}. {@code ORIGINS} is one URL,
    * or several: {@code |} separates priorities (the first tried first), {@code +} origins of one
    * priority, and a {@code *N} after a URL is its weight, as in {@code
    * http://a*3+http://b|http://backup}.
@@ -90,6 +93,7 @@ public record SiteConfig(String host, List<Origin> origins, Duration defaultTtl,
     Duration ttl = Duration.ZERO;
     boolean ignoreSetCookie = false;
     boolean redirect = false;
+    boolean shield = false;
     for (int i = 1; i < parts.length; i++) {
       String p = parts[i].trim();
       int e = p.indexOf('=');
@@ -103,10 +107,11 @@ public record SiteConfig(String host, List<Origin> origins, Duration defaultTtl,
           case "redirect" -> true;
           default -> throw new IllegalArgumentException("site option routing is proxy or redirect, got '" + value + "'");
         };
+        case "shield" -> shield = Values.parseBoolean(value);
         default -> throw new IllegalArgumentException("unknown site option '" + name + "'");
       }
     }
-    return new SiteConfig(host, origins, ttl, ignoreSetCookie, redirect);
+    return new SiteConfig(host, origins, ttl, ignoreSetCookie, redirect, shield);
   }
 
   private static List<Origin> parseOrigins(String text) {

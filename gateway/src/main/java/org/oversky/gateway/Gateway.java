@@ -69,10 +69,21 @@ public final class Gateway extends ContainerLifeCycle {
             config.cluster(), dht, store, config.dht().providerTtl(), config.dht().republishInterval(), failures);
     cooperation.bindMetrics(metrics.registry());
     dht.onTick(cooperation::republish);
+    LoadMeter load = new LoadMeter(
+        config.routing().softCapacity(), config.routing().hardCapacity(), config.dataDir(), b.clock, failures);
+    ClusterMonitor monitor =
+        new ClusterMonitor(
+            config.publicUrl(), routing, load,
+            () -> dht.node().contacts().stream().map(org.oversky.dht.routing.Contact::baseUrl).toList(),
+            b.clock, failures);
+    addBean(monitor);
+    monitor.bindMetrics(metrics.registry());
+    HttpRouting http = new HttpRouting(config.publicUrl(), routing, monitor, b.mount + OWN_PREFIX);
     SiteHandler sites =
         new SiteHandler(
             config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome,
             config.cluster().enabled() ? cooperation : PeerSource.NONE,
+            http::shieldFor,
             failures,
             b.clock);
     addBean(sites);
@@ -84,16 +95,6 @@ public final class Gateway extends ContainerLifeCycle {
             store,
             Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes, "routing", routing::status,
                 "origins", () -> originStatus(sites)));
-    LoadMeter load = new LoadMeter(
-        config.routing().softCapacity(), config.routing().hardCapacity(), config.dataDir(), b.clock, failures);
-    ClusterMonitor monitor =
-        new ClusterMonitor(
-            config.publicUrl(), routing, load,
-            () -> dht.node().contacts().stream().map(org.oversky.dht.routing.Contact::baseUrl).toList(),
-            b.clock, failures);
-    addBean(monitor);
-    monitor.bindMetrics(metrics.registry());
-    HttpRouting http = new HttpRouting(config.publicUrl(), routing, monitor, b.mount + OWN_PREFIX);
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
             new RoutingApi(config.publicUrl().toString(), routing, monitor));

@@ -1,23 +1,43 @@
 package org.oversky.gateway.proxy;
 
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.oversky.gateway.origin.OriginPool;
 
 /**
- * The origins one request may ask, in the order its site's {@link OriginPool} gave, and which it
- * is asking now. A request without a body moves to the next when one fails (a 5xx, a refused
+ * The origins one request may ask, in the order its site's {@link OriginPool} gave (after the
+ * region's shield node, for a shielded fill), and which it is asking now. A request without a body moves to the next when one fails (a 5xx, a refused
  * connection, a timeout) before anything reached the client. Used by one request at a time.
  */
 final class OriginAttempt {
+  /** Sent with a fill to a shield: the shield then goes to the cluster and the origin itself, never to a shield. */
+  static final String SHIELDED_HEADER = "Oversky-Shielded";
+
   private final OriginPool pool;
+  private final boolean viaShield;
   private final List<URI> order;
   private int index;
   private long sentNanos;
 
-  OriginAttempt(OriginPool pool, List<URI> order) {
+  OriginAttempt(OriginPool pool, Optional<URI> shield, List<URI> origins) {
     this.pool = pool;
-    this.order = List.copyOf(order);
+    this.viaShield = shield.isPresent();
+    List<URI> all = new ArrayList<>();
+    shield.ifPresent(all::add);
+    all.addAll(origins);
+    this.order = List.copyOf(all);
+  }
+
+  /** Whether this request goes to its region's shield first. */
+  boolean viaShield() {
+    return viaShield;
+  }
+
+  /** Whether the one asked now is the shield. */
+  boolean atShield() {
+    return viaShield && index == 0;
   }
 
   /** The origin asked now. */

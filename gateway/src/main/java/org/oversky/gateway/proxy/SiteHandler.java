@@ -44,6 +44,7 @@ public final class SiteHandler extends ContainerLifeCycle {
   private final String via;
   private final Consumer<CacheStatus> outcomes;
   private final PeerSource peers;
+  private final Shields shields;
   /** The longest method forwarded (the longest registered ones, WebDAV's, have 17 characters). */
   static final int MAX_METHOD_LENGTH = 32;
 
@@ -58,16 +59,28 @@ public final class SiteHandler extends ContainerLifeCycle {
   private final Cache<StoredResponse, ResponseFacts> facts =
       Caffeine.newBuilder().weakKeys().maximumSize(100_000).executor(Runnable::run).build();
 
+  /** Which node is the shield of a site in this node's region (its URL for the site), when it is not this node. */
+  @FunctionalInterface
+  public interface Shields {
+    /** No shields: every node fills from the origin. */
+    Shields NONE = host -> Optional.empty();
+
+    /** The base URL at which the shield serves site {@code host}, when another node is the shield. */
+    Optional<java.net.URI> shieldFor(String host);
+  }
+
   public SiteHandler(
       NodeConfig config,
       ContentStore store,
       String via,
       Consumer<String> outcomeCounter,
       PeerSource peers,
+      Shields shields,
       org.oversky.gateway.metrics.Failures failures,
       java.time.InstantSource clock) {
     this.clock = clock;
     this.peers = peers;
+    this.shields = shields;
     this.sites = new Sites(config.sites());
     for (SiteConfig s : config.sites()) {
       origins.put(s.host(), new OriginPool(s, clock));
@@ -93,10 +106,19 @@ public final class SiteHandler extends ContainerLifeCycle {
     }
   }
 
-  /** The origins one request of {@code site} may ask, in order. */
-  private OriginAttempt attempt(SiteConfig site) {
+  /**
+   * The origins one request of {@code site} may ask, in order: for a fill of a site with {@code
+   * shield=on}, first the region's shield (unless this node is it, or the request came from
+   * another node's shield fill), then the site's origins. {@code request} is null for a request
+   * that is never shielded (one passed through).
+   */
+  private OriginAttempt attempt(SiteConfig site, Request request) {
     OriginPool pool = origins.get(site.host());
-    return new OriginAttempt(pool, pool.order(java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+    List<java.net.URI> order = pool.order(java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+    Optional<java.net.URI> shield = site.shield() && request != null && !request.getHeaders().contains(OriginAttempt.SHIELDED_HEADER)
+        ? shields.shieldFor(site.host())
+        : Optional.empty();
+    return new OriginAttempt(pool, shield, order);
   }
 
   /** Every site's origins with their figures, for the status page and {@code /metrics}. */
@@ -194,7 +216,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       return true;
     }
     try {
-      collapser.lead(url, entry.flight(), () -> toOrigin(site, url, input.directives(), null, 0, 0, entry.flight(), request, response, callback));
+      collapser.lead(url, entry.flight(), () -> toOrigin(site, url, input.directives(), null, 0, 0, entry.flight(), request, response, callback, attempt(site, request)));
     } catch (Exception e) {
       callback.failed(e); // the collapser has removed the entry
     }
@@ -248,7 +270,7 @@ public final class SiteHandler extends ContainerLifeCycle {
             .send(response, callback);
       }
       case PASS -> passThrough(site, request, response, callback, d.status());
-      case VALIDATE -> toOrigin(site, url, req, d.stored(), d.lifetime(), d.age(), null, request, response, callback);
+      case VALIDATE -> toOrigin(site, url, req, d.stored(), d.lifetime(), d.age(), null, request, response, callback, attempt(site, request));
       case RANGE_FILL -> rangeMiss(site, url, req, request, response, callback, retry);
       case FILL -> fill(site, url, req, request, response, callback, retry);
     }
@@ -285,13 +307,15 @@ public final class SiteHandler extends ContainerLifeCycle {
         lookup(site, request, response, callback, false);
         return;
       }
-      toOrigin(site, url, req, null, 0, 0, null, request, response, callback);
+      toOrigin(site, url, req, null, 0, 0, null, request, response, callback, attempt(site, request));
       return;
     }
     InFlight lead = entry.flight();
     collapser.lead(url, lead, () -> {
-      if (!fromPeers(site, url, req, lead, request, response, callback)) {
-        toOrigin(site, url, req, null, 0, 0, lead, request, response, callback);
+      OriginAttempt attempt = attempt(site, request);
+      // Shield, then peers, then origin: with a shield, the shield asks the cluster.
+      if (attempt.viaShield() || !fromPeers(site, url, req, lead, request, response, callback)) {
+        toOrigin(site, url, req, null, 0, 0, lead, request, response, callback, attempt);
       }
     });
   }
@@ -307,8 +331,9 @@ public final class SiteHandler extends ContainerLifeCycle {
       InFlight lead,
       Request request,
       Response response,
-      Callback callback) {
-    Exchange ex = new Exchange(site, url, req, Exchange.FILL, stored, lifetime, age, lead, clock.millis(), attempt(site));
+      Callback callback,
+      OriginAttempt attempt) {
+    Exchange ex = new Exchange(site, url, req, Exchange.FILL, stored, lifetime, age, lead, clock.millis(), attempt);
     request.setAttribute(Exchange.ATTRIBUTE, ex);
     proxy.handle(request, response, callback);
   }
@@ -391,7 +416,7 @@ public final class SiteHandler extends ContainerLifeCycle {
 
   private void passThrough(SiteConfig site, Request request, Response response, Callback callback, CacheStatus forward) {
     String url = CacheKeys.of(request);
-    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, forward.outcome(), null, 0, 0, null, clock.millis(), attempt(site));
+    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, forward.outcome(), null, 0, 0, null, clock.millis(), attempt(site, null));
     request.setAttribute(Exchange.ATTRIBUTE, ex);
     proxy.handle(request, response, callback);
   }
@@ -419,7 +444,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     Collapser.Entry entry = collapser.enter(url);
     InFlight flight = entry.flight();
     if (entry.leader()) {
-      Exchange ex = new Exchange(site, url, req, Exchange.FILL, null, 0, 0, flight, clock.millis(), attempt(site));
+      Exchange ex = new Exchange(site, url, req, Exchange.FILL, null, 0, 0, flight, clock.millis(), attempt(site, request));
       collapser.lead(url, flight, () -> background.fillInBackground(ex, request, rangeFillMax, () -> tooLargeToFill.put(url, true)));
     }
     InFlight.Head head = flight.awaitHead(waitMillis);

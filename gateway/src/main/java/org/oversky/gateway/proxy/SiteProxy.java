@@ -114,6 +114,10 @@ final class SiteProxy extends ProxyHandler {
     String clientHost = request.getHeaders().get(HttpHeader.HOST);
     toOrigin.headers(h -> {
       h.put(HttpHeader.HOST, hostOf(ex));
+      h.remove(OriginAttempt.SHIELDED_HEADER);
+      if (ex.origin().atShield()) {
+        h.put(OriginAttempt.SHIELDED_HEADER, "1");
+      }
       forwardingFields(h, request, clientHost);
       // The client's Forwarded is dropped: addProxyHeaders then writes this node's own element.
       h.remove(HttpHeader.FORWARDED);

@@ -87,6 +87,19 @@ public final class HttpRouting {
     return answer.chosen().stream().findFirst().map(c -> new Provider(c.url(), c.reason()));
   }
 
+  /**
+   * The base URL at which the shield of site {@code host} in this node's region serves it: the
+   * region's node that the decision picks for the site (the same on every node of the region, and
+   * moved when it goes down or drains); empty when that node is this one.
+   */
+  public Optional<URI> shieldFor(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    Decision.Answer answer = monitor.decide(Optional.of(routing.region()), ("shield\n" + h).getBytes(StandardCharsets.UTF_8), 1, 0);
+    return answer.chosen().stream().findFirst()
+        .filter(c -> c.region().equals(routing.region()) && !c.url().equals(self))
+        .map(c -> URI.create(c.url() + reservedPrefix + SITE_PATH + h));
+  }
+
   private static Optional<InetAddress> client(Request request) {
     SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
     return remote instanceof InetSocketAddress inet && inet.getAddress() != null ? Optional.of(inet.getAddress()) : Optional.empty();
