@@ -112,6 +112,10 @@ class Origin:
         self.server.shutdown()
 
 
+SITE_OPTIONS = ";routing=redirect"  # --shield adds ;shield=on
+EXTRA_ARGS = []                      # --shield adds a cluster secret
+
+
 class Node:
     def __init__(self, tmp, ip, region, zones, origin_port, bootstrap, netns=None, port=None):
         self.ip, self.region, self.netns = ip, region, netns
@@ -120,8 +124,8 @@ class Node:
         self.data = os.path.join(tmp, "node-%s-%d" % (ip, self.port))
         args = [OVERSKY, "serve", "--listen", "%s:%d" % (ip, self.port), "--data", self.data,
                 "--region", region, "--region-map", zones, "--admin-token", TOKEN,
-                "--site", "%s=http://127.0.0.1:%d;routing=redirect" % (SITE, origin_port),
-                "--allow-private-origins", "--no-request-log"]
+                "--site", "%s=http://127.0.0.1:%d%s" % (SITE, origin_port, SITE_OPTIONS),
+                "--allow-private-origins", "--no-request-log"] + EXTRA_ARGS
         if bootstrap:
             args += ["--bootstrap", bootstrap]
         env = dict(os.environ, OVERSKY_JAVA_OPTS="-Xmx160m -XX:+UseSerialGC -XX:TieredStopAtLevel=1")
@@ -143,7 +147,7 @@ class Node:
             self.proc.wait()
         self.logfile.close()
 
-    def json(self, path, timeout=3.0):
+    def json(self, path, timeout=10.0):
         status, _, body = request(self.url, path, timeout=timeout)
         if status != 200:
             raise RuntimeError("%s%s answered %d" % (self.url, path, status))
@@ -350,8 +354,10 @@ def locality(nodes, report, decisions=1000):
     log("locality: %s" % report["locality"])
 
 
-def skew(nodes, report, requests, objects=1000, threads=6):
+def skew(nodes, report, requests, origin, objects=1000, threads=6):
     weights = [1.0 / (k + 1) for k in range(objects)]
+    asked = set()
+    origin_before = origin.requests
     served = {n.url: 0 for n in nodes}
     lock = threading.Lock()
     failures = [0]
@@ -363,7 +369,9 @@ def skew(nodes, report, requests, objects=1000, threads=6):
             region = rnd.choice(sorted(REGIONS))
             source = "127.0.%d.%d" % (REGIONS[region], 60 + w)
             entry = rnd.choice([n for n in nodes if n.region == region])
-            k = rnd.choices(range(objects), weights)[0]
+            k = 1000 + rnd.choices(range(objects), weights)[0]  # objects no earlier stage asked for
+            with lock:
+                asked.add(k)
             try:
                 status, headers, body = request(entry.url, "/obj/%d" % k, source=source, headers={"Host": SITE})
                 node = entry.url
@@ -396,6 +404,8 @@ def skew(nodes, report, requests, objects=1000, threads=6):
         "requests": per_thread * threads, "failed": failures[0], "seconds": round(elapsed, 1),
         "busiestOverMean": round(max(counts) / mean, 3), "quietestOverMean": round(min(counts) / mean, 3),
         "perRegion": {r: sorted(c) for r, c in sorted(by_region.items())},
+        "objects": len(asked), "originRequests": origin.requests - origin_before,
+        "originPerObject": round((origin.requests - origin_before) / max(1, len(asked)), 3),
     }
     log("skew: %s" % report["skew"])
 
@@ -480,7 +490,13 @@ def main():
     ap.add_argument("--probe-seconds", type=int, default=20)
     ap.add_argument("--partition", action="store_true", help="stage 4 (needs root: network namespaces)")
     ap.add_argument("--only-partition", action="store_true", help="stage 4 alone")
+    ap.add_argument("--skip-stage1", action="store_true", help="start with the 12 nodes")
+    ap.add_argument("--shield", action="store_true", help="the site with shield=on, the nodes one cluster (a shared secret)")
     args = ap.parse_args()
+    global SITE_OPTIONS, EXTRA_ARGS
+    if args.shield:
+        SITE_OPTIONS += ";shield=on"
+        EXTRA_ARGS = ["--cluster-secret", "bench-secret"]
     tmp = tempfile.mkdtemp(prefix="oversky-routing-")
     zones = os.path.join(tmp, "zones.json")
     with open(zones, "w") as f:
@@ -497,21 +513,23 @@ def main():
             if args.only_partition:
                 print(json.dumps(report, indent=1))
                 return
-        log("stage 1: 6 nodes in eu and us")
-        nodes = start_nodes(tmp, layout(3, ["eu", "us"]), zones, origin.port)
-        report["upAfter6"] = round(wait_all_up(nodes), 1)
-        report["probes"][6] = probe_rate(nodes, args.probe_seconds)
-        victim = failover(nodes, report)
-        drain(nodes, victim, report)
-        for n in nodes:
-            n.stop()
+        report["site"] = SITE + SITE_OPTIONS + (" (one cluster)" if EXTRA_ARGS else "")
+        if not args.skip_stage1:
+            log("stage 1: 6 nodes in eu and us")
+            nodes = start_nodes(tmp, layout(3, ["eu", "us"]), zones, origin.port)
+            report["upAfter6"] = round(wait_all_up(nodes), 1)
+            report["probes"][6] = probe_rate(nodes, args.probe_seconds)
+            victim = failover(nodes, report)
+            drain(nodes, victim, report)
+            for n in nodes:
+                n.stop()
         if args.max_nodes >= 12:
             log("stage 2: 12 nodes in eu, us and ap")
             nodes = start_nodes(tmp, layout(4, ["eu", "us", "ap"]), zones, origin.port)
             report["upAfter12"] = round(wait_all_up(nodes), 1)
             report["probes"][12] = probe_rate(nodes, args.probe_seconds)
             locality(nodes, report)
-            skew(nodes, report, args.skew_requests)
+            skew(nodes, report, args.skew_requests, origin)
             for n in nodes:
                 n.stop()
         if args.max_nodes >= 24:

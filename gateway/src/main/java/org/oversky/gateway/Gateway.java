@@ -94,7 +94,8 @@ public final class Gateway extends ContainerLifeCycle {
             identity,
             store,
             Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes, "routing", routing::status,
-                "origins", () -> originStatus(sites)));
+                "origins", () -> originStatus(sites),
+                "view", monitor::byRegion));
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
             new RoutingApi(config.publicUrl().toString(), routing, monitor));

@@ -61,6 +61,8 @@ class RoutingTest {
           state(a, b).equals("up/eu") && state(a, c).equals("up/us") && state(c, a).equals("up/eu") && state(c, b).equals("up/eu")
               && state(b, c).equals("up/us"));
       assertEquals("up/eu", state(a, a), "a node lists itself, up");
+      String page = new String(a.get("/").body(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(page.contains("<tr><td>us</td><td>" + c.base + "</td><td>up</td>"), "the status page lists the nodes by region: " + page);
       @SuppressWarnings("unchecked")
       List<Map<?, ?>> hosts = (List<Map<?, ?>>) Jsons.parse(a.get("/api/v1/hosts").body()).get("hosts");
       assertEquals("us", hosts.stream().filter(h -> h.get("url").equals(c.base.toString())).findFirst().orElseThrow().get("region"),

@@ -71,10 +71,10 @@ public final class SimNetwork implements AutoCloseable {
     final InetAddress address;
     volatile boolean silent;
 
-    Member(NodeIdentity identity, InetAddress address, DhtConfig config, long seed) {
+    Member(NodeIdentity identity, InetAddress address, DhtConfig config, Clock clock, long seed) {
       this.sender = identity.sender();
       this.address = address;
-      this.node = new DhtNode(identity, config, this, Clock.systemUTC(), new SplittableRandom(seed));
+      this.node = new DhtNode(identity, config, this, clock, new SplittableRandom(seed));
     }
 
     @Override
@@ -149,7 +149,12 @@ public final class SimNetwork implements AutoCloseable {
   }
 
   /** Adds a node with a new identity and its own address; it knows no one yet. */
-  public synchronized DhtNode addNode(DhtConfig config) {
+  public DhtNode addNode(DhtConfig config) {
+    return addNode(config, Clock.systemUTC());
+  }
+
+  /** As {@link #addNode(DhtConfig)}, with the node reckoning time by {@code clock}. */
+  public synchronized DhtNode addNode(DhtConfig config, Clock clock) {
     int n = inOrder.size() + 1;
     byte[] ip = {10, (byte) (n >>> 16), (byte) (n >>> 8), (byte) n};
     InetAddress address;
@@ -159,7 +164,7 @@ public final class SimNetwork implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     URI url = URI.create("http://" + address.getHostAddress() + ":8080");
-    Member m = new Member(NodeIdentity.generate(url), address, config, seeds.nextLong());
+    Member m = new Member(NodeIdentity.generate(url), address, config, clock, seeds.nextLong());
     members.put(url, m);
     inOrder.add(m);
     return m.node;

@@ -60,6 +60,23 @@ public final class StatusHandler extends Handler.Abstract {
     Map<String, Object> dht = (Map<String, Object>) s.get("dht");
     Map<String, Object> cluster = (Map<String, Object>) s.get("cluster");
     Map<String, Object> cache = (Map<String, Object>) s.get("cache");
+    StringBuilder view = new StringBuilder();
+    ((Map<String, Object>) s.getOrDefault("view", Map.of())).forEach((region, nodes) -> {
+      for (Map<String, Object> n : (java.util.List<Map<String, Object>>) nodes) {
+        view.append("<tr><td>").append(escape(region)).append("</td><td>").append(escape(n.get("url")))
+            .append("</td><td>").append(escape(n.get("state"))).append("</td><td>").append(escape(n.get("inFlight")))
+            .append("</td><td>").append(escape(n.get("requestsPerSecond"))).append("</td></tr>\n");
+      }
+    });
+    StringBuilder origins = new StringBuilder();
+    ((Map<String, Object>) s.getOrDefault("origins", Map.of())).forEach((site, list) -> {
+      for (Map<String, Object> o : (java.util.List<Map<String, Object>>) list) {
+        origins.append("<tr><td>").append(escape(site)).append("</td><td>").append(escape(o.get("url")))
+            .append("</td><td>").append(Boolean.TRUE.equals(o.get("ejected")) ? "ejected until " + escape(o.get("ejectedUntil")) : "in use")
+            .append("</td><td>").append(escape(o.get("failures"))).append(" of ").append(escape(o.get("requests")))
+            .append("</td><td>").append(escape(o.get("latencyMillis"))).append("</td></tr>\n");
+      }
+    });
     return """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>oversky node</title>
@@ -81,6 +98,12 @@ public final class StatusHandler extends Handler.Abstract {
         <tr><td>site requests</td><td>%s hits, %s filled from peers, %s filled from the origin</td></tr>
         <tr><td>cluster</td><td>%s; %s bytes from peers instead of the origin</td></tr>
         </table>
+        <h2>Nodes by region</h2>
+        <table><tr><th>region</th><th>node</th><th>state</th><th>in flight</th><th>req/s</th></tr>
+        %s</table>
+        <h2>Origins</h2>
+        <table><tr><th>site</th><th>origin</th><th>state</th><th>failures</th><th>latency, ms</th></tr>
+        %s</table>
         <p>Get a body by its SHA-256: <code>GET /key/&lt;64 hex&gt;</code>.
         Register a URL: <code>POST /api/v1/register {"location": "…"}</code>.
         Figures as JSON: <a href="/api/v1/status">/api/v1/status</a>; metrics: <a href="/metrics">/metrics</a>.</p>
@@ -110,6 +133,14 @@ public final class StatusHandler extends Handler.Abstract {
             cache.getOrDefault("peer", 0L),
             cache.getOrDefault("stored", 0L),
             Boolean.TRUE.equals(cluster.get("enabled")) ? "on" : "off (no cluster.secret or trusted nodes)",
-            cluster.get("bytesFromPeers"));
+            cluster.get("bytesFromPeers"),
+            view,
+            origins);
+  }
+
+  /** Text for HTML: what a peer or an origin said is never markup here. */
+  static String escape(Object value) {
+    String s = String.valueOf(value);
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 }

@@ -444,6 +444,29 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     return out;
   }
 
+  /**
+   * The view by region, for the status document and page: each region's nodes with their state
+   * and load, regions by name, nodes by URL.
+   */
+  public Map<String, Object> byRegion() {
+    Map<URI, org.oversky.routing.view.Load> loads = new java.util.HashMap<>();
+    candidates().forEach(c -> loads.put(c.url(), c.load()));
+    Map<String, Object> out = new java.util.TreeMap<>();
+    for (Verdict v : nodes()) {
+      String region = v.seenHere().region().isEmpty() ? "(unknown)" : v.seenHere().region();
+      Map<String, Object> n = new java.util.LinkedHashMap<>();
+      n.put("url", v.seenHere().url().toString());
+      n.put("state", v.state());
+      org.oversky.routing.view.Load l = loads.get(v.seenHere().url());
+      n.put("inFlight", l == null ? null : l.inFlight());
+      n.put("requestsPerSecond", l == null ? null : Math.round(l.requestsPerSecond() * 10) / 10.0);
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> list = (List<Map<String, Object>>) out.computeIfAbsent(region, r -> new ArrayList<Map<String, Object>>());
+      list.add(n);
+    }
+    return out;
+  }
+
   /** The nodes routing may choose, this one included: routable and not draining. */
   public List<Decision.Candidate> up() {
     return candidates().stream().filter(c -> c.healthy() && !c.draining()).toList();
