@@ -25,9 +25,37 @@ import java.util.Objects;
  *     does ({@code routing=redirect}), instead of serving it ({@code routing=proxy}, the default)
  * @param shield whether each region's misses go through one node of the region, its shield,
  *     before the origin ({@code shield=on})
+ * @param check the active checks of the origins ({@code check=/health;check-interval=5s})
  */
 public record SiteConfig(
-    String host, List<Origin> origins, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect, boolean shield) {
+    String host, List<Origin> origins, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect, boolean shield, Check check) {
+  /**
+   * Active checks of the site's origins: {@code HEAD path} on each origin every {@code interval};
+   * an answer below 500 counts as an answer, anything else as a failure. {@link #NONE}: no checks.
+   *
+   * @param path the path asked, starting with '/', or empty for no checks
+   * @param interval how often
+   */
+  public record Check(String path, Duration interval) {
+    /** No active checks. */
+    public static final Check NONE = new Check("", Duration.ofSeconds(5));
+
+    public Check {
+      Objects.requireNonNull(path, "path");
+      if (!path.isEmpty() && (!path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c == 127))) {
+        throw new IllegalArgumentException("a check path starts with '/' and has no spaces or control characters, got '" + path + "'");
+      }
+      if (interval.compareTo(Duration.ofMillis(100)) < 0) {
+        throw new IllegalArgumentException("check-interval is at least 100ms, got " + interval);
+      }
+    }
+
+    /** Whether the origins are checked. */
+    public boolean on() {
+      return !path.isEmpty();
+    }
+  }
+
   /** The most origins a site may list. */
   public static final int MAX_ORIGINS = 16;
 
@@ -54,7 +82,7 @@ public record SiteConfig(
 
   /** A site with one origin. */
   public SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
-    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, false);
+    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, false, Check.NONE);
   }
 
   public SiteConfig {
@@ -64,6 +92,7 @@ public record SiteConfig(
     if (origins == null || origins.isEmpty() || defaultTtl == null || defaultTtl.isNegative()) {
       throw new IllegalArgumentException("site needs an origin and a non-negative default TTL");
     }
+    Objects.requireNonNull(check, "check");
     if (origins.size() > MAX_ORIGINS) {
       throw new IllegalArgumentException("a site lists at most " + MAX_ORIGINS + " origins, got " + origins.size());
     }
@@ -77,7 +106,8 @@ public record SiteConfig(
 
   /**
    * Parses {@code HOST=ORIGINS} with optional {@code ;default-ttl=DURATION}, {@code
-   * ;ignore-set-cookie=BOOLEAN}, {@code ;routing=proxy|redirect} and {@code ;shield=BOOLEAN}. {@code ORIGINS} is one URL,
+   * ;ignore-set-cookie=BOOLEAN}, {@code ;routing=proxy|redirect}, {@code ;shield=BOOLEAN}, {@code
+   * ;check=PATH} and {@code ;check-interval=DURATION}. {@code ORIGINS} is one URL,
    * or several: {@code |} separates priorities (the first tried first), {@code +} origins of one
    * priority, and a {@code *N} after a URL is its weight, as in {@code
    * http://a*3+http://b|http://backup}.
@@ -94,6 +124,8 @@ public record SiteConfig(
     boolean ignoreSetCookie = false;
     boolean redirect = false;
     boolean shield = false;
+    String checkPath = "";
+    Duration checkInterval = Check.NONE.interval();
     for (int i = 1; i < parts.length; i++) {
       String p = parts[i].trim();
       int e = p.indexOf('=');
@@ -108,10 +140,12 @@ public record SiteConfig(
           default -> throw new IllegalArgumentException("site option routing is proxy or redirect, got '" + value + "'");
         };
         case "shield" -> shield = Values.parseBoolean(value);
+        case "check" -> checkPath = value;
+        case "check-interval" -> checkInterval = Values.parseDuration(value);
         default -> throw new IllegalArgumentException("unknown site option '" + name + "'");
       }
     }
-    return new SiteConfig(host, origins, ttl, ignoreSetCookie, redirect, shield);
+    return new SiteConfig(host, origins, ttl, ignoreSetCookie, redirect, shield, new Check(checkPath, checkInterval));
   }
 
   private static List<Origin> parseOrigins(String text) {

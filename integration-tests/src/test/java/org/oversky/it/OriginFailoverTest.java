@@ -77,4 +77,25 @@ class OriginFailoverTest {
       backup.stop();
     }
   }
+
+  @Test
+  void activeChecksEjectAnOriginNoRequestHasReached(@TempDir Path dir) throws Exception {
+    WireMockServer sick = Origins.wireMock();
+    WireMockServer well = Origins.wireMock();
+    sick.stubFor(WireMock.head(WireMock.urlEqualTo("/health")).willReturn(WireMock.aResponse().withStatus(500)));
+    well.stubFor(WireMock.head(WireMock.urlEqualTo("/health")).willReturn(WireMock.aResponse().withStatus(204)));
+    try (TestNode node = TestNode.start(dir, Map.of("sites",
+        "multi.test=" + sick.baseUrl() + "+" + well.baseUrl() + ";check=/health;check-interval=100ms"))) {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+          .until(() -> Boolean.TRUE.equals(origins(node).get(0).get("ejected")));
+      List<Map<String, Object>> status = origins(node);
+      assertEquals(false, status.get(1).get("ejected"), status.toString());
+      assertTrue(((Number) status.get(1).get("requests")).intValue() >= 1, "the well origin was checked too: " + status);
+      assertEquals(0, sick.countRequestsMatching(WireMock.getRequestedFor(WireMock.anyUrl()).build()).getCount(),
+          "no client request reached the sick origin: the checks alone ejected it");
+    } finally {
+      sick.stop();
+      well.stop();
+    }
+  }
 }

@@ -101,6 +101,9 @@ public final class SiteHandler extends ContainerLifeCycle {
     this.background =
         new BackgroundFetches(proxy::getHttpClient, storer, config.fetch(), this.via, outcomes, finished, failures, clock);
     addBean(proxy);
+    addBean(new org.oversky.gateway.origin.OriginChecks(
+        config.sites().stream().map(s -> new org.oversky.gateway.origin.OriginChecks.Checked(origins.get(s.host()), s.check())).toList(),
+        proxy::getHttpClient));
     if (peers != PeerSource.NONE) {
       store.responses().addListener(this::tellPeers);
     }
