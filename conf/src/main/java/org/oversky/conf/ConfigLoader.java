@@ -246,6 +246,7 @@ public final class ConfigLoader {
               return v.trim();
             }),
             get(Settings.REGION_MAP, v -> v.isBlank() ? java.util.Optional.<Path>empty() : java.util.Optional.of(Path.of(v.trim()))),
+            get(Settings.GEOIP, v -> v.isBlank() ? java.util.Optional.<Path>empty() : java.util.Optional.of(Path.of(v.trim()))),
             soft,
             hard));
   }

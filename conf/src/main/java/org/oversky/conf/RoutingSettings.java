@@ -12,10 +12,11 @@ import java.util.Optional;
  *
  * @param region this node's region, such as {@code eu-west}
  * @param regionMap the coverage-zone file, if any
+ * @param geoip the MaxMind database placing clients no coverage zone holds, if any
  * @param softCapacity requests in flight above which routing weighs this node down
  * @param hardCapacity requests in flight at which this node refuses new site and key requests
  */
-public record RoutingSettings(String region, Optional<Path> regionMap, int softCapacity, int hardCapacity) {
+public record RoutingSettings(String region, Optional<Path> regionMap, Optional<Path> geoip, int softCapacity, int hardCapacity) {
   /** The default soft capacity, in requests in flight. */
   public static final int SOFT_CAPACITY = 256;
   /** The default hard capacity, in requests in flight. */
@@ -26,12 +27,13 @@ public record RoutingSettings(String region, Optional<Path> regionMap, int softC
 
   /** This region and map with the default capacities. */
   public RoutingSettings(String region, Optional<Path> regionMap) {
-    this(region, regionMap, SOFT_CAPACITY, HARD_CAPACITY);
+    this(region, regionMap, Optional.empty(), SOFT_CAPACITY, HARD_CAPACITY);
   }
 
   public RoutingSettings {
     Objects.requireNonNull(region, "region");
     Objects.requireNonNull(regionMap, "regionMap");
+    Objects.requireNonNull(geoip, "geoip");
     if (!region.matches(REGION_PATTERN)) {
       throw new IllegalArgumentException("a region name is 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit");
     }

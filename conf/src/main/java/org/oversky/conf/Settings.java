@@ -152,6 +152,12 @@ public final class Settings {
           "",
           "a file path",
           "Coverage zones (--region-map): client prefixes by region in Traffic Control's JSON, {\"coverageZones\": {\"eu\": {\"network\": [\"10.0.0.0/8\"], \"network6\": []}}}; read at start.");
+  public static final Setting GEOIP =
+      new Setting(
+          "routing.geoip",
+          "",
+          "a file path",
+          "A MaxMind GeoIP2/GeoLite2 country or city database (.mmdb, --geoip): clients no coverage zone holds are placed by country or continent, as the region map's geoRegions say; read at start.");
   public static final Setting SOFT_CAPACITY =
       new Setting(
           "routing.soft-capacity",
@@ -207,6 +213,7 @@ public final class Settings {
           CLUSTER_COLLAPSE_WAIT,
           NODE_REGION,
           REGION_MAP,
+          GEOIP,
           SOFT_CAPACITY,
           HARD_CAPACITY);
 

@@ -74,6 +74,13 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theGeoIpDatabaseIsRead() {
+    assertEquals(java.util.Optional.of(Path.of("/var/lib/GeoLite2-Country.mmdb")),
+        ConfigLoader.load(Map.of("routing.geoip", "/var/lib/GeoLite2-Country.mmdb"), Map.of()).routing().geoip());
+    assertEquals(java.util.Optional.empty(), ConfigLoader.load(Map.of(), Map.of()).routing().geoip());
+  }
+
+  @Test
   void theRegionAndTheRegionMapAreRead() {
     NodeConfig config = ConfigLoader.load(Map.of("node.region", "eu-west", "routing.region-map", "/etc/oversky/zones.json"), Map.of());
     assertEquals(new RoutingSettings("eu-west", java.util.Optional.of(Path.of("/etc/oversky/zones.json"))), config.routing());

@@ -51,9 +51,11 @@ public final class Gateway extends ContainerLifeCycle {
   private final ContentStore store;
   private final GatewayMetrics metrics;
   private final DhtService dht;
+  private final NodeRouting routing;
   private final Handler handler;
 
   private Gateway(Builder b, NodeIdentity identity, ContentStore store, NodeRouting routing) {
+    this.routing = routing;
     this.config = b.config;
     this.identity = identity;
     this.store = store;
@@ -267,6 +269,7 @@ public final class Gateway extends ContainerLifeCycle {
   @Override
   protected void doStop() throws Exception {
     super.doStop();
+    routing.close();
     store.close();
   }
 }

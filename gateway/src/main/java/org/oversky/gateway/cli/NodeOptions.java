@@ -71,6 +71,9 @@ final class NodeOptions {
       description = "Coverage zones: client prefixes by region, in Traffic Control's JSON format.")
   String regionMap;
 
+  @Option(names = "--geoip", paramLabel = "FILE", description = "A MaxMind GeoIP2/GeoLite2 .mmdb placing clients no coverage zone holds.")
+  String geoip;
+
   @Option(names = "--soft-capacity", paramLabel = "N", description = "Requests in flight above which routing sends this node fewer clients (default 256).")
   String softCapacity;
 
@@ -116,6 +119,7 @@ final class NodeOptions {
     put(flags, Settings.CLUSTER_SECRET.key(), clusterSecret);
     put(flags, Settings.NODE_REGION.key(), region);
     put(flags, Settings.REGION_MAP.key(), regionMap);
+    put(flags, Settings.GEOIP.key(), geoip);
     put(flags, Settings.SOFT_CAPACITY.key(), softCapacity);
     put(flags, Settings.HARD_CAPACITY.key(), hardCapacity);
     if (!trustNodes.isEmpty()) {

@@ -61,7 +61,7 @@ public final class HttpRouting {
       return new SiteRoute(true, Optional.empty(), "the client's address is unknown: served here");
     }
     String path = pathQuery.indexOf('?') < 0 ? pathQuery : pathQuery.substring(0, pathQuery.indexOf('?'));
-    Decision.Answer answer = monitor.decide(routing.zones().regionOf(client.get()), siteKey(host, path), RoutingApi.CHOSEN, 0);
+    Decision.Answer answer = monitor.decide(routing.locate(client.get()).map(org.oversky.routing.zone.Locality.Located::region), siteKey(host, path), RoutingApi.CHOSEN, 0);
     List<Decision.Choice> chosen = answer.chosen();
     for (Decision.Choice c : chosen) {
       if (c.url().equals(self)) {
@@ -82,7 +82,7 @@ public final class HttpRouting {
    * to its own measurements).
    */
   public Optional<Provider> provider(Request request, String keyHex, List<URI> providers) {
-    Optional<String> region = client(request).flatMap(a -> routing.zones().regionOf(a));
+    Optional<String> region = client(request).flatMap(routing::locate).map(org.oversky.routing.zone.Locality.Located::region);
     Decision.Answer answer = monitor.decideAmong(region, HexFormat.of().parseHex(keyHex), Set.copyOf(providers), 1, 0);
     return answer.chosen().stream().findFirst().map(c -> new Provider(c.url(), c.reason()));
   }

@@ -165,7 +165,8 @@ public final class RoutingApi {
           .send(response, callback);
       return;
     }
-    Optional<String> region = routing.zones().regionOf(client);
+    Optional<org.oversky.routing.zone.Locality.Located> located = routing.locate(client);
+    Optional<String> region = located.map(org.oversky.routing.zone.Locality.Located::region);
     Decision.Answer answer = monitor.decide(region, routingKey, count, rotation);
     List<Map<String, Object>> chosen = new ArrayList<>();
     for (Decision.Choice c : answer.chosen()) {
@@ -176,7 +177,8 @@ public final class RoutingApi {
       chosen.add(m);
     }
     out.put("clientRegion", region.orElse(null));
-    out.put("clientRegionFrom", region.isPresent() ? "routing.region-map" : "no prefix of routing.region-map holds the client");
+    out.put("clientRegionFrom", located.map(org.oversky.routing.zone.Locality.Located::from)
+        .orElse("neither routing.region-map nor routing.geoip places the client: the default region, this node's"));
     out.put("nodesUp", monitor.up().size());
     out.put("region", answer.region().orElse(null));
     out.put("panic", answer.panic());

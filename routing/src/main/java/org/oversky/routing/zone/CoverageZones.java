@@ -40,18 +40,32 @@ public final class CoverageZones {
   private final List<String> regions;
   private final int prefixes;
   private final Map<String, List<String>> fallbacks;
+  private final GeoMap geo;
+
+  /**
+   * Which region the clients of a country or a continent belong to, for a GeoIP database
+   * ({@code "geoRegions": {"countries": {"DE": "eu"}, "continents": {"NA": "us"}}}).
+   */
+  public record GeoMap(Map<String, String> countries, Map<String, String> continents) {
+    public GeoMap {
+      countries = Map.copyOf(countries);
+      continents = Map.copyOf(continents);
+    }
+  }
 
   private CoverageZones(
-      Map<Integer, TreeMap<Integer, Map<BigInteger, String>>> byFamily, List<String> regions, int prefixes, Map<String, List<String>> fallbacks) {
+      Map<Integer, TreeMap<Integer, Map<BigInteger, String>>> byFamily, List<String> regions, int prefixes,
+      Map<String, List<String>> fallbacks, GeoMap geo) {
     this.byFamily = byFamily;
     this.regions = List.copyOf(regions);
     this.prefixes = prefixes;
     this.fallbacks = Map.copyOf(fallbacks);
+    this.geo = geo;
   }
 
   /** A map that places no address. */
   public static CoverageZones empty() {
-    return new CoverageZones(Map.of(), List.of(), 0, Map.of());
+    return new CoverageZones(Map.of(), List.of(), 0, Map.of(), new GeoMap(Map.of(), Map.of()));
   }
 
   /**
@@ -116,7 +130,7 @@ public final class CoverageZones {
         }
       }
     }
-    return new CoverageZones(byFamily, regions, count, fallbacks(root.get("fallbackRegions")));
+    return new CoverageZones(byFamily, regions, count, fallbacks(root.get("fallbackRegions")), geo(root.get("geoRegions")));
   }
 
   private static Map<String, List<String>> fallbacks(JsonNode node) {
@@ -146,6 +160,41 @@ public final class CoverageZones {
       out.put(e.getKey(), List.copyOf(list));
     }
     return out;
+  }
+
+  private static GeoMap geo(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return new GeoMap(Map.of(), Map.of());
+    }
+    if (!node.isObject()) {
+      throw new IllegalArgumentException("geoRegions: expected {\"countries\": {\"DE\": \"eu\"}, \"continents\": {\"NA\": \"us\"}}");
+    }
+    return new GeoMap(codes(node.get("countries"), "geoRegions.countries", "[A-Z]{2}"), codes(node.get("continents"), "geoRegions.continents", "[A-Z]{2}"));
+  }
+
+  private static Map<String, String> codes(JsonNode node, String where, String code) {
+    if (node == null || node.isNull()) {
+      return Map.of();
+    }
+    if (!node.isObject()) {
+      throw new IllegalArgumentException(where + ": expected an object of two-letter codes to region names");
+    }
+    Map<String, String> out = new HashMap<>();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      if (!e.getKey().matches(code)) {
+        throw new IllegalArgumentException(where + "." + e.getKey() + ": expected a two-letter code in capitals, such as DE or NA");
+      }
+      if (!e.getValue().isTextual() || !REGION.matcher(e.getValue().asText()).matches()) {
+        throw new IllegalArgumentException(where + "." + e.getKey() + ": expected a region name, got " + e.getValue());
+      }
+      out.put(e.getKey(), e.getValue().asText());
+    }
+    return out;
+  }
+
+  /** Which region each country and continent belongs to, for a GeoIP database (from {@code geoRegions}). */
+  public GeoMap geo() {
+    return geo;
   }
 
   /** Each region's fallback regions, in order (from {@code fallbackRegions}; empty when the map has none). */

@@ -52,6 +52,8 @@ class CoverageZonesTest {
     CoverageZones z = zones("{\"coverageZones\": {\"eu\": {\"network\": []}}, \"fallbackRegions\": {\"eu\": [\"us\", \"ap\"]}}");
     assertEquals(java.util.Map.of("eu", java.util.List.of("us", "ap")), z.fallbacks());
     assertEquals(java.util.Map.of(), zones("{\"coverageZones\": {}}").fallbacks());
+    CoverageZones g = zones("{\"coverageZones\": {}, \"geoRegions\": {\"countries\": {\"DE\": \"eu\"}, \"continents\": {\"NA\": \"us\"}}}");
+    assertEquals(new CoverageZones.GeoMap(java.util.Map.of("DE", "eu"), java.util.Map.of("NA", "us")), g.geo());
   }
 
   @Test
@@ -59,6 +61,8 @@ class CoverageZonesTest {
     assertMessage("fallbackRegions.eu[0]: expected the name of another region", "{\"coverageZones\": {}, \"fallbackRegions\": {\"eu\": [\"eu\"]}}");
     assertMessage("fallbackRegions.eu: expected a list", "{\"coverageZones\": {}, \"fallbackRegions\": {\"eu\": \"us\"}}");
     assertMessage("fallbackRegions: expected an object", "{\"coverageZones\": {}, \"fallbackRegions\": []}");
+    assertMessage("geoRegions.countries.de: expected a two-letter code", "{\"coverageZones\": {}, \"geoRegions\": {\"countries\": {\"de\": \"eu\"}}}");
+    assertMessage("geoRegions.continents.EU: expected a region name", "{\"coverageZones\": {}, \"geoRegions\": {\"continents\": {\"EU\": 3}}}");
     assertMessage("not JSON", "{");
     assertMessage("\"coverageZones\"", "{\"zones\": {}}");
     assertMessage("coverageZones.eu.network[1]: a prefix length is 0 to 32, got 33", "{\"coverageZones\": {\"eu\": {\"network\": [\"10.0.0.0/8\", \"10.0.0.0/33\"]}}}");
