@@ -81,6 +81,8 @@ public final class SimNetwork implements AutoCloseable {
     public CompletableFuture<Reply> send(URI baseUrl, Request request, Duration timeout) {
       messages.incrementAndGet();
       CompletableFuture<Reply> reply = new CompletableFuture<>();
+      pending.incrementAndGet();
+      reply.whenComplete((r, e) -> settled());
       ScheduledFuture<?> timer;
       try {
         timer =
@@ -127,6 +129,9 @@ public final class SimNetwork implements AutoCloseable {
   private final ExecutorService workers;
   private final SplittableRandom seeds;
   private final AtomicLong messages = new AtomicLong();
+  /** Requests whose reply (or timeout) has not come yet. */
+  private final AtomicLong pending = new AtomicLong();
+  private final Object quiet = new Object();
   private volatile Conditions conditions = Conditions.instant();
 
   /** An empty network; {@code seed} fixes the nodes' random choices (not their keys). */
@@ -183,6 +188,32 @@ public final class SimNetwork implements AutoCloseable {
   /** Whether a node still answers. */
   public boolean isLive(DhtNode node) {
     return !members.get(node.baseUrl()).silent;
+  }
+
+  private void settled() {
+    if (pending.decrementAndGet() == 0) {
+      synchronized (quiet) {
+        quiet.notifyAll();
+      }
+    }
+  }
+
+  /**
+   * Waits until no request is waiting for its reply (every ping-back and lookup of the nodes has
+   * ended), at most {@code max}; false when that did not happen in time.
+   */
+  public boolean awaitQuiet(Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    synchronized (quiet) {
+      while (pending.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(quiet, left);
+      }
+    }
+    return true;
   }
 
   /** Messages sent so far (requests, including lost ones). */
