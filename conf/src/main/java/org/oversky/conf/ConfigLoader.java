@@ -248,7 +248,28 @@ public final class ConfigLoader {
             get(Settings.REGION_MAP, v -> v.isBlank() ? java.util.Optional.<Path>empty() : java.util.Optional.of(Path.of(v.trim()))),
             get(Settings.GEOIP, v -> v.isBlank() ? java.util.Optional.<Path>empty() : java.util.Optional.of(Path.of(v.trim()))),
             soft,
-            hard));
+            hard),
+        dns());
+  }
+
+  private DnsSettings dns() {
+    java.util.Optional<HostPort> listen = get(Settings.DNS_LISTEN, v -> v.isBlank() ? java.util.Optional.<HostPort>empty() : java.util.Optional.of(HostPort.parse(v.trim())));
+    java.util.Optional<String> zone = get(Settings.DNS_ZONE, v -> {
+      if (v.isBlank()) {
+        return java.util.Optional.<String>empty();
+      }
+      String z = v.trim().toLowerCase(java.util.Locale.ROOT);
+      z = z.endsWith(".") ? z.substring(0, z.length() - 1) : z;
+      if (!z.matches(DnsSettings.ZONE_PATTERN)) {
+        throw new IllegalArgumentException("not a DNS name");
+      }
+      return java.util.Optional.of(z);
+    });
+    if (listen.isPresent() != zone.isPresent()) {
+      String missing = listen.isPresent() ? Settings.DNS_ZONE.key() : Settings.DNS_LISTEN.key();
+      throw new ConfigException(missing, "DNS needs both dns.listen (--dns-listen) and dns.zone (--dns-zone); give " + missing + " too");
+    }
+    return new DnsSettings(listen, zone);
   }
 
   private static int positiveCount(String v) {

@@ -20,6 +20,8 @@ import java.util.List;
  * @param dht how the node takes part in the DHT
  * @param cluster which nodes' URL records this node trusts (cooperative caching)
  * @param http how the HTTP server treats slow clients
+ * @param routing where the node is and how much it takes, for request routing
+ * @param dns whether and where the node answers DNS for the CDN's zone
  */
 public record NodeConfig(
     HostPort listen,
@@ -34,7 +36,8 @@ public record NodeConfig(
     DhtSettings dht,
     ClusterSettings cluster,
     HttpServerConfig http,
-    RoutingSettings routing) {
+    RoutingSettings routing,
+    DnsSettings dns) {
   public NodeConfig {
     if (listen == null
         || dataDir == null
@@ -47,7 +50,8 @@ public record NodeConfig(
         || dht == null
         || cluster == null
         || http == null
-        || routing == null) {
+        || routing == null
+        || dns == null) {
       throw new IllegalArgumentException("every part of NodeConfig is required");
     }
     sites = List.copyOf(sites);
@@ -55,6 +59,6 @@ public record NodeConfig(
 
   /** A copy listening elsewhere, with the public URL following it; for tests and embedding. */
   public NodeConfig withListen(HostPort newListen, URI newPublicUrl) {
-    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht, cluster, http, routing);
+    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht, cluster, http, routing, dns);
   }
 }

@@ -158,6 +158,18 @@ public final class Settings {
           "",
           "a file path",
           "A MaxMind GeoIP2/GeoLite2 country or city database (.mmdb, --geoip): clients no coverage zone holds are placed by country or continent, as the region map's geoRegions say; read at start.");
+  public static final Setting DNS_LISTEN =
+      new Setting(
+          "dns.listen",
+          "",
+          "HOST:PORT such as 127.0.1.1:5353",
+          "Where this node answers DNS for dns.zone, over UDP and TCP (--dns-listen); off when empty.");
+  public static final Setting DNS_ZONE =
+      new Setting(
+          "dns.zone",
+          "",
+          "a DNS name such as cdn.example.net",
+          "The CDN's zone (--dns-zone): each site's name is its host with dots as dashes under it (site.test: site-test.cdn.example.net).");
   public static final Setting SOFT_CAPACITY =
       new Setting(
           "routing.soft-capacity",
@@ -215,7 +227,9 @@ public final class Settings {
           REGION_MAP,
           GEOIP,
           SOFT_CAPACITY,
-          HARD_CAPACITY);
+          HARD_CAPACITY,
+          DNS_LISTEN,
+          DNS_ZONE);
 
   private Settings() {}
 

@@ -55,7 +55,8 @@ class ConfigLoaderTest {
                 Duration.ofSeconds(10)),
             new ClusterSettings("", List.of(), Duration.ofMillis(150), Duration.ofSeconds(2)),
             new HttpServerConfig(Duration.ofSeconds(10), Duration.ofSeconds(30)),
-            new RoutingSettings("default", java.util.Optional.empty())),
+            new RoutingSettings("default", java.util.Optional.empty()),
+            DnsSettings.OFF),
         config);
   }
 
@@ -71,6 +72,19 @@ class ConfigLoaderTest {
     ConfigException zero = org.junit.jupiter.api.Assertions.assertThrows(
         ConfigException.class, () -> ConfigLoader.load(Map.of("routing.soft-capacity", "0"), Map.of()));
     org.junit.jupiter.api.Assertions.assertTrue(zero.getMessage().contains("routing.soft-capacity expects a whole number"), zero.getMessage());
+  }
+
+  @Test
+  void dnsNeedsBothItsAddressAndItsZone() {
+    NodeConfig on = ConfigLoader.load(Map.of("dns.listen", "127.0.1.1:5353", "dns.zone", "CDN.Test."), Map.of());
+    assertEquals(new DnsSettings(java.util.Optional.of(new HostPort("127.0.1.1", 5353)), java.util.Optional.of("cdn.test")), on.dns());
+    org.junit.jupiter.api.Assertions.assertTrue(on.dns().on());
+    ConfigException half = org.junit.jupiter.api.Assertions.assertThrows(
+        ConfigException.class, () -> ConfigLoader.load(Map.of("dns.listen", "127.0.1.1:5353"), Map.of()));
+    org.junit.jupiter.api.Assertions.assertTrue(half.getMessage().contains("give dns.zone too"), half.getMessage());
+    ConfigException bad = org.junit.jupiter.api.Assertions.assertThrows(
+        ConfigException.class, () -> ConfigLoader.load(Map.of("dns.listen", "127.0.1.1:5353", "dns.zone", "cdn_test"), Map.of()));
+    org.junit.jupiter.api.Assertions.assertTrue(bad.getMessage().contains("dns.zone expects a DNS name"), bad.getMessage());
   }
 
   @Test

@@ -81,6 +81,9 @@ public final class Gateway extends ContainerLifeCycle {
     addBean(monitor);
     monitor.bindMetrics(metrics.registry());
     HttpRouting http = new HttpRouting(config.publicUrl(), routing, monitor, b.mount + OWN_PREFIX);
+    if (config.dns().on()) {
+      addBean(new org.oversky.gateway.dns.DnsService(config.dns(), config.sites(), routing, monitor));
+    }
     SiteHandler sites =
         new SiteHandler(
             config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome,

@@ -74,6 +74,12 @@ final class NodeOptions {
   @Option(names = "--geoip", paramLabel = "FILE", description = "A MaxMind GeoIP2/GeoLite2 .mmdb placing clients no coverage zone holds.")
   String geoip;
 
+  @Option(names = "--dns-listen", paramLabel = "IP:PORT", description = "Answer DNS for --dns-zone here, over UDP and TCP.")
+  String dnsListen;
+
+  @Option(names = "--dns-zone", paramLabel = "ZONE", description = "The CDN's zone, such as cdn.example.net.")
+  String dnsZone;
+
   @Option(names = "--soft-capacity", paramLabel = "N", description = "Requests in flight above which routing sends this node fewer clients (default 256).")
   String softCapacity;
 
@@ -120,6 +126,8 @@ final class NodeOptions {
     put(flags, Settings.NODE_REGION.key(), region);
     put(flags, Settings.REGION_MAP.key(), regionMap);
     put(flags, Settings.GEOIP.key(), geoip);
+    put(flags, Settings.DNS_LISTEN.key(), dnsListen);
+    put(flags, Settings.DNS_ZONE.key(), dnsZone);
     put(flags, Settings.SOFT_CAPACITY.key(), softCapacity);
     put(flags, Settings.HARD_CAPACITY.key(), hardCapacity);
     if (!trustNodes.isEmpty()) {

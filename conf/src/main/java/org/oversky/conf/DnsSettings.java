@@ -1,0 +1,35 @@
+package org.oversky.conf;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Whether and where this node answers DNS for the CDN's zone: the UDP and TCP address, and the
+ * zone under which each site has a name (its host with dots as dashes: {@code site.test} is
+ * {@code site-test.cdn.example.net}). Off unless both are given.
+ *
+ * @param listen the address DNS is served on (UDP and TCP), if any
+ * @param zone the zone, lower case, without a trailing dot, if any
+ */
+public record DnsSettings(Optional<HostPort> listen, Optional<String> zone) {
+  /** What a zone name may be: dot-separated labels of letters, digits and '-'. */
+  public static final String ZONE_PATTERN = "([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*";
+
+  /** No DNS. */
+  public static final DnsSettings OFF = new DnsSettings(Optional.empty(), Optional.empty());
+
+  public DnsSettings {
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(zone, "zone");
+    zone = zone.map(z -> z.toLowerCase(Locale.ROOT));
+    if (zone.isPresent() && (!zone.get().matches(ZONE_PATTERN) || zone.get().length() > 200)) {
+      throw new IllegalArgumentException("a zone is a DNS name such as cdn.example.net");
+    }
+  }
+
+  /** Whether the node answers DNS. */
+  public boolean on() {
+    return listen.isPresent() && zone.isPresent();
+  }
+}

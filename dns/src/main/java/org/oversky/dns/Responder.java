@@ -1,0 +1,206 @@
+package org.oversky.dns;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.ClientSubnetOption;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Header;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.NSRecord;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Opcode;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+
+/**
+ * The answer to one DNS query for the CDN's zone, as one pure function of the query's bytes, the
+ * address it came from and the nodes the routing decision picks ({@link Nodes}). Authoritative
+ * (AA) in the zone, REFUSED outside it, never recursive (RA clear). A site's name answers A
+ * records of the chosen nodes, with a TTL of {@link #TTL} seconds, or {@link #DEGRADED_TTL} while
+ * its region is degraded; the apex answers SOA and NS (TTL 3600); a name of the zone with another
+ * type is NODATA and a name not in it NXDOMAIN, both with the SOA (minimum 300). The question is
+ * echoed as asked (its case too), EDNS0 is answered with {@link #UDP_PAYLOAD}, and an EDNS Client
+ * Subnet is used as the client and echoed with its scope. A query that is not DNS gets FORMERR
+ * when its header can be read, and nothing otherwise.
+ */
+public final class Responder {
+  /** The TTL of a site's A records, in seconds. */
+  public static final long TTL = 30;
+  /** The TTL while the answer's region is degraded (in panic, or fallen back to another). */
+  public static final long DEGRADED_TTL = 10;
+  /** The TTL of the SOA and NS records. */
+  public static final long ZONE_TTL = 3600;
+  /** The SOA minimum: how long a negative answer may be cached. */
+  public static final long NEGATIVE_TTL = 300;
+  /** The UDP payload this server advertises in EDNS0 (the DNS flag day's size). */
+  public static final int UDP_PAYLOAD = 1232;
+
+  /** Which nodes a client of a site is sent to. */
+  @FunctionalInterface
+  public interface Nodes {
+    /** The addresses for a client at {@code client} asking for site {@code host}, best first. */
+    Picked pick(InetAddress client, String host);
+  }
+
+  /**
+   * The nodes picked for one answer.
+   *
+   * @param addresses their IPv4 addresses
+   * @param degraded whether their region is degraded (the TTL is then shorter)
+   */
+  public record Picked(List<InetAddress> addresses, boolean degraded) {}
+
+  private final Name zone;
+  private final Name nameServer;
+  private final InetAddress nameServerAddress;
+  private final Map<Name, String> sites;
+  private final Nodes nodes;
+  private final SOARecord soa;
+
+  /**
+   * @param zone the CDN's zone, such as {@code cdn.example.net}
+   * @param siteHosts the sites' hosts; each is answered at its host with dots as dashes under the zone
+   * @param nameServerAddress the address of this node's DNS, for the zone's NS name
+   * @param nodes the routing decision
+   */
+  public Responder(String zone, List<String> siteHosts, InetAddress nameServerAddress, Nodes nodes) {
+    try {
+      this.zone = Name.fromString(zone.endsWith(".") ? zone : zone + ".");
+      this.nameServer = Name.fromString("ns1", this.zone);
+      java.util.HashMap<Name, String> byName = new java.util.HashMap<>();
+      for (String host : siteHosts) {
+        if (!host.startsWith("*.")) {
+          byName.put(siteName(host, this.zone), host);
+        }
+      }
+      this.sites = Map.copyOf(byName);
+    } catch (TextParseException e) {
+      throw new IllegalArgumentException("not a DNS name: " + e.getMessage(), e);
+    }
+    this.nameServerAddress = Objects.requireNonNull(nameServerAddress, "nameServerAddress");
+    this.nodes = Objects.requireNonNull(nodes, "nodes");
+    this.soa = new SOARecord(this.zone, DClass.IN, ZONE_TTL, nameServer, Name.fromConstantString("hostmaster." + this.zone),
+        1, 3600, 600, 86_400, NEGATIVE_TTL);
+  }
+
+  /** A site's DNS name: its host with dots as dashes, under the zone ({@code site.test} is {@code site-test.ZONE}). */
+  public static Name siteName(String host, Name zone) throws TextParseException {
+    return Name.fromString(host.toLowerCase(Locale.ROOT).replace('.', '-'), zone);
+  }
+
+  /**
+   * The answer's bytes for {@code query}, or empty to send nothing. {@code maxUdp} is the most
+   * bytes a UDP answer may have (the answer is truncated, TC set, beyond it); -1 over TCP.
+   */
+  public Optional<byte[]> respond(byte[] query, InetAddress source, boolean udp) {
+    Message q;
+    try {
+      q = new Message(query);
+    } catch (IOException e) {
+      return formErr(query);
+    }
+    Message r = new Message(q.getHeader().getID());
+    Header h = r.getHeader();
+    h.setFlag(Flags.QR);
+    if (q.getHeader().getFlag(Flags.RD)) {
+      h.setFlag(Flags.RD);
+    }
+    h.setOpcode(q.getHeader().getOpcode());
+    Record question = q.getQuestion();
+    if (q.getHeader().getFlag(Flags.QR) || question == null || q.getHeader().getCount(Section.QUESTION) != 1) {
+      return q.getHeader().getFlag(Flags.QR) ? Optional.empty() : Optional.of(withRcode(r, Rcode.FORMERR, udp, 512));
+    }
+    r.addRecord(question, Section.QUESTION);
+    OPTRecord opt = q.getOPT();
+    int maxUdp = opt == null ? 512 : Math.max(512, Math.min(opt.getPayloadSize(), UDP_PAYLOAD));
+    if (q.getHeader().getOpcode() != Opcode.QUERY) {
+      return Optional.of(withRcode(r, Rcode.NOTIMP, udp, maxUdp));
+    }
+    InetAddress client = source;
+    ClientSubnetOption ecs = null;
+    if (opt != null) {
+      for (EDNSOption o : opt.getOptions(EDNSOption.Code.CLIENT_SUBNET)) {
+        ecs = (ClientSubnetOption) o;
+        client = ecs.getAddress();
+      }
+      r.addRecord(new OPTRecord(UDP_PAYLOAD, 0, 0, 0,
+          ecs == null ? List.of() : List.of(new ClientSubnetOption(ecs.getSourcePrefixLength(), ecs.getSourcePrefixLength(), ecs.getAddress()))),
+          Section.ADDITIONAL);
+    }
+    Name name = question.getName();
+    if (!name.subdomain(zone)) {
+      return Optional.of(withRcode(r, Rcode.REFUSED, udp, maxUdp));
+    }
+    h.setFlag(Flags.AA);
+    int type = question.getType();
+    Name lower = name.canonicalize();
+    String site = sites.get(lower);
+    if (lower.equals(zone)) {
+      if (type == Type.SOA || type == Type.ANY) {
+        r.addRecord(soaAs(name), Section.ANSWER);
+      } else if (type == Type.NS) {
+        r.addRecord(new NSRecord(name, DClass.IN, ZONE_TTL, nameServer), Section.ANSWER);
+        r.addRecord(new ARecord(nameServer, DClass.IN, ZONE_TTL, nameServerAddress), Section.ADDITIONAL);
+      } else {
+        r.addRecord(soa, Section.AUTHORITY);
+      }
+    } else if (lower.equals(nameServer)) {
+      if (type == Type.A || type == Type.ANY) {
+        r.addRecord(new ARecord(name, DClass.IN, ZONE_TTL, nameServerAddress), Section.ANSWER);
+      } else {
+        r.addRecord(soa, Section.AUTHORITY);
+      }
+    } else if (site != null) {
+      if (type == Type.A || type == Type.ANY) { // ANY: the A set alone (RFC 8482)
+        Picked picked = nodes.pick(client, site);
+        long ttl = picked.degraded() ? DEGRADED_TTL : TTL;
+        for (InetAddress a : picked.addresses()) {
+          r.addRecord(new ARecord(name, DClass.IN, ttl, a), Section.ANSWER);
+        }
+        if (picked.addresses().isEmpty()) {
+          r.addRecord(soa, Section.AUTHORITY); // no healthy node: NODATA, cached briefly
+        }
+      } else {
+        r.addRecord(soa, Section.AUTHORITY);
+      }
+    } else {
+      h.setRcode(Rcode.NXDOMAIN);
+      r.addRecord(soa, Section.AUTHORITY);
+    }
+    return Optional.of(udp ? r.toWire(maxUdp) : r.toWire());
+  }
+
+  private SOARecord soaAs(Name asked) {
+    return new SOARecord(asked, DClass.IN, ZONE_TTL, soa.getHost(), soa.getAdmin(), soa.getSerial(), soa.getRefresh(),
+        soa.getRetry(), soa.getExpire(), soa.getMinimum());
+  }
+
+  private static byte[] withRcode(Message r, int rcode, boolean udp, int maxUdp) {
+    r.getHeader().setRcode(rcode);
+    return udp ? r.toWire(maxUdp) : r.toWire();
+  }
+
+  /** FORMERR for a query whose header (12 bytes) can be read; nothing for less. */
+  private static Optional<byte[]> formErr(byte[] query) {
+    if (query.length < 12 || (query[2] & 0x80) != 0) {
+      return Optional.empty(); // no header, or a response: never answer one
+    }
+    Message r = new Message(((query[0] & 0xff) << 8) | (query[1] & 0xff));
+    r.getHeader().setFlag(Flags.QR);
+    r.getHeader().setRcode(Rcode.FORMERR);
+    return Optional.of(r.toWire());
+  }
+}

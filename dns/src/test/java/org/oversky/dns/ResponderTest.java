@@ -1,0 +1,133 @@
+package org.oversky.dns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.ClientSubnetOption;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+class ResponderTest {
+  private final List<InetAddress> clients = new ArrayList<>();
+  private boolean degraded;
+  private List<InetAddress> picked;
+  private final Responder responder;
+
+  ResponderTest() throws Exception {
+    picked = List.of(InetAddress.getByName("127.0.1.1"), InetAddress.getByName("127.0.1.2"));
+    responder = new Responder("cdn.test", List.of("site.test", "*.wild.test"), InetAddress.getByName("127.0.1.1"), (client, host) -> {
+      clients.add(client);
+      return new Responder.Picked(picked, degraded);
+    });
+  }
+
+  private Message ask(String name, int type, OPTRecord opt, boolean udp) throws Exception {
+    Message q = Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN));
+    if (opt != null) {
+      q.addRecord(opt, Section.ADDITIONAL);
+    }
+    return new Message(responder.respond(q.toWire(), InetAddress.getByName("127.0.1.50"), udp).orElseThrow());
+  }
+
+  private static List<String> answers(Message m) {
+    return m.getSection(Section.ANSWER).stream().map(r -> r.rdataToString() + " ttl " + r.getTTL()).toList();
+  }
+
+  @Test
+  void aSitesNameAnswersTheChosenNodesAuthoritativelyWithoutRecursion() throws Exception {
+    Message r = ask("site-test.cdn.test.", Type.A, null, true);
+    assertEquals(Rcode.NOERROR, r.getRcode());
+    assertTrue(r.getHeader().getFlag(Flags.AA));
+    assertFalse(r.getHeader().getFlag(Flags.RA));
+    assertEquals(List.of("127.0.1.1 ttl 30", "127.0.1.2 ttl 30"), answers(r));
+    assertEquals(InetAddress.getByName("127.0.1.50"), clients.get(0), "the resolver is the client without ECS");
+    degraded = true;
+    assertEquals(List.of("127.0.1.1 ttl 10", "127.0.1.2 ttl 10"), answers(ask("site-test.cdn.test.", Type.A, null, true)),
+        "a degraded region: a shorter TTL");
+  }
+
+  @Test
+  void theQuestionIsEchoedInItsCaseAndNamesMatchInAnyCase() throws Exception {
+    Message r = ask("SiTe-TeSt.CdN.TeSt.", Type.A, null, true);
+    assertEquals("SiTe-TeSt.CdN.TeSt.", r.getQuestion().getName().toString());
+    assertEquals(2, r.getSection(Section.ANSWER).size());
+  }
+
+  @Test
+  void negativeAnswersCarryTheSoaAndTellNxdomainFromNodata() throws Exception {
+    Message nx = ask("nothing.cdn.test.", Type.A, null, true);
+    assertEquals(Rcode.NXDOMAIN, nx.getRcode());
+    assertEquals(Type.SOA, nx.getSection(Section.AUTHORITY).get(0).getType());
+    assertEquals(300, ((org.xbill.DNS.SOARecord) nx.getSection(Section.AUTHORITY).get(0)).getMinimum());
+    Message nodata = ask("site-test.cdn.test.", Type.AAAA, null, true);
+    assertEquals(Rcode.NOERROR, nodata.getRcode());
+    assertTrue(nodata.getSection(Section.ANSWER).isEmpty());
+    assertEquals(Type.SOA, nodata.getSection(Section.AUTHORITY).get(0).getType());
+    assertEquals(Rcode.NXDOMAIN, ask("x.wild-test.cdn.test.", Type.A, null, true).getRcode(), "a wildcard site has no name of its own");
+  }
+
+  @Test
+  void theApexAnswersSoaAndNsAndOutsideTheZoneIsRefused() throws Exception {
+    assertEquals(List.of("ns1.cdn.test. hostmaster.cdn.test. 1 3600 600 86400 300 ttl 3600"), answers(ask("cdn.test.", Type.SOA, null, true)));
+    Message ns = ask("cdn.test.", Type.NS, null, true);
+    assertEquals(List.of("ns1.cdn.test. ttl 3600"), answers(ns));
+    assertEquals("127.0.1.1", ((ARecord) ns.getSection(Section.ADDITIONAL).get(0)).getAddress().getHostAddress());
+    Message out = ask("www.example.com.", Type.A, null, true);
+    assertEquals(Rcode.REFUSED, out.getRcode());
+    assertFalse(out.getHeader().getFlag(Flags.AA));
+    assertEquals(List.of("127.0.1.1 ttl 30", "127.0.1.2 ttl 30"), answers(ask("site-test.cdn.test.", Type.ANY, null, true)),
+        "ANY: the A set alone (RFC 8482)");
+  }
+
+  @Test
+  void ednsIsAnsweredAndTheClientSubnetIsTheClientAndIsEchoedWithItsScope() throws Exception {
+    OPTRecord opt = new OPTRecord(4096, 0, 0, 0, List.of(new ClientSubnetOption(24, InetAddress.getByName("127.0.2.0"))));
+    Message r = ask("site-test.cdn.test.", Type.A, opt, true);
+    assertEquals(InetAddress.getByName("127.0.2.0"), clients.get(0));
+    assertEquals(Responder.UDP_PAYLOAD, r.getOPT().getPayloadSize());
+    ClientSubnetOption echoed = (ClientSubnetOption) r.getOPT().getOptions(EDNSOption.Code.CLIENT_SUBNET).get(0);
+    assertEquals(24, echoed.getSourcePrefixLength());
+    assertEquals(24, echoed.getScopePrefixLength());
+  }
+
+  @Test
+  void anAnswerTooLargeForUdpIsTruncatedAndWholeOverTcp() throws Exception {
+    List<InetAddress> many = new ArrayList<>();
+    for (int i = 1; i <= 60; i++) {
+      many.add(InetAddress.getByName("10.0.0." + i));
+    }
+    picked = many;
+    Message udp = ask("site-test.cdn.test.", Type.A, null, true);
+    assertTrue(udp.getHeader().getFlag(Flags.TC), "60 A records do not fit in 512 bytes");
+    Message tcp = ask("site-test.cdn.test.", Type.A, null, false);
+    assertFalse(tcp.getHeader().getFlag(Flags.TC));
+    assertEquals(60, tcp.getSection(Section.ANSWER).size());
+  }
+
+  @Test
+  void garbageGetsFormerrWhenItHasAHeaderAndNothingOtherwise() throws Exception {
+    byte[] junk = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7f};
+    Message r = new Message(responder.respond(junk, InetAddress.getByName("127.0.0.1"), true).orElseThrow());
+    assertEquals(Rcode.FORMERR, r.getRcode());
+    assertEquals(0x1234, r.getHeader().getID());
+    assertEquals(Optional.empty(), responder.respond(new byte[] {1, 2, 3}, InetAddress.getByName("127.0.0.1"), true));
+    byte[] response = Message.newQuery(Record.newRecord(Name.fromString("site-test.cdn.test."), Type.A, DClass.IN)).toWire();
+    response[2] |= (byte) 0x80;
+    assertEquals(Optional.empty(), responder.respond(response, InetAddress.getByName("127.0.0.1"), true), "never answer an answer");
+  }
+}
