@@ -39,12 +39,22 @@ class DhtNodeTest {
     net.close();
   }
 
+  /**
+   * {@code size} nodes, each joined through the first; each join's ping-backs end before the next
+   * (they fill the tables after the join returns: a test that went on at once raced them).
+   */
   private List<DhtNode> network(int size) {
     List<DhtNode> nodes = new ArrayList<>();
     nodes.add(net.addNode(config));
     for (int i = 1; i < size; i++) {
       DhtNode n = net.addNode(config);
       n.join(nodes.get(0).baseUrl()).join();
+      try {
+        assertTrue(net.awaitQuiet(Duration.ofSeconds(30)), "the join's ping-backs end");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
       nodes.add(n);
     }
     return nodes;
