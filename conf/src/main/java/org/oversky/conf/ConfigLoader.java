@@ -269,7 +269,14 @@ public final class ConfigLoader {
       String missing = listen.isPresent() ? Settings.DNS_ZONE.key() : Settings.DNS_LISTEN.key();
       throw new ConfigException(missing, "DNS needs both dns.listen (--dns-listen) and dns.zone (--dns-zone); give " + missing + " too");
     }
-    return new DnsSettings(listen, zone);
+    int rateLimit = get(Settings.DNS_RATE_LIMIT, v -> {
+      int n = Integer.parseInt(v.trim());
+      if (n < 0) {
+        throw new IllegalArgumentException("negative");
+      }
+      return n;
+    });
+    return new DnsSettings(listen, zone, rateLimit);
   }
 
   private static int positiveCount(String v) {

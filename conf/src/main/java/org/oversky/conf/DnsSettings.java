@@ -11,18 +11,25 @@ import java.util.Optional;
  *
  * @param listen the address DNS is served on (UDP and TCP), if any
  * @param zone the zone, lower case, without a trailing dot, if any
+ * @param rateLimit UDP answers a second per (source prefix, name, type); 0: unlimited
  */
-public record DnsSettings(Optional<HostPort> listen, Optional<String> zone) {
+public record DnsSettings(Optional<HostPort> listen, Optional<String> zone, int rateLimit) {
+  /** The default rate limit, in answers a second per (source prefix, name, type). */
+  public static final int RATE_LIMIT = 20;
+
   /** What a zone name may be: dot-separated labels of letters, digits and '-'. */
   public static final String ZONE_PATTERN = "([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*";
 
   /** No DNS. */
-  public static final DnsSettings OFF = new DnsSettings(Optional.empty(), Optional.empty());
+  public static final DnsSettings OFF = new DnsSettings(Optional.empty(), Optional.empty(), RATE_LIMIT);
 
   public DnsSettings {
     Objects.requireNonNull(listen, "listen");
     Objects.requireNonNull(zone, "zone");
     zone = zone.map(z -> z.toLowerCase(Locale.ROOT));
+    if (rateLimit < 0) {
+      throw new IllegalArgumentException("the DNS rate limit is 0 (off) or more, got " + rateLimit);
+    }
     if (zone.isPresent() && (!zone.get().matches(ZONE_PATTERN) || zone.get().length() > 200)) {
       throw new IllegalArgumentException("a zone is a DNS name such as cdn.example.net");
     }

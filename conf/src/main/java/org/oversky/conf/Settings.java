@@ -170,6 +170,12 @@ public final class Settings {
           "",
           "a DNS name such as cdn.example.net",
           "The CDN's zone (--dns-zone): each site's name is its host with dots as dashes under it (site.test: site-test.cdn.example.net).");
+  public static final Setting DNS_RATE_LIMIT =
+      new Setting(
+          "dns.rate-limit",
+          "20",
+          "a whole number of answers a second, 0 for none",
+          "UDP answers a second to one source /24 (/56) for one name and type (--dns-rate-limit); past it they are dropped, every second one sent truncated (TC); 0: no limit.");
   public static final Setting SOFT_CAPACITY =
       new Setting(
           "routing.soft-capacity",
@@ -229,7 +235,8 @@ public final class Settings {
           SOFT_CAPACITY,
           HARD_CAPACITY,
           DNS_LISTEN,
-          DNS_ZONE);
+          DNS_ZONE,
+          DNS_RATE_LIMIT);
 
   private Settings() {}
 

@@ -77,7 +77,8 @@ class ConfigLoaderTest {
   @Test
   void dnsNeedsBothItsAddressAndItsZone() {
     NodeConfig on = ConfigLoader.load(Map.of("dns.listen", "127.0.1.1:5353", "dns.zone", "CDN.Test."), Map.of());
-    assertEquals(new DnsSettings(java.util.Optional.of(new HostPort("127.0.1.1", 5353)), java.util.Optional.of("cdn.test")), on.dns());
+    assertEquals(new DnsSettings(java.util.Optional.of(new HostPort("127.0.1.1", 5353)), java.util.Optional.of("cdn.test"), 20), on.dns());
+    assertEquals(0, ConfigLoader.load(Map.of("dns.rate-limit", "0"), Map.of()).dns().rateLimit());
     org.junit.jupiter.api.Assertions.assertTrue(on.dns().on());
     ConfigException half = org.junit.jupiter.api.Assertions.assertThrows(
         ConfigException.class, () -> ConfigLoader.load(Map.of("dns.listen", "127.0.1.1:5353"), Map.of()));

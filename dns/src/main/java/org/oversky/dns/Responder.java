@@ -48,6 +48,15 @@ public final class Responder {
   /** The UDP payload this server advertises in EDNS0 (the DNS flag day's size). */
   public static final int UDP_PAYLOAD = 1232;
 
+  /** Told of every query answered: its rcode and type, as their mnemonics ({@code NOERROR}, {@code A}). */
+  @FunctionalInterface
+  public interface Listener {
+    /** Nothing is told. */
+    Listener NONE = (rcode, type) -> { };
+
+    void answered(String rcode, String type);
+  }
+
   /** Which nodes a client of a site is sent to. */
   @FunctionalInterface
   public interface Nodes {
@@ -69,6 +78,8 @@ public final class Responder {
   private final Map<Name, String> sites;
   private final Nodes nodes;
   private final SOARecord soa;
+  private final Listener listener;
+  private final Optional<RateLimit> rateLimit;
 
   /**
    * @param zone the CDN's zone, such as {@code cdn.example.net}
@@ -77,6 +88,17 @@ public final class Responder {
    * @param nodes the routing decision
    */
   public Responder(String zone, List<String> siteHosts, InetAddress nameServerAddress, Nodes nodes) {
+    this(zone, siteHosts, nameServerAddress, nodes, Listener.NONE, Optional.empty());
+  }
+
+  /**
+   * As the four-argument constructor, telling {@code listener} of every answer, and limiting UDP
+   * answers by {@code rateLimit} when given (TCP is never limited).
+   */
+  public Responder(
+      String zone, List<String> siteHosts, InetAddress nameServerAddress, Nodes nodes, Listener listener, Optional<RateLimit> rateLimit) {
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.rateLimit = Objects.requireNonNull(rateLimit, "rateLimit");
     try {
       this.zone = Name.fromString(zone.endsWith(".") ? zone : zone + ".");
       this.nameServer = Name.fromString("ns1", this.zone);
@@ -106,6 +128,25 @@ public final class Responder {
    * bytes a UDP answer may have (the answer is truncated, TC set, beyond it); -1 over TCP.
    */
   public Optional<byte[]> respond(byte[] query, InetAddress source, boolean udp) {
+    Optional<byte[]> answer = answer(query, source, udp);
+    answer.ifPresent(a -> listener.answered(Rcode.string(a.length >= 4 ? a[3] & 0x0f : Rcode.SERVFAIL), questionType(query)));
+    return answer;
+  }
+
+  /** The type of a query's question as a mnemonic, for counting: {@code A}, {@code AAAA}, … or {@code other}. */
+  private static String questionType(byte[] query) {
+    try {
+      Record q = new Message(query).getQuestion();
+      return q == null ? "none" : COUNTED.contains(q.getType()) ? Type.string(q.getType()) : "other";
+    } catch (IOException e) {
+      return "malformed";
+    }
+  }
+
+  /** The query types counted by name; the others are counted as {@code other}, so a flood of odd types makes no new counters. */
+  private static final java.util.Set<Integer> COUNTED = java.util.Set.of(Type.A, Type.AAAA, Type.NS, Type.SOA, Type.ANY, Type.TXT, Type.CNAME, Type.MX, Type.HTTPS);
+
+  private Optional<byte[]> answer(byte[] query, InetAddress source, boolean udp) {
     Message q;
     try {
       q = new Message(query);
@@ -141,6 +182,16 @@ public final class Responder {
           Section.ADDITIONAL);
     }
     Name name = question.getName();
+    if (udp && rateLimit.isPresent()) {
+      RateLimit.Verdict verdict = rateLimit.get().check(source, name, question.getType());
+      if (verdict == RateLimit.Verdict.DROP) {
+        return Optional.empty();
+      }
+      if (verdict == RateLimit.Verdict.SLIP) {
+        h.setFlag(Flags.TC); // empty and truncated: a real resolver asks again over TCP
+        return Optional.of(r.toWire(maxUdp));
+      }
+    }
     if (!name.subdomain(zone)) {
       return Optional.of(withRcode(r, Rcode.REFUSED, udp, maxUdp));
     }

@@ -130,4 +130,19 @@ class ResponderTest {
     response[2] |= (byte) 0x80;
     assertEquals(Optional.empty(), responder.respond(response, InetAddress.getByName("127.0.0.1"), true), "never answer an answer");
   }
+
+  @Test
+  void udpAnswersPastTheRateAreDroppedOrSlipTruncatedAndTcpIsNeverLimited() throws Exception {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(5_000);
+    Responder limited = new Responder("cdn.test", List.of("site.test"), InetAddress.getByName("127.0.1.1"),
+        (client, host) -> new Responder.Picked(picked, false), Responder.Listener.NONE,
+        Optional.of(new RateLimit(1, 2, () -> java.time.Instant.ofEpochMilli(now.get()))));
+    byte[] q = Message.newQuery(Record.newRecord(Name.fromString("site-test.cdn.test."), Type.A, DClass.IN)).toWire();
+    InetAddress from = InetAddress.getByName("192.0.2.7");
+    assertEquals(2, new Message(limited.respond(q, from, true).orElseThrow()).getSection(Section.ANSWER).size());
+    assertEquals(Optional.empty(), limited.respond(q, from, true), "the second answer in the second: dropped");
+    Message slipped = new Message(limited.respond(q, from, true).orElseThrow());
+    assertTrue(slipped.getHeader().getFlag(Flags.TC) && slipped.getSection(Section.ANSWER).isEmpty(), "the third: slipped out truncated");
+    assertEquals(2, new Message(limited.respond(q, from, false).orElseThrow()).getSection(Section.ANSWER).size(), "TCP is never limited");
+  }
 }

@@ -81,8 +81,10 @@ public final class Gateway extends ContainerLifeCycle {
     addBean(monitor);
     monitor.bindMetrics(metrics.registry());
     HttpRouting http = new HttpRouting(config.publicUrl(), routing, monitor, b.mount + OWN_PREFIX);
-    if (config.dns().on()) {
-      addBean(new org.oversky.gateway.dns.DnsService(config.dns(), config.sites(), routing, monitor));
+    org.oversky.gateway.dns.DnsService dns =
+        config.dns().on() ? new org.oversky.gateway.dns.DnsService(config.dns(), config.sites(), routing, monitor, metrics.registry(), b.clock) : null;
+    if (dns != null) {
+      addBean(dns);
     }
     SiteHandler sites =
         new SiteHandler(
@@ -100,7 +102,8 @@ public final class Gateway extends ContainerLifeCycle {
             store,
             Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes, "routing", routing::status,
                 "origins", () -> originStatus(sites),
-                "view", monitor::byRegion));
+                "view", monitor::byRegion,
+                "dns", () -> dns == null ? Map.of("enabled", false) : dns.status()));
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
             new RoutingApi(config.publicUrl().toString(), routing, monitor));

@@ -84,6 +84,13 @@ class DnsTest {
       assertEquals(List.of("127.0.2.1"), addresses(us), "a us client subnet gets the us node");
       assertEquals(Rcode.REFUSED, ask(dnsPort, "www.example.com.", false, null).getRcode());
       assertEquals(Rcode.NXDOMAIN, ask(dnsPort, "other.cdn.test.", false, null).getRcode());
+
+      @SuppressWarnings("unchecked")
+      Map<String, Object> dns = (Map<String, Object>) Jsons.parse(a.get("/api/v1/status").body()).get("dns");
+      assertEquals(Map.of("NOERROR", 3, "NXDOMAIN", 1, "REFUSED", 1), dns.get("byRcode"), dns.toString());
+      assertEquals(Map.of("eu", 2, "us", 1), dns.get("answersByRegion"), dns.toString());
+      String metrics = new String(a.get("/metrics").body(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(metrics.contains("oversky_dns_queries_total{rcode=\"REFUSED\",type=\"A\"} 1.0"), metrics);
     }
   }
 }

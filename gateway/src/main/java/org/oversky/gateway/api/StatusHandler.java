@@ -97,6 +97,7 @@ public final class StatusHandler extends Handler.Abstract {
         <tr><td>DHT requests</td><td>%s sent (%s failed), %s answered, %s refused</td></tr>
         <tr><td>site requests</td><td>%s hits, %s filled from peers, %s filled from the origin</td></tr>
         <tr><td>cluster</td><td>%s; %s bytes from peers instead of the origin</td></tr>
+        <tr><td>DNS</td><td>%s</td></tr>
         </table>
         <h2>Nodes by region</h2>
         <table><tr><th>region</th><th>node</th><th>state</th><th>in flight</th><th>req/s</th></tr>
@@ -134,8 +135,17 @@ public final class StatusHandler extends Handler.Abstract {
             cache.getOrDefault("stored", 0L),
             Boolean.TRUE.equals(cluster.get("enabled")) ? "on" : "off (no cluster.secret or trusted nodes)",
             cluster.get("bytesFromPeers"),
+            dnsLine((Map<String, Object>) s.getOrDefault("dns", Map.of())),
             view,
             origins);
+  }
+
+  private static String dnsLine(Map<String, Object> dns) {
+    if (!dns.containsKey("zone")) {
+      return "off (no dns.listen and dns.zone)";
+    }
+    return escape(dns.get("zone")) + " on " + escape(dns.get("listen")) + ": " + escape(dns.get("queries")) + " queries, by rcode "
+        + escape(dns.get("byRcode")) + ", site answers by region " + escape(dns.get("answersByRegion"));
   }
 
   /** Text for HTML: what a peer or an origin said is never markup here. */

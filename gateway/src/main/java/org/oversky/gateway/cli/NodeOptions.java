@@ -80,6 +80,9 @@ final class NodeOptions {
   @Option(names = "--dns-zone", paramLabel = "ZONE", description = "The CDN's zone, such as cdn.example.net.")
   String dnsZone;
 
+  @Option(names = "--dns-rate-limit", paramLabel = "N", description = "UDP answers a second per source /24, name and type (default 20; 0: none).")
+  String dnsRateLimit;
+
   @Option(names = "--soft-capacity", paramLabel = "N", description = "Requests in flight above which routing sends this node fewer clients (default 256).")
   String softCapacity;
 
@@ -128,6 +131,7 @@ final class NodeOptions {
     put(flags, Settings.GEOIP.key(), geoip);
     put(flags, Settings.DNS_LISTEN.key(), dnsListen);
     put(flags, Settings.DNS_ZONE.key(), dnsZone);
+    put(flags, Settings.DNS_RATE_LIMIT.key(), dnsRateLimit);
     put(flags, Settings.SOFT_CAPACITY.key(), softCapacity);
     put(flags, Settings.HARD_CAPACITY.key(), hardCapacity);
     if (!trustNodes.isEmpty()) {

@@ -30,9 +30,13 @@ import org.oversky.routing.zone.Locality;
 public final class DnsService extends AbstractLifeCycle {
   private final DnsSettings settings;
   private final Responder responder;
+  private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> byRcode = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> byType = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> byRegion = new java.util.concurrent.ConcurrentHashMap<>();
   private DnsServer server;
 
-  public DnsService(DnsSettings settings, List<SiteConfig> sites, NodeRouting routing, ClusterMonitor monitor) {
+  public DnsService(DnsSettings settings, List<SiteConfig> sites, NodeRouting routing, ClusterMonitor monitor,
+      io.micrometer.core.instrument.MeterRegistry registry, java.time.InstantSource clock) {
     this.settings = settings;
     InetAddress self = Addresses.literal(settings.listen().orElseThrow().host())
         .orElseThrow(() -> new ConfigException("dns.listen", "dns.listen (--dns-listen) must be an IP address and port, such as 127.0.1.1:5353"));
@@ -45,9 +49,18 @@ public final class DnsService extends AbstractLifeCycle {
         Addresses.literal(c.url().getHost()).filter(x -> x instanceof Inet4Address).ifPresent(addresses::add);
       }
       boolean degraded = a.panic() || (region.isPresent() && !a.region().equals(region));
+      String answered = a.region().orElse("none");
+      byRegion.computeIfAbsent(answered, r -> new java.util.concurrent.atomic.LongAdder()).increment();
+      registry.counter("oversky.dns.answers", "region", answered).increment();
       return new Responder.Picked(addresses, degraded);
     };
-    this.responder = new Responder(settings.zone().orElseThrow(), sites.stream().map(SiteConfig::host).toList(), self, nodes);
+    Responder.Listener counted = (rcode, type) -> {
+      byRcode.computeIfAbsent(rcode, r -> new java.util.concurrent.atomic.LongAdder()).increment();
+      byType.computeIfAbsent(type, t -> new java.util.concurrent.atomic.LongAdder()).increment();
+      registry.counter("oversky.dns.queries", "rcode", rcode, "type", type).increment();
+    };
+    this.responder = new Responder(settings.zone().orElseThrow(), sites.stream().map(SiteConfig::host).toList(), self, nodes, counted,
+        settings.rateLimit() == 0 ? Optional.empty() : Optional.of(new org.oversky.dns.RateLimit(settings.rateLimit(), 2, clock)));
   }
 
   @Override
@@ -61,6 +74,25 @@ public final class DnsService extends AbstractLifeCycle {
     if (server != null) {
       server.close();
     }
+  }
+
+  /** The DNS part of the status document: queries by rcode and by type, site answers by region. */
+  public java.util.Map<String, Object> status() {
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("listen", settings.listen().map(Object::toString).orElse(null));
+    out.put("zone", settings.zone().orElse(null));
+    out.put("queries", queries());
+    out.put("dropped", server == null ? 0 : server.dropped());
+    out.put("byRcode", sums(byRcode));
+    out.put("byType", sums(byType));
+    out.put("answersByRegion", sums(byRegion));
+    return out;
+  }
+
+  private static java.util.Map<String, Long> sums(java.util.Map<String, java.util.concurrent.atomic.LongAdder> counts) {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    counts.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
   }
 
   /** Queries answered or dropped since the start (0 before it). */
