@@ -28,8 +28,8 @@ import org.xbill.DNS.Type;
 /**
  * The answer to one DNS query for the CDN's zone, as one pure function of the query's bytes, the
  * address it came from and the nodes the routing decision picks ({@link Nodes}). Authoritative
- * (AA) in the zone, REFUSED outside it, never recursive (RA clear). A site's name answers A
- * records of the chosen nodes, with a TTL of {@link #TTL} seconds, or {@link #DEGRADED_TTL} while
+ * (AA) in the zone, REFUSED outside it, never recursive (RA clear). A site's name answers A (and
+ * AAAA) records of the chosen nodes' IPv4 (and IPv6) addresses, with a TTL of {@link #TTL} seconds, or {@link #DEGRADED_TTL} while
  * its region is degraded; the apex answers SOA and NS (TTL 3600); a name of the zone with another
  * type is NODATA and a name not in it NXDOMAIN, both with the SOA (minimum 300). The question is
  * echoed as asked (its case too), EDNS0 is answered with {@link #UDP_PAYLOAD}, and an EDNS Client
@@ -67,7 +67,7 @@ public final class Responder {
   /**
    * The nodes picked for one answer.
    *
-   * @param addresses their IPv4 addresses
+   * @param addresses their addresses, IPv4 and IPv6
    * @param degraded whether their region is degraded (the TTL is then shorter)
    */
   public record Picked(List<InetAddress> addresses, boolean degraded) {}
@@ -215,14 +215,19 @@ public final class Responder {
         r.addRecord(soa, Section.AUTHORITY);
       }
     } else if (site != null) {
-      if (type == Type.A || type == Type.ANY) { // ANY: the A set alone (RFC 8482)
+      if (type == Type.A || type == Type.AAAA || type == Type.ANY) { // ANY: the A set alone (RFC 8482)
         Picked picked = nodes.pick(client, site);
         long ttl = picked.degraded() ? DEGRADED_TTL : TTL;
+        boolean six = type == Type.AAAA;
         for (InetAddress a : picked.addresses()) {
-          r.addRecord(new ARecord(name, DClass.IN, ttl, a), Section.ANSWER);
+          if (a instanceof java.net.Inet6Address && six) {
+            r.addRecord(new org.xbill.DNS.AAAARecord(name, DClass.IN, ttl, a), Section.ANSWER);
+          } else if (a instanceof java.net.Inet4Address && !six) {
+            r.addRecord(new ARecord(name, DClass.IN, ttl, a), Section.ANSWER);
+          }
         }
-        if (picked.addresses().isEmpty()) {
-          r.addRecord(soa, Section.AUTHORITY); // no healthy node: NODATA, cached briefly
+        if (r.getSection(Section.ANSWER).isEmpty()) {
+          r.addRecord(soa, Section.AUTHORITY); // no node of that family (or none healthy): NODATA
         }
       } else {
         r.addRecord(soa, Section.AUTHORITY);

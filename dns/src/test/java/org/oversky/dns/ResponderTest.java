@@ -145,4 +145,13 @@ class ResponderTest {
     assertTrue(slipped.getHeader().getFlag(Flags.TC) && slipped.getSection(Section.ANSWER).isEmpty(), "the third: slipped out truncated");
     assertEquals(2, new Message(limited.respond(q, from, false).orElseThrow()).getSection(Section.ANSWER).size(), "TCP is never limited");
   }
+
+  @Test
+  void aaaaAnswersTheChosenNodesIpv6AddressesAndNodataWithoutAny() throws Exception {
+    Message none = ask("site-test.cdn.test.", Type.AAAA, null, true);
+    assertTrue(none.getSection(Section.ANSWER).isEmpty() && none.getRcode() == Rcode.NOERROR, "IPv4 nodes only: NODATA");
+    picked = List.of(InetAddress.getByName("127.0.1.1"), InetAddress.getByName("2001:db8::7"));
+    assertEquals(List.of("2001:db8:0:0:0:0:0:7 ttl 30"), answers(ask("site-test.cdn.test.", Type.AAAA, null, true)));
+    assertEquals(List.of("127.0.1.1 ttl 30"), answers(ask("site-test.cdn.test.", Type.A, null, true)));
+  }
 }

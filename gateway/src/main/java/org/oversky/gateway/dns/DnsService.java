@@ -1,6 +1,5 @@
 package org.oversky.gateway.dns;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -46,7 +45,7 @@ public final class DnsService extends AbstractLifeCycle {
       Decision.Answer a = monitor.decide(region, HttpRouting.siteKey(host, "/"), RoutingApi.CHOSEN, Math.floorMod(turn.getAndIncrement(), RoutingApi.CHOSEN));
       List<InetAddress> addresses = new ArrayList<>();
       for (Decision.Choice c : a.chosen()) {
-        Addresses.literal(c.url().getHost()).filter(x -> x instanceof Inet4Address).ifPresent(addresses::add);
+        Addresses.literal(c.url().getHost()).ifPresent(addresses::add); // a node named by a host name has no address record here
       }
       boolean degraded = a.panic() || (region.isPresent() && !a.region().equals(region));
       String answered = a.region().orElse("none");
