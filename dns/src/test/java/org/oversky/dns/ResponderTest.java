@@ -154,4 +154,30 @@ class ResponderTest {
     assertEquals(List.of("2001:db8:0:0:0:0:0:7 ttl 30"), answers(ask("site-test.cdn.test.", Type.AAAA, null, true)));
     assertEquals(List.of("127.0.1.1 ttl 30"), answers(ask("site-test.cdn.test.", Type.A, null, true)));
   }
+
+  @Test
+  void randomBytesAndMangledQueriesNeverThrow() throws Exception {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+    byte[] valid = Message.newQuery(Record.newRecord(Name.fromString("site-test.cdn.test."), Type.A, DClass.IN)).toWire();
+    int answered = 0;
+    for (int i = 0; i < 20_000; i++) {
+      byte[] b;
+      if (i % 2 == 0) {
+        b = new byte[random.nextInt(0, 600)];
+        random.nextBytes(b);
+      } else {
+        b = valid.clone();
+        for (int k = 0; k < 1 + random.nextInt(4); k++) {
+          b[random.nextInt(b.length)] = (byte) random.nextInt(256);
+        }
+      }
+      Optional<byte[]> a = responder.respond(b, InetAddress.getByName("127.0.1.50"), true);
+      if (a.isPresent()) {
+        answered++;
+        assertTrue(a.get().length <= Responder.UDP_PAYLOAD, "a UDP answer fits the payload advertised");
+        new Message(a.get()); // and is itself a well-formed message
+      }
+    }
+    assertTrue(answered > 0);
+  }
 }
