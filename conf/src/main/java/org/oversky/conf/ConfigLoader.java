@@ -276,7 +276,24 @@ public final class ConfigLoader {
       }
       return n;
     });
-    return new DnsSettings(listen, zone, rateLimit);
+    java.util.Map<String, String> nameServers = get(Settings.DNS_NAMESERVERS, v -> {
+      java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+      for (String pair : v.split(",")) {
+        if (pair.isBlank()) {
+          continue;
+        }
+        int eq = pair.indexOf('=');
+        String name = eq < 0 ? "" : pair.substring(0, eq).trim().toLowerCase(java.util.Locale.ROOT);
+        String ip = eq < 0 ? "" : pair.substring(eq + 1).trim();
+        name = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        if (!name.matches(DnsSettings.ZONE_PATTERN) || !(ip.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") || ip.matches("[0-9a-fA-F:]+:[0-9a-fA-F:.]*"))) {
+          throw new IllegalArgumentException("not NAME=IP");
+        }
+        out.put(name, ip);
+      }
+      return out;
+    });
+    return new DnsSettings(listen, zone, rateLimit, nameServers);
   }
 
   private static int positiveCount(String v) {

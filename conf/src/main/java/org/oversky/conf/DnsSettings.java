@@ -1,6 +1,7 @@
 package org.oversky.conf;
 
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -12,8 +13,10 @@ import java.util.Optional;
  * @param listen the address DNS is served on (UDP and TCP), if any
  * @param zone the zone, lower case, without a trailing dot, if any
  * @param rateLimit UDP answers a second per (source prefix, name, type); 0: unlimited
+ * @param nameServers the zone's name servers (name → IP address), the first its SOA's primary;
+ *     empty: {@code ns1.ZONE} at this node's DNS address
  */
-public record DnsSettings(Optional<HostPort> listen, Optional<String> zone, int rateLimit) {
+public record DnsSettings(Optional<HostPort> listen, Optional<String> zone, int rateLimit, Map<String, String> nameServers) {
   /** The default rate limit, in answers a second per (source prefix, name, type). */
   public static final int RATE_LIMIT = 20;
 
@@ -21,12 +24,18 @@ public record DnsSettings(Optional<HostPort> listen, Optional<String> zone, int 
   public static final String ZONE_PATTERN = "([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*";
 
   /** No DNS. */
-  public static final DnsSettings OFF = new DnsSettings(Optional.empty(), Optional.empty(), RATE_LIMIT);
+  public static final DnsSettings OFF = new DnsSettings(Optional.empty(), Optional.empty(), RATE_LIMIT, Map.of());
+
+  /** These settings with no name servers given. */
+  public DnsSettings(Optional<HostPort> listen, Optional<String> zone, int rateLimit) {
+    this(listen, zone, rateLimit, Map.of());
+  }
 
   public DnsSettings {
     Objects.requireNonNull(listen, "listen");
     Objects.requireNonNull(zone, "zone");
     zone = zone.map(z -> z.toLowerCase(Locale.ROOT));
+    nameServers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(nameServers));
     if (rateLimit < 0) {
       throw new IllegalArgumentException("the DNS rate limit is 0 (off) or more, got " + rateLimit);
     }

@@ -176,6 +176,12 @@ public final class Settings {
           "20",
           "a whole number of answers a second, 0 for none",
           "UDP answers a second to one source /24 (/56) for one name and type (--dns-rate-limit); past it they are dropped, every second one sent truncated (TC); 0: no limit.");
+  public static final Setting DNS_NAMESERVERS =
+      new Setting(
+          "dns.nameservers",
+          "",
+          "NAME=IP pairs separated by commas, such as ns1.cdn.example.net=192.0.2.1,ns2.cdn.example.net=198.51.100.1",
+          "The zone's name servers as the parent zone delegates to them (--dns-nameserver, repeatable), the first the SOA's primary; empty: ns1.ZONE at dns.listen's address.");
   public static final Setting SOFT_CAPACITY =
       new Setting(
           "routing.soft-capacity",
@@ -236,7 +242,8 @@ public final class Settings {
           HARD_CAPACITY,
           DNS_LISTEN,
           DNS_ZONE,
-          DNS_RATE_LIMIT);
+          DNS_RATE_LIMIT,
+          DNS_NAMESERVERS);
 
   private Settings() {}
 

@@ -79,6 +79,10 @@ class ConfigLoaderTest {
     NodeConfig on = ConfigLoader.load(Map.of("dns.listen", "127.0.1.1:5353", "dns.zone", "CDN.Test."), Map.of());
     assertEquals(new DnsSettings(java.util.Optional.of(new HostPort("127.0.1.1", 5353)), java.util.Optional.of("cdn.test"), 20), on.dns());
     assertEquals(0, ConfigLoader.load(Map.of("dns.rate-limit", "0"), Map.of()).dns().rateLimit());
+    assertEquals(java.util.List.of("ns2.cdn.test", "ns1.cdn.test"), java.util.List.copyOf(ConfigLoader.load(
+        Map.of("dns.nameservers", "NS2.cdn.test.=192.0.2.2, ns1.cdn.test=2001:db8::1"), Map.of()).dns().nameServers().keySet()),
+        "in the order given");
+    org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of("dns.nameservers", "ns1.cdn.test"), Map.of()));
     org.junit.jupiter.api.Assertions.assertTrue(on.dns().on());
     ConfigException half = org.junit.jupiter.api.Assertions.assertThrows(
         ConfigException.class, () -> ConfigLoader.load(Map.of("dns.listen", "127.0.1.1:5353"), Map.of()));

@@ -73,8 +73,8 @@ public final class Responder {
   public record Picked(List<InetAddress> addresses, boolean degraded) {}
 
   private final Name zone;
-  private final Name nameServer;
-  private final InetAddress nameServerAddress;
+  /** The zone's name servers, the first the SOA's primary, each with its address when it is in the zone (glue). */
+  private final Map<Name, Optional<InetAddress>> nameServers;
   private final Map<Name, String> sites;
   private final Nodes nodes;
   private final SOARecord soa;
@@ -84,11 +84,12 @@ public final class Responder {
   /**
    * @param zone the CDN's zone, such as {@code cdn.example.net}
    * @param siteHosts the sites' hosts; each is answered at its host with dots as dashes under the zone
-   * @param nameServerAddress the address of this node's DNS, for the zone's NS name
+   * @param nameServerAddress the address of this node's DNS, answered for the zone's one name
+   *     server, {@code ns1.ZONE}
    * @param nodes the routing decision
    */
   public Responder(String zone, List<String> siteHosts, InetAddress nameServerAddress, Nodes nodes) {
-    this(zone, siteHosts, nameServerAddress, nodes, Listener.NONE, Optional.empty());
+    this(zone, siteHosts, Map.of("ns1." + zone, nameServerAddress), nodes, Listener.NONE, Optional.empty());
   }
 
   /**
@@ -96,12 +97,20 @@ public final class Responder {
    * answers by {@code rateLimit} when given (TCP is never limited).
    */
   public Responder(
-      String zone, List<String> siteHosts, InetAddress nameServerAddress, Nodes nodes, Listener listener, Optional<RateLimit> rateLimit) {
+      String zone, List<String> siteHosts, Map<String, InetAddress> nameServers, Nodes nodes, Listener listener, Optional<RateLimit> rateLimit) {
     this.listener = Objects.requireNonNull(listener, "listener");
     this.rateLimit = Objects.requireNonNull(rateLimit, "rateLimit");
     try {
       this.zone = Name.fromString(zone.endsWith(".") ? zone : zone + ".");
-      this.nameServer = Name.fromString("ns1", this.zone);
+      if (nameServers.isEmpty()) {
+        throw new IllegalArgumentException("a zone has at least one name server");
+      }
+      java.util.LinkedHashMap<Name, Optional<InetAddress>> ns = new java.util.LinkedHashMap<>();
+      for (Map.Entry<String, InetAddress> e : nameServers.entrySet()) { // in the order given: the first is the primary
+        Name n = Name.fromString(e.getKey().endsWith(".") ? e.getKey() : e.getKey() + ".").canonicalize();
+        ns.put(n, n.subdomain(this.zone) ? Optional.of(e.getValue()) : Optional.empty());
+      }
+      this.nameServers = java.util.Collections.unmodifiableMap(ns);
       java.util.HashMap<Name, String> byName = new java.util.HashMap<>();
       for (String host : siteHosts) {
         if (!host.startsWith("*.")) {
@@ -112,9 +121,9 @@ public final class Responder {
     } catch (TextParseException e) {
       throw new IllegalArgumentException("not a DNS name: " + e.getMessage(), e);
     }
-    this.nameServerAddress = Objects.requireNonNull(nameServerAddress, "nameServerAddress");
     this.nodes = Objects.requireNonNull(nodes, "nodes");
-    this.soa = new SOARecord(this.zone, DClass.IN, ZONE_TTL, nameServer, Name.fromConstantString("hostmaster." + this.zone),
+    this.soa = new SOARecord(this.zone, DClass.IN, ZONE_TTL, this.nameServers.keySet().iterator().next(),
+        Name.fromConstantString("hostmaster." + this.zone),
         1, 3600, 600, 86_400, NEGATIVE_TTL);
   }
 
@@ -203,14 +212,18 @@ public final class Responder {
       if (type == Type.SOA || type == Type.ANY) {
         r.addRecord(soaAs(name), Section.ANSWER);
       } else if (type == Type.NS) {
-        r.addRecord(new NSRecord(name, DClass.IN, ZONE_TTL, nameServer), Section.ANSWER);
-        r.addRecord(new ARecord(nameServer, DClass.IN, ZONE_TTL, nameServerAddress), Section.ADDITIONAL);
+        for (Map.Entry<Name, Optional<InetAddress>> ns : nameServers.entrySet()) {
+          r.addRecord(new NSRecord(name, DClass.IN, ZONE_TTL, ns.getKey()), Section.ANSWER);
+          ns.getValue().ifPresent(a -> r.addRecord(address(ns.getKey(), a), Section.ADDITIONAL));
+        }
       } else {
         r.addRecord(soa, Section.AUTHORITY);
       }
-    } else if (lower.equals(nameServer)) {
-      if (type == Type.A || type == Type.ANY) {
-        r.addRecord(new ARecord(name, DClass.IN, ZONE_TTL, nameServerAddress), Section.ANSWER);
+    } else if (nameServers.containsKey(lower) && nameServers.get(lower).isPresent()) {
+      InetAddress a = nameServers.get(lower).get();
+      boolean six = a instanceof java.net.Inet6Address;
+      if (type == Type.ANY || type == (six ? Type.AAAA : Type.A)) {
+        r.addRecord(address(name, a), Section.ANSWER);
       } else {
         r.addRecord(soa, Section.AUTHORITY);
       }
@@ -237,6 +250,12 @@ public final class Responder {
       r.addRecord(soa, Section.AUTHORITY);
     }
     return Optional.of(udp ? r.toWire(maxUdp) : r.toWire());
+  }
+
+  private static Record address(Name name, InetAddress a) {
+    return a instanceof java.net.Inet6Address
+        ? new org.xbill.DNS.AAAARecord(name, DClass.IN, ZONE_TTL, a)
+        : new ARecord(name, DClass.IN, ZONE_TTL, a);
   }
 
   private SOARecord soaAs(Name asked) {

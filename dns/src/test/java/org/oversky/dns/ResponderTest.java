@@ -134,7 +134,7 @@ class ResponderTest {
   @Test
   void udpAnswersPastTheRateAreDroppedOrSlipTruncatedAndTcpIsNeverLimited() throws Exception {
     java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(5_000);
-    Responder limited = new Responder("cdn.test", List.of("site.test"), InetAddress.getByName("127.0.1.1"),
+    Responder limited = new Responder("cdn.test", List.of("site.test"), java.util.Map.of("ns1.cdn.test", InetAddress.getByName("127.0.1.1")),
         (client, host) -> new Responder.Picked(picked, false), Responder.Listener.NONE,
         Optional.of(new RateLimit(1, 2, () -> java.time.Instant.ofEpochMilli(now.get()))));
     byte[] q = Message.newQuery(Record.newRecord(Name.fromString("site-test.cdn.test."), Type.A, DClass.IN)).toWire();
@@ -179,5 +179,24 @@ class ResponderTest {
       }
     }
     assertTrue(answered > 0);
+  }
+
+  @Test
+  void configuredNameServersAreTheZonesNsWithGlueForThoseInIt() throws Exception {
+    java.util.LinkedHashMap<String, InetAddress> ns = new java.util.LinkedHashMap<>();
+    ns.put("b.ns.cdn.test", InetAddress.getByName("192.0.2.2"));
+    ns.put("a.ns.cdn.test", InetAddress.getByName("2001:db8::53"));
+    ns.put("ns.example.net", InetAddress.getByName("198.51.100.1"));
+    Responder r = new Responder("cdn.test", List.of("site.test"), ns, (client, host) -> new Responder.Picked(picked, false),
+        Responder.Listener.NONE, Optional.empty());
+    byte[] q = Message.newQuery(Record.newRecord(Name.fromString("cdn.test."), Type.NS, DClass.IN)).toWire();
+    Message answer = new Message(r.respond(q, InetAddress.getByName("127.0.0.1"), true).orElseThrow());
+    assertEquals(List.of("b.ns.cdn.test. ttl 3600", "a.ns.cdn.test. ttl 3600", "ns.example.net. ttl 3600"), answers(answer));
+    assertEquals(2, answer.getSection(Section.ADDITIONAL).size(), "glue for the two in the zone only");
+    byte[] soa = Message.newQuery(Record.newRecord(Name.fromString("cdn.test."), Type.SOA, DClass.IN)).toWire();
+    assertTrue(answers(new Message(r.respond(soa, InetAddress.getByName("127.0.0.1"), true).orElseThrow())).get(0).startsWith("b.ns.cdn.test. "),
+        "the first name server given is the SOA's primary");
+    byte[] six = Message.newQuery(Record.newRecord(Name.fromString("A.NS.cdn.test."), Type.AAAA, DClass.IN)).toWire();
+    assertEquals(List.of("2001:db8:0:0:0:0:0:53 ttl 3600"), answers(new Message(r.respond(six, InetAddress.getByName("127.0.0.1"), true).orElseThrow())));
   }
 }

@@ -83,6 +83,9 @@ final class NodeOptions {
   @Option(names = "--dns-rate-limit", paramLabel = "N", description = "UDP answers a second per source /24, name and type (default 20; 0: none).")
   String dnsRateLimit;
 
+  @Option(names = "--dns-nameserver", paramLabel = "NAME=IP", description = "A name server of the zone, as the parent delegates (repeatable; the first is the SOA's primary).")
+  List<String> dnsNameServers = List.of();
+
   @Option(names = "--soft-capacity", paramLabel = "N", description = "Requests in flight above which routing sends this node fewer clients (default 256).")
   String softCapacity;
 
@@ -132,6 +135,9 @@ final class NodeOptions {
     put(flags, Settings.DNS_LISTEN.key(), dnsListen);
     put(flags, Settings.DNS_ZONE.key(), dnsZone);
     put(flags, Settings.DNS_RATE_LIMIT.key(), dnsRateLimit);
+    if (!dnsNameServers.isEmpty()) {
+      flags.put(Settings.DNS_NAMESERVERS.key(), String.join(",", dnsNameServers));
+    }
     put(flags, Settings.SOFT_CAPACITY.key(), softCapacity);
     put(flags, Settings.HARD_CAPACITY.key(), hardCapacity);
     if (!trustNodes.isEmpty()) {

@@ -58,7 +58,13 @@ public final class DnsService extends AbstractLifeCycle {
       byType.computeIfAbsent(type, t -> new java.util.concurrent.atomic.LongAdder()).increment();
       registry.counter("oversky.dns.queries", "rcode", rcode, "type", type).increment();
     };
-    this.responder = new Responder(settings.zone().orElseThrow(), sites.stream().map(SiteConfig::host).toList(), self, nodes, counted,
+    java.util.Map<String, InetAddress> nameServers = new java.util.LinkedHashMap<>();
+    settings.nameServers().forEach((name, ip) -> nameServers.put(name, Addresses.literal(ip)
+        .orElseThrow(() -> new ConfigException("dns.nameservers", "dns.nameservers: " + ip + " (for " + name + ") is not an IP address"))));
+    if (nameServers.isEmpty()) {
+      nameServers.put("ns1." + settings.zone().orElseThrow(), self);
+    }
+    this.responder = new Responder(settings.zone().orElseThrow(), sites.stream().map(SiteConfig::host).toList(), nameServers, nodes, counted,
         settings.rateLimit() == 0 ? Optional.empty() : Optional.of(new org.oversky.dns.RateLimit(settings.rateLimit(), 2, clock)));
   }
 
