@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One site the node caches: requests whose {@code Host} matches {@code host} go to one of its
@@ -26,9 +27,12 @@ import java.util.Objects;
  * @param shield whether each region's misses go through one node of the region, its shield,
  *     before the origin ({@code shield=on})
  * @param check the active checks of the origins ({@code check=/health;check-interval=5s})
+ * @param dnsName the site's name under the CDN's DNS zone ({@code dns-name=www}); empty: its host
+ *     with dots as dashes
  */
 public record SiteConfig(
-    String host, List<Origin> origins, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect, boolean shield, Check check) {
+    String host, List<Origin> origins, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect, boolean shield, Check check,
+    Optional<String> dnsName) {
   /**
    * Active checks of the site's origins: {@code HEAD path} on each origin every {@code interval};
    * an answer below 500 counts as an answer, anything else as a failure. {@link #NONE}: no checks.
@@ -82,7 +86,7 @@ public record SiteConfig(
 
   /** A site with one origin. */
   public SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
-    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, false, Check.NONE);
+    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, false, Check.NONE, Optional.empty());
   }
 
   public SiteConfig {
@@ -93,6 +97,10 @@ public record SiteConfig(
       throw new IllegalArgumentException("site needs an origin and a non-negative default TTL");
     }
     Objects.requireNonNull(check, "check");
+    Objects.requireNonNull(dnsName, "dnsName");
+    if (dnsName.isPresent() && !dnsName.get().matches(DnsSettings.ZONE_PATTERN)) {
+      throw new IllegalArgumentException("site option dns-name is a name under the zone such as www or eu.www, got '" + dnsName.get() + "'");
+    }
     if (origins.size() > MAX_ORIGINS) {
       throw new IllegalArgumentException("a site lists at most " + MAX_ORIGINS + " origins, got " + origins.size());
     }
@@ -107,7 +115,7 @@ public record SiteConfig(
   /**
    * Parses {@code HOST=ORIGINS} with optional {@code ;default-ttl=DURATION}, {@code
    * ;ignore-set-cookie=BOOLEAN}, {@code ;routing=proxy|redirect}, {@code ;shield=BOOLEAN}, {@code
-   * ;check=PATH} and {@code ;check-interval=DURATION}. {@code ORIGINS} is one URL,
+   * ;check=PATH}, {@code ;check-interval=DURATION} and {@code ;dns-name=NAME}. {@code ORIGINS} is one URL,
    * or several: {@code |} separates priorities (the first tried first), {@code +} origins of one
    * priority, and a {@code *N} after a URL is its weight, as in {@code
    * http://a*3+http://b|http://backup}.
@@ -126,6 +134,7 @@ public record SiteConfig(
     boolean shield = false;
     String checkPath = "";
     Duration checkInterval = Check.NONE.interval();
+    Optional<String> dnsName = Optional.empty();
     for (int i = 1; i < parts.length; i++) {
       String p = parts[i].trim();
       int e = p.indexOf('=');
@@ -142,10 +151,11 @@ public record SiteConfig(
         case "shield" -> shield = Values.parseBoolean(value);
         case "check" -> checkPath = value;
         case "check-interval" -> checkInterval = Values.parseDuration(value);
+        case "dns-name" -> dnsName = Optional.of(value.toLowerCase(Locale.ROOT));
         default -> throw new IllegalArgumentException("unknown site option '" + name + "'");
       }
     }
-    return new SiteConfig(host, origins, ttl, ignoreSetCookie, redirect, shield, new Check(checkPath, checkInterval));
+    return new SiteConfig(host, origins, ttl, ignoreSetCookie, redirect, shield, new Check(checkPath, checkInterval), dnsName);
   }
 
   private static List<Origin> parseOrigins(String text) {

@@ -38,6 +38,7 @@ class SiteConfigTest {
         new SiteConfig.Origin(URI.create("http://c:83"), 2, 1)), s.origins());
     assertEquals(URI.create("http://a:81"), s.origin(), "the first origin is the one tried first");
     assertTrue(SiteConfig.parse("a.test=http://o;shield=on").shield());
+    assertEquals(java.util.Optional.of("www"), SiteConfig.parse("a.test=http://o;dns-name=WWW").dnsName());
     assertEquals(new SiteConfig.Check("/health", Duration.ofSeconds(2)), SiteConfig.parse("a.test=http://o;check=/health;check-interval=2s").check());
     org.junit.jupiter.api.Assertions.assertFalse(s.check().on(), "no active checks unless asked");
     org.junit.jupiter.api.Assertions.assertFalse(s.shield(), "no shield unless asked");
@@ -52,7 +53,7 @@ class SiteConfigTest {
   @ParameterizedTest
   @ValueSource(
       strings = {"example.com", "=http://o", "exa mple.com=http://o", "a.com=ftp://o", "a.com=not a url", "a.com=http://o?q=1",
-        "a.com=http://o;colour=blue", "a.com=http://o;default-ttl=soon", "a.com=http://o;routing=dns", "a.com=http://o;shield=maybe", "a.com=http://o;check=health", "a.com=http://o;check=/h;check-interval=10ms", "a.com=http://o*0", "a.com=http://o*101", "a.com=http://o||http://p", "a.com=http://o+ftp://p", "*.=http://o"})
+        "a.com=http://o;colour=blue", "a.com=http://o;default-ttl=soon", "a.com=http://o;routing=dns", "a.com=http://o;shield=maybe", "a.com=http://o;dns-name=a_b", "a.com=http://o;check=health", "a.com=http://o;check=/h;check-interval=10ms", "a.com=http://o*0", "a.com=http://o*101", "a.com=http://o||http://p", "a.com=http://o+ftp://p", "*.=http://o"})
   void refusesBadSites(String text) {
     assertThrows(IllegalArgumentException.class, () -> SiteConfig.parse(text));
   }

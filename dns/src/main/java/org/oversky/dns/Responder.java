@@ -89,15 +89,28 @@ public final class Responder {
    * @param nodes the routing decision
    */
   public Responder(String zone, List<String> siteHosts, InetAddress nameServerAddress, Nodes nodes) {
-    this(zone, siteHosts, Map.of("ns1." + zone, nameServerAddress), nodes, Listener.NONE, Optional.empty());
+    this(zone, derivedNames(siteHosts), Map.of("ns1." + zone, nameServerAddress), nodes, Listener.NONE, Optional.empty());
+  }
+
+  /** Each site's derived name: its host with dots as dashes (wildcard sites have none), to its host. */
+  public static Map<String, String> derivedNames(List<String> siteHosts) {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    for (String host : siteHosts) {
+      if (!host.startsWith("*.")) {
+        out.put(host.toLowerCase(Locale.ROOT).replace('.', '-'), host);
+      }
+    }
+    return out;
   }
 
   /**
-   * As the four-argument constructor, telling {@code listener} of every answer, and limiting UDP
-   * answers by {@code rateLimit} when given (TCP is never limited).
+   * The canonical constructor: each site at its name relative to the zone ({@code siteNames},
+   * name to host), the zone's name servers in order (the first the SOA's primary), telling
+   * {@code listener} of every answer, and limiting UDP answers by {@code rateLimit} when given
+   * (TCP is never limited).
    */
   public Responder(
-      String zone, List<String> siteHosts, Map<String, InetAddress> nameServers, Nodes nodes, Listener listener, Optional<RateLimit> rateLimit) {
+      String zone, Map<String, String> siteNames, Map<String, InetAddress> nameServers, Nodes nodes, Listener listener, Optional<RateLimit> rateLimit) {
     this.listener = Objects.requireNonNull(listener, "listener");
     this.rateLimit = Objects.requireNonNull(rateLimit, "rateLimit");
     try {
@@ -112,11 +125,7 @@ public final class Responder {
       }
       this.nameServers = java.util.Collections.unmodifiableMap(ns);
       java.util.HashMap<Name, String> byName = new java.util.HashMap<>();
-      for (String host : siteHosts) {
-        if (!host.startsWith("*.")) {
-          byName.put(siteName(host, this.zone), host);
-        }
-      }
+      siteNames.forEach((relative, host) -> byName.put(Name.fromConstantString(relative.toLowerCase(Locale.ROOT) + "." + this.zone), host));
       this.sites = Map.copyOf(byName);
     } catch (TextParseException e) {
       throw new IllegalArgumentException("not a DNS name: " + e.getMessage(), e);
@@ -125,11 +134,6 @@ public final class Responder {
     this.soa = new SOARecord(this.zone, DClass.IN, ZONE_TTL, this.nameServers.keySet().iterator().next(),
         Name.fromConstantString("hostmaster." + this.zone),
         1, 3600, 600, 86_400, NEGATIVE_TTL);
-  }
-
-  /** A site's DNS name: its host with dots as dashes, under the zone ({@code site.test} is {@code site-test.ZONE}). */
-  public static Name siteName(String host, Name zone) throws TextParseException {
-    return Name.fromString(host.toLowerCase(Locale.ROOT).replace('.', '-'), zone);
   }
 
   /**

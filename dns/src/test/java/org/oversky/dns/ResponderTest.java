@@ -134,7 +134,7 @@ class ResponderTest {
   @Test
   void udpAnswersPastTheRateAreDroppedOrSlipTruncatedAndTcpIsNeverLimited() throws Exception {
     java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(5_000);
-    Responder limited = new Responder("cdn.test", List.of("site.test"), java.util.Map.of("ns1.cdn.test", InetAddress.getByName("127.0.1.1")),
+    Responder limited = new Responder("cdn.test", Responder.derivedNames(List.of("site.test")), java.util.Map.of("ns1.cdn.test", InetAddress.getByName("127.0.1.1")),
         (client, host) -> new Responder.Picked(picked, false), Responder.Listener.NONE,
         Optional.of(new RateLimit(1, 2, () -> java.time.Instant.ofEpochMilli(now.get()))));
     byte[] q = Message.newQuery(Record.newRecord(Name.fromString("site-test.cdn.test."), Type.A, DClass.IN)).toWire();
@@ -187,7 +187,7 @@ class ResponderTest {
     ns.put("b.ns.cdn.test", InetAddress.getByName("192.0.2.2"));
     ns.put("a.ns.cdn.test", InetAddress.getByName("2001:db8::53"));
     ns.put("ns.example.net", InetAddress.getByName("198.51.100.1"));
-    Responder r = new Responder("cdn.test", List.of("site.test"), ns, (client, host) -> new Responder.Picked(picked, false),
+    Responder r = new Responder("cdn.test", Responder.derivedNames(List.of("site.test")), ns, (client, host) -> new Responder.Picked(picked, false),
         Responder.Listener.NONE, Optional.empty());
     byte[] q = Message.newQuery(Record.newRecord(Name.fromString("cdn.test."), Type.NS, DClass.IN)).toWire();
     Message answer = new Message(r.respond(q, InetAddress.getByName("127.0.0.1"), true).orElseThrow());

@@ -69,7 +69,8 @@ class DnsTest {
         "{\"coverageZones\": {\"eu\": {\"network\": [\"127.0.1.0/24\"]}, \"us\": {\"network\": [\"127.0.2.0/24\"]}}}");
     int dnsPort = freeUdpPort("127.0.1.1");
     Map<String, String> eu = new HashMap<>(Map.of("listen", "127.0.1.1:0", "node.region", "eu", "routing.region-map", zones.toString(),
-        "sites", "site.test=http://127.0.0.1:9", "dns.listen", "127.0.1.1:" + dnsPort, "dns.zone", "cdn.test"));
+        "sites", "site.test=http://127.0.0.1:9,other.test=http://127.0.0.1:9;dns-name=www", "dns.listen", "127.0.1.1:" + dnsPort,
+        "dns.zone", "cdn.test"));
     try (TestNode a = TestNode.start(dir.resolve("a"), eu);
         TestNode b = TestNode.start(dir.resolve("b"), Map.of("listen", "127.0.2.1:0", "node.region", "us",
             "routing.region-map", zones.toString(), "sites", "site.test=http://127.0.0.1:9", "dht.bootstrap", a.base.toString()))) {
@@ -84,11 +85,13 @@ class DnsTest {
       assertEquals(List.of("127.0.2.1"), addresses(us), "a us client subnet gets the us node");
       assertEquals(Rcode.REFUSED, ask(dnsPort, "www.example.com.", false, null).getRcode());
       assertEquals(Rcode.NXDOMAIN, ask(dnsPort, "other.cdn.test.", false, null).getRcode());
+      assertEquals(List.of("127.0.1.1"), addresses(ask(dnsPort, "www.cdn.test.", false, null)), "a site's configured name");
+      assertEquals(Rcode.NXDOMAIN, ask(dnsPort, "other-test.cdn.test.", false, null).getRcode(), "a configured name replaces the derived one");
 
       @SuppressWarnings("unchecked")
       Map<String, Object> dns = (Map<String, Object>) Jsons.parse(a.get("/api/v1/status").body()).get("dns");
-      assertEquals(Map.of("NOERROR", 3, "NXDOMAIN", 1, "REFUSED", 1), dns.get("byRcode"), dns.toString());
-      assertEquals(Map.of("eu", 2, "us", 1), dns.get("answersByRegion"), dns.toString());
+      assertEquals(Map.of("NOERROR", 4, "NXDOMAIN", 2, "REFUSED", 1), dns.get("byRcode"), dns.toString());
+      assertEquals(Map.of("eu", 3, "us", 1), dns.get("answersByRegion"), dns.toString());
       String metrics = new String(a.get("/metrics").body(), java.nio.charset.StandardCharsets.UTF_8);
       assertTrue(metrics.contains("oversky_dns_queries_total{rcode=\"REFUSED\",type=\"A\"} 1.0"), metrics);
     }

@@ -64,7 +64,15 @@ public final class DnsService extends AbstractLifeCycle {
     if (nameServers.isEmpty()) {
       nameServers.put("ns1." + settings.zone().orElseThrow(), self);
     }
-    this.responder = new Responder(settings.zone().orElseThrow(), sites.stream().map(SiteConfig::host).toList(), nameServers, nodes, counted,
+    java.util.Map<String, String> siteNames = new java.util.HashMap<>();
+    for (SiteConfig site : sites) {
+      if (site.dnsName().isPresent()) {
+        siteNames.put(site.dnsName().get(), site.host());
+      } else {
+        siteNames.putAll(Responder.derivedNames(List.of(site.host())));
+      }
+    }
+    this.responder = new Responder(settings.zone().orElseThrow(), siteNames, nameServers, nodes, counted,
         settings.rateLimit() == 0 ? Optional.empty() : Optional.of(new org.oversky.dns.RateLimit(settings.rateLimit(), 2, clock)));
   }
 
