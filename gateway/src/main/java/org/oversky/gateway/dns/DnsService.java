@@ -24,9 +24,19 @@ import org.oversky.routing.zone.Locality;
  * This node's authoritative DNS for the CDN's zone ({@code dns.listen}, {@code dns.zone}): each
  * site's name answers the addresses of the nodes the routing decision picks for the client (the
  * EDNS Client Subnet, else the resolver), rotated from one answer to the next, with a shorter TTL
- * while the answer's region is degraded (panic, or fallen back to another region).
+ * while the answer's region is degraded (panic, or fallen back to another region). A decision is
+ * kept for {@link #REUSE_MILLIS} per (site, client region) and rotated from one answer to the
+ * next, so that a flood of queries costs one decision per site and region that often, while a
+ * change of the view (probes every 2 s) reaches the answers within that time.
  */
 public final class DnsService extends AbstractLifeCycle {
+  /** How long one decision answers the queries for its site and client region. */
+  static final long REUSE_MILLIS = 250;
+
+  private record Reused(long atMillis, Decision.Answer answer) {}
+
+  private final java.util.Map<String, Reused> decisions = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Responder.Nodes nodes;
   private final DnsSettings settings;
   private final Responder responder;
   private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> byRcode = new java.util.concurrent.ConcurrentHashMap<>();
@@ -40,11 +50,17 @@ public final class DnsService extends AbstractLifeCycle {
     InetAddress self = Addresses.literal(settings.listen().orElseThrow().host())
         .orElseThrow(() -> new ConfigException("dns.listen", "dns.listen (--dns-listen) must be an IP address and port, such as 127.0.1.1:5353"));
     AtomicInteger turn = new AtomicInteger();
-    Responder.Nodes nodes = (client, host) -> {
+    this.nodes = (client, host) -> {
       Optional<String> region = routing.locate(client).map(Locality.Located::region);
-      Decision.Answer a = monitor.decide(region, HttpRouting.siteKey(host, "/"), RoutingApi.CHOSEN, Math.floorMod(turn.getAndIncrement(), RoutingApi.CHOSEN));
+      long now = clock.millis();
+      Reused reused = decisions.compute(host + "\n" + region.orElse(""), (k, r) -> r != null && now - r.atMillis() < REUSE_MILLIS
+          ? r : new Reused(now, monitor.decide(region, HttpRouting.siteKey(host, "/"), RoutingApi.CHOSEN, 0)));
+      Decision.Answer a = reused.answer();
       List<InetAddress> addresses = new ArrayList<>();
-      for (Decision.Choice c : a.chosen()) {
+      int n = a.chosen().size();
+      int first = n == 0 ? 0 : Math.floorMod(turn.getAndIncrement(), n);
+      for (int i = 0; i < n; i++) { // rotated from one answer to the next
+        Decision.Choice c = a.chosen().get((first + i) % n);
         Addresses.literal(c.url().getHost()).ifPresent(addresses::add); // a node named by a host name has no address record here
       }
       boolean degraded = a.panic() || (region.isPresent() && !a.region().equals(region));
@@ -106,6 +122,11 @@ public final class DnsService extends AbstractLifeCycle {
     java.util.Map<String, Long> out = new java.util.TreeMap<>();
     counts.forEach((k, v) -> out.put(k, v.sum()));
     return out;
+  }
+
+  /** The nodes for a client and a site, as DNS answers them (for tests). */
+  Responder.Picked pick(InetAddress client, String host) {
+    return nodes.pick(client, host);
   }
 
   /** Queries answered or dropped since the start (0 before it). */
