@@ -141,31 +141,29 @@ public final class Responder {
    * bytes a UDP answer may have (the answer is truncated, TC set, beyond it); -1 over TCP.
    */
   public Optional<byte[]> respond(byte[] query, InetAddress source, boolean udp) {
-    Optional<byte[]> answer = answer(query, source, udp);
-    answer.ifPresent(a -> listener.answered(Rcode.string(a.length >= 4 ? a[3] & 0x0f : Rcode.SERVFAIL), questionType(query)));
+    Message q;
+    try {
+      q = new Message(query);
+    } catch (IOException e) {
+      Optional<byte[]> formErr = formErr(query);
+      formErr.ifPresent(a -> listener.answered(Rcode.string(Rcode.FORMERR), "malformed"));
+      return formErr;
+    }
+    Optional<byte[]> answer = answer(q, source, udp);
+    answer.ifPresent(a -> listener.answered(Rcode.string(a.length >= 4 ? a[3] & 0x0f : Rcode.SERVFAIL), questionType(q)));
     return answer;
   }
 
   /** The type of a query's question as a mnemonic, for counting: {@code A}, {@code AAAA}, … or {@code other}. */
-  private static String questionType(byte[] query) {
-    try {
-      Record q = new Message(query).getQuestion();
-      return q == null ? "none" : COUNTED.contains(q.getType()) ? Type.string(q.getType()) : "other";
-    } catch (IOException e) {
-      return "malformed";
-    }
+  private static String questionType(Message query) {
+    Record q = query.getQuestion();
+    return q == null ? "none" : COUNTED.contains(q.getType()) ? Type.string(q.getType()) : "other";
   }
 
   /** The query types counted by name; the others are counted as {@code other}, so a flood of odd types makes no new counters. */
   private static final java.util.Set<Integer> COUNTED = java.util.Set.of(Type.A, Type.AAAA, Type.NS, Type.SOA, Type.ANY, Type.TXT, Type.CNAME, Type.MX, Type.HTTPS);
 
-  private Optional<byte[]> answer(byte[] query, InetAddress source, boolean udp) {
-    Message q;
-    try {
-      q = new Message(query);
-    } catch (IOException e) {
-      return formErr(query);
-    }
+  private Optional<byte[]> answer(Message q, InetAddress source, boolean udp) {
     Message r = new Message(q.getHeader().getID());
     Header h = r.getHeader();
     h.setFlag(Flags.QR);

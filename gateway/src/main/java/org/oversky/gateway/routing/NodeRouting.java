@@ -24,17 +24,19 @@ public final class NodeRouting implements java.io.Closeable {
   private final Optional<Path> mapFile;
   private final CoverageZones zones;
   private final Optional<GeoRegions> geo;
+  private final Locality locality;
 
   private NodeRouting(String region, Optional<Path> mapFile, CoverageZones zones, Optional<GeoRegions> geo) {
     this.region = region;
     this.mapFile = mapFile;
     this.zones = zones;
     this.geo = geo;
+    this.locality = new Locality(zones, geo);
   }
 
   /** Where {@code client} is by the locality chain ({@link Locality}); empty: the default region. */
   public Optional<Locality.Located> locate(java.net.InetAddress client) {
-    return new Locality(zones, geo).locate(client);
+    return locality.locate(client);
   }
 
   @Override
