@@ -35,3 +35,25 @@ oversky_find_mvn() { # makes sure `mvn` runs: installs Debian's maven package wh
       return 1
     }
 }
+# The real servers and clients the integration tests run (BIND 9's named and dig, Unbound):
+# installs the Debian packages that are missing, once. A test that needs one and finds it missing
+# fails and names the package.
+oversky_test_packages() {
+  local missing=() sudo=""
+  [ -x /usr/sbin/named ] || missing+=(bind9)
+  command -v dig >/dev/null || missing+=(dnsutils)
+  [ -x /usr/sbin/unbound ] || missing+=(unbound)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    if sudo -n true 2>/dev/null; then sudo="sudo -n"; else
+      echo "run-tests: the DNS tests need ${missing[*]}: apt-get install ${missing[*]}" >&2
+      return 0
+    fi
+  fi
+  echo "run-tests: installing ${missing[*]} with apt-get (once)..." >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+    echo "run-tests: could not install ${missing[*]}; the tests that need them will fail and name them." >&2
+  # Debian starts the packages' services on install; the tests start their own on loopback.
+  for s in named unbound; do $sudo systemctl disable --now "$s" >/dev/null 2>&1 || true; done
+}
