@@ -293,7 +293,39 @@ public final class ConfigLoader {
       }
       return out;
     });
-    return new DnsSettings(listen, zone, rateLimit, nameServers);
+    return new DnsSettings(listen, zone, rateLimit, nameServers, dnsUpdate(zone));
+  }
+
+  private java.util.Optional<DnsSettings.Update> dnsUpdate(java.util.Optional<String> servedZone) {
+    java.util.Optional<HostPort> server = get(Settings.DNS_UPDATE_SERVER, v -> v.isBlank() ? java.util.Optional.<HostPort>empty() : java.util.Optional.of(HostPort.parse(v.trim())));
+    java.util.Optional<String> zone = get(Settings.DNS_UPDATE_ZONE, v -> {
+      String z = v.trim().toLowerCase(java.util.Locale.ROOT);
+      z = z.endsWith(".") ? z.substring(0, z.length() - 1) : z;
+      if (!z.isEmpty() && !z.matches(DnsSettings.ZONE_PATTERN)) {
+        throw new IllegalArgumentException("not a DNS name");
+      }
+      return z.isEmpty() ? java.util.Optional.<String>empty() : java.util.Optional.of(z);
+    });
+    java.util.Optional<Path> key = get(Settings.DNS_UPDATE_KEY, v -> v.isBlank() ? java.util.Optional.<Path>empty() : java.util.Optional.of(Path.of(v.trim())));
+    java.time.Duration ttl = get(Settings.DNS_UPDATE_TTL, v -> {
+      java.time.Duration d = positiveDuration(v);
+      if (d.toSeconds() < 10 || d.toSeconds() > 60) {
+        throw new IllegalArgumentException("outside 10s to 60s");
+      }
+      return d;
+    });
+    if (server.isEmpty()) {
+      if (key.isPresent() || zone.isPresent()) {
+        throw new ConfigException(Settings.DNS_UPDATE_SERVER.key(), "dns.update-key and dns.update-zone need dns.update-server (--dns-update-server HOST:PORT), the zone's primary");
+      }
+      return java.util.Optional.empty();
+    }
+    if (key.isEmpty()) {
+      throw new ConfigException(Settings.DNS_UPDATE_KEY.key(), "dynamic DNS updates are signed: give dns.update-key (--dns-update-key FILE), a key file as tsig-keygen -a hmac-sha256 NAME writes it");
+    }
+    String updated = zone.or(() -> servedZone).orElseThrow(() -> new ConfigException(Settings.DNS_UPDATE_ZONE.key(),
+        "give the zone to update at " + server.get() + ": dns.update-zone (--dns-update-zone), or dns.zone"));
+    return java.util.Optional.of(new DnsSettings.Update(server.get(), updated, key.get(), (int) ttl.toSeconds()));
   }
 
   private static int positiveCount(String v) {

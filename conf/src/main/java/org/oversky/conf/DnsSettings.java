@@ -15,8 +15,32 @@ import java.util.Optional;
  * @param rateLimit UDP answers a second per (source prefix, name, type); 0: unlimited
  * @param nameServers the zone's name servers (name → IP address), the first its SOA's primary;
  *     empty: {@code ns1.ZONE} at this node's DNS address
+ * @param update the primary whose records this node's region keeps current, if any
  */
-public record DnsSettings(Optional<HostPort> listen, Optional<String> zone, int rateLimit, Map<String, String> nameServers) {
+public record DnsSettings(Optional<HostPort> listen, Optional<String> zone, int rateLimit, Map<String, String> nameServers,
+    Optional<Update> update) {
+  /**
+   * Dynamic updates (RFC 2136, TSIG) of an authoritative server the operator runs.
+   *
+   * @param server the zone's primary
+   * @param zone the zone there, lower case, without a trailing dot
+   * @param keyFile the TSIG key, as {@code tsig-keygen} writes it
+   * @param ttlSeconds the TTL of the records written, 10 to 60
+   */
+  public record Update(HostPort server, String zone, java.nio.file.Path keyFile, int ttlSeconds) {
+    public Update {
+      Objects.requireNonNull(server, "server");
+      Objects.requireNonNull(keyFile, "keyFile");
+      zone = zone.toLowerCase(Locale.ROOT);
+      if (!zone.matches(ZONE_PATTERN)) {
+        throw new IllegalArgumentException("a zone is a DNS name such as cdn.example.net");
+      }
+      if (ttlSeconds < 10 || ttlSeconds > 60) {
+        throw new IllegalArgumentException("the TTL of updated records is 10 to 60 s, got " + ttlSeconds);
+      }
+    }
+  }
+
   /** The default rate limit, in answers a second per (source prefix, name, type). */
   public static final int RATE_LIMIT = 20;
 
@@ -24,16 +48,22 @@ public record DnsSettings(Optional<HostPort> listen, Optional<String> zone, int 
   public static final String ZONE_PATTERN = "([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*";
 
   /** No DNS. */
-  public static final DnsSettings OFF = new DnsSettings(Optional.empty(), Optional.empty(), RATE_LIMIT, Map.of());
+  public static final DnsSettings OFF = new DnsSettings(Optional.empty(), Optional.empty(), RATE_LIMIT, Map.of(), Optional.empty());
 
-  /** These settings with no name servers given. */
+  /** These settings with no name servers given, and no updates. */
   public DnsSettings(Optional<HostPort> listen, Optional<String> zone, int rateLimit) {
-    this(listen, zone, rateLimit, Map.of());
+    this(listen, zone, rateLimit, Map.of(), Optional.empty());
+  }
+
+  /** These settings with no updates. */
+  public DnsSettings(Optional<HostPort> listen, Optional<String> zone, int rateLimit, Map<String, String> nameServers) {
+    this(listen, zone, rateLimit, nameServers, Optional.empty());
   }
 
   public DnsSettings {
     Objects.requireNonNull(listen, "listen");
     Objects.requireNonNull(zone, "zone");
+    Objects.requireNonNull(update, "update");
     zone = zone.map(z -> z.toLowerCase(Locale.ROOT));
     nameServers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(nameServers));
     if (rateLimit < 0) {

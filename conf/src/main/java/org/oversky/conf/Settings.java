@@ -182,6 +182,30 @@ public final class Settings {
           "",
           "NAME=IP pairs separated by commas, such as ns1.cdn.example.net=192.0.2.1,ns2.cdn.example.net=198.51.100.1",
           "The zone's name servers as the parent zone delegates to them (--dns-nameserver, repeatable), the first the SOA's primary; empty: ns1.ZONE at dns.listen's address.");
+  public static final Setting DNS_UPDATE_SERVER =
+      new Setting(
+          "dns.update-server",
+          "",
+          "HOST:PORT of the zone's primary, such as 192.0.2.53:53",
+          "An authoritative server the operator runs (BIND 9, Knot, PowerDNS) whose A/AAAA records of each site's name one node per region keeps current with RFC 2136 UPDATEs signed by dns.update-key (--dns-update-server); off when empty.");
+  public static final Setting DNS_UPDATE_ZONE =
+      new Setting(
+          "dns.update-zone",
+          "",
+          "a DNS name such as cdn.example.net",
+          "The zone updated at dns.update-server, under which each site has its name as in dns.zone (--dns-update-zone); empty: dns.zone.");
+  public static final Setting DNS_UPDATE_KEY =
+      new Setting(
+          "dns.update-key",
+          "",
+          "a file path",
+          "The TSIG key that signs the updates, a file as tsig-keygen -a hmac-sha256 NAME writes it, the same the primary's allow-update or update-policy names (--dns-update-key); read at start.");
+  public static final Setting DNS_UPDATE_TTL =
+      new Setting(
+          "dns.update-ttl",
+          "30s",
+          "a duration from 10s to 60s",
+          "The TTL of the address records the updates write (--dns-update-ttl): how long resolvers may keep a node that has since been removed.");
   public static final Setting SOFT_CAPACITY =
       new Setting(
           "routing.soft-capacity",
@@ -243,7 +267,11 @@ public final class Settings {
           DNS_LISTEN,
           DNS_ZONE,
           DNS_RATE_LIMIT,
-          DNS_NAMESERVERS);
+          DNS_NAMESERVERS,
+          DNS_UPDATE_SERVER,
+          DNS_UPDATE_ZONE,
+          DNS_UPDATE_KEY,
+          DNS_UPDATE_TTL);
 
   private Settings() {}
 

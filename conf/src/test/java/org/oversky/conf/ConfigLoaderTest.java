@@ -75,6 +75,30 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void dnsUpdatesNeedTheirPrimaryAKeyAndAZone() {
+    DnsSettings.Update u = ConfigLoader.load(Map.of("dns.update-server", "127.0.0.1:53", "dns.update-key", "update.key",
+        "dns.zone", "cdn.test", "dns.listen", "127.0.1.1:5353"), Map.of()).dns().update().orElseThrow();
+    assertEquals(new DnsSettings.Update(new HostPort("127.0.0.1", 53), "cdn.test", java.nio.file.Path.of("update.key"), 30), u,
+        "the zone defaults to dns.zone, the TTL to 30 s");
+    assertEquals("other.test", ConfigLoader.load(Map.of("dns.update-server", "127.0.0.1:53", "dns.update-key", "k",
+        "dns.update-zone", "Other.Test.", "dns.update-ttl", "45s"), Map.of()).dns().update().orElseThrow().zone());
+    assertEquals(java.util.Optional.empty(), ConfigLoader.load(Map.of(), Map.of()).dns().update());
+    ConfigException noKey = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(Map.of("dns.update-server", "127.0.0.1:53", "dns.update-zone", "cdn.test"), Map.of()));
+    org.junit.jupiter.api.Assertions.assertTrue(noKey.getMessage().contains("dns.update-key (--dns-update-key FILE)"), noKey.getMessage());
+    ConfigException noZone = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(Map.of("dns.update-server", "127.0.0.1:53", "dns.update-key", "k"), Map.of()));
+    org.junit.jupiter.api.Assertions.assertTrue(noZone.getMessage().contains("dns.update-zone"), noZone.getMessage());
+    ConfigException noServer = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(Map.of("dns.update-key", "k"), Map.of()));
+    org.junit.jupiter.api.Assertions.assertTrue(noServer.getMessage().contains("--dns-update-server"), noServer.getMessage());
+    ConfigException ttl = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(Map.of("dns.update-server", "127.0.0.1:53", "dns.update-key", "k", "dns.zone", "cdn.test",
+            "dns.listen", "127.0.1.1:53", "dns.update-ttl", "5s"), Map.of()));
+    org.junit.jupiter.api.Assertions.assertTrue(ttl.getMessage().contains("dns.update-ttl expects a duration from 10s to 60s"), ttl.getMessage());
+  }
+
+  @Test
   void dnsNeedsBothItsAddressAndItsZone() {
     NodeConfig on = ConfigLoader.load(Map.of("dns.listen", "127.0.1.1:5353", "dns.zone", "CDN.Test."), Map.of());
     assertEquals(new DnsSettings(java.util.Optional.of(new HostPort("127.0.1.1", 5353)), java.util.Optional.of("cdn.test"), 20), on.dns());

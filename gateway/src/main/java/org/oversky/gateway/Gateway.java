@@ -86,6 +86,12 @@ public final class Gateway extends ContainerLifeCycle {
     if (dns != null) {
       addBean(dns);
     }
+    org.oversky.gateway.dns.DnsUpdater updater = config.dns().update().isEmpty() ? null
+        : new org.oversky.gateway.dns.DnsUpdater(config.dns().update().get(), config.sites(), config.publicUrl(), routing, monitor,
+            metrics.registry(), failures, b.clock);
+    if (updater != null) {
+      addBean(updater);
+    }
     SiteHandler sites =
         new SiteHandler(
             config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome,
@@ -103,7 +109,7 @@ public final class Gateway extends ContainerLifeCycle {
             Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes, "routing", routing::status,
                 "origins", () -> originStatus(sites),
                 "view", monitor::byRegion,
-                "dns", () -> dns == null ? Map.of("enabled", false) : dns.status()));
+                "dns", () -> dnsStatus(dns, updater)));
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
             new RoutingApi(config.publicUrl().toString(), routing, monitor));
@@ -126,6 +132,14 @@ public final class Gateway extends ContainerLifeCycle {
   }
 
   /** Each site's origins with their health and latency, for the status document. */
+  private static Map<String, Object> dnsStatus(org.oversky.gateway.dns.DnsService dns, org.oversky.gateway.dns.DnsUpdater updater) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>(dns == null ? Map.of("enabled", false) : dns.status());
+    if (updater != null) {
+      out.put("update", updater.status());
+    }
+    return out;
+  }
+
   private static Map<String, Object> originStatus(SiteHandler sites) {
     Map<String, Object> out = new java.util.TreeMap<>();
     for (org.oversky.gateway.origin.OriginPool pool : sites.originPools()) {

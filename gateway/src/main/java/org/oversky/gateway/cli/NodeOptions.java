@@ -86,6 +86,18 @@ final class NodeOptions {
   @Option(names = "--dns-nameserver", paramLabel = "NAME=IP", description = "A name server of the zone, as the parent delegates (repeatable; the first is the SOA's primary).")
   List<String> dnsNameServers = List.of();
 
+  @Option(names = "--dns-update-server", paramLabel = "IP:PORT", description = "Keep each site's A/AAAA records current at this primary with RFC 2136 UPDATEs (one node per region sends them).")
+  String dnsUpdateServer;
+
+  @Option(names = "--dns-update-zone", paramLabel = "ZONE", description = "The zone to update there (default: --dns-zone).")
+  String dnsUpdateZone;
+
+  @Option(names = "--dns-update-key", paramLabel = "FILE", description = "The TSIG key file that signs the updates, as tsig-keygen -a hmac-sha256 NAME writes it.")
+  String dnsUpdateKey;
+
+  @Option(names = "--dns-update-ttl", paramLabel = "DURATION", description = "The TTL of the records written, 10s to 60s (default 30s).")
+  String dnsUpdateTtl;
+
   @Option(names = "--soft-capacity", paramLabel = "N", description = "Requests in flight above which routing sends this node fewer clients (default 256).")
   String softCapacity;
 
@@ -135,6 +147,10 @@ final class NodeOptions {
     put(flags, Settings.DNS_LISTEN.key(), dnsListen);
     put(flags, Settings.DNS_ZONE.key(), dnsZone);
     put(flags, Settings.DNS_RATE_LIMIT.key(), dnsRateLimit);
+    put(flags, Settings.DNS_UPDATE_SERVER.key(), dnsUpdateServer);
+    put(flags, Settings.DNS_UPDATE_ZONE.key(), dnsUpdateZone);
+    put(flags, Settings.DNS_UPDATE_KEY.key(), dnsUpdateKey);
+    put(flags, Settings.DNS_UPDATE_TTL.key(), dnsUpdateTtl);
     if (!dnsNameServers.isEmpty()) {
       flags.put(Settings.DNS_NAMESERVERS.key(), String.join(",", dnsNameServers));
     }

@@ -80,16 +80,24 @@ public final class DnsService extends AbstractLifeCycle {
     if (nameServers.isEmpty()) {
       nameServers.put("ns1." + settings.zone().orElseThrow(), self);
     }
-    java.util.Map<String, String> siteNames = new java.util.HashMap<>();
+    this.responder = new Responder(settings.zone().orElseThrow(), siteNames(sites), nameServers, nodes, counted,
+        settings.rateLimit() == 0 ? Optional.empty() : Optional.of(new org.oversky.dns.RateLimit(settings.rateLimit(), 2, clock)));
+  }
+
+  /**
+   * Each site's name relative to the zone, to its host: its {@code dns-name}, else its host with
+   * dots as dashes (wildcard sites have none).
+   */
+  public static java.util.Map<String, String> siteNames(List<SiteConfig> sites) {
+    java.util.Map<String, String> names = new java.util.LinkedHashMap<>();
     for (SiteConfig site : sites) {
       if (site.dnsName().isPresent()) {
-        siteNames.put(site.dnsName().get(), site.host());
+        names.put(site.dnsName().get(), site.host());
       } else {
-        siteNames.putAll(Responder.derivedNames(List.of(site.host())));
+        names.putAll(Responder.derivedNames(List.of(site.host())));
       }
     }
-    this.responder = new Responder(settings.zone().orElseThrow(), siteNames, nameServers, nodes, counted,
-        settings.rateLimit() == 0 ? Optional.empty() : Optional.of(new org.oversky.dns.RateLimit(settings.rateLimit(), 2, clock)));
+    return names;
   }
 
   @Override
