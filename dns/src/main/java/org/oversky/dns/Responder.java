@@ -31,9 +31,10 @@ import org.xbill.DNS.Type;
  * (AA) in the zone, REFUSED outside it, never recursive (RA clear). A site's name answers A (and
  * AAAA) records of the chosen nodes' IPv4 (and IPv6) addresses, with a TTL of {@link #TTL} seconds, or {@link #DEGRADED_TTL} while
  * its region is degraded; the apex answers SOA and NS (TTL 3600); a name of the zone with another
- * type is NODATA and a name not in it NXDOMAIN, both with the SOA (minimum 300). The question is
- * echoed as asked (its case too), EDNS0 is answered with {@link #UDP_PAYLOAD}, and an EDNS Client
- * Subnet is used as the client and echoed with its scope. A query that is not DNS gets FORMERR
+ * type is NODATA and a name not in it NXDOMAIN, both with the SOA (minimum 300, and a TTL of 300
+ * there, RFC 2308 section 3). The question is echoed as asked (its case too), EDNS0 is answered
+ * with {@link #UDP_PAYLOAD}, an EDNS version other than 0 with BADVERS (RFC 6891 section 6.1.3),
+ * and an EDNS Client Subnet is used as the client and echoed with its scope. A query that is not DNS gets FORMERR
  * when its header can be read, and nothing otherwise.
  */
 public final class Responder {
@@ -78,6 +79,8 @@ public final class Responder {
   private final Map<Name, String> sites;
   private final Nodes nodes;
   private final SOARecord soa;
+  /** The SOA in the authority section of a negative answer: its TTL is min(TTL, MINIMUM) (RFC 2308 section 3). */
+  private final SOARecord negativeSoa;
   private final Listener listener;
   private final Optional<RateLimit> rateLimit;
 
@@ -134,6 +137,8 @@ public final class Responder {
     this.soa = new SOARecord(this.zone, DClass.IN, ZONE_TTL, this.nameServers.keySet().iterator().next(),
         Name.fromConstantString("hostmaster." + this.zone),
         1, 3600, 600, 86_400, NEGATIVE_TTL);
+    this.negativeSoa = new SOARecord(this.zone, DClass.IN, Math.min(ZONE_TTL, NEGATIVE_TTL), soa.getHost(), soa.getAdmin(),
+        soa.getSerial(), soa.getRefresh(), soa.getRetry(), soa.getExpire(), soa.getMinimum());
   }
 
   /**
@@ -149,9 +154,15 @@ public final class Responder {
       formErr.ifPresent(a -> listener.answered(Rcode.string(Rcode.FORMERR), "malformed"));
       return formErr;
     }
-    Optional<byte[]> answer = answer(q, source, udp);
-    answer.ifPresent(a -> listener.answered(Rcode.string(a.length >= 4 ? a[3] & 0x0f : Rcode.SERVFAIL), questionType(q)));
-    return answer;
+    Optional<Message> answer = answer(q, source, udp);
+    answer.ifPresent(a -> listener.answered(Rcode.string(a.getRcode()), questionType(q))); // getRcode: with the OPT's extended bits
+    return answer.map(a -> udp ? a.toWire(maxUdp(q)) : a.toWire());
+  }
+
+  /** The most bytes a UDP answer to {@code q} may have: what its EDNS0 offers, within [512, {@link #UDP_PAYLOAD}]. */
+  private static int maxUdp(Message q) {
+    OPTRecord opt = q.getOPT();
+    return opt == null ? 512 : Math.max(512, Math.min(opt.getPayloadSize(), UDP_PAYLOAD));
   }
 
   /** The type of a query's question as a mnemonic, for counting: {@code A}, {@code AAAA}, … or {@code other}. */
@@ -163,7 +174,7 @@ public final class Responder {
   /** The query types counted by name; the others are counted as {@code other}, so a flood of odd types makes no new counters. */
   private static final java.util.Set<Integer> COUNTED = java.util.Set.of(Type.A, Type.AAAA, Type.NS, Type.SOA, Type.ANY, Type.TXT, Type.CNAME, Type.MX, Type.HTTPS);
 
-  private Optional<byte[]> answer(Message q, InetAddress source, boolean udp) {
+  private Optional<Message> answer(Message q, InetAddress source, boolean udp) {
     Message r = new Message(q.getHeader().getID());
     Header h = r.getHeader();
     h.setFlag(Flags.QR);
@@ -173,13 +184,16 @@ public final class Responder {
     h.setOpcode(q.getHeader().getOpcode());
     Record question = q.getQuestion();
     if (q.getHeader().getFlag(Flags.QR) || question == null || q.getHeader().getCount(Section.QUESTION) != 1) {
-      return q.getHeader().getFlag(Flags.QR) ? Optional.empty() : Optional.of(withRcode(r, Rcode.FORMERR, udp, 512));
+      return q.getHeader().getFlag(Flags.QR) ? Optional.empty() : Optional.of(withRcode(r, Rcode.FORMERR));
     }
     r.addRecord(question, Section.QUESTION);
     OPTRecord opt = q.getOPT();
-    int maxUdp = opt == null ? 512 : Math.max(512, Math.min(opt.getPayloadSize(), UDP_PAYLOAD));
     if (q.getHeader().getOpcode() != Opcode.QUERY) {
-      return Optional.of(withRcode(r, Rcode.NOTIMP, udp, maxUdp));
+      return Optional.of(withRcode(r, Rcode.NOTIMP));
+    }
+    if (opt != null && opt.getVersion() != 0) { // RFC 6891 6.1.3: BADVERS, in an OPT of the version implemented
+      r.addRecord(new OPTRecord(UDP_PAYLOAD, Rcode.BADVERS >>> 4, 0, 0), Section.ADDITIONAL);
+      return Optional.of(r);
     }
     InetAddress client = source;
     ClientSubnetOption ecs = null;
@@ -200,11 +214,11 @@ public final class Responder {
       }
       if (verdict == RateLimit.Verdict.SLIP) {
         h.setFlag(Flags.TC); // empty and truncated: a real resolver asks again over TCP
-        return Optional.of(r.toWire(maxUdp));
+        return Optional.of(r);
       }
     }
     if (!name.subdomain(zone)) {
-      return Optional.of(withRcode(r, Rcode.REFUSED, udp, maxUdp));
+      return Optional.of(withRcode(r, Rcode.REFUSED));
     }
     h.setFlag(Flags.AA);
     int type = question.getType();
@@ -219,7 +233,7 @@ public final class Responder {
           ns.getValue().ifPresent(a -> r.addRecord(address(ns.getKey(), a), Section.ADDITIONAL));
         }
       } else {
-        r.addRecord(soa, Section.AUTHORITY);
+        r.addRecord(negativeSoa, Section.AUTHORITY);
       }
     } else if (nameServers.containsKey(lower) && nameServers.get(lower).isPresent()) {
       InetAddress a = nameServers.get(lower).get();
@@ -227,7 +241,7 @@ public final class Responder {
       if (type == Type.ANY || type == (six ? Type.AAAA : Type.A)) {
         r.addRecord(address(name, a), Section.ANSWER);
       } else {
-        r.addRecord(soa, Section.AUTHORITY);
+        r.addRecord(negativeSoa, Section.AUTHORITY);
       }
     } else if (site != null) {
       if (type == Type.A || type == Type.AAAA || type == Type.ANY) { // ANY: the A set alone (RFC 8482)
@@ -242,16 +256,16 @@ public final class Responder {
           }
         }
         if (r.getSection(Section.ANSWER).isEmpty()) {
-          r.addRecord(soa, Section.AUTHORITY); // no node of that family (or none healthy): NODATA
+          r.addRecord(negativeSoa, Section.AUTHORITY); // no node of that family (or none healthy): NODATA
         }
       } else {
-        r.addRecord(soa, Section.AUTHORITY);
+        r.addRecord(negativeSoa, Section.AUTHORITY);
       }
     } else {
       h.setRcode(Rcode.NXDOMAIN);
-      r.addRecord(soa, Section.AUTHORITY);
+      r.addRecord(negativeSoa, Section.AUTHORITY);
     }
-    return Optional.of(udp ? r.toWire(maxUdp) : r.toWire());
+    return Optional.of(r);
   }
 
   private static Record address(Name name, InetAddress a) {
@@ -265,9 +279,9 @@ public final class Responder {
         soa.getRetry(), soa.getExpire(), soa.getMinimum());
   }
 
-  private static byte[] withRcode(Message r, int rcode, boolean udp, int maxUdp) {
+  private static Message withRcode(Message r, int rcode) {
     r.getHeader().setRcode(rcode);
-    return udp ? r.toWire(maxUdp) : r.toWire();
+    return r;
   }
 
   /** FORMERR for a query whose header (12 bytes) can be read; nothing for less. */

@@ -82,6 +82,33 @@ class ResponderTest {
   }
 
   @Test
+  void rfc2308_3_theSoaOfANegativeAnswerHasTheNegativeTtlAndTheSoaItselfItsOwn() throws Exception {
+    for (Message negative : List.of(ask("nothing.cdn.test.", Type.A, null, true), ask("site-test.cdn.test.", Type.AAAA, null, false))) {
+      org.xbill.DNS.SOARecord soa = (org.xbill.DNS.SOARecord) negative.getSection(Section.AUTHORITY).get(0);
+      assertEquals(Responder.NEGATIVE_TTL, soa.getTTL(), "min(SOA TTL, SOA MINIMUM): " + negative);
+      assertEquals(Responder.NEGATIVE_TTL, soa.getMinimum());
+    }
+    assertEquals(Responder.ZONE_TTL, ask("cdn.test.", Type.SOA, null, true).getSection(Section.ANSWER).get(0).getTTL());
+  }
+
+  @Test
+  void rfc6891_6_1_3_anEdnsVersionOtherThanZeroGetsBadversWithVersionZero() throws Exception {
+    Message r = ask("site-test.cdn.test.", Type.A, new OPTRecord(1232, 0, 1, 0), true);
+    assertEquals(Rcode.BADVERS, r.getRcode());
+    assertEquals(0, r.getOPT().getVersion());
+    assertEquals(Responder.UDP_PAYLOAD, r.getOPT().getPayloadSize());
+    assertTrue(r.getSection(Section.ANSWER).isEmpty());
+    assertTrue(clients.isEmpty(), "no routing decision for it");
+    List<String> counted = new ArrayList<>();
+    Responder listened = new Responder("cdn.test", Responder.derivedNames(List.of("site.test")), java.util.Map.of("ns1.cdn.test", InetAddress.getByName("127.0.1.1")),
+        (client, host) -> new Responder.Picked(picked, false), (rcode, type) -> counted.add(rcode + " " + type), Optional.empty());
+    Message q = Message.newQuery(Record.newRecord(Name.fromString("site-test.cdn.test."), Type.A, DClass.IN));
+    q.addRecord(new OPTRecord(1232, 0, 1, 0), Section.ADDITIONAL);
+    listened.respond(q.toWire(), InetAddress.getByName("127.0.1.50"), true).orElseThrow();
+    assertEquals(List.of("BADVERS A"), counted, "counted by its extended rcode");
+  }
+
+  @Test
   void theApexAnswersSoaAndNsAndOutsideTheZoneIsRefused() throws Exception {
     assertEquals(List.of("ns1.cdn.test. hostmaster.cdn.test. 1 3600 600 86400 300 ttl 3600"), answers(ask("cdn.test.", Type.SOA, null, true)));
     Message ns = ask("cdn.test.", Type.NS, null, true);
