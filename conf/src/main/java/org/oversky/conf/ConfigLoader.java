@@ -293,7 +293,14 @@ public final class ConfigLoader {
       }
       return out;
     });
-    return new DnsSettings(listen, zone, rateLimit, nameServers, dnsUpdate(zone));
+    DnsSettings.Dnslink dnslink = new DnsSettings.Dnslink(
+        get(Settings.DNSLINK_HOSTS, v -> {
+          java.util.List<String> hosts = java.util.Arrays.stream(v.split(",")).map(String::trim).filter(h -> !h.isEmpty()).toList();
+          new DnsSettings.Dnslink(hosts, java.util.Optional.empty()); // checks each
+          return hosts;
+        }),
+        get(Settings.DNSLINK_RESOLVER, v -> v.isBlank() ? java.util.Optional.<HostPort>empty() : java.util.Optional.of(HostPort.parse(v.trim()))));
+    return new DnsSettings(listen, zone, rateLimit, nameServers, dnsUpdate(zone), dnslink);
   }
 
   private java.util.Optional<DnsSettings.Update> dnsUpdate(java.util.Optional<String> servedZone) {

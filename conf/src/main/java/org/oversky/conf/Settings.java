@@ -206,6 +206,18 @@ public final class Settings {
           "30s",
           "a duration from 10s to 60s",
           "The TTL of the address records the updates write (--dns-update-ttl): how long resolvers may keep a node that has since been removed.");
+  public static final Setting DNSLINK_HOSTS =
+      new Setting(
+          "dnslink.hosts",
+          "",
+          "host names separated by commas, each exact or *.SUFFIX",
+          "Hosts served from the content key their _dnslink.HOST TXT record names, dnslink=/key/SHA256 (--dnslink-host, repeatable): a content-addressed site root, cached for the record's TTL.");
+  public static final Setting DNSLINK_RESOLVER =
+      new Setting(
+          "dnslink.resolver",
+          "",
+          "HOST:PORT of a DNS resolver, such as 127.0.0.53:53",
+          "The resolver asked for _dnslink TXT records (--dnslink-resolver); empty: the first of the system's (/etc/resolv.conf).");
   public static final Setting SOFT_CAPACITY =
       new Setting(
           "routing.soft-capacity",
@@ -271,7 +283,9 @@ public final class Settings {
           DNS_UPDATE_SERVER,
           DNS_UPDATE_ZONE,
           DNS_UPDATE_KEY,
-          DNS_UPDATE_TTL);
+          DNS_UPDATE_TTL,
+          DNSLINK_HOSTS,
+          DNSLINK_RESOLVER);
 
   private Settings() {}
 

@@ -75,6 +75,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void dnslinkHostsAreExactOrWildcardNames() {
+    DnsSettings.Dnslink d = ConfigLoader.load(Map.of("dnslink.hosts", "Docs.Test, *.pages.test", "dnslink.resolver", "127.0.0.53:53"), Map.of())
+        .dns().dnslink();
+    assertEquals(java.util.List.of("docs.test", "*.pages.test"), d.hosts());
+    assertEquals(java.util.Optional.of(new HostPort("127.0.0.53", 53)), d.resolver());
+    org.junit.jupiter.api.Assertions.assertTrue(d.accepts("docs.test") && d.accepts("a.pages.test") && d.accepts("a.b.pages.test"));
+    org.junit.jupiter.api.Assertions.assertFalse(d.accepts("pages.test") || d.accepts("xpages.test") || d.accepts("docs.test.evil"));
+    ConfigException bad = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(Map.of("dnslink.hosts", "docs.test,bad_host"), Map.of()));
+    org.junit.jupiter.api.Assertions.assertTrue(bad.getMessage().contains("dnslink.hosts expects host names"), bad.getMessage());
+  }
+
+  @Test
   void dnsUpdatesNeedTheirPrimaryAKeyAndAZone() {
     DnsSettings.Update u = ConfigLoader.load(Map.of("dns.update-server", "127.0.0.1:53", "dns.update-key", "update.key",
         "dns.zone", "cdn.test", "dns.listen", "127.0.1.1:5353"), Map.of()).dns().update().orElseThrow();

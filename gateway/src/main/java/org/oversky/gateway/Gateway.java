@@ -92,6 +92,9 @@ public final class Gateway extends ContainerLifeCycle {
     if (updater != null) {
       addBean(updater);
     }
+    java.util.Optional<org.oversky.gateway.dnslink.DnslinkResolver> dnslinkResolver = config.dns().dnslink().hosts().isEmpty()
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(new org.oversky.gateway.dnslink.DnslinkResolver(dnslinkResolverAddress(config.dns().dnslink()), b.clock, failures));
     SiteHandler sites =
         new SiteHandler(
             config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome,
@@ -109,10 +112,15 @@ public final class Gateway extends ContainerLifeCycle {
             Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes, "routing", routing::status,
                 "origins", () -> originStatus(sites),
                 "view", monitor::byRegion,
-                "dns", () -> dnsStatus(dns, updater)));
+                "dns", () -> dnsStatus(dns, updater),
+                "dnslink", () -> dnslinkResolver.map(r -> r.status()).orElse(Map.of("enabled", false))));
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
             new RoutingApi(config.publicUrl().toString(), routing, monitor));
+    KeyHandler key = new KeyHandler(store, dht.misses((request, keyHex, providers) -> http.provider(request, keyHex, providers)
+        .map(p -> new org.oversky.gateway.dht.ProviderRoute.Routed(p.url(), p.reason()))));
+    java.util.Optional<org.oversky.gateway.dnslink.DnslinkHandler> dnslink = dnslinkResolver.map(r ->
+        new org.oversky.gateway.dnslink.DnslinkHandler(config.dns().dnslink(), r, key, b.clock));
     this.handler =
         new MetricsHandler(
             metrics,
@@ -121,17 +129,28 @@ public final class Gateway extends ContainerLifeCycle {
                 b.embedded,
                 b.mount,
                 sites,
-                new KeyHandler(store, dht.misses((request, keyHex, providers) -> http.provider(request, keyHex, providers)
-                    .map(p -> new org.oversky.gateway.dht.ProviderRoute.Routed(p.url(), p.reason())))),
+                key,
                 dht.handler(),
                 api,
                 new LegacyHandler(api, config),
                 new StatusHandler(info, metrics),
                 load,
-                http));
+                http,
+                dnslink));
   }
 
   /** Each site's origins with their health and latency, for the status document. */
+  private static java.net.InetSocketAddress dnslinkResolverAddress(org.oversky.conf.DnsSettings.Dnslink settings) {
+    if (settings.resolver().isPresent()) {
+      org.oversky.conf.HostPort r = settings.resolver().get();
+      java.net.InetAddress ip = org.oversky.routing.zone.Addresses.literal(r.host()).orElseThrow(() -> new org.oversky.conf.ConfigException(
+          org.oversky.conf.Settings.DNSLINK_RESOLVER.key(), "dnslink.resolver (--dnslink-resolver) must be an IP address and port, such as 127.0.0.53:53, got " + r));
+      return new java.net.InetSocketAddress(ip, r.port());
+    }
+    return org.oversky.gateway.dnslink.DnslinkResolver.systemResolver().orElseThrow(() -> new org.oversky.conf.ConfigException(
+        org.oversky.conf.Settings.DNSLINK_RESOLVER.key(), "dnslink.hosts needs a resolver, and the system has none: give dnslink.resolver (--dnslink-resolver IP:PORT)"));
+  }
+
   private static Map<String, Object> dnsStatus(org.oversky.gateway.dns.DnsService dns, org.oversky.gateway.dns.DnsUpdater updater) {
     Map<String, Object> out = new java.util.LinkedHashMap<>(dns == null ? Map.of("enabled", false) : dns.status());
     if (updater != null) {

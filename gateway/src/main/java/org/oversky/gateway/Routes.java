@@ -45,6 +45,7 @@ final class Routes extends Handler.AbstractContainer {
   private final SiteHandler sites;
   private final LoadMeter load;
   private final HttpRouting routing;
+  private final java.util.Optional<org.oversky.gateway.dnslink.DnslinkHandler> dnslink;
 
   private final boolean embedded;
   private final String mount;
@@ -59,8 +60,10 @@ final class Routes extends Handler.AbstractContainer {
       LegacyHandler legacy,
       StatusHandler status,
       LoadMeter load,
-      HttpRouting routing) {
+      HttpRouting routing,
+      java.util.Optional<org.oversky.gateway.dnslink.DnslinkHandler> dnslink) {
     super(false);
+    this.dnslink = dnslink;
     this.load = load;
     this.routing = routing;
     this.embedded = embedded;
@@ -114,6 +117,14 @@ final class Routes extends Handler.AbstractContainer {
         response.getHeaders().put(HttpRouting.ROUTE_HEADER, route.reason());
       }
       return serveSite(site.get(), request, response, callback);
+    }
+    String host = request.getHeaders().get(HttpHeader.HOST);
+    if (dnslink.isPresent() && host != null && mount.isEmpty() && dnslink.get().accepts(Sites.hostOnly(host))) {
+      Callback counted = load.admit(response, callback); // null: refused at the hard capacity, answered
+      if (counted != null) {
+        dnslink.get().serve(Sites.hostOnly(host), full, request, response, counted);
+      }
+      return true;
     }
     if (!mount.isEmpty() && !full.startsWith(mount + "/") && !full.equals(mount)) {
       return notOurs(request, response, callback, full);

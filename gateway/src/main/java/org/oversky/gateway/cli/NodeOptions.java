@@ -86,6 +86,12 @@ final class NodeOptions {
   @Option(names = "--dns-nameserver", paramLabel = "NAME=IP", description = "A name server of the zone, as the parent delegates (repeatable; the first is the SOA's primary).")
   List<String> dnsNameServers = List.of();
 
+  @Option(names = "--dnslink-host", paramLabel = "HOST", description = "Serve HOST (or *.SUFFIX) from the content key its _dnslink TXT record names (repeatable).")
+  List<String> dnslinkHosts = List.of();
+
+  @Option(names = "--dnslink-resolver", paramLabel = "IP:PORT", description = "The resolver asked for _dnslink records (default: the system's).")
+  String dnslinkResolver;
+
   @Option(names = "--dns-update-server", paramLabel = "IP:PORT", description = "Keep each site's A/AAAA records current at this primary with RFC 2136 UPDATEs (one node per region sends them).")
   String dnsUpdateServer;
 
@@ -147,6 +153,10 @@ final class NodeOptions {
     put(flags, Settings.DNS_LISTEN.key(), dnsListen);
     put(flags, Settings.DNS_ZONE.key(), dnsZone);
     put(flags, Settings.DNS_RATE_LIMIT.key(), dnsRateLimit);
+    put(flags, Settings.DNSLINK_RESOLVER.key(), dnslinkResolver);
+    if (!dnslinkHosts.isEmpty()) {
+      flags.put(Settings.DNSLINK_HOSTS.key(), String.join(",", dnslinkHosts));
+    }
     put(flags, Settings.DNS_UPDATE_SERVER.key(), dnsUpdateServer);
     put(flags, Settings.DNS_UPDATE_ZONE.key(), dnsUpdateZone);
     put(flags, Settings.DNS_UPDATE_KEY.key(), dnsUpdateKey);
