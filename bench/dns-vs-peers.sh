@@ -7,7 +7,8 @@
 # p99, from dnsperf -v's per-query lines: dnsperf 2.10 has no latency histogram). Then the same
 # with an EDNS Client Subnet of the other region on every query. See bench/README.md.
 #
-#   bash bench/dns-vs-peers.sh > result.md          # 10 s per measurement after a 5 s warm-up
+#   bash bench/dns-vs-peers.sh > result.md    # per server and query kind: 10 s of q/s after a 5 s
+#                                             # warm-up, then 5 rounds of 2 s at 1,000 q/s (about 5 min)
 #   SECONDS_EACH=20 CLIENTS=8 ECS=off bash bench/dns-vs-peers.sh
 #
 # Installs dnsperf, dnsutils, knot, gdnsd, pdns-server, pdns-backend-bind and bind9 (Debian
@@ -16,14 +17,16 @@
 # processes this script starts are stopped, by PID.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SECONDS_EACH=${SECONDS_EACH:-10}   # each measurement: the q/s run and the 1,000 q/s run
+SECONDS_EACH=${SECONDS_EACH:-10}   # each server's q/s run, and its latency runs added up
 WARM=${WARM:-5}                    # a q/s run before each server's first measurement, not counted
 CLIENTS=${CLIENTS:-4}              # dnsperf -c
-RATE=${RATE:-1000}                 # dnsperf -Q of the latency run
+RATE=${RATE:-1000}                 # dnsperf -Q of the latency runs
+ROUNDS=${ROUNDS:-5}                # latency rounds, the servers in turn in each
 ECS=${ECS:-on}                     # off: no run with an EDNS Client Subnet
 log() { echo "dns-vs-peers: $*" >&2; }
-[ "$SECONDS_EACH" -ge 1 ] && [ "$SECONDS_EACH" -le 120 ] && [ "$WARM" -ge 0 ] && [ "$WARM" -le 60 ] ||
-  { log "SECONDS_EACH must be 1..120 and WARM 0..60"; exit 1; }
+[ "$SECONDS_EACH" -ge 1 ] && [ "$SECONDS_EACH" -le 120 ] && [ "$WARM" -ge 0 ] && [ "$WARM" -le 60 ] &&
+  [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] && [ "$RATE" -ge 1 ] && [ "$RATE" -le 100000 ] ||
+  { log "SECONDS_EACH must be 1..120, WARM 0..60, ROUNDS 1..20 and RATE 1..100000"; exit 1; }
 
 # Install what is missing. Debian's packages start their daemon on port 53 unless a policy-rc.d
 # says no: add one for the install when there is none, and remove it after.
@@ -188,49 +191,75 @@ qps() { # address port seconds [dnsperf options]: "queries/s lost"
   dnsperf -a "$CLIENT" -s "$1" -p "$2" -d "$tmp/queries" -l "$3" -c "$CLIENTS" -q 200 "${@:4}" 2>&1 |
     awk '/Queries lost:/ {lost=$3} /Queries per second:/ {q=$4} END {printf "%d %s\n", q, lost}'
 }
-latency() { # address port [dnsperf options]: "p50 p99 max lost" in ms, at RATE queries/s
-  dnsperf -a "$CLIENT" -s "$1" -p "$2" -d "$tmp/queries" -l "$SECONDS_EACH" -c "$CLIENTS" -Q "$RATE" -v "${@:3}" 2>/dev/null |
-    awk '$1 == ">" && $2 != "T" {print $NF * 1000} $1 == ">" && $2 == "T" {t++} END {print "T", t + 0}' | sort -g |
-    awk '$1 == "T" {t = $2; next} {v[n++] = $1} END {
-      if (n == 0) { print "- - - " t; exit }
-      i50 = int(n * 0.50); i99 = int(n * 0.99); if (i99 >= n) i99 = n - 1
-      printf "%.3f %.3f %.3f %d\n", v[i50], v[i99], v[n-1], t }'
+latency() { # address port seconds [dnsperf options]: each answer's latency in ms, a line each; "T" per timeout
+  dnsperf -a "$CLIENT" -s "$1" -p "$2" -d "$tmp/queries" -l "$3" -c "$CLIENTS" -Q "$RATE" -v "${@:4}" 2>/dev/null |
+    awk '$1 == ">" && $2 == "T" {print "T"; next} $1 == ">" && $NF ~ /^[0-9.]+$/ {printf "%.4f\n", $NF * 1000}'
+}
+percentiles() { # file of latencies: "p50 p99 max timeouts"
+  { grep -v T "$1" || true; } | sort -g | awk -v t="$(grep -c T "$1" || true)" '{v[n++] = $1} END {
+    if (n == 0) { print "- - - " t; exit }
+    i99 = int(n * 0.99); if (i99 >= n) i99 = n - 1
+    printf "%.3f %.3f %.3f %d\n", v[int(n * 0.5)], v[i99], v[n-1], t }'
 }
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-declare -A Q LOST P50 P99 PMAX PLOST ANS
+declare -A Q LOST P50 P99 PMAX PLOST R99 ANS
 modes=(plain)
 [ "$ECS" = off ] || modes+=(ecs)
+opts_of() { [ "$1" = plain ] || echo "-E $ECS_OPT"; }
+# Queries per second: each server in turn, a warm-up then the measured run.
 for mode in "${modes[@]}"; do
-  opts=()
-  [ "$mode" = plain ] || opts=(-E "$ECS_OPT")
+  read -ra opts <<<"$(opts_of "$mode")"
   for s in "${servers[@]}"; do
     IFS='|' read -r name label addr port <<<"$s"
-    log "$name ($mode)"
+    log "$name ($mode): queries/s"
     if [ "$mode" = plain ]; then ANS[$name,$mode]=$(answer "$addr" "$port"); else ANS[$name,$mode]=$(answer "$addr" "$port" +subnet=127.0.2.0/24); fi
     [ "$WARM" -eq 0 ] || qps "$addr" "$port" "$WARM" "${opts[@]}" >/dev/null
     read -r Q[$name,$mode] LOST[$name,$mode] < <(qps "$addr" "$port" "$SECONDS_EACH" "${opts[@]}")
-    read -r P50[$name,$mode] P99[$name,$mode] PMAX[$name,$mode] PLOST[$name,$mode] < <(latency "$addr" "$port" "${opts[@]}")
+  done
+done
+# Latency at RATE queries/s: ROUNDS rounds of SECONDS_EACH/ROUNDS s (rounded up) per server and
+# mode, the servers in turn within a round, so that the machine's stalls (other tenants, steal
+# time) fall on all of them alike rather than on whichever was measured when they came.
+# Percentiles over all rounds' answers; the table also gives the spread of the rounds' p99.
+slice=$(( (SECONDS_EACH + ROUNDS - 1) / ROUNDS ))
+for round in $(seq 1 "$ROUNDS"); do
+  log "latency at $RATE q/s: round $round of $ROUNDS ($slice s each)"
+  for mode in "${modes[@]}"; do
+    read -ra opts <<<"$(opts_of "$mode")"
+    for s in "${servers[@]}"; do
+      IFS='|' read -r name label addr port <<<"$s"
+      latency "$addr" "$port" "$slice" "${opts[@]}" >"$tmp/lat.$name.$mode.$round"
+      R99[$name,$mode]="${R99[$name,$mode]:-} $(percentiles "$tmp/lat.$name.$mode.$round" | awk '{print $2}')"
+    done
+  done
+done
+for mode in "${modes[@]}"; do
+  for s in "${servers[@]}"; do
+    IFS='|' read -r name label addr port <<<"$s"
+    cat "$tmp"/lat."$name.$mode".* >"$tmp/lat.$name.$mode"
+    read -r P50[$name,$mode] P99[$name,$mode] PMAX[$name,$mode] PLOST[$name,$mode] < <(percentiles "$tmp/lat.$name.$mode")
+    R99[$name,$mode]=$(tr ' ' '\n' <<<"${R99[$name,$mode]}" | grep . | sort -g | awk '{v[n++] = $1} END {printf "%s–%s", v[0], v[n-1]}')
   done
 done
 
 ratio() { python3 -c 'import sys; a, b = sys.argv[1:]; print("-" if a == "-" or b in ("-", "0", "0.000") else f"{float(a) / float(b):.2f}")' "$1" "$2"; }
 group() { python3 -c 'import sys; print(f"{int(sys.argv[1]):,}")' "$1"; }
-printf '| server | queries | answer | queries/s | ×Knot | lost | p50 at %s q/s (ms) | p99 (ms) | p99 ×Knot | max (ms) | timeouts |\n' "$(group "$RATE")"
-printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| server | queries | answer (TTL) | queries/s | ×Knot | lost | p50 at %s q/s (ms) | p99 (ms) | p99 ×Knot | p99 per round (ms) | max (ms) | timeouts |\n' "$(group "$RATE")"
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for mode in "${modes[@]}"; do
   [ "$mode" = plain ] && what="from eu" || what="ECS us"
   for s in "${servers[@]}"; do
     IFS='|' read -r name label addr port <<<"$s"
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$what" "${ANS[$name,$mode]}" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$what" "${ANS[$name,$mode]}" \
       "$(group "${Q[$name,$mode]}")" "$(ratio "${Q[$name,$mode]}" "${Q[knot,$mode]}")" "${LOST[$name,$mode]:-?}" \
       "${P50[$name,$mode]}" "${P99[$name,$mode]}" "$(ratio "${P99[$name,$mode]}" "${P99[knot,$mode]}")" \
-      "${PMAX[$name,$mode]}" "${PLOST[$name,$mode]}"
+      "${R99[$name,$mode]}" "${PMAX[$name,$mode]}" "${PLOST[$name,$mode]}"
   done
 done
-printf '\n`bash bench/dns-vs-peers.sh` (SECONDS_EACH=%s WARM=%s CLIENTS=%s RATE=%s ECS=%s), %s cores (%s), %s, commit %s; load average %s at the start, %s at the end.\n' \
-  "$SECONDS_EACH" "$WARM" "$CLIENTS" "$RATE" "$ECS" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')" \
+printf '\n`bash bench/dns-vs-peers.sh` (SECONDS_EACH=%s WARM=%s CLIENTS=%s RATE=%s ROUNDS=%s ECS=%s), %s cores (%s), %s, commit %s; load average %s at the start, %s at the end.\n' \
+  "$SECONDS_EACH" "$WARM" "$CLIENTS" "$RATE" "$ROUNDS" "$ECS" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')" \
   "$started" "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')" "$load0" "$(cut -d' ' -f1-3 /proc/loadavg)"
 for f in "$tmp"/oversky.log; do
   ! grep -q -i 'exception' "$f" || log "the node logged exceptions: $(grep -c -i exception "$f")"
