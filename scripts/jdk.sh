@@ -19,41 +19,34 @@ oversky_find_jdk() {
   echo "oversky needs a JDK 21 or newer: set JAVA_HOME to one, or install one under /usr/lib/jvm." >&2
   return 1
 }
-oversky_find_mvn() { # makes sure `mvn` runs: installs Debian's maven package when it is missing
-  command -v mvn >/dev/null && return 0
-  local sudo=""
+oversky_apt_install() { # who-is-asking package...: installs Debian packages with apt-get (as root, or sudo -n); 1 when it cannot
+  local who=$1 sudo=""; shift
   if [ "$(id -u)" != 0 ]; then
     if sudo -n true 2>/dev/null; then sudo="sudo -n"; else
-      echo "oversky needs Maven: install it (apt-get install maven) or put mvn on PATH." >&2
+      echo "$who needs $*: apt-get install $*" >&2
       return 1
     fi
   fi
-  echo "oversky: installing Maven with apt-get (once)..." >&2
+  echo "$who: installing $* with apt-get (once)..." >&2
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends maven >&2 || {
-      echo "oversky: could not install Maven with apt-get; install it and try again." >&2
-      return 1
-    }
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+oversky_find_mvn() { # makes sure `mvn` runs: installs Debian's maven package when it is missing
+  command -v mvn >/dev/null && return 0
+  oversky_apt_install oversky maven || {
+    echo "oversky: could not install Maven; install it (apt-get install maven) or put mvn on PATH, and try again." >&2
+    return 1
+  }
 }
 # The real servers and clients the integration tests run (BIND 9's named and dig, Unbound):
 # installs the Debian packages that are missing, once. A test that needs one and finds it missing
 # fails and names the package.
 oversky_test_packages() {
-  local missing=() sudo=""
+  local missing=()
   [ -x /usr/sbin/named ] || missing+=(bind9)
   command -v dig >/dev/null || missing+=(dnsutils)
   [ -x /usr/sbin/unbound ] || missing+=(unbound)
   [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" != 0 ]; then
-    if sudo -n true 2>/dev/null; then sudo="sudo -n"; else
-      echo "run-tests: the DNS tests need ${missing[*]}: apt-get install ${missing[*]}" >&2
-      return 0
-    fi
-  fi
-  echo "run-tests: installing ${missing[*]} with apt-get (once)..." >&2
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+  oversky_apt_install run-tests "${missing[@]}" ||
     echo "run-tests: could not install ${missing[*]}; the tests that need them will fail and name them." >&2
-  # Debian starts the packages' services on install; the tests start their own on loopback.
-  for s in named unbound; do $sudo systemctl disable --now "$s" >/dev/null 2>&1 || true; done
 }

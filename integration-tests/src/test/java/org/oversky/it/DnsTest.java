@@ -57,11 +57,6 @@ class DnsTest {
     return m.getSection(Section.ANSWER).stream().map(x -> ((ARecord) x).getAddress().getHostAddress()).toList();
   }
 
-  private static String state(TestNode asked, TestNode of) throws Exception {
-    @SuppressWarnings("unchecked")
-    List<Map<?, ?>> nodes = (List<Map<?, ?>>) Jsons.parse(asked.get("/api/v1/cluster").body()).get("nodes");
-    return nodes.stream().filter(n -> n.get("url").equals(of.base.toString())).map(n -> String.valueOf(n.get("state"))).findFirst().orElse("unknown");
-  }
 
   @Test
   void aResolverGetsTheNodesOfItsRegionAndAnEcsSubnetThoseOfItsOwn(@TempDir Path dir) throws Exception {
@@ -74,7 +69,7 @@ class DnsTest {
     try (TestNode a = TestNode.start(dir.resolve("a"), eu);
         TestNode b = TestNode.start(dir.resolve("b"), Map.of("listen", "127.0.2.1:0", "node.region", "us",
             "routing.region-map", zones.toString(), "sites", "site.test=http://127.0.0.1:9", "dht.bootstrap", a.base.toString()))) {
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> state(a, b).equals("up"));
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> a.stateOf(b).equals("up"));
 
       Message udp = ask(dnsPort, "site-test.cdn.test.", false, null);
       assertEquals(Rcode.NOERROR, udp.getRcode());

@@ -33,11 +33,6 @@ class DnsUpdateTest {
     return s;
   }
 
-  private static String state(TestNode asked, TestNode of) throws Exception {
-    @SuppressWarnings("unchecked")
-    List<Map<?, ?>> nodes = (List<Map<?, ?>>) Jsons.parse(asked.get("/api/v1/cluster").body()).get("nodes");
-    return nodes.stream().filter(n -> n.get("url").equals(of.base.toString())).map(n -> String.valueOf(n.get("state"))).findFirst().orElse("unknown");
-  }
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> update(TestNode n) throws Exception {
@@ -70,7 +65,7 @@ class DnsUpdateTest {
         long stopped = System.nanoTime() / 1_000_000;
         b.close();
         await("127.0.1.2 is down in the view").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-            .until(() -> state(a, b).equals("down"));
+            .until(() -> a.stateOf(b).equals("down"));
         long down = System.nanoTime() / 1_000_000;
         await("a dead node leaves the records").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
             .until(() -> bind.addresses(NAME).equals(List.of("127.0.1.1", "127.0.2.1")));
@@ -81,7 +76,7 @@ class DnsUpdateTest {
         d = TestNode.start(dir.resolve("d"), node("127.0.1.3", "eu", zones, bind, a.base.toString()));
         TestNode joined = d;
         await("127.0.1.3 is up in the view").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-            .until(() -> state(a, joined).equals("up"));
+            .until(() -> a.stateOf(joined).equals("up"));
         long up = System.nanoTime() / 1_000_000;
         await("a node that joins enters the records").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
             .until(() -> bind.addresses(NAME).equals(List.of("127.0.1.1", "127.0.1.3", "127.0.2.1")));

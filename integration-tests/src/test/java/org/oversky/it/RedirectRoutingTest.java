@@ -33,11 +33,6 @@ class RedirectRoutingTest {
     return s;
   }
 
-  private static String state(TestNode asked, TestNode of) throws Exception {
-    @SuppressWarnings("unchecked")
-    List<Map<?, ?>> nodes = (List<Map<?, ?>>) Jsons.parse(asked.get("/api/v1/cluster").body()).get("nodes");
-    return nodes.stream().filter(n -> n.get("url").equals(of.base.toString())).map(n -> String.valueOf(n.get("state"))).findFirst().orElse("unknown");
-  }
 
   private static HttpResponse<byte[]> site(TestNode node, String path) throws Exception {
     return TestNode.HTTP.send(HttpRequest.newBuilder(node.url(path)).header("Host", "site.test").timeout(Duration.ofSeconds(30)).build(),
@@ -58,8 +53,8 @@ class RedirectRoutingTest {
         TestNode b = TestNode.start(dir.resolve("b"), settings("eu", zones, site, a));
         TestNode c = TestNode.start(dir.resolve("c"), settings("us", zones, site, a))) {
       await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).until(() ->
-          state(c, a).equals("up") && state(c, b).equals("up") && state(a, b).equals("up") && state(a, c).equals("up")
-              && state(b, a).equals("up") && state(b, c).equals("up"));
+          c.stateOf(a).equals("up") && c.stateOf(b).equals("up") && a.stateOf(b).equals("up") && a.stateOf(c).equals("up")
+              && b.stateOf(a).equals("up") && b.stateOf(c).equals("up"));
 
       // The client (127.0.0.1) is in eu: c, in us, is not chosen and redirects to an eu node.
       HttpResponse<byte[]> sent = site(c, "/obj.bin?v=1");

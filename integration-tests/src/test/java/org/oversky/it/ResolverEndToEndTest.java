@@ -129,11 +129,6 @@ class ResolverEndToEndTest {
         .redirectOutput(dir.resolve("unbound.log").toFile()).start();
   }
 
-  private static String state(TestNode asked, TestNode of) throws Exception {
-    @SuppressWarnings("unchecked")
-    List<Map<?, ?>> nodes = (List<Map<?, ?>>) Jsons.parse(asked.get("/api/v1/cluster").body()).get("nodes");
-    return nodes.stream().filter(n -> n.get("url").equals(of.base.toString())).map(n -> String.valueOf(n.get("state"))).findFirst().orElse("unknown");
-  }
 
   @Test
   void aClientResolvesThroughUnboundFetchesFromTheNodeGivenAndIsSentElsewhereWhenItDies(@TempDir Path dir) throws Exception {
@@ -155,7 +150,7 @@ class ResolverEndToEndTest {
         nodes.add(TestNode.start(dir.resolve(ip), s));
       }
       await("every node up in the first's view").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-          .until(() -> state(nodes.get(0), nodes.get(1)).equals("up") && state(nodes.get(0), nodes.get(2)).equals("up"));
+          .until(() -> nodes.get(0).stateOf(nodes.get(1)).equals("up") && nodes.get(0).stateOf(nodes.get(2)).equals("up"));
       unbound = unbound(dir.resolve("unbound"), resolverPort, dns);
       Process resolver = unbound;
       await("Unbound answers the site's name").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
@@ -184,7 +179,7 @@ class ResolverEndToEndTest {
       while (cleanAfterGone < 20 && System.nanoTime() < deadline) { // bounded: 60 s at most
         List<String> now = resolve(resolverPort);
         long at = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        if (downAtMillis < 0 && state(watcher, victim).equals("down")) {
+        if (downAtMillis < 0 && watcher.stateOf(victim).equals("down")) {
           downAtMillis = at;
         }
         if (now.isEmpty()) {

@@ -29,11 +29,6 @@ class ShieldTest {
         HttpResponse.BodyHandlers.ofByteArray());
   }
 
-  private static String state(TestNode asked, TestNode of) throws Exception {
-    @SuppressWarnings("unchecked")
-    List<Map<?, ?>> nodes = (List<Map<?, ?>>) Jsons.parse(asked.get("/api/v1/cluster").body()).get("nodes");
-    return nodes.stream().filter(n -> n.get("url").equals(of.base.toString())).map(n -> String.valueOf(n.get("state"))).findFirst().orElse("unknown");
-  }
 
   private static String via(TestNode node) throws Exception {
     return "oversky-" + String.valueOf(Jsons.parse(node.get("/api/v1/status").body()).get("nodeId")).substring(0, 8);
@@ -52,7 +47,7 @@ class ShieldTest {
       await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).until(() -> {
         for (TestNode x : nodes) {
           for (TestNode y : nodes) {
-            if (x != y && !state(x, y).equals("up")) {
+            if (x != y && !x.stateOf(y).equals("up")) {
               return false;
             }
           }

@@ -87,6 +87,14 @@ final class TestNode implements AutoCloseable {
     return Jsons.parse(r.body());
   }
 
+  /** {@code other}'s state in this node's view ({@code /api/v1/cluster}), or "unknown". */
+  String stateOf(TestNode other) throws Exception {
+    @SuppressWarnings("unchecked")
+    java.util.List<Map<?, ?>> nodes = (java.util.List<Map<?, ?>>) Jsons.parse(get("/api/v1/cluster").body()).get("nodes");
+    return nodes.stream().filter(n -> n.get("url").equals(other.base.toString())).map(n -> String.valueOf(n.get("state")))
+        .findFirst().orElse("unknown");
+  }
+
   @Override
   public void close() throws Exception {
     server.close();
