@@ -34,7 +34,8 @@ import org.xbill.DNS.Type;
  * type is NODATA and a name not in it NXDOMAIN, both with the SOA (minimum 300, and a TTL of 300
  * there, RFC 2308 section 3). The question is echoed as asked (its case too), EDNS0 is answered
  * with {@link #UDP_PAYLOAD}, an EDNS version other than 0 with BADVERS (RFC 6891 section 6.1.3),
- * and an EDNS Client Subnet is used as the client and echoed with its scope. A query that is not DNS gets FORMERR
+ * and an EDNS Client Subnet is used as the client and echoed with the scope the answer holds for
+ * (0 when it depends on no client address, or the subnet's source prefix is 0). A query that is not DNS gets FORMERR
  * when its header can be read, and nothing otherwise.
  */
 public final class Responder {
@@ -70,8 +71,10 @@ public final class Responder {
    *
    * @param addresses their addresses, IPv4 and IPv6
    * @param degraded whether their region is degraded (the TTL is then shorter)
+   * @param scope how many leading bits of the client's address the pick depends on: the answer
+   *     holds for every client that shares them (echoed as the ECS scope, RFC 7871 section 7.2.1)
    */
-  public record Picked(List<InetAddress> addresses, boolean degraded) {}
+  public record Picked(List<InetAddress> addresses, boolean degraded, int scope) {}
 
   private final Name zone;
   /** The zone's name servers, the first the SOA's primary, each with its address when it is in the zone (glue). */
@@ -184,46 +187,87 @@ public final class Responder {
     h.setOpcode(q.getHeader().getOpcode());
     Record question = q.getQuestion();
     if (q.getHeader().getFlag(Flags.QR) || question == null || q.getHeader().getCount(Section.QUESTION) != 1) {
-      return q.getHeader().getFlag(Flags.QR) ? Optional.empty() : Optional.of(withRcode(r, Rcode.FORMERR));
+      if (q.getHeader().getFlag(Flags.QR)) {
+        return Optional.empty();
+      }
+      withRcode(r, Rcode.FORMERR);
+      return Optional.of(withOpt(r, q.getOPT(), null, 0));
     }
     r.addRecord(question, Section.QUESTION);
     OPTRecord opt = q.getOPT();
-    if (q.getHeader().getOpcode() != Opcode.QUERY) {
-      return Optional.of(withRcode(r, Rcode.NOTIMP));
-    }
     if (opt != null && opt.getVersion() != 0) { // RFC 6891 6.1.3: BADVERS, in an OPT of the version implemented
       r.addRecord(new OPTRecord(UDP_PAYLOAD, Rcode.BADVERS >>> 4, 0, 0), Section.ADDITIONAL);
       return Optional.of(r);
     }
-    InetAddress client = source;
     ClientSubnetOption ecs = null;
     if (opt != null) {
       for (EDNSOption o : opt.getOptions(EDNSOption.Code.CLIENT_SUBNET)) {
         ecs = (ClientSubnetOption) o;
-        client = ecs.getAddress();
       }
-      r.addRecord(new OPTRecord(UDP_PAYLOAD, 0, 0, 0,
-          ecs == null ? List.of() : List.of(new ClientSubnetOption(ecs.getSourcePrefixLength(), ecs.getSourcePrefixLength(), ecs.getAddress()))),
-          Section.ADDITIONAL);
     }
+    // RFC 7871 section 7.1.2: a source prefix of 0 asks that no client address be used; the
+    // resolver's own address places the answer then, as without ECS, and the scope echoed is 0
+    boolean anonymous = ecs == null || ecs.getSourcePrefixLength() == 0;
+    InetAddress client = anonymous ? source : ecs.getAddress();
     Name name = question.getName();
     if (udp && rateLimit.isPresent()) {
-      RateLimit.Verdict verdict = rateLimit.get().check(source, name, question.getType());
+      Name counted = countedAs(name);
+      RateLimit.Verdict verdict = rateLimit.get().check(source, counted, counted == name ? question.getType() : 0);
       if (verdict == RateLimit.Verdict.DROP) {
         return Optional.empty();
       }
       if (verdict == RateLimit.Verdict.SLIP) {
         h.setFlag(Flags.TC); // empty and truncated: a real resolver asks again over TCP
-        return Optional.of(r);
+        return Optional.of(withOpt(r, opt, ecs, 0));
       }
     }
+    int scope = q.getHeader().getOpcode() != Opcode.QUERY ? withRcode(r, Rcode.NOTIMP) : fill(r, question, client);
+    return Optional.of(withOpt(r, opt, ecs, anonymous ? 0 : scope));
+  }
+
+  /**
+   * What a UDP answer about {@code name} counts against in the rate limit: the name itself for
+   * a name of the zone, the zone for one that does not exist (so that a flood of random names is
+   * limited as one, as BIND's RRL counts NXDOMAIN), the root for a name outside it (REFUSED).
+   */
+  private Name countedAs(Name name) {
     if (!name.subdomain(zone)) {
-      return Optional.of(withRcode(r, Rcode.REFUSED));
+      return Name.root;
+    }
+    Name lower = name.canonicalize();
+    return lower.equals(zone) || sites.containsKey(lower) || nameServers.containsKey(lower) ? name : zone;
+  }
+
+  /**
+   * The OPT of an answer to a query that had one (RFC 6891 section 7), echoing its client subnet
+   * with {@code scope}; none otherwise.
+   */
+  private static Message withOpt(Message r, OPTRecord opt, ClientSubnetOption ecs, int scope) {
+    if (opt != null) {
+      r.addRecord(new OPTRecord(UDP_PAYLOAD, 0, 0, 0,
+          ecs == null ? List.of() : List.of(new ClientSubnetOption(ecs.getSourcePrefixLength(), scope, ecs.getAddress()))),
+          Section.ADDITIONAL);
+    }
+    return r;
+  }
+
+  /**
+   * Fills the answer to {@code question} from a client at {@code client} into {@code r}, and
+   * returns how many leading bits of the client's address it depends on (0 but for a site's
+   * addresses).
+   */
+  private int fill(Message r, Record question, InetAddress client) {
+    Header h = r.getHeader();
+    Name name = question.getName();
+    if (!name.subdomain(zone)) {
+      h.setRcode(Rcode.REFUSED);
+      return 0;
     }
     h.setFlag(Flags.AA);
     int type = question.getType();
     Name lower = name.canonicalize();
     String site = sites.get(lower);
+    int scope = 0;
     if (lower.equals(zone)) {
       if (type == Type.SOA || type == Type.ANY) {
         r.addRecord(soaAs(name), Section.ANSWER);
@@ -246,6 +290,7 @@ public final class Responder {
     } else if (site != null) {
       if (type == Type.A || type == Type.AAAA || type == Type.ANY) { // ANY: the A set alone (RFC 8482)
         Picked picked = nodes.pick(client, site);
+        scope = picked.scope();
         long ttl = picked.degraded() ? DEGRADED_TTL : TTL;
         boolean six = type == Type.AAAA;
         for (InetAddress a : picked.addresses()) {
@@ -265,7 +310,7 @@ public final class Responder {
       h.setRcode(Rcode.NXDOMAIN);
       r.addRecord(negativeSoa, Section.AUTHORITY);
     }
-    return Optional.of(r);
+    return scope;
   }
 
   private static Record address(Name name, InetAddress a) {
@@ -279,9 +324,10 @@ public final class Responder {
         soa.getRetry(), soa.getExpire(), soa.getMinimum());
   }
 
-  private static Message withRcode(Message r, int rcode) {
+  /** Sets {@code r}'s rcode; an error depends on no client address (scope 0). */
+  private static int withRcode(Message r, int rcode) {
     r.getHeader().setRcode(rcode);
-    return r;
+    return 0;
   }
 
   /** FORMERR for a query whose header (12 bytes) can be read; nothing for less. */

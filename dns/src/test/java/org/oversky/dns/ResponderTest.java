@@ -26,13 +26,14 @@ class ResponderTest {
   private final List<InetAddress> clients = new ArrayList<>();
   private boolean degraded;
   private List<InetAddress> picked;
+  private int scope = 16;
   private final Responder responder;
 
   ResponderTest() throws Exception {
     picked = List.of(InetAddress.getByName("127.0.1.1"), InetAddress.getByName("127.0.1.2"));
     responder = new Responder("cdn.test", List.of("site.test", "*.wild.test"), InetAddress.getByName("127.0.1.1"), (client, host) -> {
       clients.add(client);
-      return new Responder.Picked(picked, degraded);
+      return new Responder.Picked(picked, degraded, scope);
     });
   }
 
@@ -101,7 +102,7 @@ class ResponderTest {
     assertTrue(clients.isEmpty(), "no routing decision for it");
     List<String> counted = new ArrayList<>();
     Responder listened = new Responder("cdn.test", Responder.derivedNames(List.of("site.test")), java.util.Map.of("ns1.cdn.test", InetAddress.getByName("127.0.1.1")),
-        (client, host) -> new Responder.Picked(picked, false), (rcode, type) -> counted.add(rcode + " " + type), Optional.empty());
+        (client, host) -> new Responder.Picked(picked, false, 0), (rcode, type) -> counted.add(rcode + " " + type), Optional.empty());
     Message q = Message.newQuery(Record.newRecord(Name.fromString("site-test.cdn.test."), Type.A, DClass.IN));
     q.addRecord(new OPTRecord(1232, 0, 1, 0), Section.ADDITIONAL);
     listened.respond(q.toWire(), InetAddress.getByName("127.0.1.50"), true).orElseThrow();
@@ -129,7 +130,42 @@ class ResponderTest {
     assertEquals(Responder.UDP_PAYLOAD, r.getOPT().getPayloadSize());
     ClientSubnetOption echoed = (ClientSubnetOption) r.getOPT().getOptions(EDNSOption.Code.CLIENT_SUBNET).get(0);
     assertEquals(24, echoed.getSourcePrefixLength());
-    assertEquals(24, echoed.getScopePrefixLength());
+    assertEquals(16, echoed.getScopePrefixLength(), "the scope is what the pick depended on, not the source prefix");
+    assertEquals(InetAddress.getByName("127.0.2.0"), echoed.getAddress());
+  }
+
+  @Test
+  void rfc7871_anAnswerThatDependsOnNoClientHasScopeZero() throws Exception {
+    OPTRecord opt = new OPTRecord(4096, 0, 0, 0, List.of(new ClientSubnetOption(24, InetAddress.getByName("127.0.2.0"))));
+    for (String name : List.of("cdn.test.", "nothing.cdn.test.")) {
+      ClientSubnetOption echoed = (ClientSubnetOption) ask(name, Type.A, opt, true).getOPT().getOptions(EDNSOption.Code.CLIENT_SUBNET).get(0);
+      assertEquals(0, echoed.getScopePrefixLength(), name);
+    }
+  }
+
+  @Test
+  void rfc7871_7_1_2_aSourcePrefixOfZeroPlacesTheAnswerByTheResolverAndGetsScopeZero() throws Exception {
+    OPTRecord opt = new OPTRecord(4096, 0, 0, 0, List.of(new ClientSubnetOption(0, InetAddress.getByName("0.0.0.0"))));
+    Message r = ask("site-test.cdn.test.", Type.A, opt, true);
+    assertEquals(InetAddress.getByName("127.0.1.50"), clients.get(0), "not the address 0.0.0.0 of an empty subnet");
+    ClientSubnetOption echoed = (ClientSubnetOption) r.getOPT().getOptions(EDNSOption.Code.CLIENT_SUBNET).get(0);
+    assertEquals(0, echoed.getSourcePrefixLength());
+    assertEquals(0, echoed.getScopePrefixLength());
+  }
+
+  @Test
+  void rfc6891_7_everyAnswerToAQueryWithEdnsHasAnOpt() throws Exception {
+    Message notify = Message.newQuery(Record.newRecord(Name.fromString("cdn.test."), Type.SOA, DClass.IN));
+    notify.getHeader().setOpcode(org.xbill.DNS.Opcode.NOTIFY);
+    notify.addRecord(new OPTRecord(4096, 0, 0, 0), Section.ADDITIONAL);
+    Message r = new Message(responder.respond(notify.toWire(), InetAddress.getByName("127.0.1.50"), true).orElseThrow());
+    assertEquals(Rcode.NOTIMP, r.getRcode());
+    assertTrue(r.getOPT() != null, "NOTIMP keeps the OPT");
+    Message noQuestion = new Message();
+    noQuestion.addRecord(new OPTRecord(4096, 0, 0, 0), Section.ADDITIONAL);
+    Message formErr = new Message(responder.respond(noQuestion.toWire(), InetAddress.getByName("127.0.1.50"), true).orElseThrow());
+    assertEquals(Rcode.FORMERR, formErr.getRcode());
+    assertTrue(formErr.getOPT() != null, "FORMERR of a readable query keeps the OPT");
   }
 
   @Test
@@ -162,7 +198,7 @@ class ResponderTest {
   void udpAnswersPastTheRateAreDroppedOrSlipTruncatedAndTcpIsNeverLimited() throws Exception {
     java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(5_000);
     Responder limited = new Responder("cdn.test", Responder.derivedNames(List.of("site.test")), java.util.Map.of("ns1.cdn.test", InetAddress.getByName("127.0.1.1")),
-        (client, host) -> new Responder.Picked(picked, false), Responder.Listener.NONE,
+        (client, host) -> new Responder.Picked(picked, false, 0), Responder.Listener.NONE,
         Optional.of(new RateLimit(1, 2, () -> java.time.Instant.ofEpochMilli(now.get()))));
     byte[] q = Message.newQuery(Record.newRecord(Name.fromString("site-test.cdn.test."), Type.A, DClass.IN)).toWire();
     InetAddress from = InetAddress.getByName("192.0.2.7");
@@ -171,6 +207,24 @@ class ResponderTest {
     Message slipped = new Message(limited.respond(q, from, true).orElseThrow());
     assertTrue(slipped.getHeader().getFlag(Flags.TC) && slipped.getSection(Section.ANSWER).isEmpty(), "the third: slipped out truncated");
     assertEquals(2, new Message(limited.respond(q, from, false).orElseThrow()).getSection(Section.ANSWER).size(), "TCP is never limited");
+  }
+
+  @Test
+  void namesThatDoNotExistAreRateLimitedTogetherSoARandomNameFloodIsLimited() throws Exception {
+    Responder limited = new Responder("cdn.test", Responder.derivedNames(List.of("site.test")), java.util.Map.of("ns1.cdn.test", InetAddress.getByName("127.0.1.1")),
+        (client, host) -> new Responder.Picked(picked, false, 0), Responder.Listener.NONE,
+        Optional.of(new RateLimit(1, 0, () -> java.time.Instant.ofEpochMilli(5_000))));
+    InetAddress from = InetAddress.getByName("192.0.2.7");
+    byte[] first = Message.newQuery(Record.newRecord(Name.fromString("a1.cdn.test."), Type.A, DClass.IN)).toWire();
+    byte[] second = Message.newQuery(Record.newRecord(Name.fromString("b2.cdn.test."), Type.TXT, DClass.IN)).toWire();
+    byte[] site = Message.newQuery(Record.newRecord(Name.fromString("site-test.cdn.test."), Type.A, DClass.IN)).toWire();
+    assertEquals(Rcode.NXDOMAIN, new Message(limited.respond(first, from, true).orElseThrow()).getRcode());
+    assertEquals(Optional.empty(), limited.respond(second, from, true), "another name that does not exist counts with the first");
+    assertTrue(limited.respond(site, from, true).isPresent(), "a name that exists has its own count");
+    byte[] outside = Message.newQuery(Record.newRecord(Name.fromString("x.example."), Type.A, DClass.IN)).toWire();
+    byte[] outside2 = Message.newQuery(Record.newRecord(Name.fromString("y.example."), Type.A, DClass.IN)).toWire();
+    assertEquals(Rcode.REFUSED, new Message(limited.respond(outside, from, true).orElseThrow()).getRcode());
+    assertEquals(Optional.empty(), limited.respond(outside2, from, true), "names outside the zone (REFUSED) count together");
   }
 
   @Test
@@ -214,7 +268,7 @@ class ResponderTest {
     ns.put("b.ns.cdn.test", InetAddress.getByName("192.0.2.2"));
     ns.put("a.ns.cdn.test", InetAddress.getByName("2001:db8::53"));
     ns.put("ns.example.net", InetAddress.getByName("198.51.100.1"));
-    Responder r = new Responder("cdn.test", Responder.derivedNames(List.of("site.test")), ns, (client, host) -> new Responder.Picked(picked, false),
+    Responder r = new Responder("cdn.test", Responder.derivedNames(List.of("site.test")), ns, (client, host) -> new Responder.Picked(picked, false, 0),
         Responder.Listener.NONE, Optional.empty());
     byte[] q = Message.newQuery(Record.newRecord(Name.fromString("cdn.test."), Type.NS, DClass.IN)).toWire();
     Message answer = new Message(r.respond(q, InetAddress.getByName("127.0.0.1"), true).orElseThrow());

@@ -281,7 +281,7 @@ class DnsDigTest {
   @Test
   void theClientSubnetIsEchoedWithAScopeAndTailorsTheAnswer() throws Exception {
     Reply eu = dig("+subnet=127.0.1.0/24", SITE, "A").only();
-    assertEquals("127.0.1.0/24/24", eu.clientSubnet(), "FAMILY, SOURCE PREFIX-LENGTH and ADDRESS echoed, scope 24: " + eu.text());
+    assertEquals("127.0.1.0/24/24", eu.clientSubnet(), "FAMILY, SOURCE PREFIX-LENGTH and ADDRESS echoed, scope 24 (the map's longest prefix): " + eu.text());
     assertEquals(30, eu.answer().get(0).ttl(), "an eu client gets the eu node: " + eu.text());
 
     Reply us = dig("+subnet=127.0.2.0/24", SITE, "A").only();
@@ -289,14 +289,14 @@ class DnsDigTest {
     assertEquals(10, us.answer().get(0).ttl(), "the subnet is the client: a us client has no node of its region, a degraded answer: " + us.text());
 
     Reply host = dig("+subnet=127.0.2.7/32", SITE, "A").only();
-    assertEquals("127.0.2.7/32/32", host.clientSubnet(), host.text());
+    assertEquals("127.0.2.7/32/24", host.clientSubnet(), "the answer holds for the whole /24 the map places alike: " + host.text());
     Reply six = dig("+subnet=2001:db8::/56", SITE, "A").only();
-    assertEquals("2001:db8::/56/56", six.clientSubnet(), six.text());
+    assertEquals("2001:db8::/56/0", six.clientSubnet(), "the map has no IPv6 prefix: every IPv6 client is answered alike: " + six.text());
     Reply zero = dig("+subnet=0", SITE, "A").only();
     assertEquals("0.0.0.0/0/0", zero.clientSubnet(), "a /0 source: scope 0, cached for /0 queries alone (RFC 7871 7.3.1): " + zero.text());
 
     Reply nx = dig("+subnet=127.0.2.0/24", "nothing.cdn.test.", "A").only();
-    assertEquals("127.0.2.0/24/24", nx.clientSubnet(), "an ECS option in every answer to a query with one (RFC 7871 7.2.1): " + nx.text());
+    assertEquals("127.0.2.0/24/0", nx.clientSubnet(), "an ECS option in every answer to a query with one, scope 0 where no client counts (RFC 7871 7.2.1): " + nx.text());
     assertEquals("", dig(SITE, "A").only().clientSubnet(), "none in an answer to a query without one");
   }
 

@@ -67,7 +67,7 @@ public final class DnsService extends AbstractLifeCycle {
       String answered = a.region().orElse("none");
       byRegion.computeIfAbsent(answered, r -> new java.util.concurrent.atomic.LongAdder()).increment();
       registry.counter("oversky.dns.answers", "region", answered).increment();
-      return new Responder.Picked(addresses, degraded);
+      return new Responder.Picked(addresses, degraded, routing.scope(client));
     };
     Responder.Listener counted = (rcode, type) -> {
       byRcode.computeIfAbsent(rcode, r -> new java.util.concurrent.atomic.LongAdder()).increment();

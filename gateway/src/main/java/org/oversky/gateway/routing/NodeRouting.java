@@ -39,6 +39,11 @@ public final class NodeRouting implements java.io.Closeable {
     return locality.locate(client);
   }
 
+  /** How many leading bits of {@code client} its place depends on ({@link Locality#scope}). */
+  public int scope(java.net.InetAddress client) {
+    return locality.scope(client);
+  }
+
   @Override
   public void close() throws IOException {
     if (geo.isPresent()) {

@@ -220,6 +220,16 @@ public final class CoverageZones {
     return Optional.empty();
   }
 
+  /**
+   * The longest prefix length the map holds for addresses of {@code address}'s family, 0 when it
+   * holds none: every address that shares that many leading bits with {@code address} is placed
+   * in the same region, whatever prefix placed it (the ECS scope of an answer, RFC 7871).
+   */
+  public int longestPrefix(InetAddress address) {
+    TreeMap<Integer, Map<BigInteger, String>> lengths = byFamily.get(address.getAddress().length);
+    return lengths == null || lengths.isEmpty() ? 0 : lengths.firstKey();
+  }
+
   /** The regions the map names, in its order. */
   public List<String> regions() {
     return regions;

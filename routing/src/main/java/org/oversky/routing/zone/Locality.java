@@ -23,4 +23,14 @@ public record Locality(CoverageZones zones, Optional<GeoRegions> geo) {
     }
     return geo.flatMap(g -> g.regionOf(client)).map(l -> new Located(l.region(), "routing.geoip (" + l.from() + ")"));
   }
+
+  /**
+   * How many leading bits of {@code client} its place depends on: every address sharing them is
+   * placed alike. The longest prefix of the zones for its family (0 without any, so that an
+   * answer without a map holds for every client); with a GeoIP database, the whole address, as
+   * the database's networks are not known here.
+   */
+  public int scope(InetAddress client) {
+    return geo.isPresent() ? client.getAddress().length * 8 : zones.longestPrefix(client);
+  }
 }

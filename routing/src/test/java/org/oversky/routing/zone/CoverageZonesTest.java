@@ -40,6 +40,18 @@ class CoverageZonesTest {
   }
 
   @Test
+  void theScopeOfAPlaceIsTheLongestPrefixOfItsFamily() throws Exception {
+    CoverageZones z = zones("""
+        {"coverageZones": {"eu": {"network": ["10.0.0.0/8"], "network6": ["2001:db8:1::/48"]}, "us": {"network": ["10.20.0.0/16"]}}}""");
+    assertEquals(16, z.longestPrefix(InetAddress.getByName("10.9.9.9")),
+        "placed by the /8, but a /16 inside it is another region: the answer holds for the client's /16 alone");
+    assertEquals(48, z.longestPrefix(InetAddress.getByName("2001:db8:2::1")));
+    assertEquals(0, zones("{\"coverageZones\": {\"eu\": {\"network\": [\"10.0.0.0/8\"]}}}").longestPrefix(InetAddress.getByName("::1")),
+        "no prefix of the family: every address is placed alike");
+    assertEquals(0, CoverageZones.empty().longestPrefix(InetAddress.getByName("10.0.0.1")));
+  }
+
+  @Test
   void aZeroLengthPrefixTakesEveryAddressOfItsFamily() throws Exception {
     CoverageZones z = zones("{\"coverageZones\": {\"rest\": {\"network\": [\"0.0.0.0/0\"]}, \"eu\": {\"network\": [\"192.0.2.0/24\"]}}}");
     assertEquals(Optional.of("eu"), regionOf(z, "192.0.2.7"));

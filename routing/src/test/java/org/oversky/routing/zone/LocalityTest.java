@@ -25,6 +25,8 @@ class LocalityTest {
       assertEquals(Optional.of(new Locality.Located("us", "routing.geoip (geoip continent NA)")), chain.locate(InetAddress.getByName("198.51.100.9")));
       assertEquals(Optional.empty(), chain.locate(InetAddress.getByName("203.0.113.1")), "placed by neither: the caller's default region");
       assertEquals(Optional.empty(), new Locality(zones, Optional.empty()).locate(InetAddress.getByName("192.0.2.7")), "no database");
+      assertEquals(32, chain.scope(InetAddress.getByName("192.0.2.7")), "a database's networks are not known: the whole address");
+      assertEquals(25, new Locality(zones, Optional.empty()).scope(InetAddress.getByName("192.0.2.7")), "the map's longest prefix");
     }
   }
 }
