@@ -260,6 +260,11 @@ public final class ResponseIndex {
     return responses.size();
   }
 
+  /** Whether a stored response of a site refers to {@code body} (else it was registered, or fetched by its key). */
+  public boolean references(ContentKey body) {
+    return !prefix(bodyRefs, body.hex() + '\u0000').isEmpty();
+  }
+
   /**
    * Drops every response pointing at a body that left the store: the index file's part of a
    * removal, on the committer under the index lock (or at open, during recovery).

@@ -249,7 +249,17 @@ public final class ConfigLoader {
             get(Settings.GEOIP, v -> v.isBlank() ? java.util.Optional.<Path>empty() : java.util.Optional.of(Path.of(v.trim()))),
             soft,
             hard),
-        dns());
+        dns(),
+        new ReplicaSettings(
+            get(Settings.REPLICAS_COUNT, ConfigLoader::positiveCount),
+            get(Settings.REPLICAS_GRACE, Values::parseDuration),
+            get(Settings.REPLICAS_REPAIR_RATE, v -> {
+              long n = Values.parseSize(v);
+              if (n < 1) {
+                throw new IllegalArgumentException("not a positive size");
+              }
+              return n;
+            })));
   }
 
   private DnsSettings dns() {

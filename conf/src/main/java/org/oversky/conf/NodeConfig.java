@@ -22,6 +22,7 @@ import java.util.List;
  * @param http how the HTTP server treats slow clients
  * @param routing where the node is and how much it takes, for request routing
  * @param dns whether and where the node answers DNS for the CDN's zone
+ * @param replicas how many copies of each registered body the network keeps, and how it repairs them
  */
 public record NodeConfig(
     HostPort listen,
@@ -37,7 +38,8 @@ public record NodeConfig(
     ClusterSettings cluster,
     HttpServerConfig http,
     RoutingSettings routing,
-    DnsSettings dns) {
+    DnsSettings dns,
+    ReplicaSettings replicas) {
   public NodeConfig {
     if (listen == null
         || dataDir == null
@@ -51,7 +53,8 @@ public record NodeConfig(
         || cluster == null
         || http == null
         || routing == null
-        || dns == null) {
+        || dns == null
+        || replicas == null) {
       throw new IllegalArgumentException("every part of NodeConfig is required");
     }
     sites = List.copyOf(sites);
@@ -59,6 +62,6 @@ public record NodeConfig(
 
   /** A copy listening elsewhere, with the public URL following it; for tests and embedding. */
   public NodeConfig withListen(HostPort newListen, URI newPublicUrl) {
-    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht, cluster, http, routing, dns);
+    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht, cluster, http, routing, dns, replicas);
   }
 }

@@ -230,6 +230,24 @@ public final class Settings {
           "1024",
           "a whole number of requests, more than routing.soft-capacity",
           "Requests in flight at which this node answers new site and /key/ requests 503 with Retry-After, and routing leaves it out (--hard-capacity).");
+  public static final Setting REPLICAS_COUNT =
+      new Setting(
+          "replicas.count",
+          "3",
+          "a whole number, 1 or more",
+          "How many nodes hold each registered body, spread over at least 2 regions when the network has them (--replicas); 1: no copies but the first.");
+  public static final Setting REPLICAS_GRACE =
+      new Setting(
+          "replicas.grace",
+          "10s",
+          "a duration such as 10s",
+          "How long a holder may be down (by the view's quorum) before the next node in placement order copies its bodies (--replica-grace).");
+  public static final Setting REPLICAS_REPAIR_RATE =
+      new Setting(
+          "replicas.repair-rate",
+          "16m",
+          "a size a second such as 16m",
+          "The most bytes a second this node copies from other holders to repair or place copies (--repair-rate).");
   public static final Setting CLUSTER_COLLAPSE_WAIT =
       new Setting(
           "cluster.collapse-wait",
@@ -276,6 +294,9 @@ public final class Settings {
           GEOIP,
           SOFT_CAPACITY,
           HARD_CAPACITY,
+          REPLICAS_COUNT,
+          REPLICAS_GRACE,
+          REPLICAS_REPAIR_RATE,
           DNS_LISTEN,
           DNS_ZONE,
           DNS_RATE_LIMIT,

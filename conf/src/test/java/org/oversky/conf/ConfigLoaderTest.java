@@ -56,7 +56,8 @@ class ConfigLoaderTest {
             new ClusterSettings("", List.of(), Duration.ofMillis(150), Duration.ofSeconds(2)),
             new HttpServerConfig(Duration.ofSeconds(10), Duration.ofSeconds(30)),
             new RoutingSettings("default", java.util.Optional.empty()),
-            DnsSettings.OFF),
+            DnsSettings.OFF,
+            ReplicaSettings.DEFAULT),
         config);
   }
 

@@ -104,6 +104,9 @@ public final class Gateway extends ContainerLifeCycle {
             b.clock);
     addBean(sites);
     bindOriginMetrics(sites, metrics.registry());
+    org.oversky.gateway.replica.Replicas replicas =
+        new org.oversky.gateway.replica.Replicas(config.replicas(), config.publicUrl(), store, monitor, dht.peers(), failures, b.clock);
+    addBean(replicas);
     NodeInfo info =
         new NodeInfo(
             config,
@@ -112,11 +115,12 @@ public final class Gateway extends ContainerLifeCycle {
             Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes, "routing", routing::status,
                 "origins", () -> originStatus(sites),
                 "view", monitor::byRegion,
+                "replicas", replicas::status,
                 "dns", () -> dnsStatus(dns, updater),
                 "dnslink", () -> dnslinkResolver.map(r -> r.status()).orElse(Map.of("enabled", false))));
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
-            new RoutingApi(config.publicUrl().toString(), routing, monitor));
+            new RoutingApi(config.publicUrl().toString(), routing, monitor), replicas);
     KeyHandler key = new KeyHandler(store, dht.misses((request, keyHex, providers) -> http.provider(request, keyHex, providers)
         .map(p -> new org.oversky.gateway.dht.ProviderRoute.Routed(p.url(), p.reason()))));
     java.util.Optional<org.oversky.gateway.dnslink.DnslinkHandler> dnslink = dnslinkResolver.map(r ->

@@ -25,12 +25,15 @@ import org.oversky.cache.ContentKey;
  * that expire unless republished.
  */
 class DhtClusterTest {
+  /** These tests follow the one provider of a body; its copies on other nodes are ReplicaTest's. */
+  private static final Map<String, String> ONE_COPY = Map.of("replicas.count", "1");
+
   @Test
   void tenNodesJoinFromOneAndEveryNodeRedirectsToTheProvider(@TempDir Path dir) throws Exception {
     byte[] body = Bytes.random(150_000, 1);
     String key = Bytes.sha256(body);
     WireMockServer origin = Origins.serving("/obj.bin", body);
-    try (Cluster c = Cluster.start(dir, 10, Map.of()).awaitJoined()) {
+    try (Cluster c = Cluster.start(dir, 10, ONE_COPY).awaitJoined()) {
       TestNode provider = c.get(9);
       assertEquals(key, provider.register(origin.baseUrl() + "/obj.bin").get("key"));
       for (int i = 0; i < 9; i++) {
@@ -57,7 +60,7 @@ class DhtClusterTest {
     byte[] body = Bytes.random(300_000, 2);
     String key = Bytes.sha256(body);
     WireMockServer origin = Origins.serving("/obj.bin", body);
-    try (Cluster c = Cluster.start(dir, 5, Map.of("dht.key-miss", "proxy")).awaitJoined()) {
+    try (Cluster c = Cluster.start(dir, 5, Map.of("dht.key-miss", "proxy", "replicas.count", "1")).awaitJoined()) {
       c.get(4).register(origin.baseUrl() + "/obj.bin");
       HttpResponse<byte[]> viaTwo = awaitStatus(c.get(2), "/key/" + key, 200);
       assertArrayEquals(body, viaTwo.body());
@@ -79,7 +82,7 @@ class DhtClusterTest {
     WireMockServer origin = Origins.serving("/obj.bin", body);
     // Hour-long records on a clock the test advances: no waiting for lifetimes to pass.
     Map<String, String> hourly =
-        Map.of("dht.provider-ttl", "1h", "dht.republish-interval", "20m", "dht.refresh-interval", "30m");
+        Map.of("dht.provider-ttl", "1h", "dht.republish-interval", "20m", "dht.refresh-interval", "30m", "replicas.count", "1");
     TestClock clock = new TestClock();
     try (Cluster c = Cluster.start(dir, 4, hourly, clock).awaitJoined()) {
       c.get(3).register(origin.baseUrl() + "/obj.bin");
@@ -108,7 +111,7 @@ class DhtClusterTest {
 
   @Test
   void aRestartedNodeReloadsItsRoutingTable(@TempDir Path dir) throws Exception {
-    try (Cluster c = Cluster.start(dir, 3, Map.of()).awaitJoined()) {
+    try (Cluster c = Cluster.start(dir, 3, ONE_COPY).awaitJoined()) {
       TestNode last = c.nodes.remove(2);
       last.close();
       assertTrue(Files.isRegularFile(last.data.resolve("dht-contacts.json")));

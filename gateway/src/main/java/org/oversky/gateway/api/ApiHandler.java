@@ -30,12 +30,14 @@ public final class ApiHandler extends Handler.Abstract {
   private final NodeInfo info;
   private final SiteHandler sites;
   private final byte[] adminToken;
+  private final org.oversky.gateway.replica.Replicas replicas;
 
   public ApiHandler(
       OriginFetcher fetcher, ContentStore store, Hosts hosts, NodeInfo info, SiteHandler sites, String adminToken,
-      org.oversky.gateway.routing.RoutingApi routingApi) {
+      org.oversky.gateway.routing.RoutingApi routingApi, org.oversky.gateway.replica.Replicas replicas) {
     this.routingApi = routingApi;
-    this.registrar = new Registrar(fetcher, store);
+    this.replicas = replicas;
+    this.registrar = new Registrar(fetcher, store, replicas::checkSoon);
     this.hosts = hosts;
     this.info = info;
     this.sites = sites;
@@ -58,6 +60,10 @@ public final class ApiHandler extends Handler.Abstract {
   /** Handles a request whose path below the gateway's mount point is {@code path}. */
   public boolean serve(String path, Request request, Response response, Callback callback) throws Exception {
     String method = request.getMethod();
+    if (path.startsWith(PREFIX + KEYS)) {
+      keys(path.substring(PREFIX.length() + KEYS.length()), request, response, callback);
+      return true;
+    }
     switch (path) {
       case PREFIX + "register" -> {
         if (!HttpMethod.POST.is(method)) {
@@ -113,6 +119,64 @@ public final class ApiHandler extends Handler.Abstract {
       default -> Problem.noRoute(method, path).send(response, callback);
     }
     return true;
+  }
+
+  private static final String KEYS = "keys/";
+
+  /**
+   * {@code GET /api/v1/keys/<sha>/placement}: where a key should be and where it is; {@code POST
+   * /api/v1/keys/<sha>/replicate} with {@code {"from": URL}}: another node asks this one to copy a
+   * key from it (202, or 200 when held already).
+   */
+  private void keys(String rest, Request request, Response response, Callback callback) throws java.io.IOException {
+    int slash = rest.indexOf('/');
+    String hex = slash < 0 ? rest : rest.substring(0, slash);
+    String what = slash < 0 ? "" : rest.substring(slash + 1);
+    String method = request.getMethod();
+    if (!org.oversky.cache.ContentKey.isWellFormed(hex)) {
+      Problem.badRequest("malformed-key", "use the SHA-256 of the body as 64 lowercase hex digits: /api/v1/keys/<sha256>/placement")
+          .send(response, callback);
+      return;
+    }
+    org.oversky.cache.ContentKey key = new org.oversky.cache.ContentKey(hex);
+    switch (what) {
+      case "placement" -> {
+        if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
+          Problem.methodNotAllowed(method, "GET").send(response, callback);
+        } else {
+          Json.send(response, callback, 200, replicas.placement(key));
+        }
+      }
+      case "replicate" -> {
+        if (!HttpMethod.POST.is(method)) {
+          Problem.methodNotAllowed(method, "POST").send(response, callback);
+          return;
+        }
+        java.util.Optional<String> from = readField(request, response, callback, "from", "{\"from\": \"http://203.0.113.5:8080\"}");
+        if (from.isEmpty()) {
+          return;
+        }
+        java.net.URI node;
+        try {
+          node = java.net.URI.create(from.get().trim());
+        } catch (IllegalArgumentException e) {
+          Problem.badRequest("bad-from", "from is the base URL of the node holding the key, such as http://203.0.113.5:8080").send(response, callback);
+          return;
+        }
+        switch (replicas.copyFrom(key, node)) {
+          case HELD -> Json.send(response, callback, 200, java.util.Map.of("key", hex, "held", true));
+          case QUEUED -> Json.send(response, callback, 202, java.util.Map.of("key", hex, "held", false, "from", node.toString()));
+          case UNKNOWN_NODE -> new Problem(403, "unknown-node", "Unknown node",
+                  node + " is not a node this one knows; only nodes of the cluster view are copied from").send(response, callback);
+          case BUSY -> {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "10");
+            new Problem(503, "replicas-busy", "Too many copies waiting", "this node has too many copies to make; ask again later")
+                .send(response, callback);
+          }
+        }
+      }
+      default -> Problem.noRoute(method, PREFIX + KEYS + rest).send(response, callback);
+    }
   }
 
   /** {@code DELETE /api/v1/cache?url=…}: removes every stored variant of a site URL; admin only. */

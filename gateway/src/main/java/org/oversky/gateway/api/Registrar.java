@@ -17,10 +17,13 @@ import org.oversky.gateway.http.Problem;
 final class Registrar {
   private final OriginFetcher fetcher;
   private final ContentStore store;
+  private final java.util.function.Consumer<org.oversky.cache.ContentKey> registered;
 
-  Registrar(OriginFetcher fetcher, ContentStore store) {
+  /** {@code registered} is told of each key registered, so that its copies are placed at once. */
+  Registrar(OriginFetcher fetcher, ContentStore store, java.util.function.Consumer<org.oversky.cache.ContentKey> registered) {
     this.fetcher = fetcher;
     this.store = store;
+    this.registered = registered;
   }
 
   /** Registers {@code location} and answers {@code 201} with the key, or a problem. */
@@ -37,6 +40,7 @@ final class Registrar {
           .send(response, callback);
       return;
     }
+    registered.accept(body.key());
     String url = "/key/" + body.key().hex();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("key", body.key().hex());

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       GetCommand.class,
       DrainCommand.class,
       RouteCommand.class,
+      StatusCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

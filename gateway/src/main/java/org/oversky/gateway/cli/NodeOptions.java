@@ -110,6 +110,15 @@ final class NodeOptions {
   @Option(names = "--hard-capacity", paramLabel = "N", description = "Requests in flight at which this node answers 503 and routing leaves it out (default 1024).")
   String hardCapacity;
 
+  @Option(names = "--replicas", paramLabel = "K", description = "Nodes that hold each registered body, over at least 2 regions (default 3).")
+  String replicas;
+
+  @Option(names = "--replica-grace", paramLabel = "DURATION", description = "How long a holder may be down before its copies are made again elsewhere (default 10s).")
+  String replicaGrace;
+
+  @Option(names = "--repair-rate", paramLabel = "SIZE", description = "The most bytes a second this node copies to repair replicas (default 16m).")
+  String repairRate;
+
   @Option(names = "--admin-token", paramLabel = "TOKEN", description = "Bearer token of the admin API (cache purge).")
   String adminToken;
 
@@ -166,6 +175,9 @@ final class NodeOptions {
     }
     put(flags, Settings.SOFT_CAPACITY.key(), softCapacity);
     put(flags, Settings.HARD_CAPACITY.key(), hardCapacity);
+    put(flags, Settings.REPLICAS_COUNT.key(), replicas);
+    put(flags, Settings.REPLICAS_GRACE.key(), replicaGrace);
+    put(flags, Settings.REPLICAS_REPAIR_RATE.key(), repairRate);
     if (!trustNodes.isEmpty()) {
       flags.put(Settings.CLUSTER_TRUSTED_NODES.key(), String.join(",", trustNodes));
     }

@@ -18,7 +18,9 @@ import org.oversky.gateway.http.Problem;
 
 /**
  * {@code GET|HEAD /key/<sha256>}: a stored body by its content key. A body in memory is answered
- * at once without blocking; anything that needs the disk is dispatched to the thread pool.
+ * at once without blocking; anything that needs the disk is dispatched to the thread pool. With
+ * {@code Cache-Control: only-if-cached}, a key this node does not hold gets 504 at once, never
+ * a lookup elsewhere: how nodes ask each other what they hold.
  */
 public final class KeyHandler extends Handler.Abstract.NonBlocking {
   /** The path prefix this handler serves. */
@@ -74,6 +76,12 @@ public final class KeyHandler extends Handler.Abstract.NonBlocking {
       return true;
     }
     ContentKey key = new ContentKey(text);
+    if (onlyIfCached(request) && !store.contains(key)) { // RFC 9111 5.2.1.7: never ask elsewhere
+      new Problem(504, "not-stored-here", "Not stored here",
+              "this node holds no body with key " + key + ", and the request said only-if-cached")
+          .send(response, callback);
+      return true;
+    }
     Optional<Body> inMemory = store.openInMemory(key);
     if (inMemory.isPresent()) {
       respond(request, response, callback, inMemory.get());
@@ -103,6 +111,18 @@ public final class KeyHandler extends Handler.Abstract.NonBlocking {
     headers.put(NOSNIFF);
     headers.put(SANDBOX);
     BodyResponder.respond(request, response, callback, body, 200, new BodyResponder.Validators(etag, -1));
+  }
+
+  /** Whether the request's {@code Cache-Control} has {@code only-if-cached}: answer from this node's store or not at all. */
+  private static boolean onlyIfCached(Request request) {
+    for (String value : request.getHeaders().getValuesList(HttpHeader.CACHE_CONTROL)) {
+      for (String directive : value.split(",")) {
+        if (directive.trim().equalsIgnoreCase("only-if-cached")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static String abbreviate(String s) {

@@ -17,7 +17,6 @@ import java.util.function.Supplier;
 import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.oversky.gateway.http.Json;
 import org.oversky.gateway.metrics.Failures;
 import org.oversky.routing.decision.Decision;
@@ -110,14 +109,7 @@ public final class ClusterMonitor extends AbstractLifeCycle {
 
   @Override
   protected void doStart() throws Exception {
-    QueuedThreadPool threads = new QueuedThreadPool(8, 1);
-    threads.setName("oversky-probe");
-    threads.setDaemon(true);
-    client = new HttpClient();
-    client.setExecutor(threads);
-    client.setConnectTimeout(PROBE_TIMEOUT_MILLIS);
-    client.setFollowRedirects(false);
-    client.start();
+    client = org.oversky.gateway.http.NodeClients.start("oversky-probe", PROBE_TIMEOUT_MILLIS);
     scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("oversky-probe-rounds").daemon(true).factory());
     scheduler.scheduleWithFixedDelay(this::probeAll, PROBE_MILLIS, PROBE_MILLIS, TimeUnit.MILLISECONDS);
   }

@@ -186,7 +186,12 @@ public final class Decision {
    * in (0, 1) from SHA-256(key, 0, node URL). With equal weights the order is the hash's; a node
    * with twice the weight wins about twice as many keys.
    */
-  static double score(byte[] key, URI node, double weight) {
+  public static double score(byte[] key, URI node, double weight) {
+    return score(key, node.toString(), weight);
+  }
+
+  /** As {@link #score(byte[], URI, double)}, for anything named by text (a region, say). */
+  public static double score(byte[] key, String name, double weight) {
     MessageDigest sha;
     try {
       sha = MessageDigest.getInstance("SHA-256");
@@ -195,7 +200,7 @@ public final class Decision {
     }
     sha.update(key);
     sha.update((byte) 0);
-    byte[] d = sha.digest(node.toString().getBytes(StandardCharsets.UTF_8));
+    byte[] d = sha.digest(name.getBytes(StandardCharsets.UTF_8));
     long h = 0;
     for (int i = 0; i < 8; i++) {
       h = (h << 8) | (d[i] & 0xff);
