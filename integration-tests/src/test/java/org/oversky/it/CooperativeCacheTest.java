@@ -430,6 +430,7 @@ class CooperativeCacheTest {
             case ADD_PROVIDERS ->
                 new Response.ProvidersAdded(((org.oversky.dht.rpc.Request.AddProviders) request.payload()).keys().size());
             case PUT_RECORD -> new Response.RecordStored();
+            case HAND_OVER -> new Response.HandedOver(0);
           };
           byte[] out = codec.encode(me, answer);
           exchange.getResponseHeaders().add("Content-Type", "application/json");

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param maxProvidersPerKey providers held per content key
  * @param maxKeysPerProvider keys held per provider
  * @param maxRecords value records held
+ * @param handOver whether records are handed to the nodes that join closer to their keys
+ *     (Kademlia section 2.5); off only to measure what it is worth
  */
 public record DhtConfig(
     int k,
@@ -32,7 +34,8 @@ public record DhtConfig(
     int maxFailures,
     int maxProvidersPerKey,
     int maxKeysPerProvider,
-    int maxRecords) {
+    int maxRecords,
+    boolean handOver) {
   public DhtConfig {
     if (k < 1 || k > 20) {
       throw new IllegalArgumentException("k is between 1 and 20 (an answer lists at most 20 contacts), got " + k);
@@ -77,21 +80,29 @@ public record DhtConfig(
         2,
         20,
         200_000,
-        100_000);
+        100_000,
+        true);
   }
 
   /** A copy with other record lifetimes and intervals (tests run them in seconds). */
   public DhtConfig withIntervals(Duration newProviderTtl, Duration newRepublish, Duration newRefresh) {
     return new DhtConfig(
         k, alpha, minRpcTimeout, maxRpcTimeout, lookupTimeout, newProviderTtl, newRepublish, newRefresh,
-        maxFailures, maxProvidersPerKey, maxKeysPerProvider, maxRecords);
+        maxFailures, maxProvidersPerKey, maxKeysPerProvider, maxRecords, handOver);
   }
 
   /** A copy with other request and lookup time bounds. */
   public DhtConfig withTimeouts(Duration newMinRpc, Duration newMaxRpc, Duration newLookup) {
     return new DhtConfig(
         k, alpha, newMinRpc, newMaxRpc, newLookup, providerTtl, republishInterval, refreshInterval,
-        maxFailures, maxProvidersPerKey, maxKeysPerProvider, maxRecords);
+        maxFailures, maxProvidersPerKey, maxKeysPerProvider, maxRecords, handOver);
+  }
+
+  /** A copy that hands records over to nodes that join, or not. */
+  public DhtConfig withHandOver(boolean on) {
+    return new DhtConfig(
+        k, alpha, minRpcTimeout, maxRpcTimeout, lookupTimeout, providerTtl, republishInterval, refreshInterval,
+        maxFailures, maxProvidersPerKey, maxKeysPerProvider, maxRecords, on);
   }
 
   private static void positive(Duration d, String name) {

@@ -101,6 +101,7 @@ public final class DhtNode {
     this.records = new RecordStore(config.maxRecords());
     this.rtt = new RttEstimator(config.minRpcTimeout(), config.maxRpcTimeout());
     this.startedAt = clock.millis();
+    this.lastReplication = startedAt;
   }
 
   public NodeId id() {
@@ -138,6 +139,11 @@ public final class DhtNode {
         rpcReceived.get(),
         rpcRejected.get(),
         smallShortcuts.get());
+  }
+
+  /** Runs {@code task} after {@code delay} by the transport's clock (see {@link Transport#later}). */
+  void later(java.time.Duration delay, Runnable task) {
+    transport.later(delay, task);
   }
 
   /** The time by this node's clock, epoch ms (the clock its contacts' last-seen times are by). */
@@ -235,6 +241,7 @@ public final class DhtNode {
         }
         yield new Response.RecordStored();
       }
+      case Request.HandOver h -> new Response.HandedOver(takeOver(from, h, now));
     };
   }
 
@@ -328,6 +335,9 @@ public final class DhtNode {
     failuresById.remove(s.id());
     Contact contact = new Contact(s.id(), s.baseUrl(), reply.address(), clock.millis(), reply.rttMillis());
     OfferResult offered = table.offer(contact);
+    if (offered.outcome() == OfferResult.Outcome.ADDED && config.handOver()) {
+      handOverTo(contact);
+    }
     if (offered.outcome() == OfferResult.Outcome.PENDING_PING) {
       Contact old = offered.toPing();
       rpcSent.incrementAndGet();
@@ -647,6 +657,175 @@ public final class DhtNode {
         || key.compareDistance(id, closest.get(closest.size() - 1).id()) < 0;
   }
 
+  // ---- hand-over (Kademlia section 2.5) ----
+
+  /** Most pings a second to providers named in hand-overs that this node does not know. */
+  static final int MAX_HANDOVER_PINGS_PER_SECOND = 50;
+  /** Most unknown providers one hand-over message makes this node ping; entries of others are dropped. */
+  static final int MAX_UNKNOWN_PROVIDERS_PER_HANDOVER = 32;
+
+  /** The second hand-over pings are counted in, and how many were sent in it. */
+  private final long[] handOverPings = new long[2];
+  private final AtomicLong handedOut = new AtomicLong();
+  private final AtomicLong handedIn = new AtomicLong();
+  private final AtomicLong replicated = new AtomicLong();
+  /** When {@link #replicateStored} last ran (the first run waits one interval). */
+  private volatile long lastReplication;
+  /** Providers that answered a ping at a URL lately (id to URL), so that hand-overs naming them need no new ping. */
+  private final Map<NodeId, URI> verifiedProviders = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<NodeId, URI> eldest) {
+      return size() > 4096;
+    }
+  });
+
+  /**
+   * Passes to a node just added to the table the records it should now hold: the provider
+   * entries (in {@code hand_over} messages) and value records (signed: {@code put_record}) of
+   * the keys for which it is among the k closest this node knows.
+   */
+  private void handOverTo(Contact newcomer) {
+    long now = clock.millis();
+    java.util.function.Predicate<NodeId> theirs = key -> shouldHandOver(key, newcomer);
+    List<Request.HandOver.Entry> entries = new ArrayList<>();
+    providers.matching(theirs, now).forEach((key, list) -> list.stream()
+        .filter(p -> !p.providerId().equals(newcomer.id()))
+        .forEach(p -> entries.add(new Request.HandOver.Entry(key, p))));
+    sendHandOver(newcomer, entries);
+    List<SignedRecord> signed = records.matching(theirs, now);
+    for (SignedRecord r : signed) {
+      call(newcomer.baseUrl(), new Request.PutRecord(r), newcomer.id());
+    }
+    handedOut.addAndGet(entries.size() + signed.size());
+  }
+
+  private void sendHandOver(Contact to, List<Request.HandOver.Entry> entries) {
+    for (int from = 0; from < entries.size(); from += Request.HandOver.MAX_ENTRIES) {
+      call(to.baseUrl(), new Request.HandOver(entries.subList(from, Math.min(entries.size(), from + Request.HandOver.MAX_ENTRIES))), to.id());
+    }
+  }
+
+  /**
+   * Kademlia's hourly replication of what a node stores, in batches: each provider record this
+   * node holds that its provider did not announce within the last interval (then the provider
+   * sent it to the closest nodes itself) goes to the k closest nodes this node knows for its key,
+   * all of one target's entries in one {@code hand_over} message. Records thus follow their key's
+   * closest nodes as they change between republishes, even to nodes that joined out of sight of
+   * every holder. The receivers refresh what they hold at no cost, and verify only providers new
+   * to them.
+   */
+  private void replicateStored(long now) {
+    long freshAfter = now + config.providerTtl().toMillis() - config.refreshInterval().toMillis();
+    Map<NodeId, Contact> targets = new java.util.HashMap<>();
+    Map<NodeId, List<Request.HandOver.Entry>> byTarget = new java.util.LinkedHashMap<>();
+    providers.matching(key -> true, now).forEach((key, list) -> {
+      List<ProviderInfo> stale = list.stream().filter(p -> p.expiresAt() <= freshAfter && !p.providerId().equals(id)).toList();
+      if (stale.isEmpty()) {
+        return;
+      }
+      for (Contact c : table.closest(key, config.k())) {
+        targets.putIfAbsent(c.id(), c);
+        for (ProviderInfo p : stale) {
+          if (!p.providerId().equals(c.id())) {
+            byTarget.computeIfAbsent(c.id(), x -> new ArrayList<>()).add(new Request.HandOver.Entry(key, p));
+          }
+        }
+      }
+    });
+    byTarget.forEach((target, entries) -> sendHandOver(targets.get(target), entries));
+    replicated.addAndGet(byTarget.values().stream().mapToLong(List::size).sum());
+  }
+
+  /**
+   * Whether this node hands {@code key}'s records to {@code newcomer}: the newcomer is among the
+   * k - 1 contacts closest to the key (room left for this node). Every holder that meets the
+   * newcomer does so, each in one message for all such keys: a newcomer is met by the nodes near
+   * it, and a rule that only one holder send (the closest) loses the keys whose closest holder
+   * never met it (half of them, measured in the test).
+   */
+  private boolean shouldHandOver(NodeId key, Contact newcomer) {
+    for (Contact c : table.closest(key, config.k() - 1)) {
+      if (c.id().equals(newcomer.id())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Takes the entries of a hand-over that are live and for keys this node is among the k closest
+   * to (by its table): at once those of providers it knows at that URL (the table's contacts
+   * answered it, and the sender vouches for itself), the others once their provider answers a
+   * ping at that URL with its id (at most {@link #MAX_UNKNOWN_PROVIDERS_PER_HANDOVER} providers a
+   * message, {@link #MAX_HANDOVER_PINGS_PER_SECOND} pings a second). Returns how many were taken.
+   */
+  private int takeOver(Sender from, Request.HandOver h, long now) {
+    int taken = 0;
+    long latest = now + config.providerTtl().toMillis();
+    Map<NodeId, List<Request.HandOver.Entry>> unknown = new java.util.LinkedHashMap<>();
+    for (Request.HandOver.Entry e : h.entries()) {
+      ProviderInfo p = e.provider();
+      if (p.expiresAt() <= now || p.providerId().equals(id) || !amongClosest(e.key(), table.closest(e.key(), config.k()))) {
+        continue;
+      }
+      Optional<Contact> known = table.get(p.providerId());
+      boolean vouched = p.providerId().equals(from.id()) && p.baseUrl().equals(from.baseUrl());
+      boolean held = providers.providers(e.key(), now).stream()
+          .anyMatch(x -> x.providerId().equals(p.providerId()) && x.baseUrl().equals(p.baseUrl()));
+      if (vouched || held || p.baseUrl().equals(verifiedProviders.get(p.providerId()))
+          || known.filter(c -> c.baseUrl().equals(p.baseUrl())).isPresent()) {
+        ProviderStore.AddOutcome added = providers.add(e.key(), p.providerId(), p.baseUrl(), Math.min(p.expiresAt(), latest), now);
+        if (added == ProviderStore.AddOutcome.ADDED || added == ProviderStore.AddOutcome.REFRESHED) {
+          taken++;
+        }
+      } else if (unknown.containsKey(p.providerId()) || unknown.size() < MAX_UNKNOWN_PROVIDERS_PER_HANDOVER) {
+        unknown.computeIfAbsent(p.providerId(), x -> new ArrayList<>()).add(e);
+        taken++;
+      }
+    }
+    unknown.forEach(this::takeOverOnceVerified);
+    handedIn.addAndGet(taken);
+    return taken;
+  }
+
+  /** Pings the provider of {@code entries} at their URL, and stores them if it answers with its id there. */
+  private void takeOverOnceVerified(NodeId provider, List<Request.HandOver.Entry> entries) {
+    long second = clock.millis() / 1000;
+    synchronized (handOverPings) {
+      if (handOverPings[0] != second) {
+        handOverPings[0] = second;
+        handOverPings[1] = 0;
+      }
+      if (++handOverPings[1] > MAX_HANDOVER_PINGS_PER_SECOND) {
+        return;
+      }
+    }
+    URI url = entries.get(0).provider().baseUrl();
+    call(url, new Request.Ping(), null).thenAccept(reply -> {
+      if (!reply.sender().id().equals(provider) || !reply.sender().baseUrl().equals(url)) {
+        return;
+      }
+      verifiedProviders.put(provider, url);
+      long now = clock.millis();
+      long latest = now + config.providerTtl().toMillis();
+      for (Request.HandOver.Entry e : entries) {
+        if (e.provider().baseUrl().equals(url)) {
+          providers.add(e.key(), provider, url, Math.min(e.provider().expiresAt(), latest), now);
+        }
+      }
+    });
+  }
+
+  /** Whether this node's store holds a live record that {@code provider} serves {@code key} (for the simulator). */
+  public boolean holdsProvider(NodeId key, NodeId provider, long now) {
+    return providers.providers(key, now).stream().anyMatch(p -> p.providerId().equals(provider));
+  }
+
+  /** Records handed to nodes that joined, entries taken from hand-overs, and entries sent by hourly replication, so far. */
+  public long[] handOvers() {
+    return new long[] {handedOut.get(), handedIn.get(), replicated.get()};
+  }
+
   // ---- maintenance ----
 
   /**
@@ -669,6 +848,10 @@ public final class DhtNode {
         .filter(key -> provided.replace(key, provided.getOrDefault(key, now), now))
         .toList();
     work.add(announceAll(due));
+    if (config.handOver() && now - lastReplication >= config.refreshInterval().toMillis()) {
+      lastReplication = now;
+      replicateStored(now);
+    }
     long refresh = config.refreshInterval().toMillis();
     int buckets = table.bucketCount();
     for (int i = 0; i < buckets; i++) {

@@ -65,7 +65,7 @@ final class Lookup {
   /** A record lookup ends after this many answers without the record (0: when the k closest answered). */
   private final int enoughAnswers;
   private int answers;
-  private final long startNanos = System.nanoTime();
+  private final long startMillis;
   private final CompletableFuture<LookupResult> result = new CompletableFuture<>();
   // Guarded by this.
   private final TreeMap<NodeId, Candidate> shortlist;
@@ -92,6 +92,7 @@ final class Lookup {
     }
     this.enoughAnswers = enoughAnswers;
     this.node = node;
+    this.startMillis = node.now();
     this.target = target;
     this.kind = kind;
     this.wanted = wanted;
@@ -110,8 +111,7 @@ final class Lookup {
       localProviders.forEach(p -> providers.putIfAbsent(p.providerId(), p));
       localRecord.filter(accept).ifPresent(r -> best = r);
     }
-    long bound = node.config().lookupTimeout().toMillis();
-    CompletableFuture.delayedExecutor(bound, TimeUnit.MILLISECONDS).execute(() -> stop(true));
+    node.later(node.config().lookupTimeout(), () -> stop(true));
     advance();
     return result;
   }
@@ -177,7 +177,7 @@ final class Lookup {
     }
     c.state = State.ANSWERED;
     answers++;
-    c.contact = new Contact(c.id, reply.sender().baseUrl(), reply.address(), System.currentTimeMillis(), reply.rttMillis());
+    c.contact = new Contact(c.id, reply.sender().baseUrl(), reply.address(), node.now(), reply.rttMillis());
     switch (reply.payload()) {
       case Response.Nodes n -> learn(n.nodes(), c.depth);
       case Response.Providers p -> {
@@ -279,7 +279,7 @@ final class Lookup {
               hops,
               messages,
               failures,
-              TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
+              node.now() - startMillis,
               timedOut);
     }
     node.lookupDone(r);

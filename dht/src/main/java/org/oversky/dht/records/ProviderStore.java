@@ -127,6 +127,27 @@ public final class ProviderStore {
     return live;
   }
 
+  /**
+   * The live entries of the keys {@code keys} takes, by key (to hand them over to a node that
+   * joined). The keys are tested outside the lock.
+   */
+  public Map<NodeId, List<ProviderInfo>> matching(java.util.function.Predicate<NodeId> keys, long now) {
+    List<NodeId> all;
+    synchronized (lock) {
+      all = List.copyOf(byKey.keySet());
+    }
+    Map<NodeId, List<ProviderInfo>> out = new java.util.LinkedHashMap<>();
+    for (NodeId key : all) {
+      if (keys.test(key)) {
+        List<ProviderInfo> live = providers(key, now);
+        if (!live.isEmpty()) {
+          out.put(key, live);
+        }
+      }
+    }
+    return out;
+  }
+
   /** Drops every entry expired at {@code now}; returns how many. */
   public int expire(long now) {
     synchronized (lock) {

@@ -97,6 +97,19 @@ public final class RecordStore {
     }
   }
 
+  /** The live records whose key {@code keys} takes (to hand them over to a node that joined). */
+  public java.util.List<SignedRecord> matching(java.util.function.Predicate<NodeId> keys, long now) {
+    java.util.List<SignedRecord> out = new java.util.ArrayList<>();
+    synchronized (lock) {
+      for (SignedRecord r : records.values()) {
+        if (now < r.expiresAt() && keys.test(r.key())) {
+          out.add(r);
+        }
+      }
+    }
+    return out;
+  }
+
   /** Drops every record expired at {@code now}; returns how many. */
   public int expire(long now) {
     synchronized (lock) {

@@ -110,4 +110,35 @@ public sealed interface Request extends Payload {
       return Rpc.PUT_RECORD;
     }
   }
+
+  /**
+   * Passes on provider records the sender holds for keys the receiver is now among the closest
+   * nodes to (Kademlia section 2.5: what a node that joins should store). They are hearsay: the
+   * receiver stores an entry only for a provider it knows at that URL, or after that provider
+   * answers a ping from it there.
+   */
+  record HandOver(List<Entry> entries) implements Request {
+    /** The most entries one message carries. */
+    public static final int MAX_ENTRIES = 64; // 64 entries with URLs of the longest (512) still fit in a message (64 KiB)
+
+    /** One provider record: {@code provider} serves {@code key}. */
+    public record Entry(NodeId key, ProviderInfo provider) {
+      public Entry {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(provider, "provider");
+      }
+    }
+
+    public HandOver {
+      entries = List.copyOf(entries);
+      if (entries.isEmpty() || entries.size() > MAX_ENTRIES) {
+        throw new IllegalArgumentException("a hand_over message has 1 to " + MAX_ENTRIES + " entries, got " + entries.size());
+      }
+    }
+
+    @Override
+    public Rpc rpc() {
+      return Rpc.HAND_OVER;
+    }
+  }
 }

@@ -67,6 +67,23 @@ public sealed interface Response extends Payload {
     }
   }
 
+  /**
+   * Answers {@code hand_over}: how many entries were taken (stored, or kept until their provider
+   * answers a ping); the rest were expired, for keys the receiver is not close to, or over bounds.
+   */
+  record HandedOver(int taken) implements Response {
+    public HandedOver {
+      if (taken < 0 || taken > Request.HandOver.MAX_ENTRIES) {
+        throw new IllegalArgumentException("taken is 0 to " + Request.HandOver.MAX_ENTRIES + ", got " + taken);
+      }
+    }
+
+    @Override
+    public Rpc rpc() {
+      return Rpc.HAND_OVER;
+    }
+  }
+
   /** Answers {@code get_record}: the record if the receiver holds it, and contacts closer to it. */
   record RecordReply(Optional<SignedRecord> record, List<ContactInfo> closer) implements Response {
     public RecordReply {

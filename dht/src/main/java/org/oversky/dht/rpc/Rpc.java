@@ -10,7 +10,8 @@ public enum Rpc {
   ADD_PROVIDER("add_provider"),
   ADD_PROVIDERS("add_providers"),
   GET_RECORD("get_record"),
-  PUT_RECORD("put_record");
+  PUT_RECORD("put_record"),
+  HAND_OVER("hand_over");
 
   private final String wireName;
 

@@ -52,7 +52,7 @@ import org.oversky.dht.id.NodeId;
  * <ul>
  *   <li>{@code v}: the format version, {@code 1};
  *   <li>{@code rpc}: {@code ping}, {@code find_node}, {@code get_providers}, {@code
- *       add_provider}, {@code add_providers}, {@code get_record} or {@code put_record} (see {@link
+ *       add_provider}, {@code add_providers}, {@code get_record}, {@code put_record} or {@code hand_over} (see {@link
  *       Rpc});
  *   <li>{@code kind}: {@code request} or {@code response};
  *   <li>{@code sender}: {@code {"id": …, "key": …, "url": …}}: the sender's node id (64 lowercase
@@ -81,6 +81,8 @@ import org.oversky.dht.id.NodeId;
  *   <tr><td>{@code get_record}</td><td>{@code {"key"}}</td>
  *       <td>{@code {"record": record or null, "closer": [contact]}}</td></tr>
  *   <tr><td>{@code put_record}</td><td>{@code {"record": record}}</td><td>{@code {}}</td></tr>
+ *   <tr><td>{@code hand_over}</td><td>{@code {"entries": [{"key", "id", "url", "expires"}]}} (1 to
+ *       64)</td><td>{@code {"taken"}}</td></tr>
  * </table>
  *
  * <p>A {@code record} is {@code {"key", "value", "expires", "publisher", "sig"}}: {@code value} is
@@ -360,6 +362,14 @@ public final class RpcCodec {
                       p.ids("keys", Request.AddProviders.MAX_KEYS), p.url("url"), p.epochMillis("expires"));
               case GET_RECORD -> new Request.GetRecord(p.id("key"));
               case PUT_RECORD -> new Request.PutRecord(readRecord(p.object("record")));
+              case HAND_OVER -> {
+                List<Request.HandOver.Entry> entries = new ArrayList<>();
+                for (JsonFields f : p.objects("entries", Request.HandOver.MAX_ENTRIES)) {
+                  entries.add(new Request.HandOver.Entry(f.id("key"), new ProviderInfo(f.id("id"), f.url("url"), f.epochMillis("expires"))));
+                  f.end();
+                }
+                yield new Request.HandOver(entries);
+              }
             });
   }
 
@@ -386,6 +396,7 @@ public final class RpcCodec {
                     readContacts(p, "closer"));
               }
               case PUT_RECORD -> new Response.RecordStored();
+              case HAND_OVER -> new Response.HandedOver(p.integer("taken"));
             });
   }
 
@@ -490,6 +501,18 @@ public final class RpcCodec {
         g.writeFieldName("record");
         writeRecord(g, r.record());
       }
+      case Request.HandOver h -> {
+        g.writeArrayFieldStart("entries");
+        for (Request.HandOver.Entry e : h.entries()) {
+          g.writeStartObject();
+          g.writeStringField("key", e.key().hex());
+          g.writeStringField("id", e.provider().providerId().hex());
+          g.writeStringField("url", e.provider().baseUrl().toString());
+          g.writeNumberField("expires", e.provider().expiresAt());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+      }
       case Response.Pong p -> {}
       case Response.Nodes n -> writeContacts(g, "nodes", n.nodes());
       case Response.Providers p -> {
@@ -516,6 +539,7 @@ public final class RpcCodec {
         writeContacts(g, "closer", r.closer());
       }
       case Response.RecordStored s -> {}
+      case Response.HandedOver h -> g.writeNumberField("taken", h.taken());
     }
   }
 

@@ -101,7 +101,7 @@ public final class SimNetwork implements AutoCloseable {
         return reply;
       }
       long sent = System.nanoTime();
-      later(c, () -> {
+      deliverLater(c, () -> {
         if (target.silent) {
           return;
         }
@@ -109,14 +109,14 @@ public final class SimNetwork implements AutoCloseable {
         try {
           answer = target.node.handle(sender, address, request);
         } catch (RpcRejectedException e) {
-          later(c, () -> reply.completeExceptionally(
+          deliverLater(c, () -> reply.completeExceptionally(
               new RpcFailure(RpcFailure.Kind.REFUSED, request.rpc(), baseUrl, e.reason().httpStatus(), e.getMessage(), e)));
           return;
         }
         if (lost(c)) {
           return;
         }
-        later(c, () -> reply.complete(
+        deliverLater(c, () -> reply.complete(
             new Reply(target.sender, target.address, answer, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent))));
       });
       return reply;
@@ -160,19 +160,22 @@ public final class SimNetwork implements AutoCloseable {
 
   /** As {@link #addNode(DhtConfig)}, with the node reckoning time by {@code clock}. */
   public synchronized DhtNode addNode(DhtConfig config, Clock clock) {
-    int n = inOrder.size() + 1;
-    byte[] ip = {10, (byte) (n >>> 16), (byte) (n >>> 8), (byte) n};
-    InetAddress address;
-    try {
-      address = InetAddress.getByAddress(ip);
-    } catch (UnknownHostException e) {
-      throw new IllegalStateException(e);
-    }
+    InetAddress address = address(inOrder.size() + 1);
     URI url = URI.create("http://" + address.getHostAddress() + ":8080");
     Member m = new Member(NodeIdentity.generate(url), address, config, clock, seeds.nextLong());
     members.put(url, m);
     inOrder.add(m);
     return m.node;
+  }
+
+  /** The address of the {@code n}-th simulated node (from 1): 10.x.y.z. */
+  static InetAddress address(int n) {
+    byte[] ip = {10, (byte) (n >>> 16), (byte) (n >>> 8), (byte) n};
+    try {
+      return InetAddress.getByAddress(ip);
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The nodes, in the order they were added. */
@@ -225,7 +228,7 @@ public final class SimNetwork implements AutoCloseable {
     return c.loss() > 0 && ThreadLocalRandom.current().nextDouble() < c.loss();
   }
 
-  private void later(Conditions c, Runnable task) {
+  private void deliverLater(Conditions c, Runnable task) {
     long min = c.minLatency().toNanos();
     long max = c.maxLatency().toNanos();
     long delay = max == min ? min : ThreadLocalRandom.current().nextLong(min, max + 1);
@@ -233,7 +236,7 @@ public final class SimNetwork implements AutoCloseable {
       if (delay == 0) {
         workers.execute(task);
       } else {
-        scheduler.schedule(() -> later(Conditions.instant(), task), delay, TimeUnit.NANOSECONDS);
+        scheduler.schedule(() -> deliverLater(Conditions.instant(), task), delay, TimeUnit.NANOSECONDS);
       }
     } catch (RejectedExecutionException e) {
       // the network is closed: messages in flight are dropped

@@ -16,4 +16,12 @@ public interface Transport {
    * or an answer that does not verify). Never blocks.
    */
   CompletableFuture<Reply> send(URI baseUrl, Request request, Duration timeout);
+
+  /**
+   * Runs {@code task} after {@code delay}, on the clock messages travel by: the wall clock here,
+   * simulated time in a simulation. A node's own timers (a lookup's time bound) go through it.
+   */
+  default void later(Duration delay, Runnable task) {
+    CompletableFuture.delayedExecutor(delay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).execute(task);
+  }
 }

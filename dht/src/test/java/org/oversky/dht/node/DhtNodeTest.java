@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.oversky.dht.id.NodeId;
 import org.oversky.dht.routing.Contact;
 import org.oversky.dht.rpc.NodeIdentity;
+import org.oversky.dht.rpc.ProviderInfo;
 import org.oversky.dht.rpc.Request;
 import org.oversky.dht.rpc.Response;
 import org.oversky.dht.rpc.RpcRejectedException;
@@ -319,6 +320,81 @@ class DhtNodeTest {
     LookupResult miss = nodes.get(7).findRecord(absent, r -> true).join();
     assertTrue(miss.messages() >= config.k(), "a miss asks the k closest: " + miss);
   }
+
+  @Test
+  void aNodeThatJoinsIsHandedTheRecordsOfTheKeysItIsNowAmongTheClosestTo() throws Exception {
+    List<DhtNode> nodes = network(25);
+    SplittableRandom random = new SplittableRandom(11);
+    List<NodeId> keys = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      NodeId key = NodeId.random(random);
+      keys.add(key);
+      nodes.get(random.nextInt(nodes.size())).provide(key).join();
+    }
+    var publisher = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    SignedRecord signed = SignedRecord.sign(keys.get(0), new byte[] {7}, System.currentTimeMillis() + 600_000, publisher);
+    nodes.get(1).putRecord(signed).join();
+    assertTrue(net.awaitQuiet(Duration.ofSeconds(30)));
+    List<DhtNode> all = new ArrayList<>(nodes);
+    List<DhtNode> newcomers = new ArrayList<>();
+    for (int i = 0; i < 15; i++) { // no republish runs: only a hand-over can give them records
+      DhtNode n = net.addNode(config);
+      n.join(nodes.get(i).baseUrl()).join();
+      assertTrue(net.awaitQuiet(Duration.ofSeconds(30)));
+      newcomers.add(n);
+      all.add(n);
+    }
+    int should = 0;
+    int hold = 0;
+    for (NodeId key : keys) {
+      List<DhtNode> closest = all.stream().sorted((a, b) -> key.compareDistance(a.id(), b.id())).limit(config.k()).toList();
+      for (DhtNode n : closest) {
+        if (newcomers.contains(n)) {
+          should++;
+          Response.Providers p = (Response.Providers) n.handle(ASKER.sender(), InetAddress.getByName("10.9.9.9"), new Request.GetProviders(key));
+          if (!p.providers().isEmpty()) {
+            hold++;
+          }
+        }
+      }
+    }
+    assertTrue(should > 100, "the newcomers are among the closest of many keys: " + should);
+    assertTrue(hold >= should * 0.95, "a newcomer among the k closest to a key holds its provider record: " + hold + " of " + should);
+    long handed = newcomers.stream().mapToLong(n -> n.handOvers()[1]).sum();
+    assertTrue(handed >= hold, "taken from hand-overs: " + handed);
+    DhtNode nearest = all.stream().min((a, b) -> keys.get(0).compareDistance(a.id(), b.id())).orElseThrow();
+    if (newcomers.contains(nearest)) {
+      Response.RecordReply r = (Response.RecordReply) nearest.handle(ASKER.sender(), InetAddress.getByName("10.9.9.9"),
+          new Request.GetRecord(keys.get(0)));
+      assertEquals(Optional.of(signed), r.record(), "signed records are handed over too");
+    }
+  }
+
+  @Test
+  void aHandOverIsHearsayTakenOnlyForKnownOrAnsweringProvidersAndKeysNearTheReceiver() throws Exception {
+    List<DhtNode> nodes = network(3);
+    DhtNode receiver = nodes.get(0);
+    DhtNode provider = nodes.get(1);
+    NodeIdentity stranger = NodeIdentity.generate(URI.create("http://10.9.9.9:8080"));
+    InetAddress from = InetAddress.getByName("10.9.9.9");
+    long later = System.currentTimeMillis() + 600_000;
+    NodeId key = NodeId.random(new SplittableRandom(3)); // a network of 3: every node is among the closest
+    NodeId ghost = NodeId.random(new SplittableRandom(4));
+    Request.HandOver h = new Request.HandOver(List.of(
+        new Request.HandOver.Entry(key, new ProviderInfo(provider.id(), provider.baseUrl(), later)), // known at that URL
+        new Request.HandOver.Entry(key, new ProviderInfo(ghost, URI.create("http://10.7.7.7:8080"), later)), // nobody answers there
+        new Request.HandOver.Entry(key, new ProviderInfo(nodes.get(2).id(), URI.create("http://10.7.7.8:8080"), later)), // a known id, elsewhere
+        new Request.HandOver.Entry(key, new ProviderInfo(stranger.sender().id(), stranger.baseUrl(), System.currentTimeMillis() - 1)))); // expired
+    Response.HandedOver taken = (Response.HandedOver) receiver.handle(stranger.sender(), from, h);
+    assertEquals(3, taken.taken(), "the known one, and two kept until their provider answers a ping");
+    assertTrue(net.awaitQuiet(Duration.ofSeconds(30)));
+    Response.Providers p = (Response.Providers) receiver.handle(stranger.sender(), from, new Request.GetProviders(key));
+    assertEquals(List.of(provider.id()), p.providers().stream().map(ProviderInfo::providerId).toList(),
+        "only the provider the receiver knows at that URL: no ping answered for the others");
+  }
+
+  /** A node outside the network that asks what a node holds. */
+  private static final NodeIdentity ASKER = NodeIdentity.generate(URI.create("http://10.9.9.9:8080"));
 
   @Test
   void handleRefusesAnnouncementsForOthersAndRecordsOutsideTheLifetime() throws Exception {

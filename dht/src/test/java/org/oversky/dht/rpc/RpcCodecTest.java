@@ -347,9 +347,15 @@ class RpcCodecTest {
       keys.add(id(1000 + i));
     }
 
+    List<Request.HandOver.Entry> handed = new ArrayList<>();
+    for (int i = 0; i < Request.HandOver.MAX_ENTRIES; i++) {
+      handed.add(new Request.HandOver.Entry(id(2000 + i), new ProviderInfo(id(3000 + i), longUrl, Long.MAX_VALUE)));
+    }
+
     for (Payload payload :
         List.of(
             new Request.AddProviders(keys, longUrl, Long.MAX_VALUE),
+            new Request.HandOver(handed),
             new Response.Providers(providers, closer),
             new Response.RecordReply(Optional.of(largest), closer),
             new Request.PutRecord(largest),

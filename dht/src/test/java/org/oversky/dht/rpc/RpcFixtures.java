@@ -89,6 +89,9 @@ final class RpcFixtures {
         new Request.AddProviders(List.of(key, id(6), id(7)), URI.create("https://cdn.example/oversky"), NOW + 172_800_000),
         new Request.GetRecord(key),
         new Request.PutRecord(record),
+        new Request.HandOver(List.of(
+            new Request.HandOver.Entry(key, new ProviderInfo(id(8), URI.create("http://192.0.2.10:8080"), NOW + 1000)),
+            new Request.HandOver.Entry(id(6), new ProviderInfo(id(9), URI.create("https://[2001:db8::1]:8443/n"), NOW + 2000)))),
         new Response.Pong(),
         new Response.Nodes(contacts(3)),
         new Response.Providers(
@@ -100,7 +103,8 @@ final class RpcFixtures {
         new Response.ProvidersAdded(2),
         new Response.RecordReply(Optional.of(record), contacts(1)),
         new Response.RecordReply(Optional.empty(), contacts(4)),
-        new Response.RecordStored());
+        new Response.RecordStored(),
+        new Response.HandedOver(2));
   }
 
   /** The signed part of a canonical body, as text to edit. */

@@ -286,6 +286,10 @@ public final class DhtService extends ContainerLifeCycle {
     out.put("rpcReceived", s.rpcReceived());
     out.put("rpcRejected", s.rpcRejected());
     out.put("lookupsSkipped", s.lookupsSkipped());
+    long[] handOvers = node.handOvers();
+    out.put("recordsHandedOver", handOvers[0]);
+    out.put("recordsTakenOver", handOvers[1]);
+    out.put("recordsReplicated", handOvers[2]);
     out.put("peerMismatches", peers.mismatches());
     return out;
   }

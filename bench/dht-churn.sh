@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The DHT under churn: a simulated network of real nodes on simulated time, a share of it replaced
+# every hour (30 %, Pareto session lengths), keys looked up every hour from random live nodes.
+# Prints a Markdown table per run: lookups found, p50/p99 lookup time, messages per node and hour,
+# and why the failures failed. Each run is single-threaded; runs go two at a time.
+#
+#   bash bench/dht-churn.sh                                  # 1000 nodes, 48 h, hand-over on and off
+#   NODES=10000 HOURS=6 MODES=on bash bench/dht-churn.sh     # bigger and shorter
+#   HOSTILE=0.2 bash bench/dht-churn.sh                      # a fifth of the nodes drop or lie
+#
+# Nothing listens on the network: the transport is in memory.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NODES=${NODES:-1000}
+HOURS=${HOURS:-48}
+HOSTILE=${HOSTILE:-0}
+LOOKUPS=${LOOKUPS:-200}
+SEED=${SEED:-1}
+MODES=${MODES:-on no-hand-over}
+HEAP=${HEAP:-6g}
+# shellcheck source=../scripts/jdk.sh
+source "$root/scripts/jdk.sh"
+oversky_find_jdk >/dev/null
+oversky_find_mvn
+cd "$root"
+echo "dht-churn: building the dht module" >&2
+mvn -B -q -ntp -Dmaven.test.skip=true -pl dht -am package >&2
+cp_file=$(mktemp)
+out=$(mktemp -d)
+trap 'rm -rf "$cp_file" "$out"' EXIT
+mvn -B -q -ntp dependency:build-classpath -pl dht -Dmdep.outputFile="$cp_file" >&2
+classes="$out/classes"
+cp -r dht/target/classes "$classes" # a rebuild while the runs go on must not change their classes
+echo "Date: $(date -u +%Y-%m-%dT%H:%MZ); machine: $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB;" \
+  "command: NODES=$NODES HOURS=$HOURS HOSTILE=$HOSTILE LOOKUPS=$LOOKUPS SEED=$SEED MODES='$MODES' bash bench/dht-churn.sh"
+pids=()
+for mode in $MODES; do
+  echo "dht-churn: $NODES nodes, $HOURS h, hand-over $mode" >&2
+  "$JAVA_HOME/bin/java" -Xmx"$HEAP" -cp "$classes:$(cat "$cp_file")" \
+    org.oversky.dht.sim.ChurnSimulation "$NODES" "$HOURS" "$HOSTILE" "$LOOKUPS" "$SEED" "$mode" >"$out/$mode.md" 2>"$out/$mode.err" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+for mode in $MODES; do echo; cat "$out/$mode.md"; done
