@@ -50,8 +50,15 @@ public final class DhtNode {
   /** Most ping-backs to unknown requesters a second. */
   static final int MAX_PING_BACKS_PER_SECOND = 50;
 
-  /** Most republications started by one {@link #maintain()} round; the rest wait for the next. */
-  static final int MAX_REPUBLISH_PER_ROUND = 256;
+  /**
+   * Most keys one {@link #maintain()} round republishes; the rest wait for the next. Keys sharing
+   * their closest nodes go in one node lookup and one {@code add_providers} message per node, so
+   * the cost of a round is its groups, not its keys: 100,000 keys a round every 30 s keep 10
+   * million keys fresh within a quarter of the republish interval.
+   */
+  static final int MAX_REPUBLISH_PER_ROUND = 100_000;
+  /** Most node lookups (groups of keys) one {@link #maintain()} round makes to republish. */
+  static final int MAX_REPUBLISH_LOOKUPS_PER_ROUND = 64;
 
   private final NodeIdentity identity;
   private final NodeId id;
@@ -517,7 +524,8 @@ public final class DhtNode {
 
   /**
    * Starts providing {@code key} from the next {@link #maintain()} round on (which announces at most
-   * {@link #MAX_REPUBLISH_PER_ROUND} keys at a time): for the bodies a node already holds at start.
+   * {@link #MAX_REPUBLISH_PER_ROUND} keys in {@link #MAX_REPUBLISH_LOOKUPS_PER_ROUND} groups at a
+   * time): for the bodies a node already holds at start.
    */
   public void provideLater(NodeId key) {
     provided.putIfAbsent(key, 0L);
@@ -538,10 +546,20 @@ public final class DhtNode {
     if (keys.isEmpty()) {
       return CompletableFuture.completedFuture(0);
     }
+    // one node lookup per part of the key space whose keys share their closest nodes, not one per key
     List<CompletableFuture<List<Contact>>> found = new ArrayList<>(keys.size());
+    Map<String, CompletableFuture<List<Contact>>> byGroup = new java.util.HashMap<>();
+    int bits = groupBits();
+    Map<String, List<NodeId>> groups = groups(keys, bits);
     for (NodeId key : keys) {
-      found.add(closestFor(key).exceptionally(e -> List.of())); // one failed lookup spoils no other key
+      String group = prefix(key, bits);
+      found.add(byGroup.computeIfAbsent(group, g -> {
+        List<NodeId> members = groups.get(g);
+        NodeId target = members.size() == 1 ? key : middle(key, bits);
+        return closestFor(target).exceptionally(e -> List.of()); // one failed lookup spoils no other group
+      }).thenApply(closest -> closestTo(key, closest)));
     }
+    lookupsForAnnouncements.addAndGet(byGroup.size());
     return CompletableFuture.allOf(found.toArray(CompletableFuture[]::new)).thenCompose(v -> {
       long now = clock.millis();
       long expires = now + config.providerTtl().toMillis();
@@ -576,6 +594,63 @@ public final class DhtNode {
       return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
           .thenApply(x -> self + acks.stream().mapToInt(CompletableFuture::join).sum());
     });
+  }
+
+  private final AtomicLong lookupsForAnnouncements = new AtomicLong();
+
+  /**
+   * How many leading bits keys share with the k nodes closest to them, about log2(N / k): the
+   * k contacts closest to this node share that many bits with it, so a part of the key space of
+   * that prefix holds about k nodes, and the keys in it have the same k closest nodes, give or
+   * take a few. 0 (one part) while this node knows fewer than k others.
+   */
+  int groupBits() {
+    List<Contact> near = table.closest(id, config.k());
+    return near.size() < config.k() ? 0 : id.commonPrefixLength(near.get(near.size() - 1).id());
+  }
+
+  /** {@code keys} by their first {@code bits} bits, in the order they come. */
+  private static Map<String, List<NodeId>> groups(List<NodeId> keys, int bits) {
+    Map<String, List<NodeId>> out = new java.util.LinkedHashMap<>();
+    for (NodeId key : keys) {
+      out.computeIfAbsent(prefix(key, bits), g -> new ArrayList<>()).add(key);
+    }
+    return out;
+  }
+
+  /** The first {@code bits} bits of {@code key}, as text to group by. */
+  private static String prefix(NodeId key, int bits) {
+    byte[] b = key.bytes();
+    StringBuilder out = new StringBuilder(bits);
+    for (int i = 0; i < bits; i++) {
+      out.append((b[i / 8] >>> (7 - i % 8) & 1) == 1 ? '1' : '0');
+    }
+    return out.toString();
+  }
+
+  /** The id in the middle of {@code key}'s group: its first {@code bits} bits, then a one, then zeros. */
+  private static NodeId middle(NodeId key, int bits) {
+    byte[] b = key.bytes();
+    byte[] out = new byte[NodeId.BYTES];
+    for (int i = 0; i < NodeId.BITS; i++) {
+      boolean one = i < bits ? (b[i / 8] >>> (7 - i % 8) & 1) == 1 : i == bits;
+      if (one) {
+        out[i / 8] |= (byte) (0x80 >>> (i % 8));
+      }
+    }
+    return NodeId.ofBytes(out);
+  }
+
+  /** The k of {@code found} closest to {@code key}. */
+  private List<Contact> closestTo(NodeId key, List<Contact> found) {
+    List<Contact> sorted = new ArrayList<>(found);
+    sorted.sort((a, b) -> key.compareDistance(a.id(), b.id()));
+    return sorted.subList(0, Math.min(config.k(), sorted.size()));
+  }
+
+  /** Node lookups made to announce keys so far (one per group of keys sharing their closest nodes). */
+  public long announcementLookups() {
+    return lookupsForAnnouncements.get();
   }
 
   /**
@@ -840,11 +915,16 @@ public final class DhtNode {
     records.expire(now);
     List<CompletableFuture<?>> work = new ArrayList<>();
     long republish = config.republishInterval().toMillis();
-    List<NodeId> due = provided.entrySet().stream()
+    List<NodeId> oldest = provided.entrySet().stream()
         .filter(e -> now - e.getValue() >= republish)
         .sorted(Map.Entry.comparingByValue())
         .limit(MAX_REPUBLISH_PER_ROUND)
         .map(Map.Entry::getKey)
+        .toList();
+    // at most MAX_REPUBLISH_LOOKUPS_PER_ROUND groups, the oldest first; the other keys wait
+    List<NodeId> due = groups(oldest, groupBits()).values().stream()
+        .limit(MAX_REPUBLISH_LOOKUPS_PER_ROUND)
+        .flatMap(List::stream)
         .filter(key -> provided.replace(key, provided.getOrDefault(key, now), now))
         .toList();
     work.add(announceAll(due));

@@ -1,0 +1,74 @@
+package org.oversky.dht.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.oversky.dht.id.NodeId;
+import org.oversky.dht.node.DhtConfig;
+import org.oversky.dht.node.DhtNode;
+
+/**
+ * A node with many keys announces and republishes them in one node lookup per part of the key
+ * space, not one per key, and every key still reaches its closest nodes: 300 real nodes on
+ * simulated time.
+ */
+class BatchedAnnouncementTest {
+  private static final long HOUR = 3_600_000;
+
+  @Test
+  void manyKeysCostOneLookupPerGroupAndAreFoundAfterARepublish() {
+    DhtConfig config = ChurnSimulation.simConfig().withIntervals(Duration.ofHours(48), Duration.ofHours(1), Duration.ofHours(1));
+    VirtualNetwork net = new VirtualNetwork(1_000_000, 9);
+    List<DhtNode> nodes = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      DhtNode n = net.addNode(config, VirtualNetwork.Behaviour.HONEST);
+      if (!nodes.isEmpty()) {
+        n.join(nodes.get(0).baseUrl());
+      }
+      nodes.add(n);
+      net.runUntil(net.now() + 500);
+    }
+    net.runUntil(net.now() + 60_000);
+    DhtNode provider = nodes.get(7);
+    SplittableRandom random = new SplittableRandom(2);
+    List<NodeId> keys = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      keys.add(NodeId.random(random));
+    }
+    long lookupsBefore = provider.announcementLookups();
+    int[] stored = {-1};
+    provider.provideAll(keys).thenAccept(n -> stored[0] = n);
+    net.runUntil(net.now() + 60_000);
+    long lookups = provider.announcementLookups() - lookupsBefore;
+    assertTrue(lookups <= 64, "300 nodes, k = 20: a few dozen parts of the key space, not 3,000 lookups: " + lookups);
+    assertTrue(stored[0] >= keys.size() * 15, "nearly every key at its 20 closest nodes: " + stored[0]);
+
+    // an hour later every key is due again: a few maintenance rounds republish them all, in groups
+    long start = net.now();
+    for (long t = start + HOUR; t <= start + HOUR + 10 * 60_000; t += 30_000) {
+      net.runUntil(t);
+      provider.maintain();
+    }
+    net.runUntil(net.now() + 60_000);
+    long republishLookups = provider.announcementLookups() - lookupsBefore - lookups;
+    assertTrue(republishLookups >= 1 && republishLookups <= 64, "the republish goes by groups too: " + republishLookups);
+    System.out.printf("batched announcements: 3,000 keys on 300 nodes: %d node lookups to announce (%d key-node records stored), %d to republish%n",
+        lookups, stored[0], republishLookups);
+
+    int found = 0;
+    for (int i = 0; i < 100; i++) {
+      NodeId key = keys.get(i * 30);
+      DhtNode asker = nodes.get(100 + i);
+      boolean[] ok = {false};
+      asker.findProviders(key, 1).thenAccept(r -> ok[0] = r.providers().stream().anyMatch(p -> p.providerId().equals(provider.id())));
+      net.runUntil(net.now() + 15_000);
+      found += ok[0] ? 1 : 0;
+    }
+    assertEquals(100, found, "every key is found from other nodes");
+  }
+}
