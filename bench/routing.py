@@ -77,7 +77,7 @@ def body_of(k):
 class Origin:
     """A static origin on 127.0.0.1: /obj/K answers OBJECT_BYTES, cacheable for an hour."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.requests = 0
         lock = threading.Lock()
         outer = self
@@ -103,13 +103,14 @@ class Origin:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
         self.server.shutdown()
+        self.server.server_close()
 
 
 SITE_OPTIONS = ";routing=redirect"  # --shield adds ;shield=on
@@ -117,15 +118,15 @@ EXTRA_ARGS = []                      # --shield adds a cluster secret
 
 
 class Node:
-    def __init__(self, tmp, ip, region, zones, origin_port, bootstrap, netns=None, port=None):
+    def __init__(self, tmp, ip, region, zones, origin_port, bootstrap, netns=None, port=None, extra=(), site_options=None):
         self.ip, self.region, self.netns = ip, region, netns
         self.port = port or free_port(ip)
         self.url = "http://%s:%d" % (ip, self.port)
         self.data = os.path.join(tmp, "node-%s-%d" % (ip, self.port))
         args = [OVERSKY, "serve", "--listen", "%s:%d" % (ip, self.port), "--data", self.data,
                 "--region", region, "--region-map", zones, "--admin-token", TOKEN,
-                "--site", "%s=http://127.0.0.1:%d%s" % (SITE, origin_port, SITE_OPTIONS),
-                "--allow-private-origins", "--no-request-log"] + EXTRA_ARGS
+                "--site", "%s=http://127.0.0.1:%d%s" % (SITE, origin_port, SITE_OPTIONS if site_options is None else site_options),
+                "--allow-private-origins", "--no-request-log"] + EXTRA_ARGS + list(extra)
         if bootstrap:
             args += ["--bootstrap", bootstrap]
         env = dict(os.environ, OVERSKY_JAVA_OPTS="-Xmx160m -XX:+UseSerialGC -XX:TieredStopAtLevel=1")

@@ -599,14 +599,17 @@ public final class DhtNode {
   private final AtomicLong lookupsForAnnouncements = new AtomicLong();
 
   /**
-   * How many leading bits keys share with the k nodes closest to them, about log2(N / k): the
-   * k contacts closest to this node share that many bits with it, so a part of the key space of
-   * that prefix holds about k nodes, and the keys in it have the same k closest nodes, give or
-   * take a few. 0 (one part) while this node knows fewer than k others.
+   * How many leading bits the keys of one announcement group share: two more than the k
+   * contacts closest to this node share with it (about log2(N / k)). A part of the key space one
+   * bit longer than that holds fewer than k nodes, by the definition of the k closest; two bits
+   * longer, about a quarter of k. Every node of a group's part is then among the k closest to
+   * each of its keys, so a record placed at the k closest to the group's middle reaches them all,
+   * and a lookup of any of its keys asks them. (One part of about 2k nodes, measured: 3 of 100
+   * lookups missed.) 0 (one group) while this node knows fewer than k others.
    */
   int groupBits() {
     List<Contact> near = table.closest(id, config.k());
-    return near.size() < config.k() ? 0 : id.commonPrefixLength(near.get(near.size() - 1).id());
+    return near.size() < config.k() ? 0 : id.commonPrefixLength(near.get(near.size() - 1).id()) + 2;
   }
 
   /** {@code keys} by their first {@code bits} bits, in the order they come. */
@@ -761,7 +764,10 @@ public final class DhtNode {
    */
   private void handOverTo(Contact newcomer) {
     long now = clock.millis();
-    java.util.function.Predicate<NodeId> theirs = key -> shouldHandOver(key, newcomer);
+    // a key's k closest nodes share about groupBits() - 2 leading bits with it: a newcomer
+    // sharing fewer than groupBits() - 5 is not among them, and the costlier test is spared
+    int near = Math.max(0, groupBits() - 5);
+    java.util.function.Predicate<NodeId> theirs = key -> key.commonPrefixLength(newcomer.id()) >= near && shouldHandOver(key, newcomer);
     List<Request.HandOver.Entry> entries = new ArrayList<>();
     providers.matching(theirs, now).forEach((key, list) -> list.stream()
         .filter(p -> !p.providerId().equals(newcomer.id()))
@@ -793,12 +799,15 @@ public final class DhtNode {
     long freshAfter = now + config.providerTtl().toMillis() - config.refreshInterval().toMillis();
     Map<NodeId, Contact> targets = new java.util.HashMap<>();
     Map<NodeId, List<Request.HandOver.Entry>> byTarget = new java.util.LinkedHashMap<>();
+    int bits = groupBits();
+    Map<String, List<Contact>> nearGroup = new java.util.HashMap<>(); // the keys of a group share their closest nodes, give or take a few
     providers.matching(key -> true, now).forEach((key, list) -> {
       List<ProviderInfo> stale = list.stream().filter(p -> p.expiresAt() <= freshAfter && !p.providerId().equals(id)).toList();
       if (stale.isEmpty()) {
         return;
       }
-      for (Contact c : table.closest(key, config.k())) {
+      List<Contact> candidates = nearGroup.computeIfAbsent(prefix(key, bits), g -> table.closest(key, 2 * config.k()));
+      for (Contact c : closestTo(key, candidates)) {
         targets.putIfAbsent(c.id(), c);
         for (ProviderInfo p : stale) {
           if (!p.providerId().equals(c.id())) {
