@@ -941,6 +941,9 @@ public final class DhtNode {
       lastReplication = now;
       replicateStored(now);
     }
+    if (table.size() < config.k() && !knowsWholeNetwork()) {
+      work.add(findNode(id)); // a table this small (its neighbours all gone, say) looks for new ones every round
+    }
     long refresh = config.refreshInterval().toMillis();
     int buckets = table.bucketCount();
     for (int i = 0; i < buckets; i++) {

@@ -75,6 +75,8 @@ final class Lookup {
   private int inFlight;
   private int messages;
   private int failures;
+  /** Contacts not taken: farther from the target than the node that named them. */
+  private int notCloser;
   private boolean done;
 
   Lookup(DhtNode node, NodeId target, Kind kind, int wanted, Predicate<SignedRecord> accept) {
@@ -179,7 +181,7 @@ final class Lookup {
     answers++;
     c.contact = new Contact(c.id, reply.sender().baseUrl(), reply.address(), node.now(), reply.rttMillis());
     switch (reply.payload()) {
-      case Response.Nodes n -> learn(n.nodes(), c.depth);
+      case Response.Nodes n -> learn(c, n.nodes());
       case Response.Providers p -> {
         long now = node.now();
         for (ProviderInfo info : p.providers()) {
@@ -190,7 +192,7 @@ final class Lookup {
         if (!providers.isEmpty() && hitDepth == 0) {
           hitDepth = c.depth;
         }
-        learn(p.closer(), c.depth);
+        learn(c, p.closer());
       }
       case Response.RecordReply r -> {
         r.record()
@@ -203,7 +205,7 @@ final class Lookup {
                 hitDepth = hitDepth == 0 ? c.depth : hitDepth;
               }
             });
-        learn(r.closer(), c.depth);
+        learn(c, r.closer());
       }
       default -> {
         c.state = State.FAILED; // an answer of another RPC: the transport should have refused it
@@ -212,9 +214,21 @@ final class Lookup {
     }
   }
 
-  private void learn(List<ContactInfo> contacts, int depth) {
+  /**
+   * Takes the contacts {@code from} named as candidates. A node far from the target names only
+   * nodes closer to it than itself when it is honest (it knows k such nodes); so from a node
+   * that is not among the k closest candidates yet, a contact farther from the target than the
+   * node itself is not taken: a hostile node that names far nodes (its accomplices, say) leads
+   * the lookup nowhere (S/Kademlia's check that answers make progress).
+   */
+  private void learn(Candidate from, List<ContactInfo> contacts) {
+    boolean near = amongClosest(from);
     for (ContactInfo info : contacts) {
-      consider(info.id(), info.baseUrl(), depth + 1);
+      if (near || target.compareDistance(info.id(), from.id) < 0) {
+        consider(info.id(), info.baseUrl(), from.depth + 1);
+      } else {
+        notCloser++;
+      }
     }
     // Keep the shortlist bounded: drop the farthest candidates never asked.
     Iterator<Candidate> farthest = shortlist.descendingMap().values().iterator();
@@ -223,6 +237,20 @@ final class Lookup {
         farthest.remove();
       }
     }
+  }
+
+  /** Whether {@code c} is among the k closest candidates that have not failed. */
+  private boolean amongClosest(Candidate c) {
+    int counted = 0;
+    for (Candidate x : shortlist.values()) {
+      if (x == c) {
+        return true;
+      }
+      if (x.state != State.FAILED && ++counted >= k) {
+        return false;
+      }
+    }
+    return false;
   }
 
   private void consider(NodeId id, URI url, int depth) {

@@ -18,7 +18,8 @@ import org.oversky.dht.node.LookupResult;
  * the network an hour. Every node runs its maintenance round each minute; keys are provided
  * by random nodes, and a key whose provider leaves is replaced by a new key of a node that joins.
  * Every hour, lookups of random keys (of live providers) from random live honest nodes tell
- * whether their records can still be found, and how long that takes.
+ * whether their records can still be found, and how long that takes. A node joins through a
+ * random live honest node, as a node joins through the bootstrap nodes its operator gives.
  */
 public final class ChurnSimulation {
   /**
@@ -100,7 +101,9 @@ public final class ChurnSimulation {
     VirtualNetwork.Behaviour behaviour = !hostile ? VirtualNetwork.Behaviour.HONEST
         : random.nextBoolean() ? VirtualNetwork.Behaviour.DROP : VirtualNetwork.Behaviour.LIE;
     DhtNode node = net.addNode(p.config(), behaviour);
-    DhtNode through = live.isEmpty() ? null : live.get(random.nextInt(live.size()));
+    // a node joins through a bootstrap node its operator trusts, as oversky's --bootstrap: a random live honest one
+    List<DhtNode> honest = live.stream().filter(n -> !net.isHostile(n)).toList();
+    DhtNode through = honest.isEmpty() ? null : honest.get(random.nextInt(honest.size()));
     live.add(node);
     if (replacing) {
       joined++;

@@ -24,6 +24,17 @@ class ChurnSimulationTest {
   }
 
   @Test
+  void aFifthOfTheNodesDroppingOrLyingDoesNotHideTheKeys() {
+    ChurnSimulation.Result r = new ChurnSimulation(
+        new ChurnSimulation.Params(150, 3, 0.3, 0.2, 2, 100, ChurnSimulation.simConfig(), 5)).run();
+    for (ChurnSimulation.Sample s : r.samples()) {
+      // nodes join through honest bootstrap nodes; through a random node, a fifth joined through a hostile one,
+      // learnt no one else and stayed cut off: 51 to 82 % found (see docs/benchmarks.md)
+      assertTrue(s.success() >= 0.97, "hour " + s.hour() + ": " + s);
+    }
+  }
+
+  @Test
   void simulatedTimeRunsEventsInOrderAndMessagesTakeTheirLatency() {
     VirtualNetwork net = new VirtualNetwork(1_000_000, 5);
     DhtNode a = net.addNode(ChurnSimulation.simConfig(), VirtualNetwork.Behaviour.HONEST);
