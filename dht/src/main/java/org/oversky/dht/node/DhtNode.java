@@ -284,15 +284,8 @@ public final class DhtNode {
       return;
     }
     long now = clock.millis();
-    long second = now / 1000;
-    synchronized (pingBacks) {
-      if (pingBacks[0] != second) {
-        pingBacks[0] = second;
-        pingBacks[1] = 0;
-      }
-      if (++pingBacks[1] > MAX_PING_BACKS_PER_SECOND) {
-        return;
-      }
+    if (!withinRate(pingBacks, now, MAX_PING_BACKS_PER_SECOND)) {
+      return;
     }
     if (verifyAttempts.size() > 4096) {
       verifyAttempts.clear();
@@ -303,6 +296,21 @@ public final class DhtNode {
     }
     verifyAttempts.put(from.id(), now);
     call(from.baseUrl(), new Request.Ping(), from.id());
+  }
+
+  /**
+   * Counts one more of something limited to {@code max} a second in {@code window} (the second it
+   * counts in, and the count); whether it is within the limit.
+   */
+  private static boolean withinRate(long[] window, long nowMillis, int max) {
+    long second = nowMillis / 1000;
+    synchronized (window) {
+      if (window[0] != second) {
+        window[0] = second;
+        window[1] = 0;
+      }
+      return ++window[1] <= max;
+    }
   }
 
   // ---- calling ----
@@ -881,15 +889,8 @@ public final class DhtNode {
 
   /** Pings the provider of {@code entries} at their URL, and stores them if it answers with its id there. */
   private void takeOverOnceVerified(NodeId provider, List<Request.HandOver.Entry> entries) {
-    long second = clock.millis() / 1000;
-    synchronized (handOverPings) {
-      if (handOverPings[0] != second) {
-        handOverPings[0] = second;
-        handOverPings[1] = 0;
-      }
-      if (++handOverPings[1] > MAX_HANDOVER_PINGS_PER_SECOND) {
-        return;
-      }
+    if (!withinRate(handOverPings, clock.millis(), MAX_HANDOVER_PINGS_PER_SECOND)) {
+      return;
     }
     URI url = entries.get(0).provider().baseUrl();
     call(url, new Request.Ping(), null).thenAccept(reply -> {

@@ -115,14 +115,7 @@ public final class KeyHandler extends Handler.Abstract.NonBlocking {
 
   /** Whether the request's {@code Cache-Control} has {@code only-if-cached}: answer from this node's store or not at all. */
   private static boolean onlyIfCached(Request request) {
-    for (String value : request.getHeaders().getValuesList(HttpHeader.CACHE_CONTROL)) {
-      for (String directive : value.split(",")) {
-        if (directive.trim().equalsIgnoreCase("only-if-cached")) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return request.getHeaders().contains(HttpHeader.CACHE_CONTROL, "only-if-cached"); // Jetty splits the list, no copy
   }
 
   private static String abbreviate(String s) {

@@ -326,17 +326,14 @@ public final class Replicas extends AbstractLifeCycle {
   /** Where {@code key} should be and where it is: the placement, each node with whether it holds a copy. */
   public Map<String, Object> placement(ContentKey key) {
     List<Placement.Node> nodes = placeable(false);
-    List<Placement.Node> order = Placement.order(placementKey(key), nodes);
-    List<Placement.Node> placed = order.subList(0, Math.min(settings.count(), order.size()));
+    List<Placement.Node> placed = Placement.holders(placementKey(key), nodes, settings.count());
     Map<URI, String> states = new HashMap<>();
     Map<URI, String> regions = new HashMap<>();
-    for (ClusterMonitor.Verdict v : monitor.nodes()) {
-      states.put(v.seenHere().url(), v.state());
-      regions.put(v.seenHere().url(), v.seenHere().region());
-    }
     Map<URI, CompletableFuture<Boolean>> asks = new LinkedHashMap<>();
-    for (ClusterMonitor.Verdict v : monitor.nodes()) {
+    for (ClusterMonitor.Verdict v : monitor.nodes()) { // one snapshot of the view for states, regions and questions
       URI url = v.seenHere().url();
+      states.put(url, v.state());
+      regions.put(url, v.seenHere().region());
       if (url.equals(self)) {
         asks.put(url, CompletableFuture.completedFuture(store.contains(key)));
       } else if (!v.state().equals("down") && !v.state().equals("left")) {
