@@ -2,6 +2,7 @@ package org.oversky.dht.node;
 
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +27,13 @@ import org.oversky.dht.transport.Reply;
  * k closest candidates that did not fail have all answered, when it has found what it looks for,
  * or at the lookup time bound. Candidates named in answers are hearsay until they answer
  * themselves; only nodes that answered are reported as closest.
+ *
+ * <p>A provider or record lookup with d {@link DhtConfig#paths() paths} above 1 is S/Kademlia's
+ * lookup over disjoint paths: the starting contacts are dealt out to d paths, each path keeps its own shortlist and
+ * ends on its own k closest, and no node is asked by two paths; the requests in flight are
+ * shared out among them. A path that hostile nodes lead astray (they name only each other) then
+ * cannot take the others with it: the lookup finds what any one path finds, and reports the k
+ * closest nodes that answered on any path.
  */
 final class Lookup {
   enum Kind {
@@ -38,20 +46,44 @@ final class Lookup {
     NEW,
     ASKED,
     ANSWERED,
-    FAILED
+    FAILED,
+    /** Asked by another path: not this path's to ask, and not counted among its closest. */
+    TAKEN
   }
 
   private static final class Candidate {
     final NodeId id;
     final URI url;
     final int depth;
+    final Path path;
     State state = State.NEW;
+    /** Asked, and slower than a request should be: no longer counted against its path's share in flight. */
+    boolean stalled;
     Contact contact;
 
-    Candidate(NodeId id, URI url, int depth) {
+    Candidate(NodeId id, URI url, int depth, Path path) {
       this.id = id;
       this.url = url;
       this.depth = depth;
+      this.path = path;
+    }
+
+    /** Whether it counts among a path's closest: not failed, and the path's own to ask. */
+    boolean counts() {
+      return state != State.FAILED && state != State.TAKEN;
+    }
+  }
+
+  /** One of the disjoint paths: its own shortlist, closest to the target first. */
+  private static final class Path {
+    final TreeMap<NodeId, Candidate> shortlist;
+    /** Requests counted against the path's share in flight: asked, not answered, not stalled. */
+    int inFlight;
+    /** Requests asked and not answered yet, stalled or not: the path waits for them. */
+    int pending;
+
+    Path(NodeId target) {
+      shortlist = new TreeMap<>(target.closestFirst());
     }
   }
 
@@ -61,18 +93,20 @@ final class Lookup {
   private final int wanted;
   private final Predicate<SignedRecord> accept;
   private final int k;
-  private final int alpha;
+  /** Requests a path keeps in flight: alpha shared out among the paths, at least 1 each. */
+  private final int alphaPerPath;
   /** A record lookup ends after this many answers without the record (0: when the k closest answered). */
   private final int enoughAnswers;
   private int answers;
   private final long startMillis;
   private final CompletableFuture<LookupResult> result = new CompletableFuture<>();
   // Guarded by this.
-  private final TreeMap<NodeId, Candidate> shortlist;
+  private final Path[] paths;
+  /** The path that asked each node: a node is asked by one path only. */
+  private final Map<NodeId, Path> askedBy = new HashMap<>();
   private final Map<NodeId, ProviderInfo> providers = new LinkedHashMap<>();
   private SignedRecord best;
   private int hitDepth;
-  private int inFlight;
   private int messages;
   private int failures;
   /** Contacts not taken: farther from the target than the node that named them. */
@@ -100,15 +134,24 @@ final class Lookup {
     this.wanted = wanted;
     this.accept = accept;
     this.k = node.config().k();
-    this.alpha = alpha;
-    this.shortlist = new TreeMap<>(target.closestFirst());
+    // node lookups take one path (three cost 1.8 times the requests), and so does a lookup of a
+    // network known whole, which asks nodes that all hold the record
+    int d = kind == Kind.NODE || enoughAnswers > 0 ? 1 : node.config().paths();
+    this.alphaPerPath = Math.max(1, (alpha + d - 1) / d);
+    this.paths = new Path[d];
+    for (int i = 0; i < d; i++) {
+      paths[i] = new Path(target);
+    }
   }
 
   /** Starts from {@code seeds} (this node's closest contacts) and what this node holds itself. */
   CompletableFuture<LookupResult> start(List<Contact> seeds, List<ProviderInfo> localProviders, Optional<SignedRecord> localRecord) {
     synchronized (this) {
+      int i = 0;
       for (Contact c : seeds) {
-        consider(c.id(), c.baseUrl(), 1);
+        if (!c.id().equals(node.id())) {
+          consider(paths[i++ % paths.length], c.id(), c.baseUrl(), 1);
+        }
       }
       localProviders.forEach(p -> providers.putIfAbsent(p.providerId(), p));
       localRecord.filter(accept).ifPresent(r -> best = r);
@@ -134,22 +177,10 @@ final class Lookup {
         return;
       }
       if (!enough()) {
-        int counted = 0;
-        for (Candidate c : shortlist.values()) {
-          if (c.state == State.FAILED) {
-            continue;
-          }
-          if (counted++ >= k || inFlight >= alpha) {
-            break;
-          }
-          if (c.state == State.NEW) {
-            c.state = State.ASKED;
-            inFlight++;
-            messages++;
-            toAsk.add(c);
-          }
+        for (Path path : paths) {
+          pick(path, toAsk);
+          waiting |= path.pending > 0;
         }
-        waiting = inFlight > 0;
       }
     }
     if (waiting) {
@@ -159,7 +190,33 @@ final class Lookup {
     }
   }
 
+  /** Adds to {@code toAsk} the closest candidates {@code path} has not asked, up to its share in flight. */
+  private void pick(Path path, List<Candidate> toAsk) {
+    int counted = 0;
+    for (Candidate c : path.shortlist.values()) {
+      if (!c.counts()) {
+        continue;
+      }
+      if (c.state == State.NEW && askedBy.containsKey(c.id)) {
+        c.state = State.TAKEN; // another path asked it first
+        continue;
+      }
+      if (counted++ >= k || path.inFlight >= alphaPerPath) {
+        break;
+      }
+      if (c.state == State.NEW) {
+        askedBy.put(c.id, path);
+        c.state = State.ASKED;
+        path.inFlight++;
+        path.pending++;
+        messages++;
+        toAsk.add(c);
+      }
+    }
+  }
+
   private void ask(Candidate c) {
+    node.later(node.config().minRpcTimeout(), () -> stalled(c));
     Request request = request();
     node.call(c.url, request, c.id).whenComplete((reply, error) -> {
       answered(c, reply, error);
@@ -167,8 +224,28 @@ final class Lookup {
     });
   }
 
+  /**
+   * A request still unanswered after the shortest request time-out stops holding a place in
+   * flight, so that a path goes on to its next candidates instead of waiting out a long
+   * time-out of a node that dropped the request (or never was); its answer still counts if it
+   * comes. (Mainline DHT lookups stall on time-outs the same way without this.)
+   */
+  private void stalled(Candidate c) {
+    synchronized (this) {
+      if (done || c.state != State.ASKED || c.stalled) {
+        return;
+      }
+      c.stalled = true;
+      c.path.inFlight--;
+    }
+    advance();
+  }
+
   private synchronized void answered(Candidate c, Reply reply, Throwable error) {
-    inFlight--;
+    c.path.pending--;
+    if (!c.stalled) {
+      c.path.inFlight--;
+    }
     if (done) {
       return;
     }
@@ -225,37 +302,55 @@ final class Lookup {
     boolean near = amongClosest(from);
     for (ContactInfo info : contacts) {
       if (near || target.compareDistance(info.id(), from.id) < 0) {
-        consider(info.id(), info.baseUrl(), from.depth + 1);
+        consider(from.path, info.id(), info.baseUrl(), from.depth + 1);
       } else {
         notCloser++;
       }
     }
-    // Keep the shortlist bounded: drop the farthest candidates never asked.
+    // Keep the shortlist bounded: drop the farthest candidates never asked, but never one of the
+    // k closest that count, nor this node's own contacts: made-up contacts closer than any real
+    // node crowded them out, and once the made-up ones failed, the lookup had no one left to ask.
+    TreeMap<NodeId, Candidate> shortlist = from.path.shortlist;
+    if (shortlist.size() <= 3 * k) {
+      return;
+    }
+    NodeId kth = null;
+    int counted = 0;
+    for (Candidate x : shortlist.values()) {
+      if (x.counts() && ++counted == k) {
+        kth = x.id;
+        break;
+      }
+    }
     Iterator<Candidate> farthest = shortlist.descendingMap().values().iterator();
-    while (shortlist.size() > 3 * k && farthest.hasNext()) {
-      if (farthest.next().state == State.NEW) {
+    while (kth != null && shortlist.size() > 3 * k && farthest.hasNext()) {
+      Candidate c = farthest.next();
+      if (target.compareDistance(c.id, kth) <= 0) {
+        break;
+      }
+      if (c.state == State.NEW && c.depth > 1) {
         farthest.remove();
       }
     }
   }
 
-  /** Whether {@code c} is among the k closest candidates that have not failed. */
+  /** Whether {@code c} is among the k closest candidates of its path that have not failed. */
   private boolean amongClosest(Candidate c) {
     int counted = 0;
-    for (Candidate x : shortlist.values()) {
+    for (Candidate x : c.path.shortlist.values()) {
       if (x == c) {
         return true;
       }
-      if (x.state != State.FAILED && ++counted >= k) {
+      if (x.counts() && ++counted >= k) {
         return false;
       }
     }
     return false;
   }
 
-  private void consider(NodeId id, URI url, int depth) {
+  private void consider(Path path, NodeId id, URI url, int depth) {
     if (!id.equals(node.id())) {
-      shortlist.putIfAbsent(id, new Candidate(id, url, depth));
+      path.shortlist.putIfAbsent(id, new Candidate(id, url, depth, path));
     }
   }
 
@@ -279,18 +374,20 @@ final class Lookup {
         return;
       }
       done = true;
+      TreeMap<NodeId, Candidate> answered = new TreeMap<>(target.closestFirst());
+      for (Path path : paths) {
+        path.shortlist.values().stream().filter(c -> c.state == State.ANSWERED).forEach(c -> answered.put(c.id, c));
+      }
       List<Contact> closest = new ArrayList<>();
       int firstDepth = 0;
       int maxDepth = 0;
-      for (Candidate c : shortlist.values()) {
-        if (c.state == State.ANSWERED) {
-          maxDepth = Math.max(maxDepth, c.depth);
-          if (closest.size() < k) {
-            if (closest.isEmpty()) {
-              firstDepth = c.depth;
-            }
-            closest.add(c.contact);
+      for (Candidate c : answered.values()) {
+        maxDepth = Math.max(maxDepth, c.depth);
+        if (closest.size() < k) {
+          if (closest.isEmpty()) {
+            firstDepth = c.depth;
           }
+          closest.add(c.contact);
         }
       }
       int hops =

@@ -157,9 +157,32 @@ public final class RoutingTable {
     if (n < 0) {
       throw new IllegalArgumentException("closest() takes a count of at least 0, got " + n);
     }
-    List<Contact> all = contacts();
-    all.sort(Comparator.comparing(Contact::id, target.closestFirst()));
-    return List.copyOf(all.subList(0, Math.min(n, all.size())));
+    // Bucket by bucket, not a sort of the whole table: with i the bucket target falls in, bucket i's
+    // contacts share more leading bits with target than any other's; every bucket after i shares
+    // exactly i; bucket j before i shares exactly j. So the order is i, then the buckets after it
+    // together, then i-1 down to 0, each sorted on its own (the last bucket holds every prefix
+    // length from its own on, so target falling in it has no buckets after).
+    Comparator<Contact> byDistance = Comparator.comparing(Contact::id, target.closestFirst());
+    int last = buckets.size() - 1;
+    int i = Math.min(self.commonPrefixLength(target), last);
+    List<Contact> out = new ArrayList<>(Math.min(n, size));
+    addClosest(out, new ArrayList<>(buckets.get(i).entries.values()), byDistance, n);
+    if (out.size() < n && i < last) {
+      List<Contact> after = new ArrayList<>();
+      for (int j = i + 1; j <= last; j++) {
+        after.addAll(buckets.get(j).entries.values());
+      }
+      addClosest(out, after, byDistance, n);
+    }
+    for (int j = i - 1; j >= 0 && out.size() < n; j--) {
+      addClosest(out, new ArrayList<>(buckets.get(j).entries.values()), byDistance, n);
+    }
+    return List.copyOf(out);
+  }
+
+  private static void addClosest(List<Contact> out, List<Contact> group, Comparator<Contact> byDistance, int n) {
+    group.sort(byDistance);
+    out.addAll(group.subList(0, Math.min(group.size(), n - out.size())));
   }
 
   /** How many contacts the buckets hold (replacements not counted). */

@@ -28,14 +28,37 @@ public final class ChurnSimulation {
    * @param nodes network size, kept constant: each node that leaves is replaced
    * @param hours how long it runs, in simulated hours
    * @param churnPerHour the share of the network replaced an hour (0.3: 30 %)
-   * @param hostileFraction the share of nodes that are hostile, half dropping and half lying
+   * @param hostileFraction the share of nodes that are hostile
+   * @param hostileKinds what the hostile nodes do, each kind for an equal share of them
    * @param keysPerNode keys provided per node
    * @param lookupsPerSample lookups in each hourly sample
    * @param config the nodes' configuration
    * @param seed fixes every random choice
    */
   public record Params(
-      int nodes, int hours, double churnPerHour, double hostileFraction, int keysPerNode, int lookupsPerSample, DhtConfig config, long seed) {}
+      int nodes,
+      int hours,
+      double churnPerHour,
+      double hostileFraction,
+      List<VirtualNetwork.Behaviour> hostileKinds,
+      int keysPerNode,
+      int lookupsPerSample,
+      DhtConfig config,
+      long seed) {
+    public Params {
+      hostileKinds = List.copyOf(hostileKinds);
+      if (hostileFraction > 0 && (hostileKinds.isEmpty() || hostileKinds.contains(VirtualNetwork.Behaviour.HONEST))) {
+        throw new IllegalArgumentException("hostile nodes need one or more hostile kinds, got " + hostileKinds);
+      }
+    }
+  }
+
+  /**
+   * Every kind of hostile node: dropping requests, naming far hostile nodes, naming the hostile
+   * nodes closest to the target, naming made-up nodes next to the target.
+   */
+  public static final List<VirtualNetwork.Behaviour> EVERY_HOSTILE_KIND = List.of(
+      VirtualNetwork.Behaviour.DROP, VirtualNetwork.Behaviour.LIE, VirtualNetwork.Behaviour.COLLUDE, VirtualNetwork.Behaviour.FAKE);
 
   /** One hourly sample. */
   public record Sample(
@@ -98,8 +121,8 @@ public final class ChurnSimulation {
   /** A new node joins through a random live one, provides its keys, and is given its maintenance and its departure. */
   private void join(boolean replacing) {
     boolean hostile = random.nextDouble() < p.hostileFraction();
-    VirtualNetwork.Behaviour behaviour = !hostile ? VirtualNetwork.Behaviour.HONEST
-        : random.nextBoolean() ? VirtualNetwork.Behaviour.DROP : VirtualNetwork.Behaviour.LIE;
+    VirtualNetwork.Behaviour behaviour =
+        !hostile ? VirtualNetwork.Behaviour.HONEST : p.hostileKinds().get(random.nextInt(p.hostileKinds().size()));
     DhtNode node = net.addNode(p.config(), behaviour);
     // a node joins through a bootstrap node its operator trusts, as oversky's --bootstrap: a random live honest one
     List<DhtNode> honest = live.stream().filter(n -> !net.isHostile(n)).toList();
@@ -127,8 +150,10 @@ public final class ChurnSimulation {
     long offset = random.nextLong(MINUTE);
     net.at(net.now() + offset, () -> maintain(node));
     // the first nodes are met mid-session, as in a network that has run a while: a uniform share of a session is left
-    long stay = replacing ? session() : (long) (random.nextDouble() * session());
-    net.at(net.now() + stay, () -> leave(node));
+    if (p.churnPerHour() > 0) {
+      long stay = replacing ? session() : (long) (random.nextDouble() * session());
+      net.at(net.now() + stay, () -> leave(node));
+    }
   }
 
   private void maintain(DhtNode node) {
@@ -219,21 +244,30 @@ public final class ChurnSimulation {
   }
 
   /**
-   * {@code java ... ChurnSimulation NODES HOURS [HOSTILE_FRACTION] [LOOKUPS] [SEED] [no-hand-over]}: prints one
-   * Markdown table row per hour and a summary.
+   * {@code java ... ChurnSimulation NODES HOURS [HOSTILE] [LOOKUPS] [SEED] [on|no-hand-over] [CHURN] [PATHS]}:
+   * prints one Markdown table row per hour and a summary. HOSTILE is the hostile share, alone
+   * (every kind) or with the kinds after a slash ({@code 0.2/collude,drop}); CHURN the share
+   * replaced an hour (0.3; 0: none); PATHS the disjoint paths of a lookup (the default
+   * configuration's when absent).
    */
   public static void main(String[] args) {
     int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int hours = args.length > 1 ? Integer.parseInt(args[1]) : 48;
-    double hostile = args.length > 2 ? Double.parseDouble(args[2]) : 0;
+    String[] hostileArg = (args.length > 2 ? args[2] : "0").split("/", 2);
+    double hostile = Double.parseDouble(hostileArg[0]);
+    List<VirtualNetwork.Behaviour> kinds = hostileArg.length < 2 ? EVERY_HOSTILE_KIND
+        : java.util.Arrays.stream(hostileArg[1].split(",")).map(k -> VirtualNetwork.Behaviour.valueOf(k.trim().toUpperCase(java.util.Locale.ROOT))).toList();
     int lookups = args.length > 3 ? Integer.parseInt(args[3]) : 200;
     long seed = args.length > 4 ? Long.parseLong(args[4]) : 1;
     boolean handOver = args.length <= 5 || !args[5].equals("no-hand-over");
-    Params params = new Params(nodes, hours, 0.3, hostile, 2, lookups, simConfig().withHandOver(handOver), seed);
+    double churn = args.length > 6 ? Double.parseDouble(args[6]) : 0.3;
+    DhtConfig config = simConfig().withHandOver(handOver);
+    config = args.length > 7 ? config.withPaths(Integer.parseInt(args[7])) : config;
+    Params params = new Params(nodes, hours, churn, hostile, kinds, 2, lookups, config, seed);
     long t0 = System.nanoTime();
     Result r = new ChurnSimulation(params).run();
-    System.out.printf("%d nodes, %d h, 30 %% replaced an hour (Pareto sessions, shape %.1f), %.0f %% hostile, %d lookups an hour, hand-over %s%n%n",
-        nodes, hours, PARETO_SHAPE, hostile * 100, lookups, handOver ? "on" : "off");
+    System.out.printf("%d nodes, %d h, %.0f %% replaced an hour (Pareto sessions, shape %.1f), %.0f %% hostile %s, %d lookups an hour, hand-over %s, %d lookup path%s%n%n",
+        nodes, hours, churn * 100, PARETO_SHAPE, hostile * 100, kinds, lookups, handOver ? "on" : "off", config.paths(), config.paths() == 1 ? "" : "s");
     System.out.println("| hour | joined | left | lookups | found | p50 ms | p99 ms | messages/node/h | failed: timed out | failed: record held nowhere |");
     System.out.println("|---|---|---|---|---|---|---|---|---|---|");
     double worst = 1;

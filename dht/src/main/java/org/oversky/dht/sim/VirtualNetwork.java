@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.oversky.dht.id.NodeId;
 import org.oversky.dht.node.DhtConfig;
@@ -45,7 +46,19 @@ public final class VirtualNetwork {
     /** Answers pings (so that it stays in tables) and drops every other request. */
     DROP,
     /** Answers pings, and every lookup request with other hostile nodes, far from the target, and no providers or record. */
-    LIE
+    LIE,
+    /**
+     * Answers pings, and every lookup request with the hostile nodes closest to the target (the
+     * attackers share their list), and no providers or record: a lookup that follows it is led
+     * among attackers that are really close to the target, past the check that answers make progress.
+     */
+    COLLUDE,
+    /**
+     * Answers pings, and every lookup request with made-up nodes right next to the target, at
+     * addresses where no one answers, and no providers or record: a lookup that follows it waits
+     * out time-outs instead of asking real nodes.
+     */
+    FAKE
   }
 
   /**
@@ -141,6 +154,9 @@ public final class VirtualNetwork {
         if (!target.live) {
           return;
         }
+        if (request instanceof Request.FindNode || request instanceof Request.GetProviders || request instanceof Request.GetRecord) {
+          lookupRequestsReceived.merge(target.sender.id(), 1L, Long::sum);
+        }
         Response answer;
         try {
           answer = target.answer(sender, address, request);
@@ -164,11 +180,27 @@ public final class VirtualNetwork {
       if (behaviour == Behaviour.DROP) {
         return null;
       }
+      NodeId target = switch (request) {
+        case Request.FindNode f -> f.target();
+        case Request.GetProviders g -> g.key();
+        case Request.GetRecord g -> g.key();
+        default -> null;
+      };
       List<ContactInfo> far = new ArrayList<>();
-      for (int i = 0; i < 8 && !hostile.isEmpty(); i++) {
-        Member m = hostile.get(random.nextInt(hostile.size()));
-        if (m != this) {
-          far.add(new ContactInfo(m.sender.id(), m.node.baseUrl()));
+      if (behaviour == Behaviour.COLLUDE && target != null) {
+        hostileNear(target, this).forEach(m -> far.add(new ContactInfo(m.sender.id(), m.node.baseUrl())));
+      } else if (behaviour == Behaviour.FAKE && target != null) {
+        for (int i = 0; i < 8; i++) {
+          // the target with a few of its last bits changed: closer than any real node
+          NodeId made = target.xor(new NodeId(0, 0, 0, 1 + random.nextInt(1 << 16)));
+          far.add(new ContactInfo(made, URI.create("http://" + SimNetwork.address((200 << 16) + random.nextInt(1 << 16)).getHostAddress() + ":8080")));
+        }
+      } else {
+        for (int i = 0; i < 8 && !hostile.isEmpty(); i++) {
+          Member m = hostile.get(random.nextInt(hostile.size()));
+          if (m != this) {
+            far.add(new ContactInfo(m.sender.id(), m.node.baseUrl()));
+          }
         }
       }
       return switch (request) {
@@ -196,7 +228,10 @@ public final class VirtualNetwork {
   private final Map<URI, Member> members = new HashMap<>();
   private final Map<NodeId, Member> byId = new HashMap<>();
   private final List<Member> hostile = new ArrayList<>();
+  /** The hostile nodes in id order, where the ones closest to a target are found. */
+  private final TreeMap<NodeId, Member> hostileById = new TreeMap<>();
   private final SplittableRandom random;
+  private final Map<NodeId, Long> lookupRequestsReceived = new HashMap<>();
   private long now;
   private long seq;
   private long messages;
@@ -237,6 +272,7 @@ public final class VirtualNetwork {
     byId.put(m.sender.id(), m);
     if (behaviour != Behaviour.HONEST) {
       hostile.add(m);
+      hostileById.put(m.sender.id(), m);
     }
     return m.node;
   }
@@ -248,7 +284,30 @@ public final class VirtualNetwork {
       m.live = false;
       byId.remove(m.sender.id());
       hostile.remove(m);
+      hostileById.remove(m.sender.id());
     }
+  }
+
+  /**
+   * The 8 hostile nodes but {@code asking} closest to {@code target}, near enough: the closest
+   * among its 16 neighbours on each side in id order (ids that share a long prefix with the
+   * target sit next to it in that order).
+   */
+  private List<Member> hostileNear(NodeId target, Member asking) {
+    List<Member> near = new ArrayList<>(32);
+    var up = hostileById.tailMap(target, true).values().iterator();
+    var down = hostileById.headMap(target, false).descendingMap().values().iterator();
+    for (int i = 0; i < 16; i++) {
+      if (up.hasNext()) {
+        near.add(up.next());
+      }
+      if (down.hasNext()) {
+        near.add(down.next());
+      }
+    }
+    near.remove(asking);
+    near.sort((a, b) -> target.compareDistance(a.sender.id(), b.sender.id()));
+    return near.subList(0, Math.min(8, near.size()));
   }
 
   /** Whether the node with this id is in the network. */
@@ -265,6 +324,11 @@ public final class VirtualNetwork {
   /** Whether {@code node}'s store holds {@code provider}'s record of {@code key} (read directly, no message). */
   public boolean holds(DhtNode node, NodeId key, NodeId provider) {
     return node.holdsProvider(key, provider, now);
+  }
+
+  /** How many lookup requests ({@code find_node}, {@code get_providers}, {@code get_record}) each node has received so far. */
+  public Map<NodeId, Long> lookupRequestsByReceiver() {
+    return Map.copyOf(lookupRequestsReceived);
   }
 
   /** Requests sent so far. */

@@ -406,14 +406,30 @@ class RoutingTableTest {
     List<Contact> all = table.contacts();
     assertTrue(all.size() > 100, "the table splits around its own id: " + all.size());
 
-    for (int i = 0; i < 100; i++) {
-      NodeId target = i == 0 ? self : NodeId.random(random);
+    for (int i = 0; i < 200; i++) {
+      // half the targets share a prefix with self of 1 to 16 bits: they fall in the deeper buckets
+      NodeId target = i == 0 ? self : i % 2 == 0 ? NodeId.random(random) : sharingPrefix(self, 1 + random.nextInt(16));
       List<Contact> expected = all.stream()
           .sorted(Comparator.comparing(c -> new BigInteger(1, c.id().xor(target).bytes())))
           .limit(20)
           .toList();
       assertEquals(expected, table.closest(target, 20));
     }
+  }
+
+  /** A random id that shares exactly {@code bits} leading bits with {@code id}. */
+  private NodeId sharingPrefix(NodeId id, int bits) {
+    byte[] b = NodeId.random(random).bytes();
+    byte[] own = id.bytes();
+    for (int i = 0; i < bits; i++) {
+      int mask = 0x80 >>> (i % 8);
+      b[i / 8] = (byte) ((b[i / 8] & ~mask) | (own[i / 8] & mask));
+    }
+    int mask = 0x80 >>> (bits % 8);
+    b[bits / 8] = (byte) ((b[bits / 8] & ~mask) | (~own[bits / 8] & mask));
+    NodeId made = NodeId.ofBytes(b);
+    assertEquals(bits, made.commonPrefixLength(id));
+    return made;
   }
 
   @Test

@@ -20,10 +20,11 @@ import org.oversky.dht.node.DhtNode;
 class BatchedAnnouncementTest {
   private static final long HOUR = 3_600_000;
 
-  @Test
-  void manyKeysCostOneLookupPerGroupAndAreFoundAfterARepublish() {
-    DhtConfig config = ChurnSimulation.simConfig().withIntervals(Duration.ofHours(48), Duration.ofHours(1), Duration.ofHours(1));
-    VirtualNetwork net = new VirtualNetwork(1_000_000, 9);
+  private final DhtConfig config =
+      ChurnSimulation.simConfig().withIntervals(Duration.ofHours(48), Duration.ofHours(1), Duration.ofHours(1));
+
+  /** 300 honest nodes, each joined through the first, half a second apart. */
+  private List<DhtNode> network(VirtualNetwork net) {
     List<DhtNode> nodes = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
       DhtNode n = net.addNode(config, VirtualNetwork.Behaviour.HONEST);
@@ -34,6 +35,13 @@ class BatchedAnnouncementTest {
       net.runUntil(net.now() + 500);
     }
     net.runUntil(net.now() + 60_000);
+    return nodes;
+  }
+
+  @Test
+  void manyKeysCostOneLookupPerGroupAndAreFoundAfterARepublish() {
+    VirtualNetwork net = new VirtualNetwork(1_000_000, 9);
+    List<DhtNode> nodes = network(net);
     DhtNode provider = nodes.get(7);
     SplittableRandom random = new SplittableRandom(2);
     List<NodeId> keys = new ArrayList<>();
@@ -70,5 +78,43 @@ class BatchedAnnouncementTest {
       found += ok[0] ? 1 : 0;
     }
     assertEquals(100, found, "every key is found from other nodes");
+  }
+
+  /**
+   * A node whose table knows only far nodes (as one that has just joined through a far node)
+   * judges the parts of the key space far too wide: the nodes around a part's middle are not the
+   * closest to most of its keys. The lookup of the middle shows it, and the part is split and
+   * looked up again: every key reaches its own closest nodes. Before, most keys' records landed
+   * on nodes around the middle of a quarter of the key space.
+   */
+  @Test
+  void aNodeThatKnowsOnlyFarNodesStillPlacesEveryKeyAtItsClosest() throws Exception {
+    VirtualNetwork net = new VirtualNetwork(1_000_000, 10);
+    List<DhtNode> nodes = network(net);
+    DhtNode provider = net.addNode(config, VirtualNetwork.Behaviour.HONEST);
+    List<org.oversky.dht.routing.Contact> far = new ArrayList<>();
+    for (DhtNode n : nodes) {
+      if (far.size() < config.k() && n.id().commonPrefixLength(provider.id()) == 0) {
+        far.add(new org.oversky.dht.routing.Contact(
+            n.id(), n.baseUrl(), java.net.InetAddress.getByName(n.baseUrl().getHost()), net.now(), 100));
+      }
+    }
+    provider.restore(far);
+    SplittableRandom random = new SplittableRandom(3);
+    List<NodeId> keys = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      keys.add(NodeId.random(random));
+    }
+    provider.provideAll(keys);
+    net.runUntil(net.now() + 60_000);
+    // before the split, 128 of the 200 keys were on fewer than half of their closest (113 on none);
+    // after it, every key on 14 or more of 20, most on 18 or more (as from a node that knows its neighbours)
+    int badlyPlaced = 0;
+    for (NodeId key : keys) {
+      long held = nodes.stream().sorted((a, b) -> key.compareDistance(a.id(), b.id())).limit(config.k())
+          .filter(n -> net.holds(n, key, provider.id())).count();
+      badlyPlaced += held >= config.k() / 2 ? 0 : 1;
+    }
+    assertEquals(0, badlyPlaced, "keys whose record is on fewer than half of their 20 closest nodes");
   }
 }

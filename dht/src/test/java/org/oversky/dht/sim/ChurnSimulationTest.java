@@ -13,7 +13,7 @@ class ChurnSimulationTest {
   @Test
   void keysStayFindableWhileAThirdOfTheNetworkIsReplacedEveryHour() {
     ChurnSimulation.Result r = new ChurnSimulation(
-        new ChurnSimulation.Params(150, 4, 0.3, 0, 2, 100, ChurnSimulation.simConfig(), 3)).run();
+        new ChurnSimulation.Params(150, 4, 0.3, 0, List.of(), 2, 100, ChurnSimulation.simConfig(), 3)).run();
     assertEquals(4, r.samples().size());
     int replaced = r.samples().stream().mapToInt(ChurnSimulation.Sample::left).sum();
     assertTrue(replaced >= 100, "about 45 nodes an hour leave and are replaced: " + r.samples());
@@ -26,7 +26,7 @@ class ChurnSimulationTest {
   @Test
   void aFifthOfTheNodesDroppingOrLyingDoesNotHideTheKeys() {
     ChurnSimulation.Result r = new ChurnSimulation(
-        new ChurnSimulation.Params(150, 3, 0.3, 0.2, 2, 100, ChurnSimulation.simConfig(), 5)).run();
+        new ChurnSimulation.Params(150, 3, 0.3, 0.2, ChurnSimulation.EVERY_HOSTILE_KIND, 2, 100, ChurnSimulation.simConfig(), 5)).run();
     for (ChurnSimulation.Sample s : r.samples()) {
       // nodes join through honest bootstrap nodes; through a random node, a fifth joined through a hostile one,
       // learnt no one else and stayed cut off: 51 to 82 % found (see docs/benchmarks.md)
