@@ -6,7 +6,11 @@
 #
 #   bash bench/dht-churn.sh                                  # 1000 nodes, 48 h, hand-over on and off
 #   NODES=10000 HOURS=6 MODES=on bash bench/dht-churn.sh     # bigger and shorter
-#   HOSTILE=0.2 bash bench/dht-churn.sh                      # a fifth of the nodes drop or lie
+#   HOSTILE=0.2 bash bench/dht-churn.sh                      # a fifth of the nodes hostile, every kind
+#   HOSTILE=0.2/collude,fake PATHS=1 bash bench/dht-churn.sh  # two kinds only; one lookup path
+#   CHURN=0 bash bench/dht-churn.sh                          # no churn
+#
+# Progress (the network built, then each simulated hour) goes to stderr as it comes.
 #
 # Nothing listens on the network: the transport is in memory.
 set -euo pipefail
@@ -17,6 +21,8 @@ HOSTILE=${HOSTILE:-0}
 LOOKUPS=${LOOKUPS:-200}
 SEED=${SEED:-1}
 MODES=${MODES:-on no-hand-over}
+CHURN=${CHURN:-0.3}
+PATHS=${PATHS:-}
 HEAP=${HEAP:-6g}
 # shellcheck source=../scripts/jdk.sh
 source "$root/scripts/jdk.sh"
@@ -32,12 +38,15 @@ mvn -B -q -ntp dependency:build-classpath -pl dht -Dmdep.outputFile="$cp_file" >
 classes="$out/classes"
 cp -r dht/target/classes "$classes" # a rebuild while the runs go on must not change their classes
 echo "Date: $(date -u +%Y-%m-%dT%H:%MZ); machine: $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB;" \
-  "command: NODES=$NODES HOURS=$HOURS HOSTILE=$HOSTILE LOOKUPS=$LOOKUPS SEED=$SEED MODES='$MODES' bash bench/dht-churn.sh"
+  "command: NODES=$NODES HOURS=$HOURS HOSTILE=$HOSTILE LOOKUPS=$LOOKUPS SEED=$SEED MODES='$MODES' CHURN=$CHURN PATHS=$PATHS bash bench/dht-churn.sh"
+paths_arg=()
+if [ -n "$PATHS" ]; then paths_arg=("$PATHS"); fi
 pids=()
 for mode in $MODES; do
   echo "dht-churn: $NODES nodes, $HOURS h, hand-over $mode" >&2
   "$JAVA_HOME/bin/java" -Xmx"$HEAP" -cp "$classes:$(cat "$cp_file")" \
-    org.oversky.dht.sim.ChurnSimulation "$NODES" "$HOURS" "$HOSTILE" "$LOOKUPS" "$SEED" "$mode" >"$out/$mode.md" 2>"$out/$mode.err" &
+    org.oversky.dht.sim.ChurnSimulation "$NODES" "$HOURS" "$HOSTILE" "$LOOKUPS" "$SEED" "$mode" "$CHURN" "${paths_arg[@]}" >"$out/$mode.md" \
+    2> >(sed -u "s/^/[$mode] /" >&2) &
   pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done

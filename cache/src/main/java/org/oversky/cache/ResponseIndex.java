@@ -266,6 +266,18 @@ public final class ResponseIndex {
   }
 
   /**
+   * The URLs of the responses that refer to {@code body}, each once, as the index file has them
+   * (a put or removal still on its way to the committer is not seen yet).
+   */
+  public List<String> urlsOf(ContentKey body) {
+    String prefix = body.hex() + '\u0000';
+    return prefix(bodyRefs, prefix).keySet().stream()
+        .map(ref -> ref.substring(prefix.length(), ref.indexOf('\u0000', prefix.length())))
+        .distinct()
+        .toList();
+  }
+
+  /**
    * Drops every response pointing at a body that left the store: the index file's part of a
    * removal, on the committer under the index lock (or at open, during recovery).
    */

@@ -202,6 +202,9 @@ class ResponseIndexTest {
     index.put(response("http://b/y", "", shared));
     StoredResponse survivor = response(URL, "accept-encoding=gzip", kept);
     assertEquals(3, index.size());
+    assertEquals(List.of(URL, "http://b/y").stream().sorted().toList(), index.urlsOf(shared).stream().sorted().toList(),
+        "each URL referring to the body once");
+    assertEquals(List.of(URL), index.urlsOf(kept));
 
     assertTrue(store.delete(shared));
 

@@ -29,10 +29,16 @@ import java.util.Optional;
  * @param check the active checks of the origins ({@code check=/health;check-interval=5s})
  * @param dnsName the site's name under the CDN's DNS zone ({@code dns-name=www}); empty: its host
  *     with dots as dashes
+ * @param replicas how many nodes hold each body the site's cached responses refer to, spread over
+ *     regions as registered bodies are ({@code replicas=3}); 0, the default: only the nodes that
+ *     fetched it
  */
 public record SiteConfig(
     String host, List<Origin> origins, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect, boolean shield, Check check,
-    Optional<String> dnsName) {
+    Optional<String> dnsName, int replicas) {
+  /** The most copies a site may ask for. */
+  public static final int MAX_REPLICAS = 16;
+
   /**
    * Active checks of the site's origins: {@code HEAD path} on each origin every {@code interval};
    * an answer below 500 counts as an answer, anything else as a failure. {@link #NONE}: no checks.
@@ -86,7 +92,7 @@ public record SiteConfig(
 
   /** A site with one origin. */
   public SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
-    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, false, Check.NONE, Optional.empty());
+    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, false, Check.NONE, Optional.empty(), 0);
   }
 
   public SiteConfig {
@@ -100,6 +106,9 @@ public record SiteConfig(
     Objects.requireNonNull(dnsName, "dnsName");
     if (dnsName.isPresent() && !dnsName.get().matches(DnsSettings.ZONE_PATTERN)) {
       throw new IllegalArgumentException("site option dns-name is a name under the zone such as www or eu.www, got '" + dnsName.get() + "'");
+    }
+    if (replicas < 0 || replicas > MAX_REPLICAS) {
+      throw new IllegalArgumentException("site option replicas is 0 (off) to " + MAX_REPLICAS + ", got " + replicas);
     }
     if (origins.size() > MAX_ORIGINS) {
       throw new IllegalArgumentException("a site lists at most " + MAX_ORIGINS + " origins, got " + origins.size());
@@ -115,7 +124,7 @@ public record SiteConfig(
   /**
    * Parses {@code HOST=ORIGINS} with optional {@code ;default-ttl=DURATION}, {@code
    * ;ignore-set-cookie=BOOLEAN}, {@code ;routing=proxy|redirect}, {@code ;shield=BOOLEAN}, {@code
-   * ;check=PATH}, {@code ;check-interval=DURATION} and {@code ;dns-name=NAME}. {@code ORIGINS} is one URL,
+   * ;check=PATH}, {@code ;check-interval=DURATION}, {@code ;dns-name=NAME} and {@code ;replicas=N}. {@code ORIGINS} is one URL,
    * or several: {@code |} separates priorities (the first tried first), {@code +} origins of one
    * priority, and a {@code *N} after a URL is its weight, as in {@code
    * http://a*3+http://b|http://backup}.
@@ -135,6 +144,7 @@ public record SiteConfig(
     String checkPath = "";
     Duration checkInterval = Check.NONE.interval();
     Optional<String> dnsName = Optional.empty();
+    int replicas = 0;
     for (int i = 1; i < parts.length; i++) {
       String p = parts[i].trim();
       int e = p.indexOf('=');
@@ -152,10 +162,17 @@ public record SiteConfig(
         case "check" -> checkPath = value;
         case "check-interval" -> checkInterval = Values.parseDuration(value);
         case "dns-name" -> dnsName = Optional.of(value.toLowerCase(Locale.ROOT));
+        case "replicas" -> {
+          try {
+            replicas = Integer.parseInt(value);
+          } catch (NumberFormatException bad) {
+            throw new IllegalArgumentException("site option replicas is a number of nodes, 0 (off) to " + MAX_REPLICAS + ", got '" + value + "'");
+          }
+        }
         default -> throw new IllegalArgumentException("unknown site option '" + name + "'");
       }
     }
-    return new SiteConfig(host, origins, ttl, ignoreSetCookie, redirect, shield, new Check(checkPath, checkInterval), dnsName);
+    return new SiteConfig(host, origins, ttl, ignoreSetCookie, redirect, shield, new Check(checkPath, checkInterval), dnsName, replicas);
   }
 
   private static List<Origin> parseOrigins(String text) {

@@ -42,6 +42,8 @@ class SiteConfigTest {
     assertEquals(new SiteConfig.Check("/health", Duration.ofSeconds(2)), SiteConfig.parse("a.test=http://o;check=/health;check-interval=2s").check());
     org.junit.jupiter.api.Assertions.assertFalse(s.check().on(), "no active checks unless asked");
     org.junit.jupiter.api.Assertions.assertFalse(s.shield(), "no shield unless asked");
+    assertEquals(3, SiteConfig.parse("a.test=http://o;replicas=3").replicas());
+    assertEquals(0, s.replicas(), "no copies beyond the nodes that fetched a body unless asked");
   }
 
   @ParameterizedTest
@@ -53,7 +55,7 @@ class SiteConfigTest {
   @ParameterizedTest
   @ValueSource(
       strings = {"example.com", "=http://o", "exa mple.com=http://o", "a.com=ftp://o", "a.com=not a url", "a.com=http://o?q=1",
-        "a.com=http://o;colour=blue", "a.com=http://o;default-ttl=soon", "a.com=http://o;routing=dns", "a.com=http://o;shield=maybe", "a.com=http://o;dns-name=a_b", "a.com=http://o;check=health", "a.com=http://o;check=/h;check-interval=10ms", "a.com=http://o*0", "a.com=http://o*101", "a.com=http://o||http://p", "a.com=http://o+ftp://p", "*.=http://o"})
+        "a.com=http://o;colour=blue", "a.com=http://o;default-ttl=soon", "a.com=http://o;routing=dns", "a.com=http://o;shield=maybe", "a.com=http://o;dns-name=a_b", "a.com=http://o;check=health", "a.com=http://o;check=/h;check-interval=10ms", "a.com=http://o*0", "a.com=http://o*101", "a.com=http://o||http://p", "a.com=http://o+ftp://p", "*.=http://o", "a.com=http://o;replicas=-1", "a.com=http://o;replicas=17", "a.com=http://o;replicas=three"})
   void refusesBadSites(String text) {
     assertThrows(IllegalArgumentException.class, () -> SiteConfig.parse(text));
   }

@@ -105,7 +105,8 @@ public final class Gateway extends ContainerLifeCycle {
     addBean(sites);
     bindOriginMetrics(sites, metrics.registry());
     org.oversky.gateway.replica.Replicas replicas =
-        new org.oversky.gateway.replica.Replicas(config.replicas(), config.publicUrl(), store, monitor, dht.peers(), failures, b.clock);
+        new org.oversky.gateway.replica.Replicas(config.replicas(), config.publicUrl(), store, monitor, dht.peers(), failures, b.clock,
+            siteReplicas(config.sites()));
     addBean(replicas);
     NodeInfo info =
         new NodeInfo(
@@ -143,7 +144,15 @@ public final class Gateway extends ContainerLifeCycle {
                 dnslink));
   }
 
-  /** Each site's origins with their health and latency, for the status document. */
+  /** The {@code replicas} option of the site a response URL belongs to, 0 when none. */
+  private static java.util.function.ToIntFunction<String> siteReplicas(java.util.List<org.oversky.conf.SiteConfig> configured) {
+    org.oversky.gateway.proxy.Sites sites = new org.oversky.gateway.proxy.Sites(configured);
+    return url -> {
+      String authority = java.net.URI.create(url).getRawAuthority(); // stored URLs are normalised absolute URLs
+      return authority == null ? 0 : sites.match(authority).map(org.oversky.conf.SiteConfig::replicas).orElse(0);
+    };
+  }
+
   private static java.net.InetSocketAddress dnslinkResolverAddress(org.oversky.conf.DnsSettings.Dnslink settings) {
     if (settings.resolver().isPresent()) {
       org.oversky.conf.HostPort r = settings.resolver().get();
@@ -163,6 +172,7 @@ public final class Gateway extends ContainerLifeCycle {
     return out;
   }
 
+  /** Each site's origins with their health and latency, for the status document. */
   private static Map<String, Object> originStatus(SiteHandler sites) {
     Map<String, Object> out = new java.util.TreeMap<>();
     for (org.oversky.gateway.origin.OriginPool pool : sites.originPools()) {

@@ -142,6 +142,59 @@ class ReplicaTest {
     }
   }
 
+  /**
+   * A site with {@code replicas=2}: the body of a page cached through one node is copied to a
+   * second node in the other region; with that node and the origin both gone, another node still
+   * serves the page, from the copy. Two regions of two real nodes each.
+   */
+  @Test
+  void aSitesCachedBodiesAreCopiedWhenItAsksAndServedWhenTheirNodeAndTheOriginAreGone(@TempDir Path dir) throws Exception {
+    Path zones = Files.writeString(dir.resolve("zones.json"), "{\"coverageZones\": {\"r1\": {\"network\": [\"127.0.1.0/24\"]},"
+        + " \"r2\": {\"network\": [\"127.0.2.0/24\"]}}}");
+    WireMockServer origin = Origins.wireMock();
+    byte[] page = Bytes.random(30_000, 77);
+    origin.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get("/page").willReturn(com.github.tomakehurst.wiremock.client.WireMock
+        .aResponse().withStatus(200).withHeader("Cache-Control", "max-age=300").withBody(page)));
+    List<TestNode> nodes = new ArrayList<>();
+    try {
+      for (String ip : new String[] {"127.0.1.1", "127.0.1.2", "127.0.2.1", "127.0.2.2"}) {
+        Map<String, String> s = node(ip, "r" + ip.charAt(6), zones, nodes.isEmpty() ? null : nodes.get(0));
+        s.put("sites", "s.test=" + origin.baseUrl() + ";replicas=2");
+        s.put("cluster.secret", "s3cret");
+        nodes.add(TestNode.start(dir.resolve(ip), s));
+      }
+      await("every node sees the three others up").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+          .until(() -> allUp(nodes));
+      TestNode filler = nodes.get(0);
+      HttpResponse<byte[]> first = filler.get("/page", "Host", "s.test");
+      assertEquals(200, first.statusCode());
+      String key = Bytes.sha256(page);
+      List<TestNode> others = nodes.subList(1, nodes.size());
+      await("the page's body on a live holder in the other region").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+          .until(() -> holders(nodes.get(1), key, others).containsKey("r2"));
+      Map<String, Object> placement = Jsons.parse(nodes.get(1).get("/api/v1/keys/" + key + "/placement").body());
+      assertEquals(2, ((Number) placement.get("replicas")).intValue(), "the site's copies, not replicas.count: " + placement);
+
+      filler.close();
+      origin.stop();
+      TestNode asked = others.stream().filter(n -> {
+        try {
+          return n.head("/key/" + key, "Cache-Control", "only-if-cached").statusCode() != 200;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }).findFirst().orElse(others.get(0));
+      HttpResponse<byte[]> served = asked.get("/page", "Host", "s.test");
+      assertEquals(200, served.statusCode(), "served from the copy with the filling node and the origin gone");
+      assertArrayEquals(page, served.body());
+    } finally {
+      for (TestNode n : nodes) {
+        n.close();
+      }
+      origin.stop();
+    }
+  }
+
   /** GET /key/KEY at {@code n}, following one redirect to the node it names. */
   private static byte[] fetch(TestNode n, String key) throws Exception {
     HttpResponse<byte[]> r = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))

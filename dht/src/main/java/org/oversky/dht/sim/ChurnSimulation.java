@@ -88,7 +88,16 @@ public final class ChurnSimulation {
   private int joined;
   private int left;
 
+  private final java.util.function.Consumer<String> progress;
+
+  /** An experiment that reports nothing until it ends. */
   public ChurnSimulation(Params p) {
+    this(p, line -> {});
+  }
+
+  /** An experiment that tells {@code progress} when the network is built and after every hour. */
+  public ChurnSimulation(Params p, java.util.function.Consumer<String> progress) {
+    this.progress = progress;
     this.p = p;
     this.net = new VirtualNetwork(1_800_000_000_000L, p.seed());
     this.random = new SplittableRandom(p.seed() ^ 0x5DEECE66DL);
@@ -103,6 +112,7 @@ public final class ChurnSimulation {
     }
     net.runUntil(net.now() + 10 * MINUTE);
     long buildMillis = (System.nanoTime() - startedAt) / 1_000_000;
+    progress.accept(String.format("%d nodes joined in %d s of wall clock", p.nodes(), buildMillis / 1000));
     long start = net.now();
     List<Sample> samples = new ArrayList<>();
     for (int hour = 1; hour <= p.hours(); hour++) {
@@ -110,7 +120,10 @@ public final class ChurnSimulation {
       int joinedBefore = joined;
       int leftBefore = left;
       net.runUntil(start + hour * HOUR);
-      samples.add(sample(hour, (net.messages() - messagesBefore) / Math.max(1, live.size()), joined - joinedBefore, left - leftBefore));
+      Sample sample = sample(hour, (net.messages() - messagesBefore) / Math.max(1, live.size()), joined - joinedBefore, left - leftBefore);
+      samples.add(sample);
+      progress.accept(String.format("hour %d of %d: %.1f %% of %d lookups found, p50 %d ms (%d s of wall clock so far)",
+          hour, p.hours(), 100 * sample.success(), sample.lookups(), sample.p50Millis(), (System.nanoTime() - startedAt) / 1_000_000_000));
     }
     System.gc();
     Runtime rt = Runtime.getRuntime();
@@ -265,7 +278,7 @@ public final class ChurnSimulation {
     config = args.length > 7 ? config.withPaths(Integer.parseInt(args[7])) : config;
     Params params = new Params(nodes, hours, churn, hostile, kinds, 2, lookups, config, seed);
     long t0 = System.nanoTime();
-    Result r = new ChurnSimulation(params).run();
+    Result r = new ChurnSimulation(params, line -> System.err.println("churn: " + line)).run();
     System.out.printf("%d nodes, %d h, %.0f %% replaced an hour (Pareto sessions, shape %.1f), %.0f %% hostile %s, %d lookups an hour, hand-over %s, %d lookup path%s%n%n",
         nodes, hours, churn * 100, PARETO_SHAPE, hostile * 100, kinds, lookups, handOver ? "on" : "off", config.paths(), config.paths() == 1 ? "" : "s");
     System.out.println("| hour | joined | left | lookups | found | p50 ms | p99 ms | messages/node/h | failed: timed out | failed: record held nowhere |");

@@ -122,6 +122,8 @@ public final class ApiHandler extends Handler.Abstract {
   }
 
   private static final String KEYS = "keys/";
+  /** The most copies a node may ask another to keep a key at. */
+  private static final int MAX_COPIES = org.oversky.conf.SiteConfig.MAX_REPLICAS;
 
   /**
    * {@code GET /api/v1/keys/<sha>/placement}: where a key should be and where it is; {@code POST
@@ -152,18 +154,34 @@ public final class ApiHandler extends Handler.Abstract {
           Problem.methodNotAllowed(method, "POST").send(response, callback);
           return;
         }
-        java.util.Optional<String> from = readField(request, response, callback, "from", "{\"from\": \"http://203.0.113.5:8080\"}");
-        if (from.isEmpty()) {
+        String example = "{\"from\": \"http://203.0.113.5:8080\", \"copies\": 3}";
+        java.util.Optional<JsonNode> body = readBody(request, response, callback, example);
+        if (body.isEmpty()) {
+          return;
+        }
+        JsonNode from = body.get().get("from");
+        if (from == null || !from.isTextual()) {
+          Problem.badRequest("missing-from", "give the from as " + example).send(response, callback);
           return;
         }
         java.net.URI node;
         try {
-          node = java.net.URI.create(from.get().trim());
+          node = java.net.URI.create(from.asText().trim());
         } catch (IllegalArgumentException e) {
           Problem.badRequest("bad-from", "from is the base URL of the node holding the key, such as http://203.0.113.5:8080").send(response, callback);
           return;
         }
-        switch (replicas.copyFrom(key, node)) {
+        JsonNode copiesField = body.get().get("copies");
+        java.util.Optional<Integer> copies = java.util.Optional.empty();
+        if (copiesField != null) {
+          if (!copiesField.canConvertToInt() || !copiesField.isIntegralNumber() || copiesField.asInt() < 1 || copiesField.asInt() > MAX_COPIES) {
+            Problem.badRequest("bad-copies", "copies is how many nodes should hold the key, 1 to " + MAX_COPIES + ", as in " + example)
+                .send(response, callback);
+            return;
+          }
+          copies = java.util.Optional.of(copiesField.asInt());
+        }
+        switch (replicas.copyFrom(key, node, copies)) {
           case HELD -> Json.send(response, callback, 200, java.util.Map.of("key", hex, "held", true));
           case QUEUED -> Json.send(response, callback, 202, java.util.Map.of("key", hex, "held", false, "from", node.toString()));
           case UNKNOWN_NODE -> new Problem(403, "unknown-node", "Unknown node",
@@ -223,6 +241,21 @@ public final class ApiHandler extends Handler.Abstract {
    */
   private static java.util.Optional<String> readField(
       Request request, Response response, Callback callback, String name, String example) throws java.io.IOException {
+    java.util.Optional<JsonNode> body = readBody(request, response, callback, example);
+    if (body.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    JsonNode field = body.get().get(name);
+    if (field == null || !field.isTextual()) {
+      Problem.badRequest("missing-" + name, "give the " + name + " as " + example).send(response, callback);
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(field.asText());
+  }
+
+  /** The request's body as a JSON object, or empty after sending the problem with it. */
+  private static java.util.Optional<JsonNode> readBody(Request request, Response response, Callback callback, String example)
+      throws java.io.IOException {
     Problem tooLarge =
         new Problem(413, "request-too-large", "Request too large", "the body is a small JSON object such as " + example);
     java.util.Optional<byte[]> raw = RequestBodies.read(request, MAX_REQUEST_BODY);
@@ -237,11 +270,10 @@ public final class ApiHandler extends Handler.Abstract {
       Problem.badRequest("malformed-json", "the body must be JSON such as " + example).send(response, callback);
       return java.util.Optional.empty();
     }
-    JsonNode field = body == null ? null : body.get(name);
-    if (field == null || !field.isTextual()) {
-      Problem.badRequest("missing-" + name, "give the " + name + " as " + example).send(response, callback);
+    if (body == null || !body.isObject()) {
+      Problem.badRequest("malformed-json", "the body must be a JSON object such as " + example).send(response, callback);
       return java.util.Optional.empty();
     }
-    return java.util.Optional.of(field.asText());
+    return java.util.Optional.of(body);
   }
 }

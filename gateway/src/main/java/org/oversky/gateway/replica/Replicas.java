@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps {@code replicas.count} copies of every registered body this node holds (a body no site
- * response refers to), on the first nodes of its placement order ({@link Placement}) over the
+ * response refers to), and the site's {@code replicas} copies of every body a cached response of
+ * a site with that option refers to, on the first nodes of its placement order ({@link Placement}) over the
  * nodes the view holds placeable ({@link #placeable}). Every {@link #TICK_MILLIS} the one tick
  * thread checks a batch of keys: each node of the placement that is not this one is asked whether
  * it holds the key ({@code HEAD /key/<sha>} with {@code Cache-Control: only-if-cached}); one that
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The other side: a node asked to copy a key fetches it from the asking node (only a node of
  * its view), checks it against its SHA-256 ({@link PeerFetcher}), stores it, and the store's
- * listener announces it. Copies go one at a time on their own thread, paced to {@code
+ * listener announces it; it keeps the number of copies it was asked for with the key (in memory:
+ * after a restart, a copy no response of its own refers to counts as a registered body). Copies go one at a time on their own thread, paced to {@code
  * replicas.repair-rate}. Every holder of a key checks it, so the copies are repaired while any
  * holder lives.
  */
@@ -73,6 +75,10 @@ public final class Replicas extends AbstractLifeCycle {
   private final PeerFetcher peers;
   private final Failures failures;
   private final InstantSource clock;
+  /** The copies the site of a response URL asks for (0: none). */
+  private final java.util.function.ToIntFunction<String> copiesForUrl;
+  /** Copies made here on request, with the number of copies the holder asked for. */
+  private final Map<ContentKey, Integer> askedCopies = new ConcurrentHashMap<>();
 
   /** What the last check of a key found. Written by the tick thread only. */
   private record Checked(List<URI> placement, boolean complete, long atMillis) {}
@@ -98,8 +104,14 @@ public final class Replicas extends AbstractLifeCycle {
   private ScheduledExecutorService ticks;
   private ScheduledExecutorService copies;
 
+  /**
+   * @param copiesForUrl the {@code replicas} option of the site a stored response's URL belongs
+   *     to (0 when none, or no such site)
+   */
   public Replicas(
-      ReplicaSettings settings, URI self, ContentStore store, ClusterMonitor monitor, PeerFetcher peers, Failures failures, InstantSource clock) {
+      ReplicaSettings settings, URI self, ContentStore store, ClusterMonitor monitor, PeerFetcher peers, Failures failures, InstantSource clock,
+      java.util.function.ToIntFunction<String> copiesForUrl) {
+    this.copiesForUrl = copiesForUrl;
     this.settings = settings;
     this.self = self;
     this.store = store;
@@ -115,6 +127,16 @@ public final class Replicas extends AbstractLifeCycle {
     ticks = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("oversky-replicas").daemon(true).factory());
     copies = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("oversky-replica-copy").daemon(true).factory());
     ticks.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    // a response of a site that asks for copies: its body is checked at the next tick, not in its turn
+    store.responses().addListener(r -> {
+      try {
+        if (!checked.containsKey(r.body()) && copiesForUrl.applyAsInt(r.url()) > 1) {
+          urgent.add(r.body());
+        }
+      } catch (RuntimeException e) {
+        failures.report(LOG, "replica-listener-failed", "could not tell whether " + r.url() + " asks for copies; its turn in the round comes", e);
+      }
+    });
   }
 
   @Override
@@ -181,14 +203,32 @@ public final class Replicas extends AbstractLifeCycle {
     }
   }
 
-  /** A new round: every registered body held here, none referred to by a site's response. */
+  /** A new round: every body held here that more than one node should hold. */
   private void refill() {
     for (StoredBody b : store.list()) {
-      if (!store.responses().references(b.key())) {
+      if (copies(b.key()) > 1) {
         round.add(b.key());
       }
     }
     checked.keySet().removeIf(k -> !store.contains(k));
+    askedCopies.keySet().removeIf(k -> !store.contains(k) && !pending.containsKey(k));
+  }
+
+  /**
+   * How many nodes should hold {@code key}: for a body that responses refer to, the most any of
+   * their sites asks for (0 when none does); otherwise, what the node that had it copied here
+   * asked for, or {@code replicas.count} for a registered body.
+   */
+  int copies(ContentKey key) {
+    List<String> urls = store.responses().urlsOf(key);
+    if (urls.isEmpty()) {
+      return askedCopies.getOrDefault(key, settings.count());
+    }
+    int most = 0;
+    for (String url : urls) {
+      most = Math.max(most, copiesForUrl.applyAsInt(url));
+    }
+    return most;
   }
 
   /** Checks one key's placement and asks the nodes that lack it to copy it from here. */
@@ -197,7 +237,12 @@ public final class Replicas extends AbstractLifeCycle {
       checked.remove(key);
       return;
     }
-    List<URI> placement = Placement.holders(placementKey(key), nodes, settings.count()).stream().map(Placement.Node::url).toList();
+    int copies = copies(key);
+    if (copies <= 1) {
+      checked.remove(key);
+      return;
+    }
+    List<URI> placement = Placement.holders(placementKey(key), nodes, copies).stream().map(Placement.Node::url).toList();
     Checked last = checked.get(key);
     if (!force && last != null && last.complete() && last.placement().equals(placement) && now - last.atMillis() < RECHECK_MILLIS) {
       return;
@@ -212,7 +257,7 @@ public final class Replicas extends AbstractLifeCycle {
     for (Map.Entry<URI, CompletableFuture<Boolean>> e : holds.entrySet()) {
       if (!e.getValue().join()) {
         complete = false;
-        askToCopy(e.getKey(), key);
+        askToCopy(e.getKey(), key, copies);
       }
     }
     checked.put(key, new Checked(placement, complete, now));
@@ -234,11 +279,11 @@ public final class Replicas extends AbstractLifeCycle {
     return out;
   }
 
-  private void askToCopy(URI node, ContentKey key) {
+  private void askToCopy(URI node, ContentKey key, int copies) {
     asked.increment();
     client.newRequest(node + "/api/v1/keys/" + key.hex() + "/replicate")
         .method(HttpMethod.POST)
-        .body(new StringRequestContent("application/json", "{\"from\": \"" + self + "\"}"))
+        .body(new StringRequestContent("application/json", "{\"from\": \"" + self + "\", \"copies\": " + copies + "}"))
         .timeout(ASK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
         .send(result -> {
           if (result.isFailed() || result.getResponse().getStatus() >= 300) {
@@ -260,18 +305,24 @@ public final class Replicas extends AbstractLifeCycle {
     BUSY
   }
 
-  /** Queues a copy of {@code key} from {@code from}, a node of the view, unless it is held here already. */
-  public Accepted copyFrom(ContentKey key, URI from) {
-    if (store.contains(key)) {
-      return Accepted.HELD;
-    }
+  /**
+   * Queues a copy of {@code key} from {@code from}, a node of the view, unless it is held here
+   * already; {@code copies} is how many nodes should hold it (the asking node's measure, kept
+   * with the key), absent for {@code replicas.count}.
+   */
+  public Accepted copyFrom(ContentKey key, URI from, Optional<Integer> copies) {
     boolean known = monitor.nodes().stream().anyMatch(v -> v.seenHere().url().equals(from) && !v.seenHere().url().equals(self));
     if (!known) {
       return Accepted.UNKNOWN_NODE;
     }
+    if (store.contains(key)) {
+      copies.ifPresent(n -> askedCopies.put(key, n));
+      return Accepted.HELD;
+    }
     if (pending.size() >= MAX_PENDING) {
       return Accepted.BUSY;
     }
+    copies.ifPresent(n -> askedCopies.put(key, n));
     if (pending.putIfAbsent(key, from) == null) {
       toCopy.add(key);
       startCopying();
@@ -326,7 +377,8 @@ public final class Replicas extends AbstractLifeCycle {
   /** Where {@code key} should be and where it is: the placement, each node with whether it holds a copy. */
   public Map<String, Object> placement(ContentKey key) {
     List<Placement.Node> nodes = placeable(false);
-    List<Placement.Node> placed = Placement.holders(placementKey(key), nodes, settings.count());
+    int copies = copies(key);
+    List<Placement.Node> placed = Placement.holders(placementKey(key), nodes, copies);
     Map<URI, String> states = new HashMap<>();
     Map<URI, String> regions = new HashMap<>();
     Map<URI, CompletableFuture<Boolean>> asks = new LinkedHashMap<>();
@@ -354,7 +406,7 @@ public final class Replicas extends AbstractLifeCycle {
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("key", key.hex());
-    out.put("replicas", settings.count());
+    out.put("replicas", copies);
     out.put("placement", placement);
     out.put("holders", holders);
     out.put("complete", placed.stream().allMatch(n -> holding.contains(n.url())));
