@@ -259,7 +259,41 @@ public final class ConfigLoader {
                 throw new IllegalArgumentException("not a positive size");
               }
               return n;
-            })));
+            })),
+        tls());
+  }
+
+  private TlsSettings tls() {
+    java.util.Optional<HostPort> listen =
+        get(Settings.TLS_LISTEN, v -> v.isBlank() ? java.util.Optional.<HostPort>empty() : java.util.Optional.of(HostPort.parse(v.trim())));
+    List<TlsSettings.SiteCert> certs = get(Settings.TLS_SITE_CERTS, v -> {
+      List<TlsSettings.SiteCert> out = new ArrayList<>();
+      for (String entry : v.split(";")) {
+        if (entry.isBlank()) {
+          continue;
+        }
+        int eq = entry.indexOf('=');
+        int comma = entry.indexOf(',', Math.max(eq, 0));
+        if (eq <= 0 || comma < 0) {
+          throw new IllegalArgumentException("'" + entry.trim() + "' is not HOST=CERT.pem,KEY.pem");
+        }
+        String host = entry.substring(0, eq).trim().toLowerCase(java.util.Locale.ROOT);
+        Path cert = Path.of(entry.substring(eq + 1, comma).trim());
+        Path key = Path.of(entry.substring(comma + 1).trim());
+        for (Path file : List.of(cert, key)) {
+          if (!java.nio.file.Files.isReadable(file)) {
+            throw new IllegalArgumentException("cannot read " + file.toAbsolutePath() + " (for " + host + "); give the path of a PEM file this user can read");
+          }
+        }
+        out.add(new TlsSettings.SiteCert(host, cert, key));
+      }
+      return out;
+    });
+    if (listen.isPresent() && certs.isEmpty()) {
+      throw new ConfigException(Settings.TLS_SITE_CERTS.key(),
+          "tls.listen (--tls-listen) needs a certificate: give --site-cert HOST=CERT.pem,KEY.pem for each site served over TLS");
+    }
+    return new TlsSettings(listen, certs);
   }
 
   private DnsSettings dns() {

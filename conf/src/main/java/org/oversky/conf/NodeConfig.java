@@ -23,6 +23,7 @@ import java.util.List;
  * @param routing where the node is and how much it takes, for request routing
  * @param dns whether and where the node answers DNS for the CDN's zone
  * @param replicas how many copies of each registered body the network keeps, and how it repairs them
+ * @param tls whether and where the node terminates TLS, with each site's certificate
  */
 public record NodeConfig(
     HostPort listen,
@@ -39,7 +40,8 @@ public record NodeConfig(
     HttpServerConfig http,
     RoutingSettings routing,
     DnsSettings dns,
-    ReplicaSettings replicas) {
+    ReplicaSettings replicas,
+    TlsSettings tls) {
   public NodeConfig {
     if (listen == null
         || dataDir == null
@@ -54,7 +56,8 @@ public record NodeConfig(
         || http == null
         || routing == null
         || dns == null
-        || replicas == null) {
+        || replicas == null
+        || tls == null) {
       throw new IllegalArgumentException("every part of NodeConfig is required");
     }
     sites = List.copyOf(sites);
@@ -62,6 +65,6 @@ public record NodeConfig(
 
   /** A copy listening elsewhere, with the public URL following it; for tests and embedding. */
   public NodeConfig withListen(HostPort newListen, URI newPublicUrl) {
-    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht, cluster, http, routing, dns, replicas);
+    return new NodeConfig(newListen, dataDir, newPublicUrl, requestLog, sites, adminToken, cache, store, fetch, dht, cluster, http, routing, dns, replicas, tls);
   }
 }

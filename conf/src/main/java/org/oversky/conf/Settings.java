@@ -230,6 +230,18 @@ public final class Settings {
           "1024",
           "a whole number of requests, more than routing.soft-capacity",
           "Requests in flight at which this node answers new site and /key/ requests 503 with Retry-After, and routing leaves it out (--hard-capacity).");
+  public static final Setting TLS_LISTEN =
+      new Setting(
+          "tls.listen",
+          "",
+          "IP:PORT such as 0.0.0.0:443",
+          "Where the node terminates TLS, HTTP/1.1 and h2 chosen by ALPN (--tls-listen); needs tls.site-certs; off when empty.");
+  public static final Setting TLS_SITE_CERTS =
+      new Setting(
+          "tls.site-certs",
+          "",
+          "HOST=CERT.pem,KEY.pem entries separated by semicolons",
+          "Each site's certificate chain and PKCS #8 private key as PEM files, chosen by the name the client asks for (SNI) (--site-cert, repeatable).");
   public static final Setting REPLICAS_COUNT =
       new Setting(
           "replicas.count",
@@ -294,6 +306,8 @@ public final class Settings {
           GEOIP,
           SOFT_CAPACITY,
           HARD_CAPACITY,
+          TLS_LISTEN,
+          TLS_SITE_CERTS,
           REPLICAS_COUNT,
           REPLICAS_GRACE,
           REPLICAS_REPAIR_RATE,

@@ -57,7 +57,8 @@ class ConfigLoaderTest {
             new HttpServerConfig(Duration.ofSeconds(10), Duration.ofSeconds(30)),
             new RoutingSettings("default", java.util.Optional.empty()),
             DnsSettings.OFF,
-            ReplicaSettings.DEFAULT),
+            ReplicaSettings.DEFAULT,
+            TlsSettings.OFF),
         config);
   }
 

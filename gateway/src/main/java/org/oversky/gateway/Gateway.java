@@ -126,7 +126,7 @@ public final class Gateway extends ContainerLifeCycle {
         .map(p -> new org.oversky.gateway.dht.ProviderRoute.Routed(p.url(), p.reason()))));
     java.util.Optional<org.oversky.gateway.dnslink.DnslinkHandler> dnslink = dnslinkResolver.map(r ->
         new org.oversky.gateway.dnslink.DnslinkHandler(config.dns().dnslink(), r, key, b.clock));
-    this.handler =
+    this.handler = new org.oversky.gateway.http.AuthorityHost(
         new MetricsHandler(
             metrics,
             b.mount,
@@ -141,7 +141,7 @@ public final class Gateway extends ContainerLifeCycle {
                 new StatusHandler(info, metrics),
                 load,
                 http,
-                dnslink));
+                dnslink)));
   }
 
   /** The {@code replicas} option of the site a response URL belongs to, 0 when none. */

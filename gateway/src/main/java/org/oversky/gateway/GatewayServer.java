@@ -16,8 +16,10 @@ import org.oversky.gateway.http.ProblemErrorHandler;
 import org.oversky.gateway.http.RequestHeadTimeout;
 
 /**
- * The standalone host of a {@link Gateway}: a Jetty server with one HTTP/1.1 connector on the
- * configured address. Starting it starts the whole node; closing it stops everything it started.
+ * The standalone host of a {@link Gateway}: a Jetty server with a clear-text connector on the
+ * configured address (HTTP/1.1, and h2c by prior knowledge or upgrade) and, with {@code
+ * tls.listen}, a TLS connector (HTTP/1.1 and h2 chosen by ALPN, each site's certificate by SNI).
+ * Starting it starts the whole node; closing it stops everything it started.
  */
 public final class GatewayServer implements AutoCloseable {
   private final Server server;
@@ -45,12 +47,16 @@ public final class GatewayServer implements AutoCloseable {
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
     http.setRequestHeaderSize(16 * 1024);
-    ServerConnector connector = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(), new HttpConnectionFactory(http));
+    ServerConnector connector = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(),
+        new HttpConnectionFactory(http), new org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory(http));
     connector.setIdleTimeout(config.http().idleTimeout().toMillis());
     connector.addBean(new RequestHeadTimeout(config.http().requestHeadTimeout(), connector.getScheduler()));
     connector.setHost(config.listen().host());
     connector.setPort(config.listen().port());
     server.addConnector(connector);
+    if (config.tls().on()) {
+      server.addConnector(tlsConnector(server, http, config));
+    }
     if (config.listen().port() == 0) {
       // Bind first so that a derived public URL names the port actually picked.
       connector.open();
@@ -76,9 +82,41 @@ public final class GatewayServer implements AutoCloseable {
     return new GatewayServer(server, connector, gateway);
   }
 
+  /** The TLS connector: ALPN between h2 and HTTP/1.1 (the default for clients without ALPN), a key store of every site's certificate. */
+  private static ServerConnector tlsConnector(Server server, HttpConfiguration clear, NodeConfig config) {
+    HttpConfiguration https = new HttpConfiguration(clear);
+    https.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer());
+    org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+    ssl.setKeyStore(org.oversky.gateway.tls.SiteCertificates.load(config.tls().certs()));
+    ssl.setKeyStorePassword(new String(org.oversky.gateway.tls.SiteCertificates.PASSWORD));
+    ssl.setKeyManagerPassword(new String(org.oversky.gateway.tls.SiteCertificates.PASSWORD));
+    ssl.setCipherComparator(org.eclipse.jetty.http2.HTTP2Cipher.COMPARATOR);
+    org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn = new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory("h2", "http/1.1");
+    alpn.setDefaultProtocol("http/1.1");
+    ServerConnector tls = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(),
+        new org.eclipse.jetty.server.SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
+        new org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory(https), new HttpConnectionFactory(https));
+    tls.setIdleTimeout(config.http().idleTimeout().toMillis());
+    tls.addBean(new RequestHeadTimeout(config.http().requestHeadTimeout(), tls.getScheduler()));
+    HostPort at = config.tls().listen().orElseThrow();
+    tls.setHost(at.host());
+    tls.setPort(at.port());
+    return tls;
+  }
+
   /** The port actually bound (useful with port 0). */
   public int port() {
     return connector.getLocalPort();
+  }
+
+  /** The TLS listener's port actually bound, or -1 without {@code tls.listen}. */
+  public int tlsPort() {
+    for (org.eclipse.jetty.server.Connector c : server.getConnectors()) {
+      if (c != connector && c instanceof ServerConnector tls) {
+        return tls.getLocalPort();
+      }
+    }
+    return -1;
   }
 
   /** The base URL to reach this node on the loopback or listen address. */

@@ -136,6 +136,31 @@ class CommandLineTest {
     assertTrue(bad.err().contains("--port expects 0 (free ports) or a first port"), bad.err());
   }
 
+  /** p.destroy() is SIGTERM: a clean stop, as systemd's, exits 0 (it exited 143 before). */
+  @Test
+  void serveStopsCleanlyOnSigtermAndExitsZero(@TempDir Path dir) throws Exception {
+    String javaBin = ProcessHandle.current().info().command().orElse("java");
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    Path out = dir.resolve("serve.txt");
+    Process p =
+        new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "org.oversky.gateway.cli.Main", "serve", "--data", "d", "--listen", "127.0.0.1:" + port)
+            .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    try {
+      org.awaitility.Awaitility.await("the node listens").atMost(java.time.Duration.ofSeconds(90))
+          .until(() -> Files.readString(out).contains("listening on"));
+      p.destroy();
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "stopped within 30 s of SIGTERM");
+      assertEquals(0, p.exitValue(), Files.readString(out));
+      assertTrue(Files.readString(out).contains("oversky: stopped"), Files.readString(out));
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
   @Test
   void initReportsAFailedCheckWithWhatToDo(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("not-a-dir"), "x");

@@ -110,6 +110,12 @@ final class NodeOptions {
   @Option(names = "--hard-capacity", paramLabel = "N", description = "Requests in flight at which this node answers 503 and routing leaves it out (default 1024).")
   String hardCapacity;
 
+  @Option(names = "--tls-listen", paramLabel = "IP:PORT", description = "Terminate TLS here: HTTP/1.1 and h2 by ALPN, each site's certificate chosen by SNI (needs --site-cert).")
+  String tlsListen;
+
+  @Option(names = "--site-cert", paramLabel = "HOST=CERT.pem,KEY.pem", description = "A site's certificate chain and PKCS #8 private key, PEM files (repeatable).")
+  List<String> siteCerts;
+
   @Option(names = "--replicas", paramLabel = "K", description = "Nodes that hold each registered body, over at least 2 regions (default 3).")
   String replicas;
 
@@ -175,6 +181,10 @@ final class NodeOptions {
     }
     put(flags, Settings.SOFT_CAPACITY.key(), softCapacity);
     put(flags, Settings.HARD_CAPACITY.key(), hardCapacity);
+    put(flags, Settings.TLS_LISTEN.key(), tlsListen);
+    if (siteCerts != null && !siteCerts.isEmpty()) {
+      flags.put(Settings.TLS_SITE_CERTS.key(), String.join(";", siteCerts));
+    }
     put(flags, Settings.REPLICAS_COUNT.key(), replicas);
     put(flags, Settings.REPLICAS_GRACE.key(), replicaGrace);
     put(flags, Settings.REPLICAS_REPAIR_RATE.key(), repairRate);

@@ -8,7 +8,9 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code oversky serve}: runs a node until it is stopped. SIGINT or SIGTERM stop it cleanly: it
- * stops accepting connections and gives the requests in flight {@link #STOP_GRACE} to finish.
+ * stops accepting connections, gives the requests in flight {@link #STOP_GRACE} to finish, and
+ * exits 0 (1 when the stop failed), as a service manager expects of a clean stop, rather than
+ * the JVM's 128 + the signal.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run a node.")
 final class ServeCommand implements Callable<Integer> {
@@ -26,7 +28,9 @@ final class ServeCommand implements Callable<Integer> {
     } catch (java.io.IOException e) {
       throw new CliException("could not start the node: " + e.getMessage());
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(server), "oversky-shutdown"));
+    // Once the node runs, the JVM shuts down only for a signal (or a System.exit elsewhere): the
+    // hook stops the node and then ends the process with the stop's own status.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> Runtime.getRuntime().halt(stopQuietly(server) ? 0 : 1), "oversky-shutdown"));
     System.out.println("oversky node " + server.gateway().identity().nodeId());
     System.out.println("listening on " + server.localUrl() + " (public URL " + server.gateway().config().publicUrl() + ")");
     System.out.println("data in " + config.dataDir().toAbsolutePath());
@@ -37,11 +41,17 @@ final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  static void stopQuietly(GatewayServer server) {
+  /** Stops the node; false, with the error on stderr, when the stop failed. */
+  static boolean stopQuietly(GatewayServer server) {
     try {
       server.close(STOP_GRACE);
+      System.out.println("oversky: stopped");
+      System.out.flush();
+      return true;
     } catch (Exception e) {
       System.err.println("oversky: error while stopping: " + e);
+      System.err.flush();
+      return false;
     }
   }
 }
