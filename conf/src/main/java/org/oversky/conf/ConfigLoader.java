@@ -45,6 +45,14 @@ public final class ConfigLoader {
    * @param env the process environment
    */
   public static NodeConfig load(Map<String, String> flags, Map<String, String> env) {
+    return load(flags, env, key -> "--" + key);
+  }
+
+  /**
+   * As {@link #load(Map, Map)}, naming in errors the flag that gave a setting by {@code flagOf}
+   * (the command line's own name for it, such as {@code --site} for {@code sites}).
+   */
+  public static NodeConfig load(Map<String, String> flags, Map<String, String> env, java.util.function.UnaryOperator<String> flagOf) {
     ConfigLoader loader = new ConfigLoader();
     for (Setting s : Settings.all()) {
       loader.values.put(s.key(), new Sourced(s.defaultValue(), "the default"));
@@ -66,7 +74,7 @@ public final class ConfigLoader {
       if (Settings.byKey(e.getKey()).isEmpty()) {
         throw new ConfigException(e.getKey(), "unknown setting '" + e.getKey() + "'; see the configuration reference");
       }
-      loader.values.put(e.getKey(), new Sourced(e.getValue(), "flag --" + e.getKey()));
+      loader.values.put(e.getKey(), new Sourced(e.getValue(), "flag " + flagOf.apply(e.getKey())));
     }
     return loader.build();
   }
@@ -148,8 +156,10 @@ public final class ConfigLoader {
     try {
       return parse.apply(v.value());
     } catch (IllegalArgumentException e) {
+      // what is wrong with the value, when the parser says more than that it is wrong
+      String why = e.getMessage() == null || e.getMessage().isBlank() ? "" : ": " + e.getMessage();
       throw new ConfigException(
-          s.key(), s.key() + " expects " + s.form() + ", got '" + v.value() + "' (from " + v.source() + ")");
+          s.key(), s.key() + " expects " + s.form() + ", got '" + v.value() + "'" + why + " (from " + v.source() + ")");
     }
   }
 
@@ -426,7 +436,12 @@ public final class ConfigLoader {
       if (entry.isBlank()) {
         continue;
       }
-      SiteConfig site = SiteConfig.parse(entry);
+      SiteConfig site;
+      try {
+        site = SiteConfig.parse(entry);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("in '" + entry.trim() + "', " + e.getMessage(), e);
+      }
       if (!hosts.add(site.host())) {
         throw new IllegalArgumentException("the host " + site.host() + " is configured twice");
       }

@@ -27,7 +27,7 @@ public final class Settings {
       new Setting(
           "sites",
           "",
-          "HOST=URL[|URL...][;default-ttl=DURATION][;ignore-set-cookie=true][;routing=proxy|redirect][;shield=on], several separated by commas",
+          "HOST=ORIGINS[;OPTION=VALUE]... with the options default-ttl, ignore-set-cookie, routing, shield, check, check-interval, dns-name and replicas, several separated by commas",
           "Sites to cache: requests for HOST go to the origin URL (--site, repeatable).");
   public static final Setting ADMIN_TOKEN =
       new Setting(

@@ -108,6 +108,9 @@ public final class Gateway extends ContainerLifeCycle {
         new org.oversky.gateway.replica.Replicas(config.replicas(), config.publicUrl(), store, monitor, dht.peers(), failures, b.clock,
             siteReplicas(config.sites()));
     addBean(replicas);
+    org.oversky.gateway.purge.ClusterPurge purges =
+        new org.oversky.gateway.purge.ClusterPurge(config.cluster().secret(), config.publicUrl(), monitor, sites::purge, failures, b.clock);
+    addBean(purges);
     NodeInfo info =
         new NodeInfo(
             config,
@@ -117,11 +120,12 @@ public final class Gateway extends ContainerLifeCycle {
                 "origins", () -> originStatus(sites),
                 "view", monitor::byRegion,
                 "replicas", replicas::status,
+                "purge", purges::status,
                 "dns", () -> dnsStatus(dns, updater),
                 "dnslink", () -> dnslinkResolver.map(r -> r.status()).orElse(Map.of("enabled", false))));
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
-            new RoutingApi(config.publicUrl().toString(), routing, monitor), replicas);
+            new RoutingApi(config.publicUrl().toString(), routing, monitor), replicas, purges);
     KeyHandler key = new KeyHandler(store, dht.misses((request, keyHex, providers) -> http.provider(request, keyHex, providers)
         .map(p -> new org.oversky.gateway.dht.ProviderRoute.Routed(p.url(), p.reason()))));
     java.util.Optional<org.oversky.gateway.dnslink.DnslinkHandler> dnslink = dnslinkResolver.map(r ->

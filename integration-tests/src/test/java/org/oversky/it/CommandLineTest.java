@@ -131,6 +131,11 @@ class CommandLineTest {
       p.destroy();
       p.waitFor(20, TimeUnit.SECONDS);
     }
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Run busy = oversky(dir, "demo", "--port", Integer.toString(taken.getLocalPort()), "--nodes", "1");
+      assertEquals(1, busy.exit());
+      assertTrue(busy.err().contains("another program uses the port; give --port 0 for free ports"), busy.err());
+    }
     Run bad = oversky(dir, "demo", "--port", "70000");
     assertEquals(1, bad.exit());
     assertTrue(bad.err().contains("--port expects 0 (free ports) or a first port"), bad.err());
@@ -174,7 +179,17 @@ class CommandLineTest {
   void aBadValueStopsServeWithAMessageNamingTheKey(@TempDir Path dir) throws Exception {
     Run r = oversky(dir, "serve", "--data", "d", "--listen", "nowhere");
     assertEquals(2, r.exit());
-    assertTrue(r.err().contains("listen expects HOST:PORT, got 'nowhere' (from flag --listen)"), r.err());
+    assertTrue(r.err().contains("listen expects HOST:PORT, got 'nowhere'") && r.err().contains("(from flag --listen)"), r.err());
+    // each flag by the name the user typed, and what is wrong with the value (it named --sites and --store.disk-bytes)
+    Run site = oversky(dir, "serve", "--data", "d", "--site", "a.test=ftp://origin");
+    assertEquals(2, site.exit());
+    assertTrue(site.err().contains("(from flag --site)") && site.err().contains("in 'a.test=ftp://origin'"), site.err());
+    Run option = oversky(dir, "serve", "--data", "d", "--site", "a.test=http://origin;colour=blue");
+    assertTrue(option.err().contains("unknown site option 'colour'"), option.err());
+    Run disk = oversky(dir, "serve", "--data", "d", "--disk-bytes", "lots");
+    assertTrue(disk.err().contains("(from flag --disk-bytes)"), disk.err());
+    Run host = oversky(dir, "status", "--node", "http://no-such-host.invalid:8080");
+    assertTrue(host.err().contains("cannot resolve the node's host 'no-such-host.invalid'"), host.err());
     Run size = oversky(dir, "serve", "--data", "d", "--set", "store.disk-bytes=lots");
     assertEquals(2, size.exit());
     assertTrue(size.err().contains("store.disk-bytes expects a size"), size.err());

@@ -31,10 +31,13 @@ public final class ApiHandler extends Handler.Abstract {
   private final SiteHandler sites;
   private final byte[] adminToken;
   private final org.oversky.gateway.replica.Replicas replicas;
+  private final org.oversky.gateway.purge.ClusterPurge purges;
 
   public ApiHandler(
       OriginFetcher fetcher, ContentStore store, Hosts hosts, NodeInfo info, SiteHandler sites, String adminToken,
-      org.oversky.gateway.routing.RoutingApi routingApi, org.oversky.gateway.replica.Replicas replicas) {
+      org.oversky.gateway.routing.RoutingApi routingApi, org.oversky.gateway.replica.Replicas replicas,
+      org.oversky.gateway.purge.ClusterPurge purges) {
+    this.purges = purges;
     this.routingApi = routingApi;
     this.replicas = replicas;
     this.registrar = new Registrar(fetcher, store, replicas::checkSoon);
@@ -114,6 +117,13 @@ public final class ApiHandler extends Handler.Abstract {
           Problem.methodNotAllowed(method, "DELETE").send(response, callback);
         } else {
           purge(request, response, callback);
+        }
+      }
+      case PREFIX + "cluster/purge" -> {
+        if (!HttpMethod.POST.is(method)) {
+          Problem.methodNotAllowed(method, "POST").send(response, callback);
+        } else {
+          clusterPurge(request, response, callback);
         }
       }
       default -> Problem.noRoute(method, path).send(response, callback);
@@ -203,13 +213,46 @@ public final class ApiHandler extends Handler.Abstract {
       return;
     }
     String url = Request.extractQueryParameters(request).getValue("url");
-    int removed = url == null ? -1 : sites.purge(url);
-    if (removed < 0) {
+    java.util.Optional<java.util.concurrent.CompletableFuture<org.oversky.gateway.purge.ClusterPurge.Result>> purge =
+        url == null ? java.util.Optional.empty() : purges.purge(url);
+    if (purge.isEmpty()) {
       Problem.badRequest("bad-url", "give the absolute URL to purge as ?url=https://www.example.com/path")
           .send(response, callback);
       return;
     }
-    Json.send(response, callback, 200, java.util.Map.of("url", url, "purged", removed));
+    // answered when the other nodes have confirmed (or 2 s passed), on the thread that saw it: nothing blocks here
+    purge.get().whenComplete((r, e) -> {
+      if (e != null) {
+        callback.failed(e);
+        return;
+      }
+      java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+      out.put("url", url);
+      out.put("purged", r.removedHere());
+      out.put("confirmedBy", r.confirmed());
+      out.put("unconfirmed", r.unconfirmed());
+      Json.send(response, callback, 200, out);
+    });
+  }
+
+  /** {@code POST /api/v1/cluster/purge}: another node of the cluster carries a purge here, signed with the cluster secret. */
+  private void clusterPurge(Request request, Response response, Callback callback) throws java.io.IOException {
+    java.util.Optional<byte[]> body = RequestBodies.read(request, MAX_REQUEST_BODY);
+    if (body.isEmpty()) {
+      new Problem(413, "request-too-large", "Request too large", "a purge is a small JSON object").send(response, callback);
+      return;
+    }
+    switch (purges.receive(body.get(), request.getHeaders().get(org.oversky.gateway.purge.ClusterPurge.MAC_HEADER))) {
+      case TAKEN, SEEN_BEFORE -> Json.send(response, callback, 200, java.util.Map.of("purged", true));
+      case NO_SECRET -> new Problem(403, "no-cluster-secret", "No cluster secret",
+          "this node has no cluster.secret, so it takes purges only through its admin API").send(response, callback);
+      case BAD_SIGNATURE -> new Problem(403, "bad-signature", "Bad signature",
+          "the purge is not signed with this cluster's secret (" + org.oversky.gateway.purge.ClusterPurge.MAC_HEADER + ")").send(response, callback);
+      case STALE -> new Problem(422, "stale-purge", "Stale purge",
+          "the purge was made more than 5 minutes from this node's time; check the clocks").send(response, callback);
+      case MALFORMED -> Problem.badRequest("malformed-purge", "a purge is {\"url\", \"at\", \"id\", \"from\"} with an absolute URL")
+          .send(response, callback);
+    }
   }
 
   /** Whether the request carries the admin token; if not, it has been answered 403 or 401. */

@@ -86,7 +86,13 @@ final class DemoCommand implements Callable<Integer> {
       if (i > 0) {
         flags.put(Settings.BOOTSTRAP.key(), servers.get(0).localUrl().toString());
       }
-      servers.add(GatewayServer.start(ConfigLoader.load(flags, Map.of())));
+      try {
+        servers.add(GatewayServer.start(ConfigLoader.load(flags, Map.of())));
+      } catch (java.io.IOException e) {
+        String where = "127.0.0.1:" + (fixed ? first + i : 0);
+        throw new CliException("node " + (i + 1) + " could not listen on " + where + " (" + e.getMessage()
+            + "): another program uses the port; give --port 0 for free ports, or --port N for ports N to N+" + (nodes - 1) + " that are free");
+      }
     }
     awaitJoined(servers);
     StoredBody page = storeResource(servers.get(0).gateway().store(), "welcome.html", "text/html; charset=utf-8");

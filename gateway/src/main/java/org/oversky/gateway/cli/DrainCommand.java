@@ -24,10 +24,7 @@ final class DrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String token = adminToken != null ? adminToken : System.getenv("OVERSKY_ADMIN_TOKEN");
-    if (token == null || token.isBlank()) {
-      throw new CliException("drain is an admin action: give the node's admin token with --admin-token or OVERSKY_ADMIN_TOKEN", 2);
-    }
+    String token = NodeClient.adminToken(adminToken, "drain");
     NodeClient client = new NodeClient(node);
     HttpRequest request =
         HttpRequest.newBuilder(client.resolve("/api/v1/drain"))

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       RegisterCommand.class,
       GetCommand.class,
       DrainCommand.class,
+      PurgeCommand.class,
       RouteCommand.class,
       StatusCommand.class,
       CommandLine.HelpCommand.class

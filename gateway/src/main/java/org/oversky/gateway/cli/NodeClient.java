@@ -39,6 +39,11 @@ final class NodeClient {
     try {
       return http.send(request, handler);
     } catch (ConnectException e) {
+      String host = node.getHost();
+      if (!resolves(host)) {
+        throw new CliException("cannot resolve the node's host '" + host + "' (from " + node
+            + "); check the name in --node (or $OVERSKY_NODE), or give the node's IP address");
+      }
       throw new CliException(
           "cannot reach the node at " + node + " (connection refused); start one with 'oversky serve' or point --node at one");
     } catch (HttpTimeoutException e) {
@@ -48,6 +53,25 @@ final class NodeClient {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException("interrupted");
+    }
+  }
+
+  /** The admin token: {@code given} (--admin-token), else $OVERSKY_ADMIN_TOKEN; a usage error naming {@code action} when neither is set. */
+  static String adminToken(String given, String action) {
+    String token = given != null ? given : System.getenv("OVERSKY_ADMIN_TOKEN");
+    if (token == null || token.isBlank()) {
+      throw new CliException(action + " is an admin action: give the node's admin token with --admin-token or OVERSKY_ADMIN_TOKEN", 2);
+    }
+    return token;
+  }
+
+  /** Whether {@code host} has an address; its failure is the answer, not an error to report. */
+  private static boolean resolves(String host) {
+    try {
+      java.net.InetAddress.getByName(host);
+      return true;
+    } catch (java.net.UnknownHostException e) {
+      return false;
     }
   }
 

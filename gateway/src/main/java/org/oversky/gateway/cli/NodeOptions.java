@@ -139,7 +139,8 @@ final class NodeOptions {
 
   /** The configuration: these flags over the environment over the config file over the defaults. */
   NodeConfig load() {
-    return ConfigLoader.load(flags(), System.getenv());
+    Map<String, String> given = flags();
+    return ConfigLoader.load(given, System.getenv(), this::flagOf);
   }
 
   /** The settings these flags give, by dotted key (plus {@code config} when --config is given). */
@@ -152,63 +153,80 @@ final class NodeOptions {
       }
       flags.put(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
     }
-    put(flags, Settings.LISTEN.key(), listen);
-    put(flags, Settings.DATA.key(), data);
-    put(flags, Settings.PUBLIC_URL.key(), publicUrl);
-    put(flags, ConfigLoader.CONFIG_KEY, config);
-    put(flags, Settings.HOT_BYTES.key(), hotBytes);
-    put(flags, Settings.DISK_BYTES.key(), diskBytes);
-    put(flags, Settings.MAX_BODY.key(), maxBody);
-    put(flags, Settings.ADMIN_TOKEN.key(), adminToken);
-    put(flags, Settings.KEY_MISS.key(), keyMiss);
-    put(flags, Settings.CLUSTER_SECRET.key(), clusterSecret);
-    put(flags, Settings.NODE_REGION.key(), region);
-    put(flags, Settings.REGION_MAP.key(), regionMap);
-    put(flags, Settings.GEOIP.key(), geoip);
-    put(flags, Settings.DNS_LISTEN.key(), dnsListen);
-    put(flags, Settings.DNS_ZONE.key(), dnsZone);
-    put(flags, Settings.DNS_RATE_LIMIT.key(), dnsRateLimit);
-    put(flags, Settings.DNSLINK_RESOLVER.key(), dnslinkResolver);
+    put(flags, Settings.LISTEN.key(), "--listen", listen);
+    put(flags, Settings.DATA.key(), "--data", data);
+    put(flags, Settings.PUBLIC_URL.key(), "--public-url", publicUrl);
+    put(flags, ConfigLoader.CONFIG_KEY, "--config", config);
+    put(flags, Settings.HOT_BYTES.key(), "--hot-bytes", hotBytes);
+    put(flags, Settings.DISK_BYTES.key(), "--disk-bytes", diskBytes);
+    put(flags, Settings.MAX_BODY.key(), "--max-body", maxBody);
+    put(flags, Settings.ADMIN_TOKEN.key(), "--admin-token", adminToken);
+    put(flags, Settings.KEY_MISS.key(), "--key-miss", keyMiss);
+    put(flags, Settings.CLUSTER_SECRET.key(), "--cluster-secret", clusterSecret);
+    put(flags, Settings.NODE_REGION.key(), "--region", region);
+    put(flags, Settings.REGION_MAP.key(), "--region-map", regionMap);
+    put(flags, Settings.GEOIP.key(), "--geoip", geoip);
+    put(flags, Settings.DNS_LISTEN.key(), "--dns-listen", dnsListen);
+    put(flags, Settings.DNS_ZONE.key(), "--dns-zone", dnsZone);
+    put(flags, Settings.DNS_RATE_LIMIT.key(), "--dns-rate-limit", dnsRateLimit);
+    put(flags, Settings.DNSLINK_RESOLVER.key(), "--dnslink-resolver", dnslinkResolver);
     if (!dnslinkHosts.isEmpty()) {
+      flagNames.put(Settings.DNSLINK_HOSTS.key(), "--dnslink-host");
       flags.put(Settings.DNSLINK_HOSTS.key(), String.join(",", dnslinkHosts));
     }
-    put(flags, Settings.DNS_UPDATE_SERVER.key(), dnsUpdateServer);
-    put(flags, Settings.DNS_UPDATE_ZONE.key(), dnsUpdateZone);
-    put(flags, Settings.DNS_UPDATE_KEY.key(), dnsUpdateKey);
-    put(flags, Settings.DNS_UPDATE_TTL.key(), dnsUpdateTtl);
+    put(flags, Settings.DNS_UPDATE_SERVER.key(), "--dns-update-server", dnsUpdateServer);
+    put(flags, Settings.DNS_UPDATE_ZONE.key(), "--dns-update-zone", dnsUpdateZone);
+    put(flags, Settings.DNS_UPDATE_KEY.key(), "--dns-update-key", dnsUpdateKey);
+    put(flags, Settings.DNS_UPDATE_TTL.key(), "--dns-update-ttl", dnsUpdateTtl);
     if (!dnsNameServers.isEmpty()) {
+      flagNames.put(Settings.DNS_NAMESERVERS.key(), "--dns-nameserver");
       flags.put(Settings.DNS_NAMESERVERS.key(), String.join(",", dnsNameServers));
     }
-    put(flags, Settings.SOFT_CAPACITY.key(), softCapacity);
-    put(flags, Settings.HARD_CAPACITY.key(), hardCapacity);
-    put(flags, Settings.TLS_LISTEN.key(), tlsListen);
+    put(flags, Settings.SOFT_CAPACITY.key(), "--soft-capacity", softCapacity);
+    put(flags, Settings.HARD_CAPACITY.key(), "--hard-capacity", hardCapacity);
+    put(flags, Settings.TLS_LISTEN.key(), "--tls-listen", tlsListen);
     if (siteCerts != null && !siteCerts.isEmpty()) {
+      flagNames.put(Settings.TLS_SITE_CERTS.key(), "--site-cert");
       flags.put(Settings.TLS_SITE_CERTS.key(), String.join(";", siteCerts));
     }
-    put(flags, Settings.REPLICAS_COUNT.key(), replicas);
-    put(flags, Settings.REPLICAS_GRACE.key(), replicaGrace);
-    put(flags, Settings.REPLICAS_REPAIR_RATE.key(), repairRate);
+    put(flags, Settings.REPLICAS_COUNT.key(), "--replicas", replicas);
+    put(flags, Settings.REPLICAS_GRACE.key(), "--replica-grace", replicaGrace);
+    put(flags, Settings.REPLICAS_REPAIR_RATE.key(), "--repair-rate", repairRate);
     if (!trustNodes.isEmpty()) {
+      flagNames.put(Settings.CLUSTER_TRUSTED_NODES.key(), "--trust-node");
       flags.put(Settings.CLUSTER_TRUSTED_NODES.key(), String.join(",", trustNodes));
     }
     if (!bootstrap.isEmpty()) {
+      flagNames.put(Settings.BOOTSTRAP.key(), "--bootstrap");
       flags.put(Settings.BOOTSTRAP.key(), String.join(",", bootstrap));
     }
     if (!sites.isEmpty()) {
+      flagNames.put(Settings.SITES.key(), "--site");
       flags.put(Settings.SITES.key(), String.join(",", sites));
     }
     if (allowPrivateOrigins) {
+      flagNames.put(Settings.ALLOW_PRIVATE_ORIGINS.key(), "--allow-private-origins");
       flags.put(Settings.ALLOW_PRIVATE_ORIGINS.key(), "true");
     }
     if (noRequestLog) {
+      flagNames.put(Settings.REQUEST_LOG.key(), "--no-request-log");
       flags.put(Settings.REQUEST_LOG.key(), "false");
     }
     return flags;
   }
 
-  private static void put(Map<String, String> flags, String key, String value) {
+  /** The flag that set each setting, by dotted key, as the user typed it: errors name it. */
+  private final Map<String, String> flagNames = new java.util.HashMap<>();
+
+  private void put(Map<String, String> flags, String key, String flag, String value) {
     if (value != null) {
       flags.put(key, value);
+      flagNames.put(key, flag);
     }
+  }
+
+  /** The flag a user gives a setting with: its own flag when it has one, else {@code --set KEY=VALUE}. */
+  String flagOf(String key) {
+    return flagNames.getOrDefault(key, "--set " + key + "=…");
   }
 }

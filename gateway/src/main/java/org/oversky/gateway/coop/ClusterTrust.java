@@ -8,8 +8,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.oversky.conf.ClusterSettings;
 import org.oversky.dht.id.NodeId;
 import org.oversky.dht.rpc.SignedRecord;
@@ -39,8 +37,8 @@ final class ClusterTrust {
       this.tag = "";
     } else {
       byte[] secret = settings.secret().getBytes(StandardCharsets.UTF_8);
-      this.macKey = hmac(secret, "oversky-cluster-mac".getBytes(StandardCharsets.US_ASCII));
-      this.tag = HexFormat.of().formatHex(hmac(secret, "oversky-cluster-tag".getBytes(StandardCharsets.US_ASCII)), 0, 16);
+      this.macKey = org.oversky.gateway.crypto.HmacSha256.of(secret, "oversky-cluster-mac".getBytes(StandardCharsets.US_ASCII));
+      this.tag = HexFormat.of().formatHex(org.oversky.gateway.crypto.HmacSha256.of(secret, "oversky-cluster-tag".getBytes(StandardCharsets.US_ASCII)), 0, 16);
     }
   }
 
@@ -79,16 +77,7 @@ final class ClusterTrust {
   private byte[] mac(NodeId key, byte[] json) {
     byte[] keyBytes = key.bytes();
     byte[] data = ByteBuffer.allocate(keyBytes.length + json.length).put(keyBytes).put(json).array();
-    return hmac(macKey, data);
+    return org.oversky.gateway.crypto.HmacSha256.of(macKey, data);
   }
 
-  private static byte[] hmac(byte[] key, byte[] data) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return mac.doFinal(data);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every JDK has HmacSHA256", e);
-    }
-  }
 }

@@ -359,7 +359,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       boolean usable =
           CachePolicy.use(req, r, lifetime, age) == CachePolicy.Use.FRESH
               || originFailed && policy.staleIfError(r, lifetime, age, req);
-      return !vary.contains("*") && Variants.key(vary, request.getHeaders()).equals(r.variant()) && usable;
+      return !vary.contains("*") && Variants.key(vary, request.getHeaders()).equals(r.variant()) && usable && !purgedSince(r);
     };
   }
 
@@ -559,13 +559,40 @@ public final class SiteHandler extends ContainerLifeCycle {
   }
 
 
-  /** Removes every stored variant of an absolute URL (the purge API); how many there were, or -1 for a bad URL. */
+  /**
+   * Removes every stored variant of an absolute URL, over http and https (the purge API) and, for a day, refuses peers'
+   * copies of it stored before now: their URL records outlive the purge, and a miss here would
+   * otherwise fetch back the copy a purge on every node just removed. How many variants there
+   * were, or -1 for a bad URL.
+   */
   public int purge(String absoluteUrl) {
+    String key;
     try {
-      String key = CacheKeys.of(java.net.URI.create(absoluteUrl.trim()));
-      return key == null ? -1 : store.responses().invalidate(key);
+      key = CacheKeys.of(java.net.URI.create(absoluteUrl.trim()));
     } catch (IllegalArgumentException e) {
       return -1;
     }
+    if (key == null) {
+      return -1;
+    }
+    // the same URL over TLS and in clear text are one resource to whoever purges it
+    String other = key.startsWith("https://") ? "http://" + key.substring(8) : "https://" + key.substring(7);
+    long now = clock.millis();
+    int removed = 0;
+    for (String k : List.of(key, other)) {
+      purgedAt.put(k, now);
+      removed += store.responses().invalidate(k);
+    }
+    return removed;
+  }
+
+  /** When each URL was last purged here, epoch ms (a day, at most 100,000 URLs). */
+  private final com.github.benmanes.caffeine.cache.Cache<String, Long> purgedAt =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(java.time.Duration.ofDays(1)).build();
+
+  /** Whether {@code r} was stored before its URL was last purged here. */
+  private boolean purgedSince(StoredResponse r) {
+    Long at = purgedAt.getIfPresent(r.url());
+    return at != null && r.responseTime() <= at;
   }
 }
