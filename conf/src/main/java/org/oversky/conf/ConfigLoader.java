@@ -247,7 +247,13 @@ public final class ConfigLoader {
             get(Settings.CLUSTER_COLLAPSE_WAIT, Values::parseDuration)),
         new HttpServerConfig(
             get(Settings.REQUEST_HEAD_TIMEOUT, ConfigLoader::positiveDuration),
-            get(Settings.IDLE_TIMEOUT, ConfigLoader::positiveDuration)),
+            get(Settings.IDLE_TIMEOUT, ConfigLoader::positiveDuration),
+            get(Settings.ACCESS_LOG_FORMAT, v -> switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+              case "combined" -> false;
+              case "json" -> true;
+              default -> throw new IllegalArgumentException("neither combined nor json");
+            }),
+            get(Settings.ACCESS_LOG_FILE, v -> v.isBlank() ? java.util.Optional.<Path>empty() : java.util.Optional.of(Path.of(v.trim())))),
         new RoutingSettings(
             get(Settings.NODE_REGION, v -> {
               if (!v.trim().matches(RoutingSettings.REGION_PATTERN)) {

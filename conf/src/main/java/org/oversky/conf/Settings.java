@@ -22,7 +22,19 @@ public final class Settings {
           "true or false",
           "Allow fetching loopback, link-local and private addresses (off: the node is no SSRF tool).");
   public static final Setting REQUEST_LOG =
-      new Setting("request-log", "true", "true or false", "Log one line per request (NCSA extended format).");
+      new Setting("request-log", "true", "true or false", "Log one line per request (--no-request-log: none), in access-log.format.");
+  public static final Setting ACCESS_LOG_FORMAT =
+      new Setting(
+          "access-log.format",
+          "combined",
+          "combined or json",
+          "The request log's lines (--access-log-format): the combined format then \"CACHE-STATUS\" DURATION_MS UPSTREAM_MS, or one JSON object a line.");
+  public static final Setting ACCESS_LOG_FILE =
+      new Setting(
+          "access-log.file",
+          "",
+          "a file path",
+          "The file request log lines are appended to (--access-log); rotate it with logrotate's copytruncate. Empty: the logger oversky.access, in the node's log.");
   public static final Setting SITES =
       new Setting(
           "sites",
@@ -274,6 +286,8 @@ public final class Settings {
           PUBLIC_URL,
           ALLOW_PRIVATE_ORIGINS,
           REQUEST_LOG,
+          ACCESS_LOG_FORMAT,
+          ACCESS_LOG_FILE,
           SITES,
           ADMIN_TOKEN,
           HEURISTIC_PERCENT,

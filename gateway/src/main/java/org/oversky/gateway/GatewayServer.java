@@ -1,12 +1,10 @@
 package org.oversky.gateway;
 
 import java.net.URI;
-import org.eclipse.jetty.server.CustomRequestLog;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.Slf4jRequestLogWriter;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.oversky.conf.ConfigLoader;
 import org.oversky.conf.HostPort;
@@ -66,7 +64,11 @@ public final class GatewayServer implements AutoCloseable {
     }
     server.setErrorHandler(new ProblemErrorHandler());
     if (config.requestLog()) {
-      server.setRequestLog(new CustomRequestLog(new Slf4jRequestLogWriter(), CustomRequestLog.EXTENDED_NCSA_FORMAT));
+      org.oversky.gateway.http.AccessLog log = new org.oversky.gateway.http.AccessLog(
+          config.http().accessLogJson() ? org.oversky.gateway.http.AccessLog.Format.JSON : org.oversky.gateway.http.AccessLog.Format.COMBINED,
+          config.http().accessLogFile());
+      server.setRequestLog(log);
+      server.addBean(log); // closed with the server
     }
     Gateway gateway = Gateway.builder(config).clock(clock).build();
     server.addBean(gateway);

@@ -172,7 +172,8 @@ class ReplicaTest {
       List<TestNode> others = nodes.subList(1, nodes.size());
       await("the page's body on a live holder in the other region").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
           .until(() -> holders(nodes.get(1), key, others).containsKey("r2"));
-      Map<String, Object> placement = Jsons.parse(nodes.get(1).get("/api/v1/keys/" + key + "/placement").body());
+      // asked of the node that cached it: a node that neither holds the key nor caches a response for it assumes replicas.count
+      Map<String, Object> placement = Jsons.parse(filler.get("/api/v1/keys/" + key + "/placement").body());
       assertEquals(2, ((Number) placement.get("replicas")).intValue(), "the site's copies, not replicas.count: " + placement);
 
       filler.close();

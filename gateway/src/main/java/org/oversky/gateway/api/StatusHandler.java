@@ -87,16 +87,16 @@ public final class StatusHandler extends Handler.Abstract {
         <tr><td>node id</td><td><code>%s</code></td></tr>
         <tr><td>public URL</td><td>%s</td></tr>
         <tr><td>version</td><td>%s</td></tr>
-        <tr><td>uptime</td><td>%s s</td></tr>
-        <tr><td>stored bodies</td><td>%s (%s bytes of a %s byte budget)</td></tr>
+        <tr><td>uptime</td><td>%s</td></tr>
+        <tr><td>stored bodies</td><td>%s (%s of a %s budget)</td></tr>
         <tr><td>evictions</td><td>%s</td></tr>
-        <tr><td>heap</td><td>%s of %s bytes</td></tr>
-        <tr><td>DHT contacts</td><td><a href="/api/v1/hosts">%s</a> in %s buckets</td></tr>
+        <tr><td>heap</td><td>%s of %s</td></tr>
+        <tr><td>DHT contacts</td><td><a href="/api/v1/hosts">%s</a> in %s</td></tr>
         <tr><td>bodies announced</td><td>%s (provider records held for others: %s)</td></tr>
         <tr><td>DHT lookups</td><td>%s</td></tr>
         <tr><td>DHT requests</td><td>%s sent (%s failed), %s answered, %s refused</td></tr>
-        <tr><td>site requests</td><td>%s hits, %s filled from peers, %s filled from the origin</td></tr>
-        <tr><td>cluster</td><td>%s; %s bytes from peers instead of the origin</td></tr>
+        <tr><td>site requests</td><td>%s, %s filled from peers, %s filled from the origin</td></tr>
+        <tr><td>cluster</td><td>%s; %s from peers instead of the origin</td></tr>
         <tr><td>DNS</td><td>%s</td></tr>
         </table>
         <h2>Nodes by region</h2>
@@ -114,27 +114,27 @@ public final class StatusHandler extends Handler.Abstract {
             s.get("nodeId"),
             s.get("publicUrl"),
             s.get("version"),
-            s.get("uptimeSeconds"),
-            store.get("bodies"),
-            store.get("bytes"),
-            store.get("diskBudget"),
-            store.get("evictions"),
-            jvm.get("heapUsedBytes"),
-            jvm.get("heapMaxBytes"),
-            dht.get("contacts"),
-            dht.get("buckets"),
-            dht.get("provided"),
-            dht.get("providerRecordsHeld"),
-            dht.get("lookups"),
-            dht.get("rpcSent"),
-            dht.get("rpcFailed"),
-            dht.get("rpcReceived"),
-            dht.get("rpcRejected"),
-            cache.getOrDefault("hit", 0L),
-            cache.getOrDefault("peer", 0L),
-            cache.getOrDefault("stored", 0L),
+            Human.duration(s.get("uptimeSeconds") instanceof Number n ? n.longValue() : 0),
+            Human.count(store.get("bodies"), "body", "bodies"),
+            Human.bytes(store.get("bytes")),
+            Human.bytes(store.get("diskBudget")),
+            Human.count(store.get("evictions"), "eviction", "evictions"),
+            Human.bytes(jvm.get("heapUsedBytes")),
+            Human.bytes(jvm.get("heapMaxBytes")),
+            Human.count(dht.get("contacts"), "contact", "contacts"),
+            Human.count(dht.get("buckets"), "bucket", "buckets"),
+            Human.count(dht.get("provided"), "body", "bodies"),
+            Human.count(dht.get("providerRecordsHeld"), "record", "records"),
+            Human.count(dht.get("lookups"), "lookup", "lookups"),
+            Human.count(dht.get("rpcSent"), "request", "requests"),
+            Human.number(dht.get("rpcFailed")),
+            Human.number(dht.get("rpcReceived")),
+            Human.number(dht.get("rpcRejected")),
+            Human.count(cache.getOrDefault("hit", 0L), "hit", "hits"),
+            Human.number(cache.getOrDefault("peer", 0L)),
+            Human.number(cache.getOrDefault("stored", 0L)),
             Boolean.TRUE.equals(cluster.get("enabled")) ? "on" : "off (no cluster.secret or trusted nodes)",
-            cluster.get("bytesFromPeers"),
+            Human.bytes(cluster.get("bytesFromPeers")),
             dnsLine((Map<String, Object>) s.getOrDefault("dns", Map.of())),
             view,
             origins);

@@ -110,6 +110,12 @@ final class NodeOptions {
   @Option(names = "--hard-capacity", paramLabel = "N", description = "Requests in flight at which this node answers 503 and routing leaves it out (default 1024).")
   String hardCapacity;
 
+  @Option(names = "--access-log-format", paramLabel = "combined|json", description = "The request log's lines: combined (then cache status, duration and upstream ms) or JSON.")
+  String accessLogFormat;
+
+  @Option(names = "--access-log", paramLabel = "FILE", description = "Append request log lines to this file (default: the node's log).")
+  String accessLogFile;
+
   @Option(names = "--tls-listen", paramLabel = "IP:PORT", description = "Terminate TLS here: HTTP/1.1 and h2 by ALPN, each site's certificate chosen by SNI (needs --site-cert).")
   String tlsListen;
 
@@ -185,6 +191,8 @@ final class NodeOptions {
     put(flags, Settings.SOFT_CAPACITY.key(), "--soft-capacity", softCapacity);
     put(flags, Settings.HARD_CAPACITY.key(), "--hard-capacity", hardCapacity);
     put(flags, Settings.TLS_LISTEN.key(), "--tls-listen", tlsListen);
+    put(flags, Settings.ACCESS_LOG_FORMAT.key(), "--access-log-format", accessLogFormat);
+    put(flags, Settings.ACCESS_LOG_FILE.key(), "--access-log", accessLogFile);
     if (siteCerts != null && !siteCerts.isEmpty()) {
       flagNames.put(Settings.TLS_SITE_CERTS.key(), "--site-cert");
       flags.put(Settings.TLS_SITE_CERTS.key(), String.join(";", siteCerts));

@@ -61,14 +61,17 @@ final class OriginAttempt {
     sentNanos = System.nanoTime();
   }
 
-  /** The current origin answered below 500. */
-  void answered() {
-    pool.answered(current(), (System.nanoTime() - sentNanos) / 1_000_000);
+  /** The current origin answered below 500; how long it took to its response headers, ms. */
+  long answered() {
+    long millis = (System.nanoTime() - sentNanos) / 1_000_000;
+    pool.answered(current(), millis);
+    return millis;
   }
 
-  /** The current origin failed and no other is tried. */
-  void failed() {
+  /** The current origin failed and no other is tried; how long since the request was sent, ms. */
+  long failed() {
     pool.failed(current());
+    return (System.nanoTime() - sentNanos) / 1_000_000;
   }
 
   /** How many origins were asked before the current one. */

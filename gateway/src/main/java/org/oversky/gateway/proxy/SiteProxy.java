@@ -333,11 +333,8 @@ final class SiteProxy extends ProxyHandler {
         mode = Mode.RETRY; // nothing of this answer reaches the client
         return;
       }
-      if (status >= 500) {
-        ex.origin().failed();
-      } else {
-        ex.origin().answered();
-      }
+      long upstream = status >= 500 ? ex.origin().failed() : ex.origin().answered();
+      request.setAttribute(org.oversky.gateway.http.AccessLog.UPSTREAM_MILLIS, upstream);
       if (ex.validating() != null && status == 304) {
         mode = Mode.FRESHEN;
         return;
