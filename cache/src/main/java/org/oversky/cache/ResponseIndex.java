@@ -250,6 +250,31 @@ public final class ResponseIndex {
     }
   }
 
+  /**
+   * The URLs of the stored responses that {@code test} takes, each once, in URL order, among those
+   * whose URL starts with {@code prefix} ("" for all): after the writes under way (a batch, some
+   * milliseconds), reading the index file. For purges by prefix, site or tag, not for serving.
+   */
+  public List<String> urlsWhere(String prefix, java.util.function.Predicate<StoredResponse> test) {
+    try {
+      store.flush();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    NavigableMap<String, byte[]> range = prefix.isEmpty() ? responses : responses.subMap(prefix, true, prefix + '\uffff', false);
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, byte[]> e : range.entrySet()) {
+      String url = e.getKey().substring(0, Math.max(0, e.getKey().indexOf('\u0000')));
+      if (!url.isEmpty() && (out.isEmpty() || !out.get(out.size() - 1).equals(url))) {
+        StoredResponse r = decode(e.getValue());
+        if (r != null && test.test(r)) {
+          out.add(url);
+        }
+      }
+    }
+    return out;
+  }
+
   /** How many responses are stored: waits for the writes under way (a batch, some milliseconds). */
   public int size() {
     try {

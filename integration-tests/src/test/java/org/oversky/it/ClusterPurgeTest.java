@@ -63,7 +63,7 @@ class ClusterPurgeTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> hit(siteGet(n, "/page")));
       }
       // a purge signed with another secret changes nothing
-      byte[] forged = ("{\"url\": \"http://" + HOST + "/page\", \"at\": " + System.currentTimeMillis()
+      byte[] forged = ("{\"scope\": \"url\", \"value\": \"http://" + HOST + "/page\", \"at\": " + System.currentTimeMillis()
           + ", \"id\": \"0123456789abcdef\", \"from\": \"http://127.0.0.1:1\"}").getBytes(StandardCharsets.UTF_8);
       HttpResponse<String> refused = TestNode.HTTP.send(HttpRequest.newBuilder(nodes.get(1).url("/api/v1/cluster/purge"))
           .header("Oversky-Cluster-Mac", mac("another-secret", forged)).POST(HttpRequest.BodyPublishers.ofByteArray(forged)).build(),
@@ -109,6 +109,60 @@ class ClusterPurgeTest {
           + " every node had purged when the answer came, %d ms after the request%n", (returned - start) / 1_000_000, (answered - asked) / 1_000_000);
     } finally {
       origin.stop();
+    }
+  }
+
+  /**
+   * Purges by tag, by prefix and by site, each taken by one node of three and carried to the
+   * others; each takes what it names and nothing else.
+   */
+  @Test
+  void purgesByTagPrefixAndSiteTakeWhatTheyNameOnEveryNode(@TempDir Path dir) throws Exception {
+    WireMockServer origin = Origins.wireMock();
+    origin.stubFor(get("/tagged/1").willReturn(aResponse().withHeader("Cache-Control", "max-age=600").withHeader("Surrogate-Key", "a b").withBody("1")));
+    origin.stubFor(get("/tagged/2").willReturn(aResponse().withHeader("Cache-Control", "max-age=600").withHeader("Cache-Tag", "b, c").withBody("2")));
+    origin.stubFor(get("/img/x").willReturn(aResponse().withHeader("Cache-Control", "max-age=600").withHeader("Cache-Tag", "c").withBody("x")));
+    origin.stubFor(get("/other").willReturn(aResponse().withHeader("Cache-Control", "max-age=600").withBody("o")));
+    Map<String, String> settings = Map.of("sites", HOST + "=" + origin.baseUrl(), "cluster.secret", SECRET, "admin-token", ADMIN);
+    List<String> paths = List.of("/tagged/1", "/tagged/2", "/img/x", "/other");
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      List<TestNode> nodes = List.of(c.get(0), c.get(1), c.get(2));
+      TestNode taker = nodes.get(0);
+      await("the node that takes the purges sees the two others").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+          .until(() -> taker.stateOf(nodes.get(1)).equals("up") && taker.stateOf(nodes.get(2)).equals("up"));
+      for (TestNode n : nodes) {
+        for (String p : paths) {
+          siteGet(n, p);
+          await().atMost(Duration.ofSeconds(10)).until(() -> hit(siteGet(n, p)));
+        }
+      }
+      purge(taker, "tag=b");
+      expectHits(nodes, Map.of("/tagged/1", false, "/tagged/2", false, "/img/x", true, "/other", true));
+      purge(taker, "prefix=http://" + HOST + "/img/");
+      expectHits(nodes, Map.of("/img/x", false, "/other", true));
+      purge(taker, "site=" + HOST);
+      expectHits(nodes, Map.of("/other", false));
+      HttpResponse<String> none = TestNode.HTTP.send(HttpRequest.newBuilder(taker.url("/api/v1/cache?tag=a&site=" + HOST))
+          .header("Authorization", "Bearer " + ADMIN).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(400, none.statusCode(), "one thing to purge at a time: " + none.body());
+    } finally {
+      origin.stop();
+    }
+  }
+
+  private static void purge(TestNode n, String query) throws Exception {
+    HttpResponse<String> r = TestNode.HTTP.send(HttpRequest.newBuilder(n.url("/api/v1/cache?" + query))
+        .header("Authorization", "Bearer " + ADMIN).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), query + ": " + r.body());
+    assertEquals(2, ((List<?>) Jsons.parse(r.body().getBytes(StandardCharsets.UTF_8)).get("confirmedBy")).size(), r.body());
+  }
+
+  /** Each path is (true) or is not (false) a hit on every node; a path that is not is fetched again, so it is one after. */
+  private static void expectHits(List<TestNode> nodes, Map<String, Boolean> hits) throws Exception {
+    for (TestNode n : nodes) {
+      for (Map.Entry<String, Boolean> e : hits.entrySet()) {
+        assertEquals(e.getValue(), hit(siteGet(n, e.getKey())), e.getKey() + " on " + n.base);
+      }
     }
   }
 

@@ -212,11 +212,15 @@ public final class ApiHandler extends Handler.Abstract {
     if (!admin(request, response, callback)) {
       return;
     }
-    String url = Request.extractQueryParameters(request).getValue("url");
-    java.util.Optional<java.util.concurrent.CompletableFuture<org.oversky.gateway.purge.ClusterPurge.Result>> purge =
-        url == null ? java.util.Optional.empty() : purges.purge(url);
+    org.eclipse.jetty.util.Fields query = Request.extractQueryParameters(request);
+    java.util.List<SiteHandler.PurgeScope> given = java.util.Arrays.stream(SiteHandler.PurgeScope.values())
+        .filter(sc -> query.getValue(sc.name().toLowerCase(java.util.Locale.ROOT)) != null).toList();
+    java.util.Optional<java.util.concurrent.CompletableFuture<org.oversky.gateway.purge.ClusterPurge.Result>> purge = given.size() != 1
+        ? java.util.Optional.empty()
+        : purges.purge(given.get(0), query.getValue(given.get(0).name().toLowerCase(java.util.Locale.ROOT)));
     if (purge.isEmpty()) {
-      Problem.badRequest("bad-url", "give the absolute URL to purge as ?url=https://www.example.com/path")
+      Problem.badRequest("bad-purge", "name one thing to purge: ?url=https://www.example.com/page, ?prefix=https://www.example.com/img/,"
+              + " ?site=www.example.com or ?tag=TAG (a Surrogate-Key or Cache-Tag the origin sent)")
           .send(response, callback);
       return;
     }
@@ -227,7 +231,7 @@ public final class ApiHandler extends Handler.Abstract {
         return;
       }
       java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
-      out.put("url", url);
+      out.put(r.scope().name().toLowerCase(java.util.Locale.ROOT), r.value());
       out.put("purged", r.removedHere());
       out.put("confirmedBy", r.confirmed());
       out.put("unconfirmed", r.unconfirmed());
@@ -250,7 +254,7 @@ public final class ApiHandler extends Handler.Abstract {
           "the purge is not signed with this cluster's secret (" + org.oversky.gateway.purge.ClusterPurge.MAC_HEADER + ")").send(response, callback);
       case STALE -> new Problem(422, "stale-purge", "Stale purge",
           "the purge was made more than 5 minutes from this node's time; check the clocks").send(response, callback);
-      case MALFORMED -> Problem.badRequest("malformed-purge", "a purge is {\"url\", \"at\", \"id\", \"from\"} with an absolute URL")
+      case MALFORMED -> Problem.badRequest("malformed-purge", "a purge is {\"scope\", \"value\", \"at\", \"id\", \"from\"} naming something to purge")
           .send(response, callback);
     }
   }

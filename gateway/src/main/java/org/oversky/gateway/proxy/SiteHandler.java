@@ -559,40 +559,165 @@ public final class SiteHandler extends ContainerLifeCycle {
   }
 
 
-  /**
-   * Removes every stored variant of an absolute URL, over http and https (the purge API) and, for a day, refuses peers'
-   * copies of it stored before now: their URL records outlive the purge, and a miss here would
-   * otherwise fetch back the copy a purge on every node just removed. How many variants there
-   * were, or -1 for a bad URL.
-   */
+  /** What a purge takes. */
+  public enum PurgeScope {
+    /** One URL (every variant), given as an absolute URL. */
+    URL,
+    /** Every URL that starts with an absolute URL prefix, such as {@code https://www.example.com/img/}. */
+    PREFIX,
+    /** Every URL of a host, given as the host. */
+    SITE,
+    /** Every response whose origin tagged it ({@code Surrogate-Key}, {@code Cache-Tag}) with a tag. */
+    TAG
+  }
+
+  /** A purge of a prefix, a site or a tag, and when it was made here: a peer's copy from before it is refused. */
+  private record PurgeRule(PurgeScope scope, String value, long at) {}
+
+  /** The recent purges by prefix, site or tag, newest first, at most {@link #MAX_RULES}, for a day. */
+  private final java.util.concurrent.ConcurrentLinkedDeque<PurgeRule> rules = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+  private static final int MAX_RULES = 1_000;
+
+  /** {@link #purge(PurgeScope, String)} of one URL. */
   public int purge(String absoluteUrl) {
+    return purge(PurgeScope.URL, absoluteUrl);
+  }
+
+  /**
+   * Removes every stored variant of the responses {@code scope} and {@code value} name, over http
+   * and https alike (the same URL over TLS and in clear text is one resource to whoever purges
+   * it), and for a day refuses peers' copies of them stored before now: their URL records outlive
+   * the purge, and a miss here would otherwise fetch back what a purge on every node just removed.
+   * How many variants there were, or -1 for a value that names nothing (not an absolute http(s)
+   * URL or prefix, an empty host or tag).
+   */
+  public int purge(PurgeScope scope, String value) {
+    String v = value == null ? "" : value.trim();
+    long now = clock.millis();
+    switch (scope) {
+      case URL -> {
+        java.util.Optional<List<String>> keys = bothSchemes(v);
+        if (keys.isEmpty()) {
+          return -1;
+        }
+        int removed = 0;
+        for (String k : keys.get()) {
+          purgedAt.put(k, now);
+          removed += store.responses().invalidate(k);
+        }
+        return removed;
+      }
+      case PREFIX -> {
+        java.util.Optional<List<String>> prefixes = bothSchemes(v);
+        if (prefixes.isEmpty()) {
+          return -1;
+        }
+        int removed = 0;
+        for (String p : prefixes.get()) {
+          rule(new PurgeRule(PurgeScope.PREFIX, p, now));
+          removed += invalidateAll(store.responses().urlsWhere(p, r -> true));
+        }
+        return removed;
+      }
+      case SITE -> {
+        String host = Sites.hostOnly(v);
+        if (host.isEmpty() || host.contains("/")) {
+          return -1;
+        }
+        rule(new PurgeRule(PurgeScope.SITE, host, now));
+        int removed = 0;
+        for (String scheme : List.of("http://", "https://")) {
+          removed += invalidateAll(store.responses().urlsWhere(scheme + (host.contains(":") ? "[" + host + "]" : host) + "/", r -> true));
+        }
+        return removed;
+      }
+      case TAG -> {
+        if (v.isEmpty() || v.chars().anyMatch(c -> c <= ' ' || c == ',')) {
+          return -1;
+        }
+        rule(new PurgeRule(PurgeScope.TAG, v, now));
+        return invalidateAll(store.responses().urlsWhere("", r -> tags(r).contains(v)));
+      }
+    }
+    throw new IllegalArgumentException("no purge scope " + scope);
+  }
+
+  /** The cache keys of an absolute http(s) URL (or prefix) over http and over https. */
+  private static java.util.Optional<List<String>> bothSchemes(String absolute) {
     String key;
     try {
-      key = CacheKeys.of(java.net.URI.create(absoluteUrl.trim()));
+      key = CacheKeys.of(java.net.URI.create(absolute));
     } catch (IllegalArgumentException e) {
-      return -1;
+      return java.util.Optional.empty();
     }
     if (key == null) {
-      return -1;
+      return java.util.Optional.empty();
     }
-    // the same URL over TLS and in clear text are one resource to whoever purges it
     String other = key.startsWith("https://") ? "http://" + key.substring(8) : "https://" + key.substring(7);
+    return java.util.Optional.of(List.of(key, other));
+  }
+
+  private int invalidateAll(List<String> urls) {
     long now = clock.millis();
     int removed = 0;
-    for (String k : List.of(key, other)) {
-      purgedAt.put(k, now);
-      removed += store.responses().invalidate(k);
+    for (String url : urls) {
+      purgedAt.put(url, now);
+      removed += store.responses().invalidate(url);
     }
     return removed;
+  }
+
+  private void rule(PurgeRule rule) {
+    rules.addFirst(rule);
+    long dayAgo = rule.at() - java.time.Duration.ofDays(1).toMillis();
+    while (rules.size() > MAX_RULES || (rules.peekLast() != null && rules.peekLast().at() < dayAgo)) {
+      rules.pollLast();
+    }
+  }
+
+  /** The tags an origin gave a response: {@code Surrogate-Key} (space-separated) and {@code Cache-Tag} (comma-separated). */
+  static java.util.Set<String> tags(StoredResponse r) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (StoredResponse.Header h : r.headers()) {
+      if (h.name().equalsIgnoreCase("Surrogate-Key")) {
+        for (String t : h.value().trim().split("\\s+")) {
+          if (!t.isEmpty()) {
+            out.add(t);
+          }
+        }
+      } else if (h.name().equalsIgnoreCase("Cache-Tag")) {
+        for (String t : h.value().split(",")) {
+          if (!t.isBlank()) {
+            out.add(t.trim());
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** When each URL was last purged here, epoch ms (a day, at most 100,000 URLs). */
   private final com.github.benmanes.caffeine.cache.Cache<String, Long> purgedAt =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(java.time.Duration.ofDays(1)).build();
 
-  /** Whether {@code r} was stored before its URL was last purged here. */
+  /** Whether {@code r} was stored before a purge here took its URL (by URL, prefix, site or tag). */
   private boolean purgedSince(StoredResponse r) {
     Long at = purgedAt.getIfPresent(r.url());
-    return at != null && r.responseTime() <= at;
+    if (at != null && r.responseTime() <= at) {
+      return true;
+    }
+    for (PurgeRule rule : rules) {
+      if (r.responseTime() <= rule.at()
+          && switch (rule.scope()) {
+            case PREFIX -> r.url().startsWith(rule.value());
+            case SITE -> Sites.hostOnly(java.net.URI.create(r.url()).getRawAuthority()).equals(rule.value());
+            case TAG -> tags(r).contains(rule.value());
+            case URL -> false;
+          }) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.ToIntFunction;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpMethod;
@@ -46,7 +45,9 @@ public final class ClusterPurge extends AbstractLifeCycle {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterPurge.class);
 
   /** What a purge did. */
-  public record Result(String url, int removedHere, List<String> confirmed, List<String> unconfirmed) {}
+  public record Result(org.oversky.gateway.proxy.SiteHandler.PurgeScope scope, String value, int removedHere, List<String> confirmed, List<String> unconfirmed) {}
+
+
 
   /** Why a received purge was refused, or that it was taken. */
   public enum Received {
@@ -61,7 +62,7 @@ public final class ClusterPurge extends AbstractLifeCycle {
   private final byte[] macKey;
   private final URI self;
   private final ClusterMonitor monitor;
-  private final ToIntFunction<String> localPurge;
+  private final java.util.function.ToIntBiFunction<org.oversky.gateway.proxy.SiteHandler.PurgeScope, String> localPurge;
   private final Failures failures;
   private final InstantSource clock;
   private final com.github.benmanes.caffeine.cache.Cache<String, Boolean> seen =
@@ -73,9 +74,10 @@ public final class ClusterPurge extends AbstractLifeCycle {
 
   /**
    * @param secret the cluster secret; empty: purges stay on this node
-   * @param localPurge purges a URL's copies on this node; how many there were, or -1 for a bad URL
+   * @param localPurge purges what a scope and value name on this node; how many variants there were, or -1 for a bad value
    */
-  public ClusterPurge(String secret, URI self, ClusterMonitor monitor, ToIntFunction<String> localPurge, Failures failures, InstantSource clock) {
+  public ClusterPurge(String secret, URI self, ClusterMonitor monitor,
+      java.util.function.ToIntBiFunction<org.oversky.gateway.proxy.SiteHandler.PurgeScope, String> localPurge, Failures failures, InstantSource clock) {
     this.macKey = secret.isEmpty() ? null : org.oversky.gateway.crypto.HmacSha256.of(secret.getBytes(StandardCharsets.UTF_8), "oversky-cluster-purge".getBytes(StandardCharsets.US_ASCII));
     this.self = self;
     this.monitor = monitor;
@@ -94,9 +96,9 @@ public final class ClusterPurge extends AbstractLifeCycle {
     client.stop();
   }
 
-  /** Purges {@code url} here and on every other node of the view; empty for a URL that is not absolute http(s). */
-  public Optional<CompletableFuture<Result>> purge(String url) {
-    int removed = localPurge.applyAsInt(url);
+  /** Purges what {@code scope} and {@code value} name here and on every other node of the view; empty for a value that names nothing. */
+  public Optional<CompletableFuture<Result>> purge(org.oversky.gateway.proxy.SiteHandler.PurgeScope scope, String value) {
+    int removed = localPurge.applyAsInt(scope, value);
     if (removed < 0) {
       return Optional.empty();
     }
@@ -110,10 +112,11 @@ public final class ClusterPurge extends AbstractLifeCycle {
       }
     }
     if (others.isEmpty()) {
-      return Optional.of(CompletableFuture.completedFuture(new Result(url, removed, List.of(), List.of())));
+      return Optional.of(CompletableFuture.completedFuture(new Result(scope, value, removed, List.of(), List.of())));
     }
     Map<String, Object> message = new LinkedHashMap<>();
-    message.put("url", url);
+    message.put("scope", scope.name().toLowerCase(java.util.Locale.ROOT));
+    message.put("value", value);
     message.put("at", clock.millis());
     message.put("id", HexFormat.of().formatHex(randomId()));
     message.put("from", self.toString());
@@ -136,7 +139,7 @@ public final class ClusterPurge extends AbstractLifeCycle {
           .send(r -> {
             boolean ok = r.isSucceeded() && r.getResponse().getStatus() == 200;
             if (!ok) {
-              failures.report(LOG, "purge-not-confirmed", "node " + node + " did not confirm the purge of " + url + " ("
+              failures.report(LOG, "purge-not-confirmed", "node " + node + " did not confirm the purge of " + scope + " " + value + " ("
                   + (r.isFailed() ? r.getFailure() : "HTTP " + r.getResponse().getStatus()) + "); its copy expires on its own", null);
             }
             answer.complete(ok);
@@ -147,7 +150,7 @@ public final class ClusterPurge extends AbstractLifeCycle {
       List<String> confirmed = new ArrayList<>();
       List<String> unconfirmed = new ArrayList<>();
       answers.forEach((node, f) -> (f.join() ? confirmed : unconfirmed).add(node.toString()));
-      return new Result(url, removed, confirmed, unconfirmed);
+      return new Result(scope, value, removed, confirmed, unconfirmed);
     }));
   }
 
@@ -189,7 +192,13 @@ public final class ClusterPurge extends AbstractLifeCycle {
     } catch (java.io.IOException e) {
       return Received.MALFORMED;
     }
-    if (m == null || !m.path("url").isTextual() || !m.path("at").isIntegralNumber() || !m.path("id").isTextual()) {
+    if (m == null || !m.path("scope").isTextual() || !m.path("value").isTextual() || !m.path("at").isIntegralNumber() || !m.path("id").isTextual()) {
+      return Received.MALFORMED;
+    }
+    org.oversky.gateway.proxy.SiteHandler.PurgeScope scope;
+    try {
+      scope = org.oversky.gateway.proxy.SiteHandler.PurgeScope.valueOf(m.get("scope").asText().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
       return Received.MALFORMED;
     }
     if (Math.abs(clock.millis() - m.get("at").asLong()) > SKEW.toMillis()) {
@@ -198,7 +207,7 @@ public final class ClusterPurge extends AbstractLifeCycle {
     if (seen.asMap().putIfAbsent(m.get("id").asText(), Boolean.TRUE) != null) {
       return Received.SEEN_BEFORE;
     }
-    return localPurge.applyAsInt(m.get("url").asText()) < 0 ? Received.MALFORMED : Received.TAKEN;
+    return localPurge.applyAsInt(scope, m.get("value").asText()) < 0 ? Received.MALFORMED : Received.TAKEN;
   }
 
   /** Counters for the status page. */
