@@ -150,11 +150,46 @@ class ClusterPurgeTest {
     }
   }
 
+  /**
+   * A soft purge removes nothing: the copies count as stale, so the next request goes to the
+   * origin, and while the origin is down the stale copy is still served (stale-if-error).
+   */
+  @Test
+  void aSoftPurgeMarksCopiesStaleAndStaleIfErrorStillServesThem(@TempDir Path dir) throws Exception {
+    WireMockServer origin = Origins.wireMock();
+    origin.stubFor(get("/soft").willReturn(aResponse().withHeader("Cache-Control", "max-age=600, stale-if-error=600").withBody("soft")));
+    Map<String, String> settings = Map.of("sites", HOST + "=" + origin.baseUrl(), "cluster.secret", SECRET, "admin-token", ADMIN);
+    try (Cluster c = Cluster.start(dir, 2, settings).awaitJoined()) {
+      TestNode a = c.get(0);
+      TestNode b = c.get(1);
+      await("a sees b").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> a.stateOf(b).equals("up"));
+      for (TestNode n : List.of(a, b)) {
+        siteGet(n, "/soft");
+        await().atMost(Duration.ofSeconds(10)).until(() -> hit(siteGet(n, "/soft")));
+      }
+      purge(a, "url=http://" + HOST + "/soft&soft=true", 1);
+      int before = origin.countRequestsMatching(getRequestedFor(urlEqualTo("/soft")).build()).getCount();
+      HttpResponse<String> again = siteGet(b, "/soft");
+      assertTrue(!hit(again), "stale after the soft purge: " + again.headers().firstValue("Cache-Status").orElse(""));
+      assertEquals(before + 1, origin.countRequestsMatching(getRequestedFor(urlEqualTo("/soft")).build()).getCount(), "b asked the origin");
+      origin.stop();
+      HttpResponse<String> stale = siteGet(a, "/soft");
+      assertEquals(200, stale.statusCode(), "a kept its copy and serves it while the origin is down");
+      assertEquals("soft", stale.body());
+    } finally {
+      origin.stop();
+    }
+  }
+
   private static void purge(TestNode n, String query) throws Exception {
+    purge(n, query, 2);
+  }
+
+  private static void purge(TestNode n, String query, int others) throws Exception {
     HttpResponse<String> r = TestNode.HTTP.send(HttpRequest.newBuilder(n.url("/api/v1/cache?" + query))
         .header("Authorization", "Bearer " + ADMIN).DELETE().build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), query + ": " + r.body());
-    assertEquals(2, ((List<?>) Jsons.parse(r.body().getBytes(StandardCharsets.UTF_8)).get("confirmedBy")).size(), r.body());
+    assertEquals(others, ((List<?>) Jsons.parse(r.body().getBytes(StandardCharsets.UTF_8)).get("confirmedBy")).size(), r.body());
   }
 
   /** Each path is (true) or is not (false) a hit on every node; a path that is not is fetched again, so it is one after. */

@@ -217,7 +217,7 @@ public final class ApiHandler extends Handler.Abstract {
         .filter(sc -> query.getValue(sc.name().toLowerCase(java.util.Locale.ROOT)) != null).toList();
     java.util.Optional<java.util.concurrent.CompletableFuture<org.oversky.gateway.purge.ClusterPurge.Result>> purge = given.size() != 1
         ? java.util.Optional.empty()
-        : purges.purge(given.get(0), query.getValue(given.get(0).name().toLowerCase(java.util.Locale.ROOT)));
+        : purges.purge(given.get(0), query.getValue(given.get(0).name().toLowerCase(java.util.Locale.ROOT)), "true".equals(query.getValue("soft")));
     if (purge.isEmpty()) {
       Problem.badRequest("bad-purge", "name one thing to purge: ?url=https://www.example.com/page, ?prefix=https://www.example.com/img/,"
               + " ?site=www.example.com or ?tag=TAG (a Surrogate-Key or Cache-Tag the origin sent)")
@@ -233,6 +233,7 @@ public final class ApiHandler extends Handler.Abstract {
       java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
       out.put(r.scope().name().toLowerCase(java.util.Locale.ROOT), r.value());
       out.put("purged", r.removedHere());
+      out.put("soft", "true".equals(query.getValue("soft")));
       out.put("confirmedBy", r.confirmed());
       out.put("unconfirmed", r.unconfirmed());
       Json.send(response, callback, 200, out);

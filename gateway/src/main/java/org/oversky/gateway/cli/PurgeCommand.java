@@ -26,6 +26,9 @@ final class PurgeCommand implements Callable<Integer> {
   @Option(names = "--admin-token", paramLabel = "TOKEN", description = "The node's admin token (default $OVERSKY_ADMIN_TOKEN).")
   String adminToken;
 
+  @Option(names = "--soft", description = "Mark the copies stale instead of removing them: they are revalidated, and served while the origin is down (stale-if-error).")
+  boolean soft;
+
   @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
   What what;
 
@@ -61,8 +64,12 @@ final class PurgeCommand implements Callable<Integer> {
     JsonNode r = org.oversky.gateway.http.Json.MAPPER.readTree(response.body());
     int confirmed = r.path("confirmedBy").size();
     int unconfirmed = r.path("unconfirmed").size();
-    System.out.printf("purged %s: %d cached variant%s on %s; %d other node%s confirmed%n", query(), r.path("purged").asInt(),
-        r.path("purged").asInt() == 1 ? "" : "s", client.resolve("/"), confirmed, confirmed == 1 ? "" : "s");
+    if (soft) {
+      System.out.printf("marked stale %s on %s; %d other node%s confirmed%n", query(), client.resolve("/"), confirmed, confirmed == 1 ? "" : "s");
+    } else {
+      System.out.printf("purged %s: %d cached variant%s on %s; %d other node%s confirmed%n", query(), r.path("purged").asInt(),
+          r.path("purged").asInt() == 1 ? "" : "s", client.resolve("/"), confirmed, confirmed == 1 ? "" : "s");
+    }
     if (unconfirmed > 0) {
       System.out.println("not confirmed (their copies expire on their own, or purge again): " + r.path("unconfirmed"));
     }
@@ -73,6 +80,6 @@ final class PurgeCommand implements Callable<Integer> {
   private String query() {
     String name = what.url != null ? "url" : what.prefix != null ? "prefix" : what.site != null ? "site" : "tag";
     String value = what.url != null ? what.url : what.prefix != null ? what.prefix : what.site != null ? what.site : what.tag;
-    return name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
+    return name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8) + (soft ? "&soft=true" : "");
   }
 }

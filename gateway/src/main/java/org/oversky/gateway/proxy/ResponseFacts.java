@@ -39,6 +39,11 @@ record ResponseFacts(
         StoredResponder.fields(r));
   }
 
+  /** The same facts with no freshness left: a soft purge marks a copy stale without removing it. */
+  ResponseFacts stale() {
+    return new ResponseFacts(0, correctedInitialAge, directives, validators, varyNames, fields);
+  }
+
   /** The current age in seconds. */
   long age(StoredResponse r, long nowMillis) {
     return CachePolicy.currentAge(correctedInitialAge, r.responseTime(), nowMillis);

@@ -232,7 +232,8 @@ public final class SiteHandler extends ContainerLifeCycle {
   }
 
   private ResponseFacts facts(StoredResponse r, SiteConfig site) {
-    return facts.get(r, k -> ResponseFacts.of(k, site, policy));
+    ResponseFacts f = facts.get(r, k -> ResponseFacts.of(k, site, policy));
+    return softPurged(r) ? f.stale() : f;
   }
 
   /** Serves a SERVE decision when the body is in memory, without blocking; false (nothing sent) otherwise. */
@@ -356,9 +357,10 @@ public final class SiteHandler extends ContainerLifeCycle {
       java.util.TreeSet<String> vary = Variants.names(CachePolicy.values(r.headers(), "Vary"));
       long lifetime = policy.freshnessLifetime(r, site);
       long age = CachePolicy.currentAge(r, clock.millis());
+      boolean soft = softPurged(r); // stale since a soft purge: only for stale-if-error
       boolean usable =
-          CachePolicy.use(req, r, lifetime, age) == CachePolicy.Use.FRESH
-              || originFailed && policy.staleIfError(r, lifetime, age, req);
+          !soft && CachePolicy.use(req, r, lifetime, age) == CachePolicy.Use.FRESH
+              || originFailed && policy.staleIfError(r, soft ? 0 : lifetime, age, req);
       return !vary.contains("*") && Variants.key(vary, request.getHeaders()).equals(r.variant()) && usable && !purgedSince(r);
     };
   }
@@ -571,17 +573,21 @@ public final class SiteHandler extends ContainerLifeCycle {
     TAG
   }
 
-  /** A purge of a prefix, a site or a tag, and when it was made here: a peer's copy from before it is refused. */
-  private record PurgeRule(PurgeScope scope, String value, long at) {}
+  /**
+   * A purge and when it was made here: a copy from before it is refused when the purge removed
+   * copies, and taken as stale when it was soft. URL purges that remove are kept in {@link
+   * #purgedAt} instead.
+   */
+  private record PurgeRule(PurgeScope scope, String value, long at, boolean soft) {}
 
   /** The recent purges by prefix, site or tag, newest first, at most {@link #MAX_RULES}, for a day. */
   private final java.util.concurrent.ConcurrentLinkedDeque<PurgeRule> rules = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
   private static final int MAX_RULES = 1_000;
 
-  /** {@link #purge(PurgeScope, String)} of one URL. */
+  /** {@link #purge(PurgeScope, String, boolean)} of one URL, removing its copies. */
   public int purge(String absoluteUrl) {
-    return purge(PurgeScope.URL, absoluteUrl);
+    return purge(PurgeScope.URL, absoluteUrl, false);
   }
 
   /**
@@ -591,10 +597,33 @@ public final class SiteHandler extends ContainerLifeCycle {
    * the purge, and a miss here would otherwise fetch back what a purge on every node just removed.
    * How many variants there were, or -1 for a value that names nothing (not an absolute http(s)
    * URL or prefix, an empty host or tag).
+   *
+   * <p>A {@code soft} purge removes nothing: the copies it names, here and at peers, count as
+   * stale from now on (as if their freshness had run out), so a request revalidates with the
+   * origin and stale-if-error can still serve them while the origin is down. How many variants it
+   * names is not counted (0).
    */
-  public int purge(PurgeScope scope, String value) {
+  public int purge(PurgeScope scope, String value, boolean soft) {
     String v = value == null ? "" : value.trim();
     long now = clock.millis();
+    if (soft) {
+      String ruleValue = switch (scope) {
+        case URL, PREFIX -> bothSchemes(v).map(keys -> keys.get(0)).orElse(null);
+        case SITE -> Sites.hostOnly(v).isEmpty() || v.contains("/") ? null : Sites.hostOnly(v);
+        case TAG -> v.isEmpty() || v.chars().anyMatch(c -> c <= ' ' || c == ',') ? null : v;
+      };
+      if (ruleValue == null) {
+        return -1;
+      }
+      if (scope == PurgeScope.URL || scope == PurgeScope.PREFIX) {
+        for (String k : bothSchemes(v).orElseThrow()) {
+          rule(new PurgeRule(scope, k, now, true));
+        }
+      } else {
+        rule(new PurgeRule(scope, ruleValue, now, true));
+      }
+      return 0;
+    }
     switch (scope) {
       case URL -> {
         java.util.Optional<List<String>> keys = bothSchemes(v);
@@ -615,7 +644,7 @@ public final class SiteHandler extends ContainerLifeCycle {
         }
         int removed = 0;
         for (String p : prefixes.get()) {
-          rule(new PurgeRule(PurgeScope.PREFIX, p, now));
+          rule(new PurgeRule(PurgeScope.PREFIX, p, now, false));
           removed += invalidateAll(store.responses().urlsWhere(p, r -> true));
         }
         return removed;
@@ -625,7 +654,7 @@ public final class SiteHandler extends ContainerLifeCycle {
         if (host.isEmpty() || host.contains("/")) {
           return -1;
         }
-        rule(new PurgeRule(PurgeScope.SITE, host, now));
+        rule(new PurgeRule(PurgeScope.SITE, host, now, false));
         int removed = 0;
         for (String scheme : List.of("http://", "https://")) {
           removed += invalidateAll(store.responses().urlsWhere(scheme + (host.contains(":") ? "[" + host + "]" : host) + "/", r -> true));
@@ -636,7 +665,7 @@ public final class SiteHandler extends ContainerLifeCycle {
         if (v.isEmpty() || v.chars().anyMatch(c -> c <= ' ' || c == ',')) {
           return -1;
         }
-        rule(new PurgeRule(PurgeScope.TAG, v, now));
+        rule(new PurgeRule(PurgeScope.TAG, v, now, false));
         return invalidateAll(store.responses().urlsWhere("", r -> tags(r).contains(v)));
       }
     }
@@ -701,19 +730,26 @@ public final class SiteHandler extends ContainerLifeCycle {
   private final com.github.benmanes.caffeine.cache.Cache<String, Long> purgedAt =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(java.time.Duration.ofDays(1)).build();
 
-  /** Whether {@code r} was stored before a purge here took its URL (by URL, prefix, site or tag). */
+  /** Whether {@code r} was stored before a purge here removed its URL (by URL, prefix, site or tag). */
   private boolean purgedSince(StoredResponse r) {
     Long at = purgedAt.getIfPresent(r.url());
-    if (at != null && r.responseTime() <= at) {
-      return true;
-    }
+    return at != null && r.responseTime() <= at || ruleTakes(r, false);
+  }
+
+  /** Whether {@code r} was stored before a soft purge here named it: it is stale from then on. */
+  private boolean softPurged(StoredResponse r) {
+    return !rules.isEmpty() && ruleTakes(r, true);
+  }
+
+  private boolean ruleTakes(StoredResponse r, boolean soft) {
     for (PurgeRule rule : rules) {
-      if (r.responseTime() <= rule.at()
+      if (rule.soft() == soft
+          && r.responseTime() <= rule.at()
           && switch (rule.scope()) {
+            case URL -> r.url().equals(rule.value());
             case PREFIX -> r.url().startsWith(rule.value());
             case SITE -> Sites.hostOnly(java.net.URI.create(r.url()).getRawAuthority()).equals(rule.value());
             case TAG -> tags(r).contains(rule.value());
-            case URL -> false;
           }) {
         return true;
       }

@@ -62,7 +62,13 @@ public final class ClusterPurge extends AbstractLifeCycle {
   private final byte[] macKey;
   private final URI self;
   private final ClusterMonitor monitor;
-  private final java.util.function.ToIntBiFunction<org.oversky.gateway.proxy.SiteHandler.PurgeScope, String> localPurge;
+  private final LocalPurge localPurge;
+
+  /** The purge on this node itself: how many variants it removed, or -1 when the value names nothing. */
+  @FunctionalInterface
+  public interface LocalPurge {
+    int purge(org.oversky.gateway.proxy.SiteHandler.PurgeScope scope, String value, boolean soft);
+  }
   private final Failures failures;
   private final InstantSource clock;
   private final com.github.benmanes.caffeine.cache.Cache<String, Boolean> seen =
@@ -77,7 +83,7 @@ public final class ClusterPurge extends AbstractLifeCycle {
    * @param localPurge purges what a scope and value name on this node; how many variants there were, or -1 for a bad value
    */
   public ClusterPurge(String secret, URI self, ClusterMonitor monitor,
-      java.util.function.ToIntBiFunction<org.oversky.gateway.proxy.SiteHandler.PurgeScope, String> localPurge, Failures failures, InstantSource clock) {
+      LocalPurge localPurge, Failures failures, InstantSource clock) {
     this.macKey = secret.isEmpty() ? null : org.oversky.gateway.crypto.HmacSha256.of(secret.getBytes(StandardCharsets.UTF_8), "oversky-cluster-purge".getBytes(StandardCharsets.US_ASCII));
     this.self = self;
     this.monitor = monitor;
@@ -96,9 +102,12 @@ public final class ClusterPurge extends AbstractLifeCycle {
     client.stop();
   }
 
-  /** Purges what {@code scope} and {@code value} name here and on every other node of the view; empty for a value that names nothing. */
-  public Optional<CompletableFuture<Result>> purge(org.oversky.gateway.proxy.SiteHandler.PurgeScope scope, String value) {
-    int removed = localPurge.applyAsInt(scope, value);
+  /**
+   * Purges what {@code scope} and {@code value} name here and on every other node of the view
+   * ({@code soft}: marks it stale instead of removing it); empty for a value that names nothing.
+   */
+  public Optional<CompletableFuture<Result>> purge(org.oversky.gateway.proxy.SiteHandler.PurgeScope scope, String value, boolean soft) {
+    int removed = localPurge.purge(scope, value, soft);
     if (removed < 0) {
       return Optional.empty();
     }
@@ -117,6 +126,7 @@ public final class ClusterPurge extends AbstractLifeCycle {
     Map<String, Object> message = new LinkedHashMap<>();
     message.put("scope", scope.name().toLowerCase(java.util.Locale.ROOT));
     message.put("value", value);
+    message.put("soft", soft);
     message.put("at", clock.millis());
     message.put("id", HexFormat.of().formatHex(randomId()));
     message.put("from", self.toString());
@@ -207,7 +217,7 @@ public final class ClusterPurge extends AbstractLifeCycle {
     if (seen.asMap().putIfAbsent(m.get("id").asText(), Boolean.TRUE) != null) {
       return Received.SEEN_BEFORE;
     }
-    return localPurge.applyAsInt(scope, m.get("value").asText()) < 0 ? Received.MALFORMED : Received.TAKEN;
+    return localPurge.purge(scope, m.get("value").asText(), m.path("soft").asBoolean(false)) < 0 ? Received.MALFORMED : Received.TAKEN;
   }
 
   /** Counters for the status page. */
