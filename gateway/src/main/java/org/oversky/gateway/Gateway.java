@@ -111,6 +111,20 @@ public final class Gateway extends ContainerLifeCycle {
     org.oversky.gateway.purge.ClusterPurge purges =
         new org.oversky.gateway.purge.ClusterPurge(config.cluster().secret(), config.publicUrl(), monitor, sites::purge, failures, b.clock);
     addBean(purges);
+    org.oversky.gateway.metrics.History history = org.oversky.gateway.metrics.History.lastHour(java.util.List.of(
+        new org.oversky.gateway.metrics.History.Series("requests", metrics::requestCount, true),
+        new org.oversky.gateway.metrics.History.Series("bytesSent", metrics::bytesSent, true),
+        new org.oversky.gateway.metrics.History.Series("hits", () -> metrics.outcomeCount("hit"), true),
+        new org.oversky.gateway.metrics.History.Series("peerFills", () -> metrics.outcomeCount("peer"), true),
+        new org.oversky.gateway.metrics.History.Series("originFills", () -> metrics.outcomeCount("stored"), true),
+        new org.oversky.gateway.metrics.History.Series("bytesFromPeers",
+            () -> cooperation.status().get("bytesFromPeers") instanceof Number n ? n.longValue() : 0, true),
+        new org.oversky.gateway.metrics.History.Series("originErrors",
+            () -> sites.originPools().stream().flatMap(p -> p.status().stream()).mapToLong(o -> o.failures()).sum(), true),
+        new org.oversky.gateway.metrics.History.Series("originLatencyMs",
+            () -> (long) sites.originPools().stream().flatMap(p -> p.status().stream()).mapToDouble(o -> o.latencyMillis())
+                .filter(v -> v >= 0).average().orElse(0), false)), b.clock, failures);
+    addBean(history);
     NodeInfo info =
         new NodeInfo(
             config,
@@ -125,7 +139,7 @@ public final class Gateway extends ContainerLifeCycle {
                 "dnslink", () -> dnslinkResolver.map(r -> r.status()).orElse(Map.of("enabled", false))));
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
-            new RoutingApi(config.publicUrl().toString(), routing, monitor), replicas, purges);
+            new RoutingApi(config.publicUrl().toString(), routing, monitor), replicas, purges, history::snapshot);
     KeyHandler key = new KeyHandler(store, dht.misses((request, keyHex, providers) -> http.provider(request, keyHex, providers)
         .map(p -> new org.oversky.gateway.dht.ProviderRoute.Routed(p.url(), p.reason()))));
     java.util.Optional<org.oversky.gateway.dnslink.DnslinkHandler> dnslink = dnslinkResolver.map(r ->

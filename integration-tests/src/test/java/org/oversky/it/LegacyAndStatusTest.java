@@ -58,6 +58,20 @@ class LegacyAndStatusTest {
     assertArrayEquals(BODY, got.body());
   }
 
+  /** The dashboard's history: a sample every 10 s of each series (empty until the first 10 s have passed). */
+  @Test
+  @SuppressWarnings("unchecked")
+  void historyListsTheDashboardSeries() throws Exception {
+    HttpResponse<byte[]> r = node.get("/api/v1/history");
+    assertEquals(200, r.statusCode());
+    Map<String, Object> h = Jsons.parse(r.body());
+    assertEquals(10, ((Number) h.get("stepSeconds")).intValue());
+    Map<String, Object> series = (Map<String, Object>) h.get("series");
+    assertEquals(List.of("requests", "bytesSent", "hits", "peerFills", "originFills", "bytesFromPeers", "originErrors", "originLatencyMs"),
+        List.copyOf(series.keySet()));
+    assertEquals(((List<?>) h.get("times")).size(), ((List<?>) series.get("requests")).size(), "a value of each series for each time");
+  }
+
   @Test
   void legacyGetWithABadKeyIs400() throws Exception {
     assertEquals(400, node.get("/oversky.php?action=get&key=xyz").statusCode());

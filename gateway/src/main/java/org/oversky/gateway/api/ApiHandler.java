@@ -32,12 +32,14 @@ public final class ApiHandler extends Handler.Abstract {
   private final byte[] adminToken;
   private final org.oversky.gateway.replica.Replicas replicas;
   private final org.oversky.gateway.purge.ClusterPurge purges;
+  private final java.util.function.Supplier<java.util.Map<String, Object>> history;
 
   public ApiHandler(
       OriginFetcher fetcher, ContentStore store, Hosts hosts, NodeInfo info, SiteHandler sites, String adminToken,
       org.oversky.gateway.routing.RoutingApi routingApi, org.oversky.gateway.replica.Replicas replicas,
-      org.oversky.gateway.purge.ClusterPurge purges) {
+      org.oversky.gateway.purge.ClusterPurge purges, java.util.function.Supplier<java.util.Map<String, Object>> history) {
     this.purges = purges;
+    this.history = history;
     this.routingApi = routingApi;
     this.replicas = replicas;
     this.registrar = new Registrar(fetcher, store, replicas::checkSoon);
@@ -117,6 +119,13 @@ public final class ApiHandler extends Handler.Abstract {
           Problem.methodNotAllowed(method, "DELETE").send(response, callback);
         } else {
           purge(request, response, callback);
+        }
+      }
+      case PREFIX + "history" -> {
+        if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
+          Problem.methodNotAllowed(method, "GET").send(response, callback);
+        } else {
+          Json.send(response, callback, 200, history.get());
         }
       }
       case PREFIX + "cluster/purge" -> {

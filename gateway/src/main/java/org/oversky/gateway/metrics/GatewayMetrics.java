@@ -133,6 +133,32 @@ public final class GatewayMetrics {
     c.increment();
   }
 
+  /** Requests finished so far, every route and outcome. */
+  public long requestCount() {
+    long n = 0;
+    for (Map<String, Timer> byOutcome : timers.values()) {
+      for (Timer t : byOutcome.values()) {
+        n += t.count();
+      }
+    }
+    return n;
+  }
+
+  /** Response body bytes sent so far, every route. */
+  public long bytesSent() {
+    long n = 0;
+    for (Counter c : bytes.values()) {
+      n += (long) c.count();
+    }
+    return n;
+  }
+
+  /** Site requests so far with this cache outcome. */
+  public long outcomeCount(String outcome) {
+    Counter c = outcomes.get(outcome);
+    return c == null ? 0 : (long) c.count();
+  }
+
   /** Site requests so far by cache outcome ({@code hit}, {@code stored}, {@code peer}, …). */
   public Map<String, Object> cacheOutcomes() {
     Map<String, Object> out = new java.util.TreeMap<>();
