@@ -38,7 +38,8 @@ oversky_find_mvn() { # makes sure `mvn` runs: installs Debian's maven package wh
     return 1
   }
 }
-# The real servers and clients the integration tests run (BIND 9's named and dig, Unbound):
+# The real servers and clients the integration tests run (BIND 9's named and dig, Unbound,
+# openssl for certificates, Chromium for the dashboard):
 # installs the Debian packages that are missing, once. A test that needs one and finds it missing
 # fails and names the package.
 oversky_test_packages() {
@@ -46,6 +47,8 @@ oversky_test_packages() {
   [ -x /usr/sbin/named ] || missing+=(bind9)
   command -v dig >/dev/null || missing+=(dnsutils)
   [ -x /usr/sbin/unbound ] || missing+=(unbound)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v chromium >/dev/null || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   oversky_apt_install run-tests "${missing[@]}" ||
     echo "run-tests: could not install ${missing[*]}; the tests that need them will fail and name them." >&2

@@ -81,7 +81,9 @@ public final class StatusHandler extends Handler.Abstract {
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>oversky node</title>
         <style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}
-        td{padding:.2rem 1rem .2rem 0}code{background:#f3f3f3;padding:0 .2rem}</style></head>
+        td{padding:.2rem 1rem .2rem 0}code{background:#f3f3f3;padding:0 .2rem}
+        .charts{display:grid;grid-template-columns:1fr 1fr;gap:1rem}figure{margin:0}svg{width:100%%;height:8rem;background:#fafafa;border:1px solid #ddd}
+        figcaption{font-size:.85rem}.k0{color:#1f77b4}.k1{color:#2ca02c}.k2{color:#d62728}</style></head>
         <body><h1>oversky node</h1>
         <table>
         <tr><td>node id</td><td><code>%s</code></td></tr>
@@ -99,6 +101,61 @@ public final class StatusHandler extends Handler.Abstract {
         <tr><td>cluster</td><td>%s; %s from peers instead of the origin</td></tr>
         <tr><td>DNS</td><td>%s</td></tr>
         </table>
+        <h2>Last hour</h2>
+        <p id="charts-note">The first sample comes 10 s after the node started; the charts then follow every 10 s.</p>
+        <div class="charts">
+        <figure><figcaption>requests a second</figcaption><svg id="chart-requests" viewBox="0 0 360 110"></svg></figure>
+        <figure><figcaption>site answers: <span class="k0">hits</span>, <span class="k1">from peers</span>, <span class="k2">from origins</span> (share)</figcaption><svg id="chart-share" viewBox="0 0 360 110"></svg></figure>
+        <figure><figcaption>bytes a second: <span class="k0">served</span>, <span class="k1">from peers</span></figcaption><svg id="chart-bytes" viewBox="0 0 360 110"></svg></figure>
+        <figure><figcaption>origins: <span class="k0">latency, ms</span>, <span class="k2">errors</span></figcaption><svg id="chart-origins" viewBox="0 0 360 110"></svg></figure>
+        </div>
+        <script>
+        (function () {
+          var colours = ["#1f77b4", "#2ca02c", "#d62728"];
+          function human(v, bytes) {
+            var units = bytes ? ["B", "KiB", "MiB", "GiB", "TiB"] : ["", "k", "M", "G", "T"], k = bytes ? 1024 : 1000, i = 0;
+            while (v >= k && i < units.length - 1) { v /= k; i++; }
+            return (v < 10 && i > 0 ? v.toFixed(1) : Math.round(v)) + (units[i] ? " " + units[i] : "");
+          }
+          function draw(id, lines, bytes, max) {
+            var svg = document.getElementById(id), n = 0, top = max || 0, ns = "http://www.w3.org/2000/svg";
+            lines.forEach(function (l) { n = Math.max(n, l.length); if (!max) { l.forEach(function (v) { top = Math.max(top, v); }); } });
+            while (svg.firstChild) { svg.removeChild(svg.firstChild); }
+            var label = document.createElementNS(ns, "text");
+            label.setAttribute("x", "2"); label.setAttribute("y", "10"); label.setAttribute("font-size", "9");
+            label.textContent = max === 100 ? "100 %%" : human(top, bytes);
+            svg.appendChild(label);
+            lines.forEach(function (l, c) {
+              var pts = l.map(function (v, i) {
+                return (n < 2 ? 0 : i * 360 / (n - 1)).toFixed(1) + "," + (108 - (top > 0 ? v / top : 0) * 94).toFixed(1);
+              });
+              var line = document.createElementNS(ns, "polyline");
+              line.setAttribute("points", pts.join(" ")); line.setAttribute("fill", "none");
+              line.setAttribute("stroke", colours[c]); line.setAttribute("stroke-width", "1.5");
+              svg.appendChild(line);
+            });
+            svg.setAttribute("data-points", String(n));
+          }
+          function load() {
+            fetch("api/v1/history").then(function (r) { return r.json(); }).then(function (h) {
+              var s = h.series, step = h.stepSeconds;
+              var per = function (a) { return a.map(function (v) { return v / step; }); };
+              var share = function (k) { return s.hits.map(function (v, i) {
+                var all = s.hits[i] + s.peerFills[i] + s.originFills[i]; return all ? 100 * s[k][i] / all : 0; }); };
+              draw("chart-requests", [per(s.requests)], false);
+              draw("chart-share", [share("hits"), share("peerFills"), share("originFills")], false, 100);
+              draw("chart-bytes", [per(s.bytesSent), per(s.bytesFromPeers)], true);
+              draw("chart-origins", [s.originLatencyMs, [], s.originErrors], false);
+              var span = h.times.length * step;
+              document.getElementById("charts-note").textContent = h.times.length
+                ? "The last " + (span < 120 ? span + " s" : Math.round(span / 60) + " min") + ", a point every " + step + " s."
+                : "The first sample comes 10 s after the node started; the charts then follow every 10 s.";
+            }).catch(function (e) { document.getElementById("charts-note").textContent = "history unavailable: " + e; });
+          }
+          load();
+          setInterval(load, 10000);
+        })();
+        </script>
         <h2>Nodes by region</h2>
         <table><tr><th>region</th><th>node</th><th>state</th><th>in flight</th><th>req/s</th></tr>
         %s</table>
