@@ -741,16 +741,21 @@ public final class SiteHandler extends ContainerLifeCycle {
     return !rules.isEmpty() && ruleTakes(r, true);
   }
 
+  /** Runs on every hit while purge rules exist: the host and the tags are worked out once, and only when a rule needs them. */
   private boolean ruleTakes(StoredResponse r, boolean soft) {
+    String host = null;
+    java.util.Set<String> tags = null;
     for (PurgeRule rule : rules) {
-      if (rule.soft() == soft
-          && r.responseTime() <= rule.at()
-          && switch (rule.scope()) {
-            case URL -> r.url().equals(rule.value());
-            case PREFIX -> r.url().startsWith(rule.value());
-            case SITE -> Sites.hostOnly(java.net.URI.create(r.url()).getRawAuthority()).equals(rule.value());
-            case TAG -> tags(r).contains(rule.value());
-          }) {
+      if (rule.soft() != soft || r.responseTime() > rule.at()) {
+        continue;
+      }
+      boolean takes = switch (rule.scope()) {
+        case URL -> r.url().equals(rule.value());
+        case PREFIX -> r.url().startsWith(rule.value());
+        case SITE -> (host != null ? host : (host = Sites.hostOnly(java.net.URI.create(r.url()).getRawAuthority()))).equals(rule.value());
+        case TAG -> (tags != null ? tags : (tags = tags(r))).contains(rule.value());
+      };
+      if (takes) {
         return true;
       }
     }
