@@ -49,6 +49,7 @@ oversky_test_packages() {
   [ -x /usr/sbin/unbound ] || missing+=(unbound)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v pebble >/dev/null || missing+=(pebble)
   [ ${#missing[@]} -eq 0 ] && return 0
   oversky_apt_install run-tests "${missing[@]}" ||
     echo "run-tests: could not install ${missing[*]}; the tests that need them will fail and name them." >&2

@@ -305,11 +305,68 @@ public final class ConfigLoader {
       }
       return out;
     });
-    if (listen.isPresent() && certs.isEmpty()) {
+    TlsSettings.Acme acme = acme(certs);
+    if (listen.isPresent() && certs.isEmpty() && !acme.on()) {
       throw new ConfigException(Settings.TLS_SITE_CERTS.key(),
-          "tls.listen (--tls-listen) needs a certificate: give --site-cert HOST=CERT.pem,KEY.pem for each site served over TLS");
+          "tls.listen (--tls-listen) needs a certificate: give --site-cert HOST=CERT.pem,KEY.pem for each site served over TLS,"
+              + " or --acme-directory URL to order them");
     }
-    return new TlsSettings(listen, certs);
+    if (acme.on() && listen.isEmpty()) {
+      throw new ConfigException(Settings.TLS_ACME_DIRECTORY.key(),
+          "certificates from --acme-directory are served on a TLS listener: give --tls-listen IP:PORT (such as 0.0.0.0:443)");
+    }
+    return new TlsSettings(listen, certs, acme);
+  }
+
+  /** The ACME settings; its hosts default to every site host without a certificate of its own. */
+  private TlsSettings.Acme acme(List<TlsSettings.SiteCert> certs) {
+    java.util.Optional<URI> directory = get(Settings.TLS_ACME_DIRECTORY, v -> {
+      if (v.isBlank()) {
+        return java.util.Optional.<URI>empty();
+      }
+      URI u = URI.create(v.trim());
+      if (!"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
+        throw new IllegalArgumentException("not an https URL (an ACME server is asked over HTTPS only)");
+      }
+      return java.util.Optional.of(u);
+    });
+    List<String> named = get(Settings.TLS_ACME_HOSTS, v -> {
+      List<String> out = new ArrayList<>();
+      for (String h : v.split(",")) {
+        String host = h.trim().toLowerCase(java.util.Locale.ROOT);
+        if (host.isEmpty()) {
+          continue;
+        }
+        if (!host.matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+") || host.matches(".*\\.[0-9]+")) {
+          throw new IllegalArgumentException("'" + host + "' is not a host name with a dot (an ACME server issues for public names, no IP addresses or wildcards here)");
+        }
+        out.add(host);
+      }
+      return out;
+    });
+    List<String> hosts = named;
+    if (hosts.isEmpty() && directory.isPresent()) {
+      java.util.Set<String> covered = new java.util.HashSet<>();
+      certs.forEach(c -> covered.add(c.host()));
+      hosts = get(Settings.SITES, ConfigLoader::parseSites).stream().map(SiteConfig::host)
+          .filter(h -> !covered.contains(h) && h.contains(".") && !h.startsWith("*")).toList();
+      if (hosts.isEmpty()) {
+        throw new ConfigException(Settings.TLS_ACME_HOSTS.key(),
+            "--acme-directory has no names to order certificates for: give --acme-host HOST, or a --site without a --site-cert");
+      }
+    }
+    java.util.Optional<Path> caCert = get(Settings.TLS_ACME_CA_CERT, v -> {
+      if (v.isBlank()) {
+        return java.util.Optional.<Path>empty();
+      }
+      Path file = Path.of(v.trim());
+      if (!java.nio.file.Files.isReadable(file)) {
+        throw new IllegalArgumentException("cannot read " + file.toAbsolutePath() + "; give the path of a PEM certificate this user can read");
+      }
+      return java.util.Optional.of(file);
+    });
+    return new TlsSettings.Acme(directory, get(Settings.TLS_ACME_EMAIL, String::trim), hosts, caCert,
+        get(Settings.TLS_ACME_RENEW_BEFORE, Values::parseDuration), get(Settings.TLS_ACME_CHECK_EVERY, ConfigLoader::positiveDuration));
   }
 
   private DnsSettings dns() {

@@ -247,13 +247,49 @@ public final class Settings {
           "tls.listen",
           "",
           "IP:PORT such as 0.0.0.0:443",
-          "Where the node terminates TLS, HTTP/1.1 and h2 chosen by ALPN (--tls-listen); needs tls.site-certs; off when empty.");
+          "Where the node terminates TLS, HTTP/1.1 and h2 chosen by ALPN (--tls-listen); needs tls.site-certs or tls.acme-directory; off when empty.");
   public static final Setting TLS_SITE_CERTS =
       new Setting(
           "tls.site-certs",
           "",
           "HOST=CERT.pem,KEY.pem entries separated by semicolons",
           "Each site's certificate chain and PKCS #8 private key as PEM files, chosen by the name the client asks for (SNI) (--site-cert, repeatable).");
+  public static final Setting TLS_ACME_DIRECTORY =
+      new Setting(
+          "tls.acme-directory",
+          "",
+          "an https URL, such as the directory URL your certificate authority publishes",
+          "The ACME (RFC 8555) server that issues certificates for the sites without tls.site-certs (--acme-directory); needs tls.listen and cluster.secret when more than one node serves the site; off when empty.");
+  public static final Setting TLS_ACME_EMAIL =
+      new Setting(
+          "tls.acme-email",
+          "",
+          "an email address",
+          "The ACME account's contact, told of expiring certificates (--acme-email); empty: none.");
+  public static final Setting TLS_ACME_HOSTS =
+      new Setting(
+          "tls.acme-hosts",
+          "",
+          "host names separated by commas",
+          "The names certificates are ordered for (--acme-host, repeatable); empty: every host of sites without a tls.site-certs entry.");
+  public static final Setting TLS_ACME_CA_CERT =
+      new Setting(
+          "tls.acme-ca-cert",
+          "",
+          "the path of a PEM certificate",
+          "Also trust this certificate authority for the ACME server's own HTTPS (--acme-ca-cert): a private or test ACME server; empty: the system's trust only.");
+  public static final Setting TLS_ACME_RENEW_BEFORE =
+      new Setting(
+          "tls.acme-renew-before",
+          "30d",
+          "a duration such as 30d",
+          "How long before a certificate expires it is renewed (--acme-renew-before).");
+  public static final Setting TLS_ACME_CHECK_EVERY =
+      new Setting(
+          "tls.acme-check-every",
+          "1h",
+          "a duration such as 1h",
+          "How often a node checks its certificates for renewal and looks for the cluster's newer ones; a node without a certificate looks every 5 s.");
   public static final Setting REPLICAS_COUNT =
       new Setting(
           "replicas.count",
@@ -322,6 +358,12 @@ public final class Settings {
           HARD_CAPACITY,
           TLS_LISTEN,
           TLS_SITE_CERTS,
+          TLS_ACME_DIRECTORY,
+          TLS_ACME_EMAIL,
+          TLS_ACME_HOSTS,
+          TLS_ACME_CA_CERT,
+          TLS_ACME_RENEW_BEFORE,
+          TLS_ACME_CHECK_EVERY,
           REPLICAS_COUNT,
           REPLICAS_GRACE,
           REPLICAS_REPAIR_RATE,

@@ -491,4 +491,30 @@ class ConfigLoaderTest {
         ? key + ": " + quoted + "\n"
         : key.substring(0, dot) + ":\n  " + key.substring(dot + 1) + ": " + quoted + "\n";
   }
+
+  @Test
+  void acmeCertificatesNeedATlsListenerAndDefaultToTheSitesWithoutACertificateOfTheirOwn() throws IOException {
+    Path dir = Files.createTempDirectory("acme-config");
+    Path cert = Files.writeString(dir.resolve("a.crt"), "x");
+    Path key = Files.writeString(dir.resolve("a.key"), "x");
+    Map<String, String> flags = new java.util.HashMap<>(Map.of(
+        "sites", "a.example=http://127.0.0.1:9,b.example=http://127.0.0.1:9,c.example=http://127.0.0.1:9",
+        "tls.site-certs", "a.example=" + cert + "," + key,
+        "tls.acme-directory", "https://acme.example/dir"));
+    ConfigException noListener = assertThrows(ConfigException.class, () -> ConfigLoader.load(flags, Map.of()));
+    assertTrue(noListener.getMessage().contains("--tls-listen"), noListener.getMessage());
+    flags.put("tls.listen", "127.0.0.1:8443");
+    TlsSettings.Acme acme = ConfigLoader.load(flags, Map.of()).tls().acme();
+    assertEquals(List.of("b.example", "c.example"), acme.hosts(), "the sites without a certificate of their own");
+    assertEquals(java.time.Duration.ofDays(30), acme.renewBefore());
+    flags.put("tls.acme-hosts", "c.example, www.c.example");
+    assertEquals(List.of("c.example", "www.c.example"), ConfigLoader.load(flags, Map.of()).tls().acme().hosts());
+    flags.put("tls.acme-directory", "http://acme.example/dir");
+    ConfigException clear = assertThrows(ConfigException.class, () -> ConfigLoader.load(flags, Map.of()));
+    assertTrue(clear.getMessage().contains("tls.acme-directory") && clear.getMessage().contains("https"), clear.getMessage());
+    Map<String, String> listenerOnly = Map.of("tls.listen", "127.0.0.1:8443", "tls.acme-directory", "https://acme.example/dir",
+        "tls.acme-hosts", "10.0.0.1");
+    ConfigException ip = assertThrows(ConfigException.class, () -> ConfigLoader.load(listenerOnly, Map.of()));
+    assertTrue(ip.getMessage().contains("10.0.0.1"), ip.getMessage());
+  }
 }

@@ -53,6 +53,8 @@ public final class Gateway extends ContainerLifeCycle {
   private final DhtService dht;
   private final NodeRouting routing;
   private final Handler handler;
+  private final org.oversky.gateway.tls.SiteCertificates certificates;
+  private final Failures failures;
 
   private Gateway(Builder b, NodeIdentity identity, ContentStore store, NodeRouting routing) {
     this.routing = routing;
@@ -111,6 +113,16 @@ public final class Gateway extends ContainerLifeCycle {
     org.oversky.gateway.purge.ClusterPurge purges =
         new org.oversky.gateway.purge.ClusterPurge(config.cluster().secret(), config.publicUrl(), monitor, sites::purge, failures, b.clock);
     addBean(purges);
+    this.certificates = new org.oversky.gateway.tls.SiteCertificates(config.tls().certs());
+    this.failures = failures;
+    org.oversky.gateway.acme.ChallengeAnswers challenges = org.oversky.gateway.acme.ChallengeAnswers.of(config.cluster().secret(), dht, failures);
+    org.oversky.gateway.acme.AcmeManager acme = config.tls().acme().on()
+        ? new org.oversky.gateway.acme.AcmeManager(config.tls().acme(), config.cluster().secret(), config.publicUrl(), monitor, dht,
+            challenges, certificates, config.dataDir(), config.dht().providerTtl(), failures, b.clock)
+        : null;
+    if (acme != null) {
+      addBean(acme);
+    }
     org.oversky.gateway.metrics.History history = org.oversky.gateway.metrics.History.lastHour(java.util.List.of(
         new org.oversky.gateway.metrics.History.Series("requests", metrics::requestCount, true),
         new org.oversky.gateway.metrics.History.Series("bytesSent", metrics::bytesSent, true),
@@ -130,13 +142,16 @@ public final class Gateway extends ContainerLifeCycle {
             config,
             identity,
             store,
-            Map.of("dht", dht::status, "cluster", cooperation::status, "cache", metrics::cacheOutcomes, "routing", routing::status,
-                "origins", () -> originStatus(sites),
-                "view", monitor::byRegion,
-                "replicas", replicas::status,
-                "purge", purges::status,
-                "dns", () -> dnsStatus(dns, updater),
-                "dnslink", () -> dnslinkResolver.map(r -> r.status()).orElse(Map.of("enabled", false))));
+            Map.<String, java.util.function.Supplier<Map<String, Object>>>ofEntries(
+                Map.entry("dht", dht::status), Map.entry("cluster", cooperation::status), Map.entry("cache", metrics::cacheOutcomes),
+                Map.entry("routing", routing::status),
+                Map.entry("origins", () -> originStatus(sites)),
+                Map.entry("view", monitor::byRegion),
+                Map.entry("replicas", replicas::status),
+                Map.entry("purge", purges::status),
+                Map.entry("acme", () -> acme != null ? acme.status() : Map.of("enabled", false, "challenges", challenges.status())),
+                Map.entry("dns", () -> dnsStatus(dns, updater)),
+                Map.entry("dnslink", () -> dnslinkResolver.map(r -> r.status()).orElse(Map.of("enabled", false)))));
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
             new RoutingApi(config.publicUrl().toString(), routing, monitor), replicas, purges, history::snapshot);
@@ -159,7 +174,8 @@ public final class Gateway extends ContainerLifeCycle {
                 new StatusHandler(info, metrics),
                 load,
                 http,
-                dnslink)));
+                dnslink,
+                challenges)));
   }
 
   /** The {@code replicas} option of the site a response URL belongs to, 0 when none. */
@@ -305,6 +321,16 @@ public final class Gateway extends ContainerLifeCycle {
       ContentStore store = ContentStore.open(DataDir.store(config.dataDir()), config.store());
       return new Gateway(this, identity, store, routing);
     }
+  }
+
+  /** The sites' certificates for a TLS listener: the configured ones, then those ordered over ACME. */
+  public org.oversky.gateway.tls.SiteCertificates certificates() {
+    return certificates;
+  }
+
+  /** Where the node's components count and log what failed. */
+  public Failures failures() {
+    return failures;
   }
 
   /** The handler to mount. */

@@ -20,6 +20,7 @@ import org.oversky.gateway.http.RequestHeadTimeout;
  * Starting it starts the whole node; closing it stops everything it started.
  */
 public final class GatewayServer implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GatewayServer.class);
   private final Server server;
   private final ServerConnector connector;
   private final Gateway gateway;
@@ -52,9 +53,6 @@ public final class GatewayServer implements AutoCloseable {
     connector.setHost(config.listen().host());
     connector.setPort(config.listen().port());
     server.addConnector(connector);
-    if (config.tls().on()) {
-      server.addConnector(tlsConnector(server, http, config));
-    }
     if (config.listen().port() == 0) {
       // Bind first so that a derived public URL names the port actually picked.
       connector.open();
@@ -72,6 +70,9 @@ public final class GatewayServer implements AutoCloseable {
     }
     Gateway gateway = Gateway.builder(config).clock(clock).build();
     server.addBean(gateway);
+    if (config.tls().on()) {
+      server.addConnector(tlsConnector(server, http, config, gateway));
+    }
     // Requests in flight at a stop finish first when the stop gives them time (close(grace)).
     server.setHandler(new org.eclipse.jetty.server.handler.GracefulHandler(gateway.handler()));
     server.setStopAtShutdown(false);
@@ -84,12 +85,22 @@ public final class GatewayServer implements AutoCloseable {
     return new GatewayServer(server, connector, gateway);
   }
 
-  /** The TLS connector: ALPN between h2 and HTTP/1.1 (the default for clients without ALPN), a key store of every site's certificate. */
-  private static ServerConnector tlsConnector(Server server, HttpConfiguration clear, NodeConfig config) {
+  /**
+   * The TLS connector: ALPN between h2 and HTTP/1.1 (the default for clients without ALPN), a key
+   * store of every site's certificate, reloaded when one comes over ACME.
+   */
+  private static ServerConnector tlsConnector(Server server, HttpConfiguration clear, NodeConfig config, Gateway gateway) {
     HttpConfiguration https = new HttpConfiguration(clear);
     https.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer());
     org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
-    ssl.setKeyStore(org.oversky.gateway.tls.SiteCertificates.load(config.tls().certs()));
+    ssl.setKeyStore(gateway.certificates().keyStore());
+    gateway.certificates().onChange(store -> {
+      try {
+        ssl.reload(f -> f.setKeyStore(store));
+      } catch (Exception e) {
+        gateway.failures().report(LOG, "tls-reload-failed", "the TLS listener could not take the new certificates; it serves the ones before", e);
+      }
+    });
     ssl.setKeyStorePassword(new String(org.oversky.gateway.tls.SiteCertificates.PASSWORD));
     ssl.setKeyManagerPassword(new String(org.oversky.gateway.tls.SiteCertificates.PASSWORD));
     ssl.setCipherComparator(org.eclipse.jetty.http2.HTTP2Cipher.COMPARATOR);

@@ -46,6 +46,7 @@ final class Routes extends Handler.AbstractContainer {
   private final LoadMeter load;
   private final HttpRouting routing;
   private final java.util.Optional<org.oversky.gateway.dnslink.DnslinkHandler> dnslink;
+  private final org.oversky.gateway.acme.ChallengeAnswers challenges;
 
   private final boolean embedded;
   private final String mount;
@@ -61,8 +62,10 @@ final class Routes extends Handler.AbstractContainer {
       StatusHandler status,
       LoadMeter load,
       HttpRouting routing,
-      java.util.Optional<org.oversky.gateway.dnslink.DnslinkHandler> dnslink) {
+      java.util.Optional<org.oversky.gateway.dnslink.DnslinkHandler> dnslink,
+      org.oversky.gateway.acme.ChallengeAnswers challenges) {
     super(false);
+    this.challenges = challenges;
     this.dnslink = dnslink;
     this.load = load;
     this.routing = routing;
@@ -98,6 +101,40 @@ final class Routes extends Handler.AbstractContainer {
       return true;
     }
     String full = Request.getPathInContext(request);
+    if (full.startsWith(org.oversky.gateway.acme.ChallengeAnswers.PATH)
+        && (HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod()))
+        && org.oversky.gateway.acme.ChallengeAnswers.isToken(full.substring(org.oversky.gateway.acme.ChallengeAnswers.PATH.length()))) {
+      return acmeChallenge(full.substring(org.oversky.gateway.acme.ChallengeAnswers.PATH.length()), full, request, response, callback);
+    }
+    return route(full, request, response, callback);
+  }
+
+  /**
+   * An ACME HTTP-01 challenge: the answer this node or its cluster holds for the token; a token
+   * neither knows goes on as any other request (a site may answer its own challenges).
+   */
+  private boolean acmeChallenge(String token, String full, Request request, Response response, Callback callback) {
+    challenges.answer(token).whenComplete((found, failure) -> {
+      if (found != null && found.isPresent()) {
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        org.eclipse.jetty.io.Content.Sink.write(response, true, found.get(), callback);
+        return;
+      }
+      try {
+        if (!route(full, request, response, callback)) {
+          new Problem(404, "unknown-acme-token", "Not found", "no node of this cluster is waiting for ACME token " + token)
+              .send(response, callback);
+        }
+      } catch (Throwable t) {
+        callback.failed(t);
+      }
+    });
+    return true;
+  }
+
+  private boolean route(String full, Request request, Response response, Callback callback) throws Exception {
     String local = mount.isEmpty() ? full : full.startsWith(mount + "/") ? full.substring(mount.length()) : null;
     if (local != null && (local.startsWith(Gateway.OWN_PREFIX + "/") || local.equals(Gateway.OWN_PREFIX))) {
       String own = local.substring(Gateway.OWN_PREFIX.length());

@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.oversky.conf.ConfigException;
@@ -23,18 +21,8 @@ import org.oversky.conf.ConfigException;
  * h2c on the clear-text port, asked by curl; certificates made by openssl.
  */
 class TlsTest {
-  /** Runs a command, returns its stdout; fails the test when it exits other than 0. */
-  private static String run(Path dir, String... command) throws Exception {
-    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", command) + " did not end");
-    String text = new String(out, StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), String.join(" ", command) + ": " + text);
-    return text;
-  }
-
   private static void certificate(Path dir, String host) throws Exception {
-    run(dir, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + host,
+    Commands.run(dir, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + host,
         "-addext", "subjectAltName=DNS:" + host, "-keyout", host + ".key", "-out", host + ".crt");
   }
 
@@ -43,7 +31,7 @@ class TlsTest {
     int port = n.server.tlsPort();
     List<String> c = new ArrayList<>(List.of("curl", "-sS", "-m", "10", version, "--cacert", dir.resolve(host + ".crt").toString(),
         "--resolve", host + ":" + port + ":127.0.0.1", "-w", " %{http_version}", "https://" + host + ":" + port + path));
-    return run(dir, c.toArray(String[]::new));
+    return Commands.run(dir, c.toArray(String[]::new));
   }
 
   @Test
@@ -60,10 +48,10 @@ class TlsTest {
       assertEquals("the page 1.1", curlTls(dir, n, "a.test", "--http1.1", "/page"));
       assertEquals("the page 2", curlTls(dir, n, "a.test", "--http2", "/page"), "h2 chosen by ALPN, the site found by :authority");
       assertEquals("the page 2", curlTls(dir, n, "b.test", "--http2", "/page"), "the second site's own certificate, by SNI");
-      String h2c = run(dir, "curl", "-sS", "-m", "10", "--http2-prior-knowledge", "-H", "Host: a.test", "-w", " %{http_version}",
+      String h2c = Commands.run(dir, "curl", "-sS", "-m", "10", "--http2-prior-knowledge", "-H", "Host: a.test", "-w", " %{http_version}",
           n.url("/page").toString());
       assertEquals("the page 2", h2c, "h2c by prior knowledge on the clear-text port");
-      String head = run(dir, "curl", "-sS", "-m", "10", "--http1.1", "-D", "-", "-o", "/dev/null", "--cacert", dir.resolve("a.test.crt").toString(),
+      String head = Commands.run(dir, "curl", "-sS", "-m", "10", "--http1.1", "-D", "-", "-o", "/dev/null", "--cacert", dir.resolve("a.test.crt").toString(),
           "--resolve", "a.test:" + n.server.tlsPort() + ":127.0.0.1", "https://a.test:" + n.server.tlsPort() + "/page");
       assertTrue(head.toLowerCase(java.util.Locale.ROOT).contains("cache-status: oversky; hit"), "the TLS request was a hit: " + head);
     } finally {
@@ -74,7 +62,7 @@ class TlsTest {
   @Test
   void aKeyInTheOldRsaFormatIsRefusedWithTheCommandThatConvertsIt(@TempDir Path dir) throws Exception {
     certificate(dir, "a.test");
-    run(dir, "openssl", "rsa", "-in", "a.test.key", "-traditional", "-out", "old.key");
+    Commands.run(dir, "openssl", "rsa", "-in", "a.test.key", "-traditional", "-out", "old.key");
     assertTrue(Files.readString(dir.resolve("old.key")).contains("BEGIN RSA PRIVATE KEY"));
     ConfigException e = assertThrows(ConfigException.class, () -> TestNode.start(dir.resolve("node"), Map.of(
         "sites", "a.test=http://127.0.0.1:9",

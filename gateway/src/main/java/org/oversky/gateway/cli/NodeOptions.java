@@ -116,11 +116,26 @@ final class NodeOptions {
   @Option(names = "--access-log", paramLabel = "FILE", description = "Append request log lines to this file (default: the node's log).")
   String accessLogFile;
 
-  @Option(names = "--tls-listen", paramLabel = "IP:PORT", description = "Terminate TLS here: HTTP/1.1 and h2 by ALPN, each site's certificate chosen by SNI (needs --site-cert).")
+  @Option(names = "--tls-listen", paramLabel = "IP:PORT", description = "Terminate TLS here: HTTP/1.1 and h2 by ALPN, each site's certificate chosen by SNI (needs --site-cert or --acme-directory).")
   String tlsListen;
 
   @Option(names = "--site-cert", paramLabel = "HOST=CERT.pem,KEY.pem", description = "A site's certificate chain and PKCS #8 private key, PEM files (repeatable).")
   List<String> siteCerts;
+
+  @Option(names = "--acme-directory", paramLabel = "URL", description = "Order certificates from this ACME server for the sites without --site-cert (one order for the whole cluster).")
+  String acmeDirectory;
+
+  @Option(names = "--acme-email", paramLabel = "ADDRESS", description = "The ACME account's contact address.")
+  String acmeEmail;
+
+  @Option(names = "--acme-host", paramLabel = "HOST", description = "A name to order a certificate for (repeatable; default: every --site without --site-cert).")
+  List<String> acmeHosts = List.of();
+
+  @Option(names = "--acme-ca-cert", paramLabel = "FILE.pem", description = "Also trust this CA for the ACME server's own HTTPS (a private or test ACME server).")
+  String acmeCaCert;
+
+  @Option(names = "--acme-renew-before", paramLabel = "DURATION", description = "Renew a certificate this long before it expires (default 30d).")
+  String acmeRenewBefore;
 
   @Option(names = "--replicas", paramLabel = "K", description = "Nodes that hold each registered body, over at least 2 regions (default 3).")
   String replicas;
@@ -197,6 +212,14 @@ final class NodeOptions {
       flagNames.put(Settings.TLS_SITE_CERTS.key(), "--site-cert");
       flags.put(Settings.TLS_SITE_CERTS.key(), String.join(";", siteCerts));
     }
+    put(flags, Settings.TLS_ACME_DIRECTORY.key(), "--acme-directory", acmeDirectory);
+    put(flags, Settings.TLS_ACME_EMAIL.key(), "--acme-email", acmeEmail);
+    if (!acmeHosts.isEmpty()) {
+      flagNames.put(Settings.TLS_ACME_HOSTS.key(), "--acme-host");
+      flags.put(Settings.TLS_ACME_HOSTS.key(), String.join(",", acmeHosts));
+    }
+    put(flags, Settings.TLS_ACME_CA_CERT.key(), "--acme-ca-cert", acmeCaCert);
+    put(flags, Settings.TLS_ACME_RENEW_BEFORE.key(), "--acme-renew-before", acmeRenewBefore);
     put(flags, Settings.REPLICAS_COUNT.key(), "--replicas", replicas);
     put(flags, Settings.REPLICAS_GRACE.key(), "--replica-grace", replicaGrace);
     put(flags, Settings.REPLICAS_REPAIR_RATE.key(), "--repair-rate", repairRate);
