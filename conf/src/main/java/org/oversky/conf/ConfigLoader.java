@@ -366,7 +366,14 @@ public final class ConfigLoader {
       return java.util.Optional.of(file);
     });
     return new TlsSettings.Acme(directory, get(Settings.TLS_ACME_EMAIL, String::trim), hosts, caCert,
-        get(Settings.TLS_ACME_RENEW_BEFORE, Values::parseDuration), get(Settings.TLS_ACME_CHECK_EVERY, ConfigLoader::positiveDuration));
+        get(Settings.TLS_ACME_RENEW_BEFORE, Values::parseDuration), get(Settings.TLS_ACME_CHECK_EVERY, ConfigLoader::positiveDuration),
+        get(Settings.TLS_ACME_CHALLENGE, v -> {
+          String c = v.trim().toLowerCase(java.util.Locale.ROOT);
+          if (!c.equals(TlsSettings.Acme.HTTP_01) && !c.equals(TlsSettings.Acme.TLS_ALPN_01)) {
+            throw new IllegalArgumentException("not http-01 or tls-alpn-01");
+          }
+          return c;
+        }));
   }
 
   private DnsSettings dns() {

@@ -278,6 +278,12 @@ public final class Settings {
           "",
           "the path of a PEM certificate",
           "Also trust this certificate authority for the ACME server's own HTTPS (--acme-ca-cert): a private or test ACME server; empty: the system's trust only.");
+  public static final Setting TLS_ACME_CHALLENGE =
+      new Setting(
+          "tls.acme-challenge",
+          "http-01",
+          "http-01 or tls-alpn-01",
+          "How the ACME server checks that the cluster serves a name (--acme-challenge): http-01 asks port 80 of the name, tls-alpn-01 port 443 (tls.listen).");
   public static final Setting TLS_ACME_RENEW_BEFORE =
       new Setting(
           "tls.acme-renew-before",
@@ -362,6 +368,7 @@ public final class Settings {
           TLS_ACME_EMAIL,
           TLS_ACME_HOSTS,
           TLS_ACME_CA_CERT,
+          TLS_ACME_CHALLENGE,
           TLS_ACME_RENEW_BEFORE,
           TLS_ACME_CHECK_EVERY,
           REPLICAS_COUNT,

@@ -28,12 +28,17 @@ public record TlsSettings(Optional<HostPort> listen, List<SiteCert> certs, Acme 
    *     against, besides the system's (a private or test ACME server); empty: the system's only
    * @param renewBefore how long before a certificate expires it is renewed
    * @param checkEvery how often a node checks its certificates and the cluster's
+   * @param challenge how the authority checks that the cluster serves a name: {@link #HTTP_01} or {@link #TLS_ALPN_01}
    */
   public record Acme(Optional<java.net.URI> directory, String email, List<String> hosts, Optional<Path> caCert,
-      java.time.Duration renewBefore, java.time.Duration checkEvery) {
+      java.time.Duration renewBefore, java.time.Duration checkEvery, String challenge) {
+    /** A request to port 80 of the name (RFC 8555 §8.3). */
+    public static final String HTTP_01 = "http-01";
+    /** A TLS handshake with port 443 of the name, ALPN {@code acme-tls/1} (RFC 8737). */
+    public static final String TLS_ALPN_01 = "tls-alpn-01";
     /** No automatic certificates. */
     public static final Acme OFF = new Acme(Optional.empty(), "", List.of(), Optional.empty(),
-        java.time.Duration.ofDays(30), java.time.Duration.ofHours(1));
+        java.time.Duration.ofDays(30), java.time.Duration.ofHours(1), HTTP_01);
 
     public Acme {
       Objects.requireNonNull(directory, "directory");
@@ -42,6 +47,9 @@ public record TlsSettings(Optional<HostPort> listen, List<SiteCert> certs, Acme 
       Objects.requireNonNull(caCert, "caCert");
       Objects.requireNonNull(renewBefore, "renewBefore");
       Objects.requireNonNull(checkEvery, "checkEvery");
+      if (!challenge.equals(HTTP_01) && !challenge.equals(TLS_ALPN_01)) {
+        throw new IllegalArgumentException("challenge is " + HTTP_01 + " or " + TLS_ALPN_01 + ", got " + challenge);
+      }
     }
 
     /** Whether certificates are ordered. */

@@ -54,6 +54,7 @@ public final class Gateway extends ContainerLifeCycle {
   private final NodeRouting routing;
   private final Handler handler;
   private final org.oversky.gateway.tls.SiteCertificates certificates;
+  private final org.oversky.gateway.acme.ChallengeAnswers challenges;
   private final Failures failures;
 
   private Gateway(Builder b, NodeIdentity identity, ContentStore store, NodeRouting routing) {
@@ -115,7 +116,8 @@ public final class Gateway extends ContainerLifeCycle {
     addBean(purges);
     this.certificates = new org.oversky.gateway.tls.SiteCertificates(config.tls().certs());
     this.failures = failures;
-    org.oversky.gateway.acme.ChallengeAnswers challenges = org.oversky.gateway.acme.ChallengeAnswers.of(config.cluster().secret(), dht, failures);
+    this.challenges = new org.oversky.gateway.acme.ChallengeAnswers(config.cluster().secret(), config.publicUrl(), monitor, dht, failures, b.clock);
+    addBean(challenges);
     org.oversky.gateway.acme.AcmeManager acme = config.tls().acme().on()
         ? new org.oversky.gateway.acme.AcmeManager(config.tls().acme(), config.cluster().secret(), config.publicUrl(), monitor, dht,
             challenges, certificates, config.dataDir(), config.dht().providerTtl(), failures, b.clock)
@@ -154,7 +156,7 @@ public final class Gateway extends ContainerLifeCycle {
                 Map.entry("dnslink", () -> dnslinkResolver.map(r -> r.status()).orElse(Map.of("enabled", false)))));
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
-            new RoutingApi(config.publicUrl().toString(), routing, monitor), replicas, purges, history::snapshot);
+            new RoutingApi(config.publicUrl().toString(), routing, monitor), replicas, purges, challenges, history::snapshot);
     KeyHandler key = new KeyHandler(store, dht.misses((request, keyHex, providers) -> http.provider(request, keyHex, providers)
         .map(p -> new org.oversky.gateway.dht.ProviderRoute.Routed(p.url(), p.reason()))));
     java.util.Optional<org.oversky.gateway.dnslink.DnslinkHandler> dnslink = dnslinkResolver.map(r ->
@@ -326,6 +328,11 @@ public final class Gateway extends ContainerLifeCycle {
   /** The sites' certificates for a TLS listener: the configured ones, then those ordered over ACME. */
   public org.oversky.gateway.tls.SiteCertificates certificates() {
     return certificates;
+  }
+
+  /** The answers to ACME challenges this node gives: its own orders' and its cluster's. */
+  public org.oversky.gateway.acme.ChallengeAnswers challenges() {
+    return challenges;
   }
 
   /** Where the node's components count and log what failed. */

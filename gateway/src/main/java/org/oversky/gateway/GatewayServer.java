@@ -86,13 +86,27 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   /**
-   * The TLS connector: ALPN between h2 and HTTP/1.1 (the default for clients without ALPN), a key
-   * store of every site's certificate, reloaded when one comes over ACME.
+   * The TLS connector: ALPN between h2 and HTTP/1.1 (the default for clients without ALPN), and
+   * {@code acme-tls/1} for ACME TLS-ALPN-01 checks; a key store of every site's certificate,
+   * reloaded when one comes over ACME.
    */
   private static ServerConnector tlsConnector(Server server, HttpConfiguration clear, NodeConfig config, Gateway gateway) {
     HttpConfiguration https = new HttpConfiguration(clear);
     https.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer());
-    org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+    org.oversky.gateway.acme.ChallengeAnswers challenges = gateway.challenges();
+    org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server() {
+      @Override
+      protected javax.net.ssl.KeyManager[] getKeyManagers(java.security.KeyStore keyStore) throws Exception {
+        javax.net.ssl.KeyManager[] managers = super.getKeyManagers(keyStore);
+        for (int i = 0; i < managers.length; i++) {
+          if (managers[i] instanceof javax.net.ssl.X509ExtendedKeyManager m) {
+            managers[i] = new org.oversky.gateway.tls.ChallengeKeyManager(m, org.oversky.gateway.acme.ChallengeAnswers.ACME_TLS_PROTOCOL,
+                challenges::tlsAlpnCertificate);
+          }
+        }
+        return managers;
+      }
+    };
     ssl.setKeyStore(gateway.certificates().keyStore());
     gateway.certificates().onChange(store -> {
       try {
@@ -104,11 +118,13 @@ public final class GatewayServer implements AutoCloseable {
     ssl.setKeyStorePassword(new String(org.oversky.gateway.tls.SiteCertificates.PASSWORD));
     ssl.setKeyManagerPassword(new String(org.oversky.gateway.tls.SiteCertificates.PASSWORD));
     ssl.setCipherComparator(org.eclipse.jetty.http2.HTTP2Cipher.COMPARATOR);
-    org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn = new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory("h2", "http/1.1");
+    org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn = new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory(
+        "h2", "http/1.1", org.oversky.gateway.acme.ChallengeAnswers.ACME_TLS_PROTOCOL);
     alpn.setDefaultProtocol("http/1.1");
     ServerConnector tls = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(),
         new org.eclipse.jetty.server.SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
-        new org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory(https), new HttpConnectionFactory(https));
+        new org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory(https), new HttpConnectionFactory(https),
+        new org.oversky.gateway.tls.AcmeTlsConnectionFactory(org.oversky.gateway.acme.ChallengeAnswers.ACME_TLS_PROTOCOL));
     tls.setIdleTimeout(config.http().idleTimeout().toMillis());
     tls.addBean(new RequestHeadTimeout(config.http().requestHeadTimeout(), tls.getScheduler()));
     HostPort at = config.tls().listen().orElseThrow();

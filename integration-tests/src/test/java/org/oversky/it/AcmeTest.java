@@ -22,7 +22,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.oversky.gateway.acme.AcmeManager;
 
@@ -31,7 +32,7 @@ import org.oversky.gateway.acme.AcmeManager;
  * installs), its names resolved by Pebble's own test DNS server ({@code pebble-challtestsrv}).
  * Two nodes of one cluster serve a site; the name is picked so that the first node orders its
  * certificate, while the DNS sends the authority's validation to the second, which must answer the
- * challenge from the cluster. Then both serve the certificate, checked by curl against Pebble's
+ * challenge (HTTP-01 on the clear port, TLS-ALPN-01 on the TLS port) with what the first sent. Then both serve the certificate, checked by curl against Pebble's
  * root: one order for the cluster.
  */
 class AcmeTest {
@@ -81,8 +82,9 @@ class AcmeTest {
     return (Map<String, Object>) Jsons.parse(n.get("/api/v1/status").body()).get("acme");
   }
 
-  @Test
-  void oneNodeOrdersTheCertificateAnotherAnswersTheChallengeFromTheClusterAndBothServeIt(@TempDir Path dir) throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"http-01", "tls-alpn-01"})
+  void oneNodeOrdersTheCertificateAnotherAnswersTheChallengeFromTheClusterAndBothServeIt(String challenge, @TempDir Path dir) throws Exception {
     String ipA = "127.0.3.1";
     String ipB = "127.0.3.2";
     int http = portFreeOnBoth(ipA, ipB);
@@ -120,7 +122,8 @@ class AcmeTest {
           "cluster.secret", SECRET,
           "tls.acme-directory", "https://127.0.0.1:" + acmePort + "/dir",
           "tls.acme-ca-cert", dir.resolve("pebble.crt").toString(),
-          "tls.acme-email", "ops@example.org"));
+          "tls.acme-email", "ops@example.org",
+          "tls.acme-challenge", challenge));
       Map<String, String> a = new HashMap<>(common);
       a.put("listen", ipA + ":" + http);
       a.put("tls.listen", ipA + ":" + tls);
@@ -144,8 +147,9 @@ class AcmeTest {
           assertEquals("ordered here", ((Map<?, ?>) ((Map<?, ?>) statusA.get("hosts")).get(host)).get("source"), statusA.toString());
           assertEquals("from the cluster", ((Map<?, ?>) ((Map<?, ?>) statusB.get("hosts")).get(host)).get("source"), statusB.toString());
           Map<?, ?> challengesB = (Map<?, ?>) statusB.get("challenges");
-          assertTrue(((Number) challengesB.get("answeredFromCluster")).intValue() >= 1,
-              "the authority asked the second node, which answered from the cluster: " + challengesB);
+          String answered = challenge.equals("http-01") ? "answeredFromCluster" : "tlsAlpnHandshakes";
+          assertTrue(((Number) challengesB.get(answered)).intValue() >= 1,
+              "the authority asked the second node, which answered with what the first sent: " + challengesB);
           assertEquals(404, nodeB.get("/.well-known/acme-challenge/no-such-token", "Host", host).statusCode(),
               "a token no node waits for");
           assertTrue(Files.exists(dir.resolve("a/acme/" + host + ".crt")) && Files.exists(dir.resolve("b/acme/" + host + ".crt")),

@@ -52,6 +52,8 @@ import org.shredzone.acme4j.Order;
 import org.shredzone.acme4j.Session;
 import org.shredzone.acme4j.Status;
 import org.shredzone.acme4j.challenge.Http01Challenge;
+import org.shredzone.acme4j.challenge.TlsAlpn01Challenge;
+import org.shredzone.acme4j.challenge.TokenChallenge;
 import org.shredzone.acme4j.connector.NetworkSettings;
 import org.shredzone.acme4j.exception.AcmeException;
 import org.shredzone.acme4j.provider.GenericAcmeProvider;
@@ -60,7 +62,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Automatic certificates over ACME (RFC 8555, HTTP-01), one order per name for the whole cluster.
+ * Automatic certificates over ACME (RFC 8555; HTTP-01 or TLS-ALPN-01), one order per name for the
+ * whole cluster.
  *
  * <p>Every {@code tls.acme-check-every} (every {@link #MISSING_RECHECK} while a name has no
  * certificate), the node looks at each name: the certificate it holds, and a newer one the cluster
@@ -313,25 +316,34 @@ public final class AcmeManager extends AbstractLifeCycle {
       if (auth.getStatus() == Status.VALID) {
         continue;
       }
-      Http01Challenge challenge = auth.findChallenge(Http01Challenge.class).orElseThrow(
-          () -> new AcmeException("the ACME server offers no http-01 challenge for " + host));
+      boolean alpn = settings.challenge().equals(TlsSettings.Acme.TLS_ALPN_01);
+      TokenChallenge challenge = (alpn ? auth.findChallenge(TlsAlpn01Challenge.class) : auth.findChallenge(Http01Challenge.class))
+          .map(TokenChallenge.class::cast)
+          .orElseThrow(() -> new AcmeException("the ACME server offers no " + settings.challenge() + " challenge for " + host));
+      String token = challenge instanceof Http01Challenge http ? http.getToken() : "";
       try {
-        answers.post(challenge.getToken(), challenge.getAuthorization()).get(LOOKUP_BUDGET.toMillis(), TimeUnit.MILLISECONDS);
+        (alpn ? answers.postTlsAlpn01(host, challenge.getAuthorization()) : answers.postHttp01(token, challenge.getAuthorization()))
+            .get(LOOKUP_BUDGET.toMillis(), TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
         failures.report(LOG, "acme-challenge-not-shared", "the answer to the ACME challenge for " + host
-            + " did not reach the cluster; only this node answers it", e);
+            + " did not reach the whole cluster; the nodes it missed cannot answer it", e);
       }
       try {
         challenge.trigger();
         Status status = auth.waitForCompletion(ORDER_WAIT);
         if (status != Status.VALID) {
           throw new AcmeException("the authority did not validate " + host + " (" + status + "): "
-              + auth.findChallenge(Http01Challenge.class).flatMap(c -> c.getError()).or(challenge::getError)
-                  .map(Object::toString).orElse("no reason given")
-              + "; it must reach http://" + host + ChallengeAnswers.PATH + " on a node of this cluster");
+              + auth.getChallenges().stream().filter(c -> c.getType().equals(challenge.getType())).findFirst()
+                  .flatMap(c -> c.getError()).or(challenge::getError).map(Object::toString).orElse("no reason given")
+              + (alpn ? "; it must reach port 443 of " + host + " (tls.listen) on a node of this cluster"
+                  : "; it must reach http://" + host + ChallengeAnswers.PATH + " on a node of this cluster"));
         }
       } finally {
-        answers.withdraw(challenge.getToken());
+        if (alpn) {
+          answers.withdrawTlsAlpn01(host);
+        } else {
+          answers.withdrawHttp01(token);
+        }
       }
     }
     KeyPair domainKey = org.oversky.gateway.crypto.EcKeys.p256();

@@ -32,12 +32,15 @@ public final class ApiHandler extends Handler.Abstract {
   private final byte[] adminToken;
   private final org.oversky.gateway.replica.Replicas replicas;
   private final org.oversky.gateway.purge.ClusterPurge purges;
+  private final org.oversky.gateway.acme.ChallengeAnswers challenges;
   private final java.util.function.Supplier<java.util.Map<String, Object>> history;
 
   public ApiHandler(
       OriginFetcher fetcher, ContentStore store, Hosts hosts, NodeInfo info, SiteHandler sites, String adminToken,
       org.oversky.gateway.routing.RoutingApi routingApi, org.oversky.gateway.replica.Replicas replicas,
-      org.oversky.gateway.purge.ClusterPurge purges, java.util.function.Supplier<java.util.Map<String, Object>> history) {
+      org.oversky.gateway.purge.ClusterPurge purges, org.oversky.gateway.acme.ChallengeAnswers challenges,
+      java.util.function.Supplier<java.util.Map<String, Object>> history) {
+    this.challenges = challenges;
     this.purges = purges;
     this.history = history;
     this.routingApi = routingApi;
@@ -133,6 +136,13 @@ public final class ApiHandler extends Handler.Abstract {
           Problem.methodNotAllowed(method, "POST").send(response, callback);
         } else {
           clusterPurge(request, response, callback);
+        }
+      }
+      case PREFIX + "cluster/acme" -> {
+        if (!HttpMethod.POST.is(method)) {
+          Problem.methodNotAllowed(method, "POST").send(response, callback);
+        } else {
+          clusterAcme(request, response, callback);
         }
       }
       default -> Problem.noRoute(method, path).send(response, callback);
@@ -251,21 +261,38 @@ public final class ApiHandler extends Handler.Abstract {
 
   /** {@code POST /api/v1/cluster/purge}: another node of the cluster carries a purge here, signed with the cluster secret. */
   private void clusterPurge(Request request, Response response, Callback callback) throws java.io.IOException {
+    clusterMessage(request, response, callback, purges::receive, java.util.Map.of("purged", true), "a purge",
+        "it takes purges only through its admin API", "stale-purge", "Stale purge", "malformed-purge",
+        "a purge is {\"scope\", \"value\", \"at\", \"id\", \"from\"} naming something to purge");
+  }
+
+  /** {@code POST /api/v1/cluster/acme}: the node that orders a certificate sends a challenge's answer here, signed with the cluster secret. */
+  private void clusterAcme(Request request, Response response, Callback callback) throws java.io.IOException {
+    clusterMessage(request, response, callback, challenges::receive, java.util.Map.of("taken", true), "a challenge's answer",
+        "it answers only its own ACME challenges", "stale-message", "Stale message", "malformed-acme-message",
+        "an ACME answer is {\"type\": \"http-01\", \"token\", \"value\"} or {\"type\": \"tls-alpn-01\", \"host\", \"value\" (base64 of 32 bytes)}");
+  }
+
+  /** A signed message from another node of the cluster: taken by {@code receive}, answered by its verdict. */
+  private void clusterMessage(Request request, Response response, Callback callback,
+      java.util.function.BiFunction<byte[], String, org.oversky.gateway.cluster.ClusterMessages.Verdict> receive,
+      java.util.Map<String, Object> taken, String what, String withoutSecret, String staleType, String staleTitle,
+      String malformedType, String malformedDetail) throws java.io.IOException {
     java.util.Optional<byte[]> body = RequestBodies.read(request, MAX_REQUEST_BODY);
     if (body.isEmpty()) {
-      new Problem(413, "request-too-large", "Request too large", "a purge is a small JSON object").send(response, callback);
+      new Problem(413, "request-too-large", "Request too large", what + " is a small JSON object").send(response, callback);
       return;
     }
-    switch (purges.receive(body.get(), request.getHeaders().get(org.oversky.gateway.purge.ClusterPurge.MAC_HEADER))) {
-      case TAKEN, SEEN_BEFORE -> Json.send(response, callback, 200, java.util.Map.of("purged", true));
+    switch (receive.apply(body.get(), request.getHeaders().get(org.oversky.gateway.cluster.ClusterMessages.MAC_HEADER))) {
+      case TAKEN, SEEN_BEFORE -> Json.send(response, callback, 200, taken);
       case NO_SECRET -> new Problem(403, "no-cluster-secret", "No cluster secret",
-          "this node has no cluster.secret, so it takes purges only through its admin API").send(response, callback);
+          "this node has no cluster.secret, so " + withoutSecret).send(response, callback);
       case BAD_SIGNATURE -> new Problem(403, "bad-signature", "Bad signature",
-          "the purge is not signed with this cluster's secret (" + org.oversky.gateway.purge.ClusterPurge.MAC_HEADER + ")").send(response, callback);
-      case STALE -> new Problem(422, "stale-purge", "Stale purge",
-          "the purge was made more than 5 minutes from this node's time; check the clocks").send(response, callback);
-      case MALFORMED -> Problem.badRequest("malformed-purge", "a purge is {\"scope\", \"value\", \"at\", \"id\", \"from\"} naming something to purge")
+          what + " is not signed with this cluster's secret (" + org.oversky.gateway.cluster.ClusterMessages.MAC_HEADER + ")")
           .send(response, callback);
+      case STALE -> new Problem(422, staleType, staleTitle,
+          what + " was made more than 5 minutes from this node's time; check the clocks").send(response, callback);
+      case MALFORMED -> Problem.badRequest(malformedType, malformedDetail).send(response, callback);
     }
   }
 

@@ -134,6 +134,9 @@ final class NodeOptions {
   @Option(names = "--acme-ca-cert", paramLabel = "FILE.pem", description = "Also trust this CA for the ACME server's own HTTPS (a private or test ACME server).")
   String acmeCaCert;
 
+  @Option(names = "--acme-challenge", paramLabel = "http-01|tls-alpn-01", description = "How the ACME server checks a name: port 80 (http-01, the default) or the TLS port (tls-alpn-01).")
+  String acmeChallenge;
+
   @Option(names = "--acme-renew-before", paramLabel = "DURATION", description = "Renew a certificate this long before it expires (default 30d).")
   String acmeRenewBefore;
 
@@ -219,6 +222,7 @@ final class NodeOptions {
       flags.put(Settings.TLS_ACME_HOSTS.key(), String.join(",", acmeHosts));
     }
     put(flags, Settings.TLS_ACME_CA_CERT.key(), "--acme-ca-cert", acmeCaCert);
+    put(flags, Settings.TLS_ACME_CHALLENGE.key(), "--acme-challenge", acmeChallenge);
     put(flags, Settings.TLS_ACME_RENEW_BEFORE.key(), "--acme-renew-before", acmeRenewBefore);
     put(flags, Settings.REPLICAS_COUNT.key(), "--replicas", replicas);
     put(flags, Settings.REPLICAS_GRACE.key(), "--replica-grace", replicaGrace);

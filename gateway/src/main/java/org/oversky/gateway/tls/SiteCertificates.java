@@ -94,16 +94,11 @@ public final class SiteCertificates {
       }
       if (held.isEmpty()) {
         java.security.KeyPair pair = org.oversky.gateway.crypto.EcKeys.p256();
-        Instant now = Instant.now();
-        org.bouncycastle.asn1.x500.X500Name name = new org.bouncycastle.asn1.x500.X500Name("CN=oversky");
-        X509Certificate placeholder = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
-            new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name, java.math.BigInteger.valueOf(now.toEpochMilli()),
-                java.util.Date.from(now.minusSeconds(60)), java.util.Date.from(now.plus(java.time.Duration.ofDays(3650))), name, pair.getPublic())
-                .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
+        X509Certificate placeholder = SelfSigned.certificate(pair, "oversky", java.time.Duration.ofDays(3650), Optional.empty());
         store.setKeyEntry("oversky-placeholder", pair.getPrivate(), PASSWORD, new Certificate[] {placeholder});
       }
       return store;
-    } catch (GeneralSecurityException | IOException | org.bouncycastle.operator.OperatorCreationException e) {
+    } catch (GeneralSecurityException | IOException e) {
       throw new ConfigException(Settings.TLS_SITE_CERTS.key(), "could not build the key store: " + e.getMessage());
     }
   }
