@@ -125,7 +125,7 @@ public final class Gateway extends ContainerLifeCycle {
     if (acme != null) {
       addBean(acme);
     }
-    org.oversky.gateway.metrics.History history = org.oversky.gateway.metrics.History.lastHour(java.util.List.of(
+    java.util.List<org.oversky.gateway.metrics.History.Series> series = new java.util.ArrayList<>(java.util.List.of(
         new org.oversky.gateway.metrics.History.Series("requests", metrics::requestCount, true),
         new org.oversky.gateway.metrics.History.Series("bytesSent", metrics::bytesSent, true),
         new org.oversky.gateway.metrics.History.Series("hits", () -> metrics.outcomeCount("hit"), true),
@@ -137,7 +137,15 @@ public final class Gateway extends ContainerLifeCycle {
             () -> sites.originPools().stream().flatMap(p -> p.status().stream()).mapToLong(o -> o.failures()).sum(), true),
         new org.oversky.gateway.metrics.History.Series("originLatencyMs",
             () -> (long) sites.originPools().stream().flatMap(p -> p.status().stream()).mapToDouble(o -> o.latencyMillis())
-                .filter(v -> v >= 0).average().orElse(0), false)), b.clock, failures);
+                .filter(v -> v >= 0).average().orElse(0), false),
+        new org.oversky.gateway.metrics.History.Series("bytesFromOrigins", sites::bytesFromOrigins, true)));
+    for (org.oversky.gateway.origin.OriginPool pool : sites.originPools()) { // each site's own, for its chart
+      series.add(new org.oversky.gateway.metrics.History.Series("originErrors:" + pool.site(),
+          () -> pool.status().stream().mapToLong(o -> o.failures()).sum(), true));
+      series.add(new org.oversky.gateway.metrics.History.Series("originLatencyMs:" + pool.site(),
+          () -> (long) pool.status().stream().mapToDouble(o -> o.latencyMillis()).filter(v -> v >= 0).average().orElse(0), false));
+    }
+    org.oversky.gateway.metrics.History history = org.oversky.gateway.metrics.History.lastHour(series, b.clock, failures);
     addBean(history);
     NodeInfo info =
         new NodeInfo(

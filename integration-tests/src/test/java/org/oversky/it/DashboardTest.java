@@ -45,9 +45,13 @@ class DashboardTest {
   @Test
   @SuppressWarnings("unchecked")
   void theChartsAreDrawnFromTheHistoryAndThePageShowsTheStatus(@TempDir Path dir) throws Exception {
-    try (TestNode n = TestNode.start(dir.resolve("node"))) {
+    com.github.tomakehurst.wiremock.WireMockServer origin = Origins.wireMock();
+    origin.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get("/page").willReturn(
+        com.github.tomakehurst.wiremock.client.WireMock.aResponse().withHeader("Cache-Control", "no-store").withBody("a page")));
+    try (TestNode n = TestNode.start(dir.resolve("node"), java.util.Map.of("sites", "dash.test=" + origin.baseUrl()))) {
       for (int i = 0; i < 20; i++) {
         n.get("/healthz");
+        n.get("/page", "Host", "dash.test");
       }
       // a sample every 10 s after the start: wait for two (a line needs two points), not for a time
       await("two samples in the history").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
@@ -57,7 +61,8 @@ class DashboardTest {
 
       String dom = chromium(dir, "--dump-dom", n.base + "/");
       assertTrue(dom.contains(nodeId), "the page shows the node id the status gives");
-      for (String chart : List.of("requests", "share", "bytes", "origins")) {
+      assertTrue(dom.contains("<b>dash.test</b>"), "the site's own chart is captioned with its host");
+      for (String chart : List.of("requests", "share", "bytes", "origins", "site-0")) {
         Matcher m = Pattern.compile("id=\"chart-" + chart + "\"[^>]*data-points=\"(\\d+)\"").matcher(dom);
         assertTrue(m.find(), "chart " + chart + " drawn: " + dom.substring(Math.max(0, dom.indexOf("chart-" + chart) - 20),
             Math.min(dom.length(), dom.indexOf("chart-" + chart) + 200)));
@@ -72,6 +77,8 @@ class DashboardTest {
       // blue words stand on white)
       int blue = bluePixelsOnCharts(dir, n);
       assertTrue(blue > 100, "the screenshot has the charts' blue lines: " + blue + " pixels");
+    } finally {
+      origin.stop();
     }
   }
 

@@ -106,9 +106,10 @@ public final class StatusHandler extends Handler.Abstract {
         <div class="charts">
         <figure><figcaption>requests a second</figcaption><svg id="chart-requests" viewBox="0 0 360 110"></svg></figure>
         <figure><figcaption>site answers: <span class="k0">hits</span>, <span class="k1">from peers</span>, <span class="k2">from origins</span> (share)</figcaption><svg id="chart-share" viewBox="0 0 360 110"></svg></figure>
-        <figure><figcaption>bytes a second: <span class="k0">served</span>, <span class="k1">from peers</span></figcaption><svg id="chart-bytes" viewBox="0 0 360 110"></svg></figure>
-        <figure><figcaption>origins: <span class="k0">latency, ms</span>, <span class="k2">errors</span></figcaption><svg id="chart-origins" viewBox="0 0 360 110"></svg></figure>
+        <figure><figcaption>bytes a second: <span class="k0">served</span>, <span class="k1">from peers</span>, <span class="k2">from origins</span></figcaption><svg id="chart-bytes" viewBox="0 0 360 110"></svg></figure>
+        <figure><figcaption>all origins: <span class="k0">latency, ms</span>, <span class="k2">errors</span></figcaption><svg id="chart-origins" viewBox="0 0 360 110"></svg></figure>
         </div>
+        <div class="charts" id="site-charts"></div>
         <script>
         (function () {
           var colours = ["#1f77b4", "#2ca02c", "#d62728"];
@@ -144,8 +145,22 @@ public final class StatusHandler extends Handler.Abstract {
                 var all = s.hits[i] + s.peerFills[i] + s.originFills[i]; return all ? 100 * s[k][i] / all : 0; }); };
               draw("chart-requests", [per(s.requests)], false);
               draw("chart-share", [share("hits"), share("peerFills"), share("originFills")], false, 100);
-              draw("chart-bytes", [per(s.bytesSent), per(s.bytesFromPeers)], true);
+              draw("chart-bytes", [per(s.bytesSent), per(s.bytesFromPeers), per(s.bytesFromOrigins)], true);
               draw("chart-origins", [s.originLatencyMs, [], s.originErrors], false);
+              Object.keys(s).filter(function (k) { return k.indexOf("originLatencyMs:") === 0; }).sort().forEach(function (k, i) {
+                var host = k.substring("originLatencyMs:".length), id = "chart-site-" + i;
+                if (!document.getElementById(id)) {
+                  var fig = document.createElement("figure"), cap = document.createElement("figcaption");
+                  cap.innerHTML = '<b></b>: <span class="k0">origin latency, ms</span>, <span class="k2">errors</span>';
+                  cap.firstChild.textContent = host;
+                  fig.appendChild(cap);
+                  var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+                  svg.setAttribute("id", id); svg.setAttribute("viewBox", "0 0 360 110");
+                  fig.appendChild(svg);
+                  document.getElementById("site-charts").appendChild(fig);
+                }
+                draw(id, [s[k], [], s["originErrors:" + host]], false);
+              });
               var span = h.times.length * step;
               document.getElementById("charts-note").textContent = h.times.length
                 ? "The last " + (span < 120 ? span + " s" : Math.round(span / 60) + " min") + ", a point every " + step + " s."

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
  * Storer}; {@link SiteProxy} is left the adapter of the requests a client makes.
  */
 final class BackgroundFetches {
+  private final java.util.function.LongConsumer fromOrigin;
   private static final Logger LOG = LoggerFactory.getLogger(BackgroundFetches.class);
 
   private final Supplier<HttpClient> client;
@@ -43,6 +44,7 @@ final class BackgroundFetches {
    * @param client the proxy's HTTP client (made when the proxy starts)
    * @param via this node's {@code Via} value, such as {@code 1.1 oversky-ab12cd34}
    * @param finished told when a background fill is over (the collapser's entry goes)
+   * @param fromOrigin told of each body chunk received from an origin (its size)
    */
   BackgroundFetches(
       Supplier<HttpClient> client,
@@ -51,8 +53,10 @@ final class BackgroundFetches {
       String via,
       Consumer<CacheStatus> outcomes,
       Consumer<Exchange> finished,
+      java.util.function.LongConsumer fromOrigin,
       Failures failures,
       InstantSource clock) {
+    this.fromOrigin = fromOrigin;
     this.client = client;
     this.storer = storer;
     this.fetch = fetch;
@@ -103,6 +107,7 @@ final class BackgroundFetches {
 
       @Override
       public void onContent(org.eclipse.jetty.client.Response r, java.nio.ByteBuffer content) {
+        fromOrigin.accept(content.remaining());
         if (fill != null) {
           try {
             fill.write(content);
@@ -216,6 +221,7 @@ final class BackgroundFetches {
 
         @Override
         public void onContent(org.eclipse.jetty.client.Response r, ByteBuffer content) {
+          fromOrigin.accept(content.remaining());
           if (fill == null || resuming && r.getStatus() != 206) {
             return;
           }

@@ -34,6 +34,8 @@ import org.oversky.gateway.origin.OriginPool;
  * Unsafe methods pass through and invalidate what they change (§4.4).
  */
 public final class SiteHandler extends ContainerLifeCycle {
+  /** Body bytes received from origins, by client requests and background fetches alike. */
+  private final java.util.concurrent.atomic.LongAdder originBytes = new java.util.concurrent.atomic.LongAdder();
   private final Sites sites;
   private final ContentStore store;
   private final CachePolicy policy;
@@ -97,9 +99,9 @@ public final class SiteHandler extends ContainerLifeCycle {
         collapser.finished(ex.url(), ex.inFlight());
       }
     };
-    this.proxy = new SiteProxy(store, policy, storer, config.fetch(), via, outcomes, finished, this::originDown, failures, clock);
+    this.proxy = new SiteProxy(store, policy, storer, config.fetch(), via, outcomes, finished, this::originDown, originBytes::add, failures, clock);
     this.background =
-        new BackgroundFetches(proxy::getHttpClient, storer, config.fetch(), this.via, outcomes, finished, failures, clock);
+        new BackgroundFetches(proxy::getHttpClient, storer, config.fetch(), this.via, outcomes, finished, originBytes::add, failures, clock);
     addBean(proxy);
     addBean(new org.oversky.gateway.origin.OriginChecks(
         config.sites().stream().map(s -> new org.oversky.gateway.origin.OriginChecks.Checked(origins.get(s.host()), s.check())).toList(),
@@ -122,6 +124,11 @@ public final class SiteHandler extends ContainerLifeCycle {
         ? shields.shieldFor(site.host())
         : Optional.empty();
     return new OriginAttempt(pool, shield, order);
+  }
+
+  /** Body bytes received from origins so far, by client requests and background fetches. */
+  public long bytesFromOrigins() {
+    return originBytes.sum();
   }
 
   /** Every site's origins with their figures, for the status page and {@code /metrics}. */

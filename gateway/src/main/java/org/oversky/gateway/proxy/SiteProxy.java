@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
  * hop-by-hop stripping, {@code Via} and {@code Forwarded}, and pooled origin connections.
  */
 final class SiteProxy extends ProxyHandler {
+  /** Told of each body chunk received from an origin (its size), for the node's figures. */
+  private final java.util.function.LongConsumer fromOrigin;
   private static final Logger LOG = LoggerFactory.getLogger(SiteProxy.class);
 
   private final ContentStore store;
@@ -68,8 +70,10 @@ final class SiteProxy extends ProxyHandler {
       Consumer<CacheStatus> outcomes,
       Consumer<Exchange> finished,
       OriginDown originDown,
+      java.util.function.LongConsumer fromOrigin,
       org.oversky.gateway.metrics.Failures failures,
       java.time.InstantSource clock) {
+    this.fromOrigin = fromOrigin;
     this.clock = clock;
     this.originDown = originDown;
     this.failures = failures;
@@ -395,6 +399,7 @@ final class SiteProxy extends ProxyHandler {
 
     @Override
     public void onContent(org.eclipse.jetty.client.Response fromOrigin, Content.Chunk chunk, Runnable demander) {
+      SiteProxy.this.fromOrigin.accept(chunk.remaining());
       if (mode == Mode.FRESHEN || mode == Mode.STALE || mode == Mode.RETRY) {
         demander.run();
         return;
