@@ -67,7 +67,8 @@ class LegacyAndStatusTest {
     Map<String, Object> h = Jsons.parse(r.body());
     assertEquals(10, ((Number) h.get("stepSeconds")).intValue());
     Map<String, Object> series = (Map<String, Object>) h.get("series");
-    assertEquals(List.of("requests", "bytesSent", "hits", "peerFills", "originFills", "bytesFromPeers", "originErrors", "originLatencyMs"),
+    assertEquals(List.of("requests", "bytesSent", "hits", "peerFills", "originFills", "bytesFromPeers", "originErrors", "originLatencyMs",
+        "bytesFromOrigins"),
         List.copyOf(series.keySet()));
     assertEquals(((List<?>) h.get("times")).size(), ((List<?>) series.get("requests")).size(), "a value of each series for each time");
   }
