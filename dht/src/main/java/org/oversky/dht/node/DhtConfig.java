@@ -8,7 +8,7 @@ import java.util.Objects;
  * expiry in seconds.
  *
  * @param k contacts per bucket, and how many nodes a lookup converges on and a record is stored at
- * @param alpha requests a lookup keeps in flight
+ * @param alpha requests a lookup keeps in flight, on each of its paths
  * @param minRpcTimeout the shortest time a request is given, however fast peers have answered
  * @param maxRpcTimeout the longest time a request is given (and the first, before any RTT is known)
  * @param lookupTimeout the bound on a whole lookup
@@ -72,9 +72,11 @@ public record DhtConfig(
 
   /**
    * Disjoint paths of a provider or record lookup by default. Three halved the p99 of provider
-   * lookups (about 1.6 s to 0.7 s) with a fifth of the nodes hostile, for the same requests
-   * (1,000 simulated nodes under churn, docs/benchmarks.md). Node lookups take one path: with
-   * three they cost 1.8 times the requests.
+   * lookups (about 1.6 s to 0.7 s) with a fifth of the nodes hostile, when they shared α
+   * (1,000 simulated nodes under churn, docs/benchmarks.md); with α each (see Lookup), a
+   * provider lookup sends about three times the requests (p50 11 to 15 instead of 4 to 5), for a
+   * p50 about a quarter lower. Node lookups take one path: with three they cost 1.8 times the
+   * requests.
    */
   static final int PATHS = 3;
 
