@@ -17,6 +17,20 @@ final class Urls {
    * user info, query or fragment.
    */
   static String problem(String text) {
+    String chars = charsProblem(text);
+    if (chars != null) {
+      return chars;
+    }
+    URI uri;
+    try {
+      uri = new URI(text);
+    } catch (URISyntaxException e) {
+      return "not a URL: " + quote(text);
+    }
+    return partsProblem(uri, text);
+  }
+
+  private static String charsProblem(String text) {
     if (text == null) {
       return "a URL is required";
     }
@@ -30,12 +44,11 @@ final class Urls {
             + quote(text);
       }
     }
-    URI uri;
-    try {
-      uri = new URI(text);
-    } catch (URISyntaxException e) {
-      return "not a URL: " + quote(text);
-    }
+    return null;
+  }
+
+  /** The checks of {@link #problem} on the parts of an already parsed {@code uri} whose text is {@code text}. */
+  private static String partsProblem(URI uri, String text) {
     String scheme = uri.getScheme();
     if (!("http".equals(scheme) || "https".equals(scheme)) || uri.getHost() == null) {
       return "a URL here is absolute http or https with a host, such as http://203.0.113.5:8080, got "
@@ -52,7 +65,13 @@ final class Urls {
     if (url == null) {
       throw new NullPointerException(what);
     }
-    String problem = problem(url.toString());
+    // The URI is parsed already: check its text and its parts, without parsing its text again
+    // (records are built for every contact of every message).
+    String text = url.toString();
+    String problem = charsProblem(text);
+    if (problem == null) {
+      problem = partsProblem(url, text);
+    }
     if (problem != null) {
       throw new IllegalArgumentException(what + ": " + problem);
     }
