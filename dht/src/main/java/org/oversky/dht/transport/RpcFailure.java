@@ -6,7 +6,8 @@ import org.oversky.dht.rpc.Rpc;
 
 /**
  * A request that got no usable answer. {@link Kind#REFUSED} means the peer is alive and said no
- * (an HTTP problem); the other kinds count against the peer's place in the routing table.
+ * (an HTTP problem); the other kinds count against the peer's place in the routing table. It
+ * carries no stack trace of its own (a timeout is not a bug); its cause, if any, has one.
  */
 public final class RpcFailure extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -28,7 +29,9 @@ public final class RpcFailure extends RuntimeException {
     super(
         Objects.requireNonNull(rpc, "rpc").wireName() + " to " + baseUrl + ": " + kind
             + (status > 0 ? " (HTTP " + status + ")" : "") + ": " + detail,
-        cause);
+        cause,
+        true,
+        false); // an expected outcome, made for every unanswered request: the cause has the stack that matters
     this.kind = Objects.requireNonNull(kind, "kind");
     this.status = status;
   }
