@@ -14,11 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,13 +63,13 @@ class ClusterPurgeTest {
       byte[] forged = ("{\"scope\": \"url\", \"value\": \"http://" + HOST + "/page\", \"at\": " + System.currentTimeMillis()
           + ", \"id\": \"0123456789abcdef\", \"from\": \"http://127.0.0.1:1\"}").getBytes(StandardCharsets.UTF_8);
       HttpResponse<String> refused = TestNode.HTTP.send(HttpRequest.newBuilder(nodes.get(1).url("/api/v1/cluster/purge"))
-          .header("Oversky-Cluster-Mac", mac("another-secret", forged)).POST(HttpRequest.BodyPublishers.ofByteArray(forged)).build(),
+          .header("Oversky-Cluster-Mac", ClusterMac.of("another-secret", "purge", forged)).POST(HttpRequest.BodyPublishers.ofByteArray(forged)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(403, refused.statusCode(), refused.body());
       assertTrue(hit(siteGet(nodes.get(1), "/page")), "a forged purge leaves the copy");
       // signed with the cluster's secret, the same message is taken
       HttpResponse<String> taken = TestNode.HTTP.send(HttpRequest.newBuilder(nodes.get(1).url("/api/v1/cluster/purge"))
-          .header("Oversky-Cluster-Mac", mac(SECRET, forged)).POST(HttpRequest.BodyPublishers.ofByteArray(forged)).build(),
+          .header("Oversky-Cluster-Mac", ClusterMac.of(SECRET, "purge", forged)).POST(HttpRequest.BodyPublishers.ofByteArray(forged)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(200, taken.statusCode(), taken.body());
       assertTrue(!hit(siteGet(nodes.get(1), "/page")), "a purge signed with the secret removes the copy");
@@ -199,14 +196,5 @@ class ClusterPurgeTest {
         assertEquals(e.getValue(), hit(siteGet(n, e.getKey())), e.getKey() + " on " + n.base);
       }
     }
-  }
-
-  /** The signature a node of a cluster with {@code secret} puts on a purge. */
-  private static String mac(String secret, byte[] body) throws Exception {
-    Mac m = Mac.getInstance("HmacSHA256");
-    m.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    byte[] key = m.doFinal("oversky-cluster-purge".getBytes(StandardCharsets.US_ASCII));
-    m.init(new SecretKeySpec(key, "HmacSHA256"));
-    return HexFormat.of().formatHex(m.doFinal(body));
   }
 }
