@@ -101,7 +101,7 @@ public final class GatewayServer implements AutoCloseable {
         for (int i = 0; i < managers.length; i++) {
           if (managers[i] instanceof javax.net.ssl.X509ExtendedKeyManager m) {
             managers[i] = new org.oversky.gateway.tls.ChallengeKeyManager(m, org.oversky.gateway.acme.ChallengeAnswers.ACME_TLS_PROTOCOL,
-                challenges::tlsAlpnCertificate);
+                challenges::tlsAlpnHandshake, challenges::tlsAlpnCertificate);
           }
         }
         return managers;

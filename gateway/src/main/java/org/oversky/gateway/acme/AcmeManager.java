@@ -13,7 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyStore;
-import java.security.MessageDigest;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -128,7 +127,7 @@ public final class AcmeManager extends AbstractLifeCycle {
     URI best = null;
     byte[] bestScore = null;
     for (URI node : nodes) {
-      byte[] score = sha256(host + "\n" + node);
+      byte[] score = org.oversky.gateway.crypto.Sha256.of(host + "\n" + node);
       if (bestScore == null || java.util.Arrays.compareUnsigned(score, bestScore) > 0) {
         best = node;
         bestScore = score;
@@ -231,12 +230,7 @@ public final class AcmeManager extends AbstractLifeCycle {
   boolean check() {
     boolean missing = false;
     Instant now = clock.instant();
-    List<URI> electorate = new ArrayList<>();
-    for (ClusterMonitor.Verdict v : monitor.nodes()) {
-      if (!v.state().equals("down") && !v.state().equals("left")) {
-        electorate.add(v.seenHere().url());
-      }
-    }
+    List<URI> electorate = electorate();
     for (String host : settings.hosts()) {
       Optional<SiteCertificates.Held> held = certificates.get(host);
       boolean orderer = seal.isEmpty() || orderer(host, electorate).equals(self);
@@ -261,6 +255,12 @@ public final class AcmeManager extends AbstractLifeCycle {
       missing |= after.isEmpty() || !now.isBefore(after.get().notAfter());
     }
     return missing;
+  }
+
+  /** The nodes of the view that may order: all but those down or gone, this one included. */
+  private List<URI> electorate() {
+    return monitor.nodes().stream().filter(v -> !v.state().equals("down") && !v.state().equals("left"))
+        .map(v -> v.seenHere().url()).toList();
   }
 
   /** The certificate the cluster shares for {@code host}, when it expires later than {@code than}. */
@@ -502,14 +502,6 @@ public final class AcmeManager extends AbstractLifeCycle {
     }
   }
 
-  private static byte[] sha256(String text) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-  }
-
   /** The status document's part: each name's certificate, where it came from, and who orders it. */
   public Map<String, Object> status() {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -518,8 +510,7 @@ public final class AcmeManager extends AbstractLifeCycle {
     out.put("orders", orders.sum());
     out.put("failedOrders", failedOrders.sum());
     out.put("adopted", adopted.sum());
-    List<URI> electorate = monitor.nodes().stream().filter(v -> !v.state().equals("down") && !v.state().equals("left"))
-        .map(v -> v.seenHere().url()).toList();
+    List<URI> electorate = electorate();
     Map<String, Object> hosts = new LinkedHashMap<>();
     for (String host : settings.hosts()) {
       Map<String, Object> h = new LinkedHashMap<>();

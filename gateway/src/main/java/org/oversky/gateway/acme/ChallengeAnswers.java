@@ -3,8 +3,6 @@ package org.oversky.gateway.acme;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -110,7 +108,7 @@ public final class ChallengeAnswers extends ContainerLifeCycle {
    * and sends it to the other nodes; completes when they have answered (or timed out).
    */
   CompletableFuture<Void> postTlsAlpn01(String host, String keyAuthorization) {
-    String validation = Base64.getEncoder().encodeToString(sha256(keyAuthorization));
+    String validation = Base64.getEncoder().encodeToString(org.oversky.gateway.crypto.Sha256.of(keyAuthorization));
     tlsAlpn01.put(host, new Pending(validation, clock.instant().plus(LIFE), true));
     alpnCertificates.remove(host);
     return CompletableFuture.allOf(send("tls-alpn-01", "host", host, validation).toArray(CompletableFuture[]::new));
@@ -210,6 +208,16 @@ public final class ChallengeAnswers extends ContainerLifeCycle {
   }
 
   /**
+   * A TLS-ALPN-01 check of {@code host} has begun (its handshake chose {@code acme-tls/1}): the
+   * validation certificate, counted, or empty when no check of it is pending here.
+   */
+  public Optional<SiteCertificates.Held> tlsAlpnHandshake(String host) {
+    Optional<SiteCertificates.Held> h = tlsAlpnCertificate(host);
+    h.ifPresent(c -> alpnHandshakes.increment());
+    return h;
+  }
+
+  /**
    * The TLS-ALPN-01 validation certificate for {@code host} while a check of it is pending here
    * (made on first use with a key of its own); empty otherwise. Called in the TLS handshake: it
    * never blocks.
@@ -219,20 +227,11 @@ public final class ChallengeAnswers extends ContainerLifeCycle {
     if (p == null || !clock.instant().isBefore(p.until())) {
       return Optional.empty();
     }
-    alpnHandshakes.increment();
     return Optional.of(alpnCertificates.computeIfAbsent(host, h -> {
       java.security.KeyPair pair = org.oversky.gateway.crypto.EcKeys.p256();
       return new SiteCertificates.Held(h, List.of(SelfSigned.certificate(pair, h, Duration.ofDays(7),
           Optional.of(Base64.getDecoder().decode(p.value())))), pair.getPrivate());
     }));
-  }
-
-  private static byte[] sha256(String text) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.US_ASCII));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
   }
 
   /** Counters for the status document. */

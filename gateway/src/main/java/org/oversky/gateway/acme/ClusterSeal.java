@@ -3,7 +3,6 @@ package org.oversky.gateway.acme;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -45,12 +44,7 @@ final class ClusterSeal {
 
   /** The DHT key of what the cluster shares of {@code kind} (such as a challenge token or a host) named {@code name}. */
   NodeId key(String kind, String name) {
-    String text = "oversky-acme:" + tag + ":" + kind + ":" + name;
-    try {
-      return NodeId.ofBytes(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
+    return NodeId.ofBytes(org.oversky.gateway.crypto.Sha256.of("oversky-acme:" + tag + ":" + kind + ":" + name));
   }
 
   /** {@code plain} sealed for the record under {@code at}. */

@@ -2,7 +2,6 @@ package org.oversky.gateway.coop;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -48,11 +47,7 @@ final class ClusterTrust {
    */
   NodeId urlKey(String url, String variant) {
     String text = "oversky-url:" + (tag.isEmpty() ? "" : tag + ":") + url + variant;
-    try {
-      return NodeId.ofBytes(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
+    return NodeId.ofBytes(org.oversky.gateway.crypto.Sha256.of(text));
   }
 
   /** The record value for {@code json} under {@code key}: version, HMAC, JSON. */

@@ -24,15 +24,19 @@ public final class ChallengeKeyManager extends X509ExtendedKeyManager {
 
   private final X509ExtendedKeyManager sites;
   private final String protocol;
+  private final Function<String, Optional<SiteCertificates.Held>> handshake;
   private final Function<String, Optional<SiteCertificates.Held>> challenge;
 
   /**
    * @param protocol the ALPN protocol of a check ({@code acme-tls/1})
-   * @param challenge the validation certificate pending for a name, if any
+   * @param handshake the validation certificate pending for a name, if any, asked once a check's handshake
+   * @param challenge the same, asked again for the chain and key of the alias chosen
    */
-  public ChallengeKeyManager(X509ExtendedKeyManager sites, String protocol, Function<String, Optional<SiteCertificates.Held>> challenge) {
+  public ChallengeKeyManager(X509ExtendedKeyManager sites, String protocol, Function<String, Optional<SiteCertificates.Held>> handshake,
+      Function<String, Optional<SiteCertificates.Held>> challenge) {
     this.sites = sites;
     this.protocol = protocol;
+    this.handshake = handshake;
     this.challenge = challenge;
   }
 
@@ -40,7 +44,7 @@ public final class ChallengeKeyManager extends X509ExtendedKeyManager {
   public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
     if (engine != null && protocol.equals(engine.getHandshakeApplicationProtocol())) {
       Optional<String> host = sniHost(engine.getHandshakeSession());
-      if (host.isPresent() && challenge.apply(host.get()).isPresent()) {
+      if (host.isPresent() && handshake.apply(host.get()).isPresent()) {
         return PREFIX + host.get();
       }
       return null; // a check for a name with nothing pending: no certificate, the handshake fails
