@@ -146,9 +146,14 @@ class DhtNodeTest {
     long now = System.currentTimeMillis();
     SignedRecord first = SignedRecord.sign(key, new byte[] {1}, now + 60_000, publisher);
     SignedRecord later = SignedRecord.sign(key, new byte[] {2}, now + 120_000, publisher);
-    int firstAt = nodes.get(1).putRecord(first).join();
+    // Both versions from one publisher to the same k closest: a lookup stops at the first record
+    // it finds, so a node that held only the first version (one put's lookup reached it and the
+    // other's did not, or a second publisher that was itself among the closest) could answer first.
+    DhtNode publishing = nodes.get(1);
+    List<Contact> closest = publishing.findNode(key).join().closest();
+    int firstAt = publishing.putRecord(first, closest).join();
     assertTrue(firstAt >= config.k(), "stored at " + firstAt);
-    int laterAt = nodes.get(2).putRecord(later).join();
+    int laterAt = publishing.putRecord(later, closest).join();
     assertTrue(laterAt >= config.k(), "stored at " + laterAt);
     LookupResult r = nodes.get(20).findRecord(key, rec -> true).join();
     assertEquals(Optional.of(later), r.record());
