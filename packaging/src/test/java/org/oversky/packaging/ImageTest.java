@@ -98,7 +98,18 @@ class ImageTest {
       assertTrue(Files.exists(root.resolve("var/lib/oversky/node.key")) || Files.list(root.resolve("var/lib/oversky")).findAny().isPresent(),
           "the node wrote its data in the image's data directory, as its own user");
     } finally {
+      // The node itself, not only unshare: --kill-child's signal is cleared when chroot changes
+      // the user, so a node left to it outlived the test (seen: still serving 14 minutes later).
+      List<ProcessHandle> tree = node.descendants().toList();
+      tree.forEach(ProcessHandle::destroy);
       node.destroy();
+      for (ProcessHandle h : tree) {
+        try {
+          h.onExit().get(20, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+          h.destroyForcibly();
+        }
+      }
       if (!node.waitFor(20, TimeUnit.SECONDS)) {
         node.destroyForcibly();
       }
