@@ -14,8 +14,10 @@ import java.util.regex.Pattern;
  * @param lookupBudget how long a miss waits for the network's URL record before the origin
  * @param collapseWait how long a miss waits for another node of the cluster that is fetching the
  *     same URL from the origin
+ * @param recordCopies how many nodes of the membership view hold each URL record
  */
-public record ClusterSettings(String secret, List<String> trustedNodes, Duration lookupBudget, Duration collapseWait) {
+public record ClusterSettings(
+    String secret, List<String> trustedNodes, Duration lookupBudget, Duration collapseWait, int recordCopies) {
   private static final Pattern NODE_ID = Pattern.compile("[0-9a-f]{64}");
 
   public ClusterSettings {
@@ -28,6 +30,9 @@ public record ClusterSettings(String secret, List<String> trustedNodes, Duration
     }
     Objects.requireNonNull(lookupBudget, "lookupBudget");
     Objects.requireNonNull(collapseWait, "collapseWait");
+    if (recordCopies < 1) {
+      throw new IllegalArgumentException("cluster.record-copies is 1 or more, got " + recordCopies);
+    }
   }
 
   /** Whether this node shares URL records with a cluster at all. */
@@ -39,6 +44,7 @@ public record ClusterSettings(String secret, List<String> trustedNodes, Duration
   @Override
   public String toString() {
     return "ClusterSettings[secret=" + (secret.isEmpty() ? "none" : "set") + ", trustedNodes=" + trustedNodes
-        + ", lookupBudget=" + lookupBudget + ", collapseWait=" + collapseWait + "]";
+        + ", lookupBudget=" + lookupBudget + ", collapseWait=" + collapseWait
+        + ", recordCopies=" + recordCopies + "]";
   }
 }

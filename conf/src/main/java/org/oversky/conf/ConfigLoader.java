@@ -244,7 +244,8 @@ public final class ConfigLoader {
               return ids;
             }),
             get(Settings.CLUSTER_LOOKUP_BUDGET, ConfigLoader::positiveDuration),
-            get(Settings.CLUSTER_COLLAPSE_WAIT, Values::parseDuration)),
+            get(Settings.CLUSTER_COLLAPSE_WAIT, Values::parseDuration),
+            get(Settings.CLUSTER_RECORD_COPIES, ConfigLoader::positiveCount)),
         new HttpServerConfig(
             get(Settings.REQUEST_HEAD_TIMEOUT, ConfigLoader::positiveDuration),
             get(Settings.IDLE_TIMEOUT, ConfigLoader::positiveDuration),

@@ -321,6 +321,13 @@ public final class Settings {
           "a duration such as 2s",
           "How long a miss waits for another node of the cluster that is fetching the same URL (0s: never).");
 
+  public static final Setting CLUSTER_RECORD_COPIES =
+      new Setting(
+          "cluster.record-copies",
+          "3",
+          "a whole number, 1 or more",
+          "How many nodes of the cluster's view hold each URL record, chosen by rendezvous hashing over the view's live nodes: more copies find a record on the node itself more often, fewer send fewer messages per fill.");
+
   private static final List<Setting> ALL =
       List.of(
           LISTEN,
@@ -357,6 +364,7 @@ public final class Settings {
           CLUSTER_TRUSTED_NODES,
           CLUSTER_LOOKUP_BUDGET,
           CLUSTER_COLLAPSE_WAIT,
+          CLUSTER_RECORD_COPIES,
           NODE_REGION,
           REGION_MAP,
           GEOIP,

@@ -53,7 +53,7 @@ class ConfigLoaderTest {
                 Duration.ofHours(22),
                 Duration.ofHours(1),
                 Duration.ofSeconds(10)),
-            new ClusterSettings("", List.of(), Duration.ofMillis(150), Duration.ofSeconds(2)),
+            new ClusterSettings("", List.of(), Duration.ofMillis(150), Duration.ofSeconds(2), 3),
             new HttpServerConfig(Duration.ofSeconds(10), Duration.ofSeconds(30)),
             new RoutingSettings("default", java.util.Optional.empty()),
             DnsSettings.OFF,

@@ -69,11 +69,6 @@ public final class Gateway extends ContainerLifeCycle {
     this.dht = new DhtService(config, new KeyPair(identity.publicKey(), identity.privateKey()), store, b.clock, failures);
     addBean(dht);
     dht.bindMetrics(metrics.registry());
-    Cooperation cooperation =
-        new Cooperation(
-            config.cluster(), dht, store, config.dht().providerTtl(), config.dht().republishInterval(), failures);
-    cooperation.bindMetrics(metrics.registry());
-    dht.onTick(cooperation::republish);
     LoadMeter load = new LoadMeter(
         config.routing().softCapacity(), config.routing().hardCapacity(), config.dataDir(), b.clock, failures);
     ClusterMonitor monitor =
@@ -83,6 +78,13 @@ public final class Gateway extends ContainerLifeCycle {
             b.clock, failures);
     addBean(monitor);
     monitor.bindMetrics(metrics.registry());
+    Cooperation cooperation =
+        new Cooperation(
+            config.cluster(), dht, store, config.dht().providerTtl(), config.dht().republishInterval(),
+            monitor::placeable,
+            failures);
+    cooperation.bindMetrics(metrics.registry());
+    dht.onTick(cooperation::republish);
     HttpRouting http = new HttpRouting(config.publicUrl(), routing, monitor, b.mount + OWN_PREFIX);
     org.oversky.gateway.dns.DnsService dns =
         config.dns().on() ? new org.oversky.gateway.dns.DnsService(config.dns(), config.sites(), routing, monitor, metrics.registry(), b.clock) : null;

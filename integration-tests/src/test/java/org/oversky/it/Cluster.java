@@ -63,10 +63,20 @@ final class Cluster implements AutoCloseable {
     return this;
   }
 
+  /** Stops node {@code i} for good: {@link #get} gives null for it from then on. */
+  void stop(int i) throws Exception {
+    TestNode n = nodes.set(i, null);
+    if (n != null) {
+      n.close();
+    }
+  }
+
   @Override
   public void close() throws Exception {
     for (TestNode n : nodes) {
-      n.close();
+      if (n != null) {
+        n.close();
+      }
     }
   }
 }

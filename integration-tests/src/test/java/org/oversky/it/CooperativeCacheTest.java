@@ -84,20 +84,58 @@ class CooperativeCacheTest {
     return origin.countRequestsMatching(getRequestedFor(urlEqualTo(path)).build()).getCount();
   }
 
-  /** Waits until node {@code i}'s response record is out (published and held by the others). */
+  /**
+   * Waits until node {@code i}'s response record is out: published, and held by as many nodes as
+   * {@code cluster.record-copies} (3 by default) asks, or by all when there are fewer.
+   */
   private static void awaitPublished(Cluster c, int i) {
-    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
-      if (figure(c.get(i), "recordsPublished") < 1) {
-        return false;
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() ->
+        figure(c.get(i), "recordsPublished") >= 1 && holding(c).size() >= Math.min(3, c.nodes.size()));
+  }
+
+  private static int valueRecords(TestNode node) throws Exception {
+    Map<?, ?> dht = (Map<?, ?>) Jsons.parse(node.get("/api/v1/status").body()).get("dht");
+    return ((Number) dht.get("valueRecordsHeld")).intValue();
+  }
+
+  /** The indexes of the running nodes that hold a value record. */
+  private static java.util.List<Integer> holding(Cluster c) throws Exception {
+    java.util.List<Integer> out = new java.util.ArrayList<>();
+    for (int j = 0; j < c.nodes.size(); j++) {
+      if (c.get(j) != null && valueRecords(c.get(j)) >= 1) {
+        out.add(j);
       }
-      for (int j = 0; j < c.nodes.size(); j++) {
-        Map<?, ?> dht = (Map<?, ?>) Jsons.parse(c.get(j).get("/api/v1/status").body()).get("dht");
-        if (j != i && ((Number) dht.get("valueRecordsHeld")).intValue() < 1) {
-          return false;
+    }
+    return out;
+  }
+
+  @Test
+  void aUrlRecordIsHeldByItsPlacementsNodesOnlyAndFoundThereWhenOneOfThemIsGone(@TempDir Path dir) throws Exception {
+    WireMockServer origin = origin("/obj", "public, max-age=300");
+    try (Cluster c = Cluster.start(dir, 6, site(origin, "cluster.secret", "s3cret", "cluster.record-copies", "2")).awaitJoined()) {
+      assertEquals(BODY, siteGet(c.get(0), "/obj").body());
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> holding(c).size() >= 2);
+      java.util.List<Integer> holders = holding(c);
+      assertEquals(2, holders.size(), "two of six nodes hold the record, not all: " + holders);
+      // one holder other than the publisher goes away; misses elsewhere ask both holders at once
+      int gone = holders.get(0) != 0 ? holders.get(0) : holders.get(1);
+      c.stop(gone);
+      for (int i = 1; i < 6; i++) {
+        if (i == gone) {
+          continue;
         }
+        HttpResponse<String> r = siteGet(c.get(i), "/obj");
+        assertEquals(BODY, r.body());
+        assertTrue(cacheStatus(r).contains("fwd=peer"), "node " + i + " (holders " + holders + ", " + gone + " gone): " + cacheStatus(r));
       }
-      return true;
-    });
+      assertEquals(1, originCount(origin, "/obj"));
+      int kept = holders.get(0) == gone ? holders.get(1) : holders.get(0);
+      if (kept != 0) {
+        assertTrue(figure(c.get(kept), "recordLookupsHeldHere") >= 1, "the holder read its own store");
+      }
+    } finally {
+      origin.stop();
+    }
   }
 
   @Test

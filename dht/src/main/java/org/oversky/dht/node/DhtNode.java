@@ -483,6 +483,68 @@ public final class DhtNode {
     return findRecord(key, accept);
   }
 
+  /**
+   * Asks {@code nodes} at once for the record under {@code key}, with no walk: where the caller
+   * knows which nodes hold a key's record (a site cluster that places its records by its
+   * membership view), one round trip instead of a lookup. Ends at the first record that is this
+   * key's, unexpired, verified and accepted, or when every node has answered or failed. The
+   * result names no closest nodes; hops is 1 when a record came.
+   */
+  public CompletableFuture<LookupResult> askRecord(NodeId key, List<URI> nodes, Predicate<SignedRecord> accept) {
+    Objects.requireNonNull(accept, "accept");
+    long start = clock.millis();
+    CompletableFuture<LookupResult> out = new CompletableFuture<>();
+    if (nodes.isEmpty()) {
+      out.complete(new LookupResult(key, List.of(), List.of(), Optional.empty(), 0, 0, 0, 0, false));
+      return out;
+    }
+    java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(nodes.size());
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    for (URI url : nodes) {
+      call(url, new Request.GetRecord(key), null).whenComplete((reply, error) -> {
+        Optional<SignedRecord> found = Optional.empty();
+        if (error != null) {
+          failed.incrementAndGet();
+        } else if (reply.payload() instanceof Response.RecordReply r) {
+          found = r.record()
+              .filter(rec -> rec.key().equals(key) && rec.expiresAt() > clock.millis())
+              .filter(SignedRecord::verifies)
+              .filter(accept);
+        } else {
+          failed.incrementAndGet(); // an answer of another RPC: the transport should have refused it
+        }
+        boolean last = left.decrementAndGet() == 0;
+        if (found.isPresent() || last) {
+          out.complete(new LookupResult(
+              key, List.of(), List.of(), found, found.isPresent() ? 1 : 0, nodes.size(), failed.get(), clock.millis() - start, false));
+        }
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Stores a signed record at {@code nodes}, by URL with no lookup, and in this node's own store
+   * when {@code here}: where a site cluster's membership view says the record belongs. In order
+   * with this node's other puts of the key; tells at how many nodes it was stored.
+   */
+  public CompletableFuture<Integer> putRecordTo(SignedRecord record, List<URI> nodes, boolean here) {
+    return inOrder(record.key(), () -> {
+      List<CompletableFuture<Boolean>> acks = new ArrayList<>();
+      for (URI url : nodes) {
+        acks.add(call(url, new Request.PutRecord(record), null).handle((r, e) -> e == null));
+      }
+      int local = here && records.put(record, clock.millis()).stored() ? 1 : 0;
+      return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+          .thenApply(v -> local + (int) acks.stream().filter(CompletableFuture::join).count());
+    });
+  }
+
+  /** The record under {@code key} in this node's own store that {@code accept} takes, if any; no message. */
+  public Optional<SignedRecord> heldRecord(NodeId key, Predicate<SignedRecord> accept) {
+    return records.get(key, clock.millis()).filter(accept);
+  }
+
   /** How many nodes a record lookup asks at once in a network smaller than k known whole. */
   static final int WHOLE_NETWORK_ASKED = 2;
 
@@ -785,6 +847,13 @@ public final class DhtNode {
   private final AtomicLong replicated = new AtomicLong();
   /** When {@link #replicateStored} last ran (the first run waits one interval). */
   private volatile long lastReplication;
+  /** When this node last handed records to each contact it added (the most recent 4,096). */
+  private final Map<NodeId, Long> handedTo = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<NodeId, Long> eldest) {
+      return size() > 4096;
+    }
+  });
   /** Providers that answered a ping at a URL lately (id to URL), so that hand-overs naming them need no new ping. */
   private final Map<NodeId, URI> verifiedProviders = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
     @Override
@@ -800,6 +869,14 @@ public final class DhtNode {
    */
   private void handOverTo(Contact newcomer) {
     long now = clock.millis();
+    // A contact dropped after failed requests and added again (a busy node, not a new one) still
+    // holds what it was handed: handing it everything again each time it came back fed a storm
+    // in a cluster of 30 processes on 2 cores, where every failure made more traffic.
+    Long handed = handedTo.get(newcomer.id());
+    if (handed != null && now - handed < config.refreshInterval().toMillis()) {
+      return;
+    }
+    handedTo.put(newcomer.id(), now);
     // a key's k closest nodes share about groupBits() - 2 leading bits with it: a newcomer
     // sharing fewer than groupBits() - 5 is not among them, and the costlier test is spared
     int bits = groupBits();

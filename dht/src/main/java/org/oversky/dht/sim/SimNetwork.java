@@ -188,6 +188,11 @@ public final class SimNetwork implements AutoCloseable {
     members.get(node.baseUrl()).silent = true;
   }
 
+  /** Makes a silenced node answer again. */
+  public void speak(DhtNode node) {
+    members.get(node.baseUrl()).silent = false;
+  }
+
   /** Whether a node still answers. */
   public boolean isLive(DhtNode node) {
     return !members.get(node.baseUrl()).silent;

@@ -376,6 +376,31 @@ class DhtNodeTest {
   }
 
   @Test
+  void aContactDroppedAfterFailuresAndAddedAgainIsNotHandedEverythingAgain() throws Exception {
+    List<DhtNode> nodes = network(25);
+    DhtNode b = nodes.get(5);
+    // keys next to b's id, provided by another node: the nodes that hold them hand them to b
+    for (int i = 1; i <= 20; i++) {
+      nodes.get(9).provide(b.id().xor(new NodeId(0, 0, 0, i))).join();
+    }
+    assertTrue(net.awaitQuiet(Duration.ofSeconds(30)));
+    DhtNode a = nodes.stream()
+        .filter(n -> n != b && n != nodes.get(9) && n.table().get(b.id()).isPresent() && n.stats().providerRecords() > 0)
+        .findFirst().orElseThrow();
+    net.silence(b);
+    for (int i = 0; i < config.maxFailures() && a.table().get(b.id()).isPresent(); i++) {
+      assertTrue(a.call(b.baseUrl(), new Request.Ping(), b.id()).handle((c, e) -> e != null).join(), "b does not answer");
+    }
+    assertFalse(a.table().get(b.id()).isPresent(), "a dropped b after " + config.maxFailures() + " failures");
+    long handedBefore = a.handOvers()[0];
+    net.speak(b);
+    a.ping(b.baseUrl()).join();
+    assertTrue(net.awaitQuiet(Duration.ofSeconds(30)));
+    assertTrue(a.table().get(b.id()).isPresent(), "b is back in a's table");
+    assertEquals(handedBefore, a.handOvers()[0], "b was known to a within the refresh interval: what it should hold reached it then");
+  }
+
+  @Test
   void aHandOverIsHearsayTakenOnlyForKnownOrAnsweringProvidersAndKeysNearTheReceiver() throws Exception {
     List<DhtNode> nodes = network(3);
     DhtNode receiver = nodes.get(0);

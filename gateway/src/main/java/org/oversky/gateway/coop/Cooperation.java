@@ -4,17 +4,20 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.oversky.cache.ContentKey;
 import org.oversky.cache.ContentStore;
 import org.oversky.cache.StoredResponse;
@@ -29,6 +32,8 @@ import org.oversky.gateway.dht.DhtService;
 import org.oversky.gateway.dht.Providers;
 import org.oversky.gateway.metrics.Failures;
 import org.oversky.gateway.proxy.PeerSource;
+import org.oversky.gateway.routing.ClusterMonitor;
+import org.oversky.routing.placement.Placement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +45,13 @@ import org.slf4j.LoggerFactory;
  * provider (verified against its SHA-256), stores the response and serves it. While a node fetches
  * a URL from the origin it publishes a short-lived marker, and a node that misses the same URL
  * meanwhile waits a little for the first one's record instead of asking the origin too.
+ *
+ * <p>Where a record goes: to the first {@code cluster.record-copies} nodes of the URL key's
+ * rendezvous order ({@link Placement}) over the cluster's nodes that are not known to be down
+ * ({@link ClusterMonitor#placeable}), with no lookup; a node that misses reads its own store when
+ * it is one of them, and otherwise asks the first two at once (one round trip, whatever the size
+ * of the cluster). Before this node knows any other, records go to the DHT's k closest and are
+ * found by a lookup, as in a DHT without a cluster.
  */
 public final class Cooperation implements PeerSource {
   /** How long an in-flight marker lives. */
@@ -53,6 +65,10 @@ public final class Cooperation implements PeerSource {
   private final DhtNode node;
   private final ContentStore store;
   private final long maxRecordMillis;
+  /** The cluster's nodes that records may be placed on, this one included (see {@link ClusterMonitor#placeable}). */
+  private final Supplier<List<URI>> view;
+  /** This node's own URL in the view. */
+  private final URI self;
   /** The nodes closest to URL keys that a record lookup found lately: publishing there needs no lookup. */
   private final Cache<NodeId, List<Contact>> closest =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).build();
@@ -74,6 +90,8 @@ public final class Cooperation implements PeerSource {
   private final AtomicLong waited = new AtomicLong();
   private final AtomicLong lookups = new AtomicLong();
   private final AtomicLong lookupTimeouts = new AtomicLong();
+  /** Record reads answered by this node's own store, as one of the record's holders: no message. */
+  private final AtomicLong heldHere = new AtomicLong();
   private final Failures failures;
   private static final Logger LOG = LoggerFactory.getLogger(Cooperation.class);
 
@@ -83,8 +101,11 @@ public final class Cooperation implements PeerSource {
       ContentStore store,
       Duration recordLifetime,
       Duration republishInterval,
+      Supplier<List<URI>> view,
       Failures failures) {
     this.failures = failures;
+    this.view = view;
+    this.self = dht.node().baseUrl();
     this.republishMillis = republishInterval.toMillis();
     this.settings = settings;
     this.trust = new ClusterTrust(settings);
@@ -168,11 +189,25 @@ public final class Cooperation implements PeerSource {
       accepted.put(r, parsed.get());
       return true;
     };
+    List<URI> holders = holders(key);
+    CompletableFuture<LookupResult> lookup;
+    if (!holders.isEmpty()) {
+      boolean here = holders.contains(self);
+      Optional<SignedRecord> held = here ? node.heldRecord(key, accept) : Optional.empty();
+      if (held.isPresent() || (here && again)) {
+        // a holder's store has the record (or the marker) whenever another node published one;
+        // waiting, it is where the record arrives
+        heldHere.incrementAndGet();
+        return held.map(accepted::get);
+      }
+      List<URI> ask = holders.stream().filter(u -> !u.equals(self)).limit(again ? 1 : 2).toList();
+      lookup = node.askRecord(key, ask, accept);
+    } else {
+      lookup = again ? node.recheckRecord(key, accept) : node.findRecord(key, accept);
+    }
     try {
-      LookupResult result =
-          (again ? node.recheckRecord(key, accept) : node.findRecord(key, accept))
-              .get(settings.lookupBudget().toMillis(), TimeUnit.MILLISECONDS);
-      if (!again && result.record().isEmpty() && !result.timedOut()) { // a recheck of the own store finds no nodes
+      LookupResult result = lookup.get(settings.lookupBudget().toMillis(), TimeUnit.MILLISECONDS);
+      if (holders.isEmpty() && !again && result.record().isEmpty() && !result.timedOut()) { // a recheck of the own store finds no nodes
         closest.put(key, result.closest());
       }
       return result.record().map(accepted::get);
@@ -283,6 +318,12 @@ public final class Cooperation implements PeerSource {
     long expires = node.now() + Math.min(liveMillis, maxRecordMillis);
     SignedRecord signed = SignedRecord.sign(key, value, expires, dht.identity().keyPair());
     (record.fetching() ? markers : published).incrementAndGet();
+    List<URI> holders = holders(key);
+    if (!holders.isEmpty()) {
+      // the marker too goes to every holder: a holder that misses reads only its own store
+      node.putRecordTo(signed, holders.stream().filter(u -> !u.equals(self)).toList(), holders.contains(self));
+      return;
+    }
     List<Contact> known = closest.getIfPresent(key);
     if (record.fetching()) {
       node.putRecordNear(signed, known); // a marker lives seconds: only lookups made meanwhile need it
@@ -291,6 +332,21 @@ public final class Cooperation implements PeerSource {
     } else {
       node.putRecord(signed, known);
     }
+  }
+
+  /**
+   * The nodes that hold the record under {@code key}: the first {@code cluster.record-copies} of
+   * its placement order over the view's live nodes; none while the view knows no other live node.
+   */
+  private List<URI> holders(NodeId key) {
+    List<URI> live = view.get();
+    if (live.size() < 2) {
+      return List.of();
+    }
+    // one region for all: a node's region is known only after its first probe, and records
+    // placed before and after that would part ways; a record is soft state, republished
+    List<Placement.Node> nodes = live.stream().map(u -> new Placement.Node(u, "")).toList();
+    return Placement.holders(key.bytes(), nodes, settings.recordCopies()).stream().map(Placement.Node::url).toList();
   }
 
   /** The cluster's part of the status document. */
@@ -302,6 +358,7 @@ public final class Cooperation implements PeerSource {
     out.put("recordsPublished", published.get());
     out.put("markersPublished", markers.get());
     out.put("recordLookups", lookups.get());
+    out.put("recordLookupsHeldHere", heldHere.get());
     out.put("recordLookupTimeouts", lookupTimeouts.get());
     out.put("untrustedRecordsIgnored", untrusted.get());
     out.put("waitsForPeers", waited.get());

@@ -437,6 +437,25 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   }
 
   /**
+   * The nodes a cluster's soft state (its URL records) is placed on, this one included, by URL:
+   * every node known from the DHT's table or the view but those the view holds down, left or
+   * draining. A node counts from the moment it is known, not once seen up five times, so that the
+   * nodes of a cluster that all know each other place records alike from their first seconds.
+   */
+  public List<URI> placeable() {
+    Set<URI> all = new java.util.TreeSet<>(known.get());
+    all.addAll(view.keySet());
+    all.add(self);
+    for (Verdict v : nodes()) {
+      String state = v.state();
+      if (state.equals("down") || state.equals("left") || state.equals("draining")) {
+        all.remove(v.seenHere().url());
+      }
+    }
+    return List.copyOf(all);
+  }
+
+  /**
    * The view by region, for the status document and page: each region's nodes with their state
    * and load, regions by name, nodes by URL.
    */

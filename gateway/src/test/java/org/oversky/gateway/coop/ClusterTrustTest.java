@@ -21,7 +21,7 @@ class ClusterTrustTest {
   private static final byte[] JSON = "{\"kind\":\"response\"}".getBytes(StandardCharsets.UTF_8);
 
   private static ClusterTrust trust(String secret, String... trusted) {
-    return new ClusterTrust(new ClusterSettings(secret, List.of(trusted), Duration.ofMillis(150), Duration.ofSeconds(2)));
+    return new ClusterTrust(new ClusterSettings(secret, List.of(trusted), Duration.ofMillis(150), Duration.ofSeconds(2), 3));
   }
 
   private static KeyPair keys() throws Exception {
