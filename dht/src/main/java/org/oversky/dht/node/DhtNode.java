@@ -484,43 +484,87 @@ public final class DhtNode {
   }
 
   /**
-   * Asks {@code nodes} at once for the record under {@code key}, with no walk: where the caller
-   * knows which nodes hold a key's record (a site cluster that places its records by its
-   * membership view), one round trip instead of a lookup. Ends at the first record that is this
-   * key's, unexpired, verified and accepted, or when every node has answered or failed. The
-   * result names no closest nodes; hops is 1 when a record came.
+   * Asks {@code nodes} for the record under {@code key}, with no walk: where the caller knows
+   * which nodes hold a key's record (a site cluster that places its records by its membership
+   * view), one round trip instead of a lookup. The first node is asked alone; the next is asked
+   * when the one before answered without the record, failed, or had not answered within {@code
+   * hedgeAfter} (a hedged request: a node that hangs costs that long, not a time-out). Ends at
+   * the first record that is this key's, unexpired, verified and accepted, or when every node
+   * asked has answered or failed. The result names no closest nodes; hops is 1 when a record came.
    */
-  public CompletableFuture<LookupResult> askRecord(NodeId key, List<URI> nodes, Predicate<SignedRecord> accept) {
+  public CompletableFuture<LookupResult> askRecord(NodeId key, List<URI> nodes, java.time.Duration hedgeAfter, Predicate<SignedRecord> accept) {
     Objects.requireNonNull(accept, "accept");
-    long start = clock.millis();
-    CompletableFuture<LookupResult> out = new CompletableFuture<>();
-    if (nodes.isEmpty()) {
-      out.complete(new LookupResult(key, List.of(), List.of(), Optional.empty(), 0, 0, 0, 0, false));
+    return new Ask(key, List.copyOf(nodes), hedgeAfter, accept).start();
+  }
+
+  /** One {@link #askRecord}: its nodes asked one after the other, each answer counted once. */
+  private final class Ask {
+    private final NodeId key;
+    private final List<URI> nodes;
+    private final java.time.Duration hedgeAfter;
+    private final Predicate<SignedRecord> accept;
+    private final long start = clock.millis();
+    private final CompletableFuture<LookupResult> out = new CompletableFuture<>();
+    // Guarded by this.
+    private int next;
+    private int ended;
+    private int failed;
+
+    Ask(NodeId key, List<URI> nodes, java.time.Duration hedgeAfter, Predicate<SignedRecord> accept) {
+      this.key = key;
+      this.nodes = nodes;
+      this.hedgeAfter = hedgeAfter;
+      this.accept = accept;
+    }
+
+    CompletableFuture<LookupResult> start() {
+      if (nodes.isEmpty()) {
+        out.complete(result(Optional.empty()));
+      } else {
+        askFrom(0);
+      }
       return out;
     }
-    java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(nodes.size());
-    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
-    for (URI url : nodes) {
-      call(url, new Request.GetRecord(key), null).whenComplete((reply, error) -> {
-        Optional<SignedRecord> found = Optional.empty();
-        if (error != null) {
-          failed.incrementAndGet();
-        } else if (reply.payload() instanceof Response.RecordReply r) {
-          found = r.record()
-              .filter(rec -> rec.key().equals(key) && rec.expiresAt() > clock.millis())
-              .filter(SignedRecord::verifies)
-              .filter(accept);
-        } else {
-          failed.incrementAndGet(); // an answer of another RPC: the transport should have refused it
+
+    /** Asks node {@code index} unless it has been asked (or the ask has ended). */
+    private void askFrom(int index) {
+      URI url;
+      synchronized (this) {
+        if (out.isDone() || index != next || next >= nodes.size()) {
+          return;
         }
-        boolean last = left.decrementAndGet() == 0;
-        if (found.isPresent() || last) {
-          out.complete(new LookupResult(
-              key, List.of(), List.of(), found, found.isPresent() ? 1 : 0, nodes.size(), failed.get(), clock.millis() - start, false));
-        }
-      });
+        url = nodes.get(next++);
+      }
+      later(hedgeAfter, () -> askFrom(index + 1));
+      call(url, new Request.GetRecord(key), null).whenComplete((reply, error) -> answered(index, reply, error));
     }
-    return out;
+
+    private void answered(int index, Reply reply, Throwable error) {
+      Optional<SignedRecord> found = Optional.empty();
+      if (error == null && reply.payload() instanceof Response.RecordReply r) {
+        found = r.record()
+            .filter(rec -> rec.key().equals(key) && rec.expiresAt() > clock.millis())
+            .filter(SignedRecord::verifies)
+            .filter(accept);
+      }
+      boolean last;
+      synchronized (this) {
+        ended++;
+        if (error != null || !(reply.payload() instanceof Response.RecordReply)) {
+          failed++; // no answer, or an answer of another RPC (the transport should have refused it)
+        }
+        last = ended == nodes.size();
+      }
+      if (found.isPresent() || last) {
+        out.complete(result(found));
+      } else {
+        askFrom(index + 1); // without the record: the next at once
+      }
+    }
+
+    private synchronized LookupResult result(Optional<SignedRecord> found) {
+      return new LookupResult(key, List.of(), List.of(), found, found.isPresent() ? 1 : 0, next, failed, clock.millis() - start, false);
+    }
   }
 
   /**

@@ -376,6 +376,37 @@ class DhtNodeTest {
   }
 
   @Test
+  void askRecordAsksOneNodeThenTheNextWhenItHasNoRecordOrIsSilent() throws Exception {
+    List<DhtNode> nodes = network(5);
+    var keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    NodeId key = NodeId.random(new SplittableRandom(21));
+    SignedRecord record = SignedRecord.sign(key, new byte[] {5}, System.currentTimeMillis() + 60_000, keys);
+    DhtNode asker = nodes.get(0);
+    DhtNode holder = nodes.get(1);
+    DhtNode empty = nodes.get(2);
+    DhtNode silent = nodes.get(3);
+    assertEquals(1, holder.putRecordTo(record, List.of(), true).join(), "stored at the holder only");
+    Duration hedge = Duration.ofMillis(300);
+
+    LookupResult one = asker.askRecord(key, List.of(holder.baseUrl(), empty.baseUrl()), hedge, r -> true).join();
+    assertEquals(Optional.of(record), one.record());
+    assertEquals(1, one.messages(), "the first node had it: the second was not asked");
+
+    LookupResult next = asker.askRecord(key, List.of(empty.baseUrl(), holder.baseUrl()), hedge, r -> true).join();
+    assertEquals(Optional.of(record), next.record(), "the first had none: the second was asked");
+    assertEquals(2, next.messages());
+
+    net.silence(silent);
+    LookupResult hedged = asker.askRecord(key, List.of(silent.baseUrl(), holder.baseUrl()), hedge, r -> true).join();
+    assertEquals(Optional.of(record), hedged.record(), "the first never answers: the second was asked after the hedge delay");
+    assertTrue(hedged.millis() < asker.config().maxRpcTimeout().toMillis(), "not after a time-out: " + hedged);
+
+    LookupResult none = asker.askRecord(key, List.of(empty.baseUrl(), nodes.get(4).baseUrl()), hedge, r -> true).join();
+    assertEquals(Optional.empty(), none.record(), "neither holds it");
+    assertEquals(2, none.messages());
+  }
+
+  @Test
   void aContactDroppedAfterFailuresAndAddedAgainIsNotHandedEverythingAgain() throws Exception {
     List<DhtNode> nodes = network(25);
     DhtNode b = nodes.get(5);

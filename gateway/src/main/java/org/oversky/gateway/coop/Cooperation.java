@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * <p>Where a record goes: to the first {@code cluster.record-copies} nodes of the URL key's
  * rendezvous order ({@link Placement}) over the cluster's nodes that are not known to be down
  * ({@link ClusterMonitor#placeable}), with no lookup; a node that misses reads its own store when
- * it is one of them, and otherwise asks the first two at once (one round trip, whatever the size
- * of the cluster). Before this node knows any other, records go to the DHT's k closest and are
+ * it is one of them, and otherwise asks the first of them, then the second when the first has no
+ * record or is slow (one round trip, whatever the size of the cluster). Before this node knows any other, records go to the DHT's k closest and are
  * found by a lookup, as in a DHT without a cluster.
  */
 public final class Cooperation implements PeerSource {
@@ -200,8 +200,10 @@ public final class Cooperation implements PeerSource {
         heldHere.incrementAndGet();
         return held.map(accepted::get);
       }
+      // one holder, the next only when it has no record or is slow: two at once cost a message
+      // more for every fill from a peer
       List<URI> ask = holders.stream().filter(u -> !u.equals(self)).limit(again ? 1 : 2).toList();
-      lookup = node.askRecord(key, ask, accept);
+      lookup = node.askRecord(key, ask, settings.lookupBudget().dividedBy(3), accept);
     } else {
       lookup = again ? node.recheckRecord(key, accept) : node.findRecord(key, accept);
     }
