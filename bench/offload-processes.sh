@@ -170,6 +170,24 @@ status_sum() { # FIELD(dht.x or cluster.x) -> the field summed over the running 
   echo "$total"
 }
 
+by_type() { # FILE: every running node's DHT requests received, by RPC, summed, as JSON in FILE
+  local port
+  for port in "${node_ports[@]}"; do
+    curl -sS --max-time 5 "http://127.0.0.1:$port/api/v1/status" || echo '{}'
+    echo
+  done | "$python_bin" -c '
+import json, sys
+total = {}
+for line in sys.stdin:
+    try:
+        d = json.loads(line)
+    except ValueError:
+        continue
+    for k, v in (d.get("dht", {}).get("rpcReceivedByType") or {}).items():
+        total[k] = total.get(k, 0) + v
+print(json.dumps(total))' > "$1"
+}
+
 start_nodes() { # MODE (independent|cooperating): starts NODES nodes, each on a port and data dir of its own
   local mode=$1 i args node_port port
   node_ports=(); node_pids=()
@@ -218,6 +236,7 @@ run_mode() { # MODE
   local sent0 recv0 failed0 rejected0 lookups0 timeouts0
   sent0=$(status_sum dht.rpcSent); recv0=$(status_sum dht.rpcReceived); failed0=$(status_sum dht.rpcFailed)
   rejected0=$(status_sum dht.rpcRejected); lookups0=$(status_sum cluster.recordLookups); timeouts0=$(status_sum cluster.recordLookupTimeouts)
+  by_type "$tmp/$mode-types-before.json"
   before=$(cpu_ticks "${node_pids[@]}"); jit_before=$(jit_ticks "${node_pids[@]}")
   log "$mode: measured load, $REQUESTS requests from $CLIENTS clients"
   "$python_bin" "$tmp/load.py" "$ports" /obj/ "$OBJECTS" "$REQUESTS" "$CLIENTS" "$OBJECT_BYTES" 1 > "$tmp/$mode-load.json"
@@ -229,6 +248,7 @@ run_mode() { # MODE
   res[$mode,sent]=$(( $(status_sum dht.rpcSent) - sent0 )); res[$mode,recv]=$(( $(status_sum dht.rpcReceived) - recv0 ))
   res[$mode,failed]=$(( $(status_sum dht.rpcFailed) - failed0 )); res[$mode,rejected]=$(( $(status_sum dht.rpcRejected) - rejected0 ))
   res[$mode,lookups]=$(( $(status_sum cluster.recordLookups) - lookups0 )); res[$mode,timeouts]=$(( $(status_sum cluster.recordLookupTimeouts) - timeouts0 ))
+  by_type "$tmp/$mode-types-after.json"
   for ((i = 0; i < NODES; i++)); do
     ! grep -qE "$exception_re" "$tmp/$mode-node$i.log" || log "warning: $mode node $i logged an exception (see its log)"
   done
@@ -243,7 +263,8 @@ run_mode cooperating
   "${res[independent,load]}" "${res[cooperating,load]}" \
   "${res[independent,cpu_ms]} ${res[independent,jit_ms]} ${res[independent,origin]} ${res[independent,sent]} ${res[independent,recv]} ${res[independent,failed]} ${res[independent,rejected]} ${res[independent,lookups]} ${res[independent,timeouts]}" \
   "${res[cooperating,cpu_ms]} ${res[cooperating,jit_ms]} ${res[cooperating,origin]} ${res[cooperating,sent]} ${res[cooperating,recv]} ${res[cooperating,failed]} ${res[cooperating,rejected]} ${res[cooperating,lookups]} ${res[cooperating,timeouts]}" \
-  "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(git -C "$oversky_root" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(nproc)" "$load_start" <<'PYEOF'
+  "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(git -C "$oversky_root" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(nproc)" "$load_start" \
+  "$tmp/cooperating-types-before.json" "$tmp/cooperating-types-after.json" <<'PYEOF'
 import json, sys
 (requests, clients, nodes, objects, size, delay, warm), loads, figs = sys.argv[1:8], sys.argv[8:10], sys.argv[10:12]
 when, commit, cores, load = sys.argv[12:16]
@@ -284,6 +305,11 @@ r("DHT requests sent per fill", i["sent"] / max(1, i["fills"]), c["sent"] / max(
 r("node CPU per fill, ms", i["cpu"] / max(1, i["fills"]), c["cpu"] / max(1, c["fills"]), "%.1f")
 r("RPCs failed / rejected", "%d / %d" % (i["failed"], i["rejected"]), "%d / %d (%.2f %% / %.2f %%)" % (c["failed"], c["rejected"], 100 * c["failed"] / max(1, c["sent"]), 100 * c["rejected"] / max(1, c["recv"])), "%s", False)
 r("record lookups, over budget", "%d, %d" % (i["lookups"], i["timeouts"]), "%d, %d (%.1f %%)" % (c["lookups"], c["timeouts"], 100 * c["timeouts"] / max(1, c["lookups"])), "%s", False)
+tb, ta = (json.load(open(f)) for f in sys.argv[16:18])
+types = {k: ta.get(k, 0) - tb.get(k, 0) for k in ta}
+if any(types.values()):
+    print("\nCooperating, DHT requests received during the measured load by RPC, per fill (%d fills): %s."
+          % (c["fills"], ", ".join("`%s` %.2f" % (k, v / max(1, c["fills"])) for k, v in types.items() if v)))
 for name in rows:
     if rows[name]["d"]["errors"]:
         print("\n%s errors: %s" % (name, "; ".join(rows[name]["d"]["errors"])))

@@ -285,21 +285,25 @@ public final class ResponseIndex {
     return responses.size();
   }
 
-  /** Whether a stored response of a site refers to {@code body} (else it was registered, or fetched by its key). */
-  public boolean references(ContentKey body) {
-    return !prefix(bodyRefs, body.hex() + '\u0000').isEmpty();
-  }
-
   /**
-   * The URLs of the responses that refer to {@code body}, each once, as the index file has them
-   * (a put or removal still on its way to the committer is not seen yet).
+   * The URLs of the responses that refer to {@code body}, each once: as the index file has them,
+   * and those of puts still on their way to the committer (a removal on its way is not seen yet).
+   * Without the puts, a site's body stored a moment before its response passed for a registered
+   * body while the committer lagged, and was copied to other nodes (seen with 30 busy nodes).
    */
   public List<String> urlsOf(ContentKey body) {
     String prefix = body.hex() + '\u0000';
-    return prefix(bodyRefs, prefix).keySet().stream()
-        .map(ref -> ref.substring(prefix.length(), ref.indexOf('\u0000', prefix.length())))
-        .distinct()
-        .toList();
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    prefix(bodyRefs, prefix).keySet()
+        .forEach(ref -> out.add(ref.substring(prefix.length(), ref.indexOf('\u0000', prefix.length()))));
+    overlay.forEach((url, variants) -> {
+      for (StoredResponse r : variants) {
+        if (r.body().equals(body)) {
+          out.add(url);
+        }
+      }
+    });
+    return List.copyOf(out);
   }
 
   /**

@@ -89,6 +89,9 @@ public final class DhtNode {
   private final AtomicLong rpcFailed = new AtomicLong();
   private final AtomicLong rpcReceived = new AtomicLong();
   private final AtomicLong rpcRejected = new AtomicLong();
+  /** Requests received and answered, by RPC (the index is the ordinal). */
+  private final java.util.concurrent.atomic.AtomicLongArray receivedByRpc =
+      new java.util.concurrent.atomic.AtomicLongArray(org.oversky.dht.rpc.Rpc.values().length);
   /**
    * Whether the last node lookup that ran to its end found fewer than k nodes: the network, as far
    * as it reaches, is smaller than k, and every node is among the k closest to every key.
@@ -148,6 +151,18 @@ public final class DhtNode {
         smallShortcuts.get());
   }
 
+  /**
+   * Requests received and answered so far, by RPC wire name (every RPC, in protocol order): what
+   * the network asks of this node, to tell its maintenance from its lookups and publications.
+   */
+  public Map<String, Long> receivedByRpc() {
+    Map<String, Long> out = new java.util.LinkedHashMap<>();
+    for (org.oversky.dht.rpc.Rpc rpc : org.oversky.dht.rpc.Rpc.values()) {
+      out.put(rpc.wireName(), receivedByRpc.get(rpc.ordinal()));
+    }
+    return out;
+  }
+
   /** Runs {@code task} after {@code delay} by the transport's clock (see {@link Transport#later}). */
   void later(java.time.Duration delay, Runnable task) {
     transport.later(delay, task);
@@ -171,6 +186,7 @@ public final class DhtNode {
     try {
       Response answer = answer(from, request);
       rpcReceived.incrementAndGet();
+      receivedByRpc.incrementAndGet(request.rpc().ordinal());
       return answer;
     } catch (RpcRejectedException e) {
       rpcRejected.incrementAndGet();

@@ -284,6 +284,7 @@ public final class DhtService extends ContainerLifeCycle {
     out.put("rpcSent", s.rpcSent());
     out.put("rpcFailed", s.rpcFailed());
     out.put("rpcReceived", s.rpcReceived());
+    out.put("rpcReceivedByType", node.receivedByRpc());
     out.put("rpcRejected", s.rpcRejected());
     out.put("lookupsSkipped", s.lookupsSkipped());
     long[] handOvers = node.handOvers();
