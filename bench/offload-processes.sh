@@ -171,21 +171,24 @@ status_sum() { # FIELD(dht.x or cluster.x) -> the field summed over the running 
 }
 
 by_type() { # FILE: every running node's DHT requests received, by RPC, summed, as JSON in FILE
-  local port
+  local port n=0
   for port in "${node_ports[@]}"; do
-    curl -sS --max-time 5 "http://127.0.0.1:$port/api/v1/status" || echo '{}'
-    echo
-  done | "$python_bin" -c '
+    curl -sS --max-time 10 "http://127.0.0.1:$port/api/v1/status" > "$1.$n" || echo '{}' > "$1.$n"
+    n=$((n + 1))
+  done
+  "$python_bin" - "$1" "$n" <<'PYEOF'
 import json, sys
+out, n = sys.argv[1], int(sys.argv[2])
 total = {}
-for line in sys.stdin:
+for i in range(n):
     try:
-        d = json.loads(line)
+        d = json.load(open("%s.%d" % (out, i)))
     except ValueError:
         continue
     for k, v in (d.get("dht", {}).get("rpcReceivedByType") or {}).items():
         total[k] = total.get(k, 0) + v
-print(json.dumps(total))' > "$1"
+json.dump(total, open(out, "w"))
+PYEOF
 }
 
 start_nodes() { # MODE (independent|cooperating): starts NODES nodes, each on a port and data dir of its own
