@@ -376,6 +376,28 @@ class DhtNodeTest {
   }
 
   @Test
+  void announcementsInOnePartOfTheKeySpaceWithinAMinuteShareOneNodeLookup() throws Exception {
+    List<DhtNode> nodes = network(config.k() + 10);
+    DhtNode a = nodes.get(4);
+    int bits = a.groupBits();
+    assertTrue(bits > 0, "more than k nodes: announcements go in groups");
+    NodeId first = NodeId.random(new SplittableRandom(31));
+    NodeId second = first.xor(new NodeId(0, 0, 0, 12345)); // the same first bits: the same group
+    long lookups = a.announcementLookups();
+    assertTrue(a.provideAll(List.of(first)).join() >= config.k());
+    assertEquals(lookups + 1, a.announcementLookups(), "the first announcement looks its group up");
+    assertTrue(net.awaitQuiet(Duration.ofSeconds(30)));
+    long findNodes = nodes.stream().mapToLong(n -> n.receivedByRpc().get("find_node")).sum();
+    int stored = a.provideAll(List.of(second)).join();
+    assertTrue(stored >= config.k(), "stored at the k closest: " + stored);
+    assertTrue(net.awaitQuiet(Duration.ofSeconds(30)));
+    assertEquals(lookups + 1, a.announcementLookups(), "the second, a moment later in the same group, does not");
+    assertEquals(findNodes, nodes.stream().mapToLong(n -> n.receivedByRpc().get("find_node")).sum(), "no find_node sent for it");
+    LookupResult r = nodes.get(17).findProviders(second, 1).join();
+    assertEquals(List.of(a.id()), r.providers().stream().map(p -> p.providerId()).toList(), "and it is found");
+  }
+
+  @Test
   void askRecordAsksOneNodeThenTheNextWhenItHasNoRecordOrIsSilent() throws Exception {
     List<DhtNode> nodes = network(5);
     var keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
