@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * rendezvous order ({@link Placement}) over the cluster's nodes that are not known to be down
  * ({@link ClusterMonitor#placeable}), with no lookup; a node that misses reads its own store when
  * it is one of them, and otherwise asks the first of them, then the second when the first has no
- * record or is slow (one round trip, whatever the size of the cluster). Before this node knows any other, records go to the DHT's k closest and are
- * found by a lookup, as in a DHT without a cluster.
+ * record or is slow (one round trip, whatever the size of the cluster). Before this node knows any
+ * other, records go to the DHT's k closest and are found by a lookup, as in a DHT without a cluster.
  */
 public final class Cooperation implements PeerSource {
   /** How long an in-flight marker lives. */
