@@ -114,6 +114,16 @@ public final class DhtNode {
     this.lastReplication = startedAt;
   }
 
+  /** A thread-safe map of at most {@code max} entries that forgets the least recently used. */
+  private static <K, V> Map<K, V> lru(int max) {
+    return java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+        return size() > max;
+      }
+    });
+  }
+
   public NodeId id() {
     return id;
   }
@@ -589,15 +599,8 @@ public final class DhtNode {
    * with this node's other puts of the key; tells at how many nodes it was stored.
    */
   public CompletableFuture<Integer> putRecordTo(SignedRecord record, List<URI> nodes, boolean here) {
-    return inOrder(record.key(), () -> {
-      List<CompletableFuture<Boolean>> acks = new ArrayList<>();
-      for (URI url : nodes) {
-        acks.add(call(url, new Request.PutRecord(record), null).handle((r, e) -> e == null));
-      }
-      int local = here && records.put(record, clock.millis()).stored() ? 1 : 0;
-      return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-          .thenApply(v -> local + (int) acks.stream().filter(CompletableFuture::join).count());
-    });
+    return inOrder(record.key(),
+        () -> stored(record, nodes.stream().map(url -> call(url, new Request.PutRecord(record), null)).toList(), here));
   }
 
   /** The record under {@code key} in this node's own store that {@code accept} takes, if any; no message. */
@@ -731,12 +734,7 @@ public final class DhtNode {
   private record Found(long atMillis, List<Contact> closest) {}
 
   /** The k closest found lately around each announcement group's middle (the most recent 1,024). */
-  private final Map<NodeId, Found> groupLookups = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<NodeId, Found> eldest) {
-      return size() > 1024;
-    }
-  });
+  private final Map<NodeId, Found> groupLookups = lru(1024);
 
   /**
    * {@link #closestFor} the middle of an announcement group, remembered for {@link
@@ -914,11 +912,14 @@ public final class DhtNode {
   }
 
   private CompletableFuture<Integer> store(SignedRecord record, List<Contact> closest) {
-    List<CompletableFuture<Boolean>> acks = new ArrayList<>();
-    for (Contact c : closest) {
-      acks.add(call(c.baseUrl(), new Request.PutRecord(record), c.id()).handle((r, e) -> e == null));
-    }
-    int local = amongClosest(record.key(), closest) && records.put(record, clock.millis()).stored() ? 1 : 0;
+    return stored(record, closest.stream().map(c -> call(c.baseUrl(), new Request.PutRecord(record), c.id())).toList(),
+        amongClosest(record.key(), closest));
+  }
+
+  /** Stores {@code record} here too when {@code here}; tells at how many nodes it was stored, {@code sent} its puts. */
+  private CompletableFuture<Integer> stored(SignedRecord record, List<CompletableFuture<Reply>> sent, boolean here) {
+    List<CompletableFuture<Boolean>> acks = sent.stream().map(f -> f.handle((r, e) -> e == null)).toList();
+    int local = here && records.put(record, clock.millis()).stored() ? 1 : 0;
     return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
         .thenApply(v -> local + (int) acks.stream().filter(CompletableFuture::join).count());
   }
@@ -943,19 +944,9 @@ public final class DhtNode {
   /** When {@link #replicateStored} last ran (the first run waits one interval). */
   private volatile long lastReplication;
   /** When this node last handed records to each contact it added (the most recent 4,096). */
-  private final Map<NodeId, Long> handedTo = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<NodeId, Long> eldest) {
-      return size() > 4096;
-    }
-  });
+  private final Map<NodeId, Long> handedTo = lru(4096);
   /** Providers that answered a ping at a URL lately (id to URL), so that hand-overs naming them need no new ping. */
-  private final Map<NodeId, URI> verifiedProviders = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<NodeId, URI> eldest) {
-      return size() > 4096;
-    }
-  });
+  private final Map<NodeId, URI> verifiedProviders = lru(4096);
 
   /**
    * Passes to a node just added to the table the records it should now hold: the provider
