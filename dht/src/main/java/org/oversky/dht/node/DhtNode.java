@@ -250,16 +250,19 @@ public final class DhtNode {
         }
         yield new Response.ProvidersAdded(added);
       }
+      case Request.GetRecord g when g.claim().isPresent() -> {
+        if (!g.claim().get().key().equals(g.key())) {
+          throw new RpcRejectedException(Reason.BAD_FIELD, "payload.claim.key is not payload.key: a claim is a record under the key asked for");
+        }
+        requireLifetime(g.claim().get(), now);
+        // the asker knows which nodes hold the key (it placed the record here): no contacts
+        yield new Response.RecordReply(records.claim(g.claim().get(), now), List.of());
+      }
       case Request.GetRecord g ->
           new Response.RecordReply(records.get(g.key(), now), closestInfos(g.key(), from.id()));
       case Request.PutRecord p -> {
         SignedRecord r = p.record();
-        long latest = now + config.providerTtl().toMillis() + 60_000; // the lifetime, plus clock skew
-        if (r.expiresAt() > latest) {
-          throw new RpcRejectedException(
-              Reason.RECORD_TOO_LONG,
-              "a record lives at most " + config.providerTtl() + "; this one expires at " + r.expiresAt());
-        }
+        requireLifetime(r, now);
         switch (records.put(r, now)) {
           case STORED, REPLACED, UNCHANGED -> {}
           case REJECTED_BAD_SIGNATURE ->
@@ -276,6 +279,15 @@ public final class DhtNode {
       }
       case Request.HandOver h -> new Response.HandedOver(takeOver(from, h, now));
     };
+  }
+
+  private void requireLifetime(SignedRecord r, long now) throws RpcRejectedException {
+    long latest = now + config.providerTtl().toMillis() + 60_000; // the lifetime, plus clock skew
+    if (r.expiresAt() > latest) {
+      throw new RpcRejectedException(
+          Reason.RECORD_TOO_LONG,
+          "a record lives at most " + config.providerTtl() + "; this one expires at " + r.expiresAt());
+    }
   }
 
   private static void requireOwnUrl(Sender from, java.net.URI providerUrl) throws RpcRejectedException {
@@ -519,8 +531,28 @@ public final class DhtNode {
    * asked has answered or failed. The result names no closest nodes; hops is 1 when a record came.
    */
   public CompletableFuture<LookupResult> askRecord(NodeId key, List<URI> nodes, java.time.Duration hedgeAfter, Predicate<SignedRecord> accept) {
+    return askRecord(key, nodes, hedgeAfter, accept, Optional.empty());
+  }
+
+  /**
+   * As {@link #askRecord(NodeId, List, java.time.Duration, Predicate)}, each node asked with
+   * {@code claim} (see {@link Request.GetRecord}): a node that holds no record for the key stores
+   * the claim and answers with it, so the result's record is the claim itself when this node was
+   * the first to claim the key there. The claim must be one {@code accept} takes.
+   */
+  public CompletableFuture<LookupResult> askRecord(
+      NodeId key, List<URI> nodes, java.time.Duration hedgeAfter, Predicate<SignedRecord> accept, Optional<SignedRecord> claim) {
     Objects.requireNonNull(accept, "accept");
-    return new Ask(key, List.copyOf(nodes), hedgeAfter, accept).start();
+    return new Ask(key, List.copyOf(nodes), hedgeAfter, accept, claim).start();
+  }
+
+  /**
+   * Claims {@code claim.key()} in this node's own store (see {@link Request.GetRecord}): stores
+   * the claim when no live record is held, and returns the record held afterwards that {@code
+   * accept} takes, the claim itself when it was stored. No message.
+   */
+  public Optional<SignedRecord> claimHere(SignedRecord claim, Predicate<SignedRecord> accept) {
+    return records.claim(claim, clock.millis()).filter(accept);
   }
 
   /** One {@link #askRecord}: its nodes asked one after the other, each answer counted once. */
@@ -529,6 +561,7 @@ public final class DhtNode {
     private final List<URI> nodes;
     private final java.time.Duration hedgeAfter;
     private final Predicate<SignedRecord> accept;
+    private final Optional<SignedRecord> claim;
     private final long start = clock.millis();
     private final CompletableFuture<LookupResult> out = new CompletableFuture<>();
     // Guarded by this.
@@ -536,11 +569,12 @@ public final class DhtNode {
     private int ended;
     private int failed;
 
-    Ask(NodeId key, List<URI> nodes, java.time.Duration hedgeAfter, Predicate<SignedRecord> accept) {
+    Ask(NodeId key, List<URI> nodes, java.time.Duration hedgeAfter, Predicate<SignedRecord> accept, Optional<SignedRecord> claim) {
       this.key = key;
       this.nodes = nodes;
       this.hedgeAfter = hedgeAfter;
       this.accept = accept;
+      this.claim = claim;
     }
 
     CompletableFuture<LookupResult> start() {
@@ -562,7 +596,7 @@ public final class DhtNode {
         url = nodes.get(next++);
       }
       later(hedgeAfter, () -> askFrom(index + 1));
-      call(url, new Request.GetRecord(key), null).whenComplete((reply, error) -> answered(index, reply, error));
+      call(url, new Request.GetRecord(key, claim), null).whenComplete((reply, error) -> answered(index, reply, error));
     }
 
     private void answered(int index, Reply reply, Throwable error) {
@@ -570,7 +604,7 @@ public final class DhtNode {
       if (error == null && reply.payload() instanceof Response.RecordReply r) {
         found = r.record()
             .filter(rec -> rec.key().equals(key) && rec.expiresAt() > clock.millis())
-            .filter(SignedRecord::verifies)
+            .filter(rec -> claim.filter(rec::equals).isPresent() || rec.verifies()) // its own claim back: signed here
             .filter(accept);
       }
       boolean last;
@@ -601,6 +635,22 @@ public final class DhtNode {
   public CompletableFuture<Integer> putRecordTo(SignedRecord record, List<URI> nodes, boolean here) {
     return inOrder(record.key(),
         () -> stored(record, nodes.stream().map(url -> call(url, new Request.PutRecord(record), null)).toList(), here));
+  }
+
+  /**
+   * Claims {@code claim.key()} at {@code nodes} (a {@code get_record} carrying the claim to each;
+   * see {@link Request.GetRecord}) and in this node's own store when {@code here}: each stores the
+   * claim only where the key has no live record, so, unlike a put, a node that already holds a
+   * record (or another's claim) refuses nothing. Tells at how many nodes the claim is held after.
+   */
+  public CompletableFuture<Integer> claimAt(SignedRecord claim, List<URI> nodes, boolean here) {
+    int local = here && records.claim(claim, clock.millis()).filter(claim::equals).isPresent() ? 1 : 0;
+    List<CompletableFuture<Boolean>> held = nodes.stream()
+        .map(url -> call(url, new Request.GetRecord(claim.key(), Optional.of(claim)), null)
+            .handle((reply, e) -> e == null && reply.payload() instanceof Response.RecordReply r && r.record().filter(claim::equals).isPresent()))
+        .toList();
+    return CompletableFuture.allOf(held.toArray(CompletableFuture[]::new))
+        .thenApply(v -> local + (int) held.stream().filter(CompletableFuture::join).count());
   }
 
   /** The record under {@code key} in this node's own store that {@code accept} takes, if any; no message. */

@@ -97,6 +97,24 @@ public final class RecordStore {
     }
   }
 
+  /**
+   * Stores {@code claim} only if its key holds no live record, and returns the live record held
+   * afterwards: the claim when it was stored, the record already there otherwise, or empty when
+   * the claim was refused (its signature, its expiry, or a full store; see {@link #put}).
+   */
+  public Optional<SignedRecord> claim(SignedRecord claim, long now) {
+    Objects.requireNonNull(claim, "claim");
+    synchronized (lock) {
+      Optional<SignedRecord> held = get(claim.key(), now);
+      if (held.isPresent()) {
+        return held;
+      }
+      // put verifies under the lock here: a claim is rare next to gets, and the check and the
+      // store must be one step for two claims at once to find one winner
+      return put(claim, now).stored() ? Optional.of(claim) : get(claim.key(), now);
+    }
+  }
+
   /** The live records whose key {@code keys} takes (to hand them over to a node that joined). */
   public java.util.List<SignedRecord> matching(java.util.function.Predicate<NodeId> keys, long now) {
     java.util.List<SignedRecord> out = new java.util.ArrayList<>();

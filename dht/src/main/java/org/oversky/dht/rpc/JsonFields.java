@@ -51,6 +51,11 @@ final class JsonFields {
     return of(required(name), path(name));
   }
 
+  /** The object in field {@code name}, or {@code null} when the message has no such field. */
+  JsonFields optionalObject(String name) throws RpcRejectedException {
+    return node.has(name) ? object(name) : null;
+  }
+
   /** The object in field {@code name}, or {@code null} when the field is JSON {@code null}. */
   JsonFields objectOrNull(String name) throws RpcRejectedException {
     JsonNode value = required(name);

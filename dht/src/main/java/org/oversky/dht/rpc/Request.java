@@ -3,6 +3,7 @@ package org.oversky.dht.rpc;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.oversky.dht.id.NodeId;
 
 /** The payload of a request, one record per RPC. */
@@ -87,10 +88,22 @@ public sealed interface Request extends Payload {
     }
   }
 
-  /** Asks for the value record under {@code key}, and closer contacts. */
-  record GetRecord(NodeId key) implements Request {
+  /**
+   * Asks for the value record under {@code key}, and closer contacts. With a {@code claim} (a
+   * record under the same key), the receiver stores the claim when it holds no live record for the
+   * key, and answers with the record it holds afterwards, the claim itself when it was stored, and
+   * no contacts: one round trip that both looks a key up and says "I am fetching it" (a site
+   * cluster's in-flight marker), so that of two nodes claiming at once exactly one finds its own.
+   */
+  record GetRecord(NodeId key, Optional<SignedRecord> claim) implements Request {
     public GetRecord {
       Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(claim, "claim"); // a claim under another key is the receiver's to refuse
+    }
+
+    /** A plain lookup: no claim. */
+    public GetRecord(NodeId key) {
+      this(key, Optional.empty());
     }
 
     @Override

@@ -78,7 +78,8 @@ import org.oversky.dht.id.NodeId;
  *   <tr><td>{@code add_provider}</td><td>{@code {"key", "url", "expires"}}</td><td>{@code {}}</td></tr>
  *   <tr><td>{@code add_providers}</td><td>{@code {"keys": [key], "url", "expires"}} (1 to 256
  *       keys, none twice)</td><td>{@code {"added"}}</td></tr>
- *   <tr><td>{@code get_record}</td><td>{@code {"key"}}</td>
+ *   <tr><td>{@code get_record}</td><td>{@code {"key"}}, or {@code {"key", "claim": record}} (see
+ *       {@link Request.GetRecord})</td>
  *       <td>{@code {"record": record or null, "closer": [contact]}}</td></tr>
  *   <tr><td>{@code put_record}</td><td>{@code {"record": record}}</td><td>{@code {}}</td></tr>
  *   <tr><td>{@code hand_over}</td><td>{@code {"entries": [{"key", "id", "url", "expires"}]}} (1 to
@@ -320,6 +321,8 @@ public final class RpcCodec {
     Optional<SignedRecord> record =
         switch (payload) {
           case Request.PutRecord p -> Optional.of(p.record());
+          // a get_record's claim is checked where it is stored (RecordStore.claim): most are not,
+          // as the key has its record
           case Response.RecordReply r -> r.record();
           default -> Optional.empty();
         };
@@ -360,7 +363,11 @@ public final class RpcCodec {
               case ADD_PROVIDERS ->
                   new Request.AddProviders(
                       p.ids("keys", Request.AddProviders.MAX_KEYS), p.url("url"), p.epochMillis("expires"));
-              case GET_RECORD -> new Request.GetRecord(p.id("key"));
+              case GET_RECORD -> {
+                NodeId key = p.id("key");
+                JsonFields claim = p.optionalObject("claim");
+                yield new Request.GetRecord(key, claim == null ? Optional.empty() : Optional.of(readRecord(claim)));
+              }
               case PUT_RECORD -> new Request.PutRecord(readRecord(p.object("record")));
               case HAND_OVER -> {
                 List<Request.HandOver.Entry> entries = new ArrayList<>();
@@ -496,7 +503,13 @@ public final class RpcCodec {
         g.writeStringField("url", a.providerUrl().toString());
         g.writeNumberField("expires", a.expiresAt());
       }
-      case Request.GetRecord r -> g.writeStringField("key", r.key().hex());
+      case Request.GetRecord r -> {
+        g.writeStringField("key", r.key().hex());
+        if (r.claim().isPresent()) {
+          g.writeFieldName("claim");
+          writeRecord(g, r.claim().get());
+        }
+      }
       case Request.PutRecord r -> {
         g.writeFieldName("record");
         writeRecord(g, r.record());

@@ -429,6 +429,43 @@ class DhtNodeTest {
   }
 
   @Test
+  void aClaimIsStoredByTheFirstNodeAskedThatHoldsNoRecordAndAnsweredToTheNextClaimant() throws Exception {
+    List<DhtNode> nodes = network(4);
+    NodeId key = NodeId.random(new SplittableRandom(22));
+    long expires = System.currentTimeMillis() + 10_000;
+    var keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    SignedRecord mine = SignedRecord.sign(key, new byte[] {1}, expires, keys);
+    SignedRecord theirs = SignedRecord.sign(key, new byte[] {2}, expires, keys);
+    DhtNode holder = nodes.get(2);
+    Duration hedge = Duration.ofMillis(300);
+
+    LookupResult first = nodes.get(0).askRecord(key, List.of(holder.baseUrl()), hedge, r -> true, Optional.of(mine)).join();
+    assertEquals(Optional.of(mine), first.record(), "the holder had none: it stored the claim and answered with it");
+    assertEquals(Optional.of(mine), holder.heldRecord(key, r -> true));
+    LookupResult second = nodes.get(1).askRecord(key, List.of(holder.baseUrl()), hedge, r -> true, Optional.of(theirs)).join();
+    assertEquals(Optional.of(mine), second.record(), "the first claim stays: the second claimant learns who fetches");
+    assertEquals(Optional.of(mine), holder.claimHere(theirs, r -> true), "a claim in the own store is the same step");
+
+    NodeId other = NodeId.random(new SplittableRandom(23));
+    SignedRecord forged = new SignedRecord(other, new byte[] {3}, expires, keys.getPublic(), new byte[64]);
+    LookupResult refused = nodes.get(3).askRecord(other, List.of(holder.baseUrl()), hedge, r -> true, Optional.of(forged)).join();
+    assertEquals(Optional.empty(), refused.record(), "a claim whose signature does not verify is not stored");
+    assertEquals(Optional.empty(), holder.heldRecord(other, r -> true));
+
+    // claimAt: where the key has a record, the claim is kept out, and nothing is refused
+    NodeId third = NodeId.random(new SplittableRandom(24));
+    SignedRecord record = SignedRecord.sign(third, new byte[] {9}, System.currentTimeMillis() + 60_000, keys);
+    assertEquals(1, holder.putRecordTo(record, List.of(), true).join());
+    SignedRecord late = SignedRecord.sign(third, new byte[] {8}, expires, keys);
+    long refusedBefore = holder.stats().rpcRejected();
+    assertEquals(1, nodes.get(0).claimAt(late, List.of(holder.baseUrl(), nodes.get(3).baseUrl()), false).join(),
+        "held where the key had no record only");
+    assertEquals(refusedBefore, holder.stats().rpcRejected(), "a put of the claim would have been refused as not newer");
+    assertEquals(Optional.of(record), holder.heldRecord(third, r -> true));
+    assertEquals(Optional.of(late), nodes.get(3).heldRecord(third, r -> true));
+  }
+
+  @Test
   void aContactDroppedAfterFailuresAndAddedAgainIsNotHandedEverythingAgain() throws Exception {
     List<DhtNode> nodes = network(25);
     DhtNode b = nodes.get(5);
@@ -506,7 +543,12 @@ class DhtNodeTest {
     SignedRecord older = SignedRecord.sign(key, new byte[] {2}, now + 30_000, publisher);
     assertEquals(RpcRejectedException.Reason.RECORD_NOT_NEWER, assertThrows(RpcRejectedException.class, () ->
         node.handle(other.sender(), from, new Request.PutRecord(older))).reason());
-    assertEquals(4, node.stats().rpcRejected());
+    SignedRecord elsewhere = SignedRecord.sign(NodeId.random(new SplittableRandom(2)), new byte[] {3}, now + 10_000, publisher);
+    assertEquals(RpcRejectedException.Reason.BAD_FIELD, assertThrows(RpcRejectedException.class, () ->
+        node.handle(other.sender(), from, new Request.GetRecord(key, Optional.of(elsewhere)))).reason(),
+        "a claim is a record under the key asked for");
+    assertEquals(Optional.empty(), node.heldRecord(elsewhere.key(), r -> true));
+    assertEquals(5, node.stats().rpcRejected());
   }
 
   @Test

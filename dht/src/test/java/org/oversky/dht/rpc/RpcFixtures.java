@@ -77,7 +77,7 @@ final class RpcFixtures {
     return SignedRecord.sign(id(7), value, NOW + 3_600_000, PUBLISHER_KEYS);
   }
 
-  /** One payload of every type (two for get_record's answer, with and without a record). */
+  /** One payload of every type (two for get_record, with and without a claim, and two for its answer, with and without a record). */
   static List<Payload> everyPayload() {
     NodeId key = id(5);
     SignedRecord record = record("site=https://example.com sha=abc".getBytes(StandardCharsets.UTF_8));
@@ -88,6 +88,7 @@ final class RpcFixtures {
         new Request.AddProvider(key, URI.create("https://cdn.example/oversky"), NOW + 172_800_000),
         new Request.AddProviders(List.of(key, id(6), id(7)), URI.create("https://cdn.example/oversky"), NOW + 172_800_000),
         new Request.GetRecord(key),
+        new Request.GetRecord(record.key(), Optional.of(record)),
         new Request.PutRecord(record),
         new Request.HandOver(List.of(
             new Request.HandOver.Entry(key, new ProviderInfo(id(8), URI.create("http://192.0.2.10:8080"), NOW + 1000)),

@@ -75,6 +75,8 @@ public final class Cooperation implements PeerSource {
   /** Responses this node published, by URL and variant, while they may need publishing again. */
   private final Map<String, Published> publishedByUrl = new java.util.concurrent.ConcurrentHashMap<>();
   private final long republishMillis;
+  /** When a record read asks the next holder: a third of the lookup budget. */
+  private final Duration hedgeAfter;
   /** Most published responses remembered for republishing; past it, the longest-lived are dropped. */
   static final int MAX_REMEMBERED = 100_000;
 
@@ -108,6 +110,7 @@ public final class Cooperation implements PeerSource {
     this.self = dht.node().baseUrl();
     this.republishMillis = republishInterval.toMillis();
     this.settings = settings;
+    this.hedgeAfter = settings.lookupBudget().dividedBy(3);
     this.trust = new ClusterTrust(settings);
     this.dht = dht;
     this.node = dht.node();
@@ -118,16 +121,32 @@ public final class Cooperation implements PeerSource {
   @Override
   public Optional<StoredResponse> fill(
       String url, Function<List<String>, String> variantFor, Predicate<StoredResponse> usable) {
+    return fill(url, variantFor, usable, false);
+  }
+
+  @Override
+  public Optional<StoredResponse> fillOrFetch(
+      String url, Function<List<String>, String> variantFor, Predicate<StoredResponse> usable) {
+    return fill(url, variantFor, usable, true);
+  }
+
+  /**
+   * A peer's copy of {@code url}; when this node {@code leads} the URL's misses, the lookup also
+   * claims the URL at the first holder ({@link DhtNode#askRecord} with a marker), and when it
+   * returns empty without the claim taken or a record in the way, the marker is published.
+   */
+  private Optional<StoredResponse> fill(
+      String url, Function<List<String>, String> variantFor, Predicate<StoredResponse> usable, boolean leads) {
     if (!settings.enabled()) {
       return Optional.empty();
     }
     NodeId key = trust.urlKey(url, "");
     long waitUntil = System.nanoTime() + settings.collapseWait().toNanos(); // a real wait, not the record clock
-    Optional<UrlRecord> found = find(key, url, false);
+    Optional<SignedRecord> marker = leads ? signed(key, UrlRecord.fetching(url, node.baseUrl()), MARKER_TTL.toMillis()) : Optional.empty();
+    Optional<UrlRecord> found = find(key, url, false, marker);
     if (found.isPresent() && found.get().fetching() && !isMine(found.get())) {
       // Another node is fetching the URL: wait for its record, looking again every POLL_MILLIS
-      // (in a small network at this node's own store only, which the record reaches; the marker
-      // went to the few nodes a lookup asks, so not finding it again is no reason to stop).
+      // (a holder at its own store only, which the record reaches; any other node at one holder).
       found = Optional.empty();
       while (found.isEmpty() && System.nanoTime() - waitUntil < 0) {
         waited.incrementAndGet();
@@ -137,11 +156,24 @@ public final class Cooperation implements PeerSource {
           Thread.currentThread().interrupt();
           return Optional.empty();
         }
-        found = find(key, url, true).filter(r -> !r.fetching() || isMine(r));
+        found = find(key, url, true, Optional.empty()).filter(r -> !r.fetching() || isMine(r));
       }
     }
+    if (found.isPresent() && found.get().fetching()) {
+      markers.incrementAndGet(); // this node's claim was stored: the cluster knows it fetches the URL
+    } else if (found.isEmpty() && marker.isPresent()) {
+      // no answer and no claim taken (a holder failed or was slow, or the DHT path): the marker to
+      // where it belongs, as a claim at the holders, which a record already there simply keeps out
+      List<URI> holders = holders(key);
+      if (holders.isEmpty()) {
+        node.putRecordNear(marker.get(), closest.getIfPresent(key)); // a marker lives seconds: only lookups made meanwhile need it
+      } else {
+        node.claimAt(marker.get(), holders.stream().filter(u -> !u.equals(self)).toList(), holders.contains(self));
+      }
+      markers.incrementAndGet();
+    }
     if (found.isPresent() && found.get().isVary()) {
-      found = find(trust.urlKey(url, variantFor.apply(found.get().varyNames())), url, false);
+      found = find(trust.urlKey(url, variantFor.apply(found.get().varyNames())), url, false, Optional.empty());
     }
     if (found.isEmpty() || found.get().response() == null || !usable.test(found.get().response())) {
       return Optional.empty();
@@ -168,9 +200,10 @@ public final class Cooperation implements PeerSource {
 
   /**
    * The trusted record under {@code key}, within the lookup budget; {@code again} while waiting for
-   * another node's record (see {@link DhtNode#recheckRecord}).
+   * another node's record (see {@link DhtNode#recheckRecord}). With a {@code claim}, the first holder
+   * asked stores it unless it holds a record, and the answer is then the claim itself.
    */
-  private Optional<UrlRecord> find(NodeId key, String url, boolean again) {
+  private Optional<UrlRecord> find(NodeId key, String url, boolean again, Optional<SignedRecord> claim) {
     lookups.incrementAndGet();
     // Records are checked (HMAC) and parsed once, as the lookup meets them.
     Map<SignedRecord, UrlRecord> accepted = new java.util.concurrent.ConcurrentHashMap<>();
@@ -195,15 +228,20 @@ public final class Cooperation implements PeerSource {
       boolean here = holders.contains(self);
       Optional<SignedRecord> held = here ? node.heldRecord(key, accept) : Optional.empty();
       if (held.isPresent() || (here && again)) {
-        // a holder's store has the record (or the marker) whenever another node published one;
-        // waiting, it is where the record arrives
+        // a holder's store has the record whenever another node published one; waiting, it is
+        // where the record arrives
         heldHere.incrementAndGet();
         return held.map(accepted::get);
       }
+      if (claim.isPresent() && holders.get(0).equals(self)) {
+        heldHere.incrementAndGet(); // claims are made at the first holder: here
+        return node.claimHere(claim.get(), accept).map(accepted::get);
+      }
       // one holder, the next only when it has no record or is slow: two at once cost a message
-      // more for every fill from a peer
+      // more for every fill from a peer. A holder without the record asks too: a claim (an
+      // in-flight marker) is held by the first holder only.
       List<URI> ask = holders.stream().filter(u -> !u.equals(self)).limit(again ? 1 : 2).toList();
-      lookup = node.askRecord(key, ask, settings.lookupBudget().dividedBy(3), accept);
+      lookup = node.askRecord(key, ask, hedgeAfter, accept, claim);
     } else {
       lookup = again ? node.recheckRecord(key, accept) : node.findRecord(key, accept);
     }
@@ -259,13 +297,6 @@ public final class Cooperation implements PeerSource {
   }
 
   @Override
-  public void fetching(String url) {
-    if (settings.enabled()) {
-      publish(trust.urlKey(url, ""), UrlRecord.fetching(url, node.baseUrl()), MARKER_TTL.toMillis());
-    }
-  }
-
-  @Override
   public void stored(StoredResponse response, List<String> varyNames, long freshForMillis, long keepForMillis) {
     if (!settings.enabled() || filling.get()) {
       return;
@@ -313,23 +344,32 @@ public final class Cooperation implements PeerSource {
   }
 
   private void publish(NodeId key, UrlRecord record, long liveMillis) {
+    signed(key, record, liveMillis).ifPresent(r -> {
+      published.incrementAndGet();
+      place(r);
+    });
+  }
+
+  /** {@code record} sealed for the cluster and signed; empty when it is too large or has no life left. */
+  private Optional<SignedRecord> signed(NodeId key, UrlRecord record, long liveMillis) {
     byte[] value = trust.seal(key, record.toJson());
     if (value.length > SignedRecord.MAX_VALUE_BYTES || liveMillis <= 0) {
-      return; // headers too large for a record, or nothing left to share
+      return Optional.empty(); // headers too large for a record, or nothing left to share
     }
     long expires = node.now() + Math.min(liveMillis, maxRecordMillis);
-    SignedRecord signed = SignedRecord.sign(key, value, expires, dht.identity().keyPair());
-    (record.fetching() ? markers : published).incrementAndGet();
+    return Optional.of(SignedRecord.sign(key, value, expires, dht.identity().keyPair()));
+  }
+
+  /** Sends a signed record where its key's records are held. */
+  private void place(SignedRecord signed) {
+    NodeId key = signed.key();
     List<URI> holders = holders(key);
     if (!holders.isEmpty()) {
-      // the marker too goes to every holder: a holder that misses reads only its own store
       node.putRecordTo(signed, holders.stream().filter(u -> !u.equals(self)).toList(), holders.contains(self));
       return;
     }
     List<Contact> known = closest.getIfPresent(key);
-    if (record.fetching()) {
-      node.putRecordNear(signed, known); // a marker lives seconds: only lookups made meanwhile need it
-    } else if (known == null) {
+    if (known == null) {
       node.putRecord(signed);
     } else {
       node.putRecord(signed, known);

@@ -19,8 +19,13 @@ public interface PeerSource {
    */
   Optional<StoredResponse> fill(String url, Function<List<String>, String> variantFor, Predicate<StoredResponse> usable);
 
-  /** This node is about to fetch {@code url} from the origin (others may wait for it). */
-  void fetching(String url);
+  /**
+   * As {@link #fill}, for the miss that leads a URL's misses on this node: when it returns empty,
+   * this node fetches {@code url} from the origin, and the cluster has been told so, so that
+   * other nodes that miss the URL meanwhile wait for this node's copy instead of asking the origin
+   * too.
+   */
+  Optional<StoredResponse> fillOrFetch(String url, Function<List<String>, String> variantFor, Predicate<StoredResponse> usable);
 
   /**
    * A response was stored here, fresh for {@code freshForMillis} more and usable when the origin
@@ -40,7 +45,10 @@ public interface PeerSource {
         }
 
         @Override
-        public void fetching(String url) {}
+        public Optional<StoredResponse> fillOrFetch(
+            String url, Function<List<String>, String> variantFor, Predicate<StoredResponse> usable) {
+          return Optional.empty();
+        }
 
         @Override
         public void stored(StoredResponse response, List<String> varyNames, long freshForMillis, long keepForMillis) {}

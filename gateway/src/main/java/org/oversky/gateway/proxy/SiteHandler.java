@@ -404,9 +404,8 @@ public final class SiteHandler extends ContainerLifeCycle {
   private boolean fromPeers(
       SiteConfig site, String url, CacheControl req, InFlight lead, Request request, Response response, Callback callback)
       throws Exception {
-    Optional<StoredResponse> copy = peers.fill(url, variantFor(request), peerCopyFor(request, site, req, false));
+    Optional<StoredResponse> copy = peers.fillOrFetch(url, variantFor(request), peerCopyFor(request, site, req, false));
     if (copy.isEmpty()) {
-      peers.fetching(url);
       return false;
     }
     lead.notShared();

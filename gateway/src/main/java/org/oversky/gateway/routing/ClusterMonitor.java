@@ -443,6 +443,25 @@ public final class ClusterMonitor extends AbstractLifeCycle {
    * nodes of a cluster that all know each other place records alike from their first seconds.
    */
   public List<URI> placeable() {
+    long now = clock.millis();
+    Placeable last = placeable;
+    if (last != null && now - last.at() >= 0 && now - last.at() < PLACEABLE_MILLIS) {
+      return last.nodes();
+    }
+    List<URI> nodes = computePlaceable();
+    placeable = new Placeable(now, nodes);
+    return nodes;
+  }
+
+  /** How long {@link #placeable} answers from its last computation: every miss of a cluster asks it. */
+  static final long PLACEABLE_MILLIS = 100;
+
+  private record Placeable(long at, List<URI> nodes) {}
+
+  /** The last {@link #placeable} answer (two callers at once may both compute it: the same value). */
+  private volatile Placeable placeable;
+
+  private List<URI> computePlaceable() {
     Set<URI> all = new java.util.TreeSet<>(known.get());
     all.addAll(view.keySet());
     all.add(self);

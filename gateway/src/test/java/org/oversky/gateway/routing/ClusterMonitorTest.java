@@ -1,6 +1,7 @@
 package org.oversky.gateway.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -137,6 +138,17 @@ class ClusterMonitorTest {
     assertEquals("left", state(c), "a planned departure, not a failure");
     assertTrue(monitor.candidates().stream().noneMatch(x -> x.url().equals(c)), "not one of eu's nodes any more: no panic for it");
     assertTrue(monitor.ownAnswer().view().get(c).draining(), "others learn first-hand that it drained");
+  }
+
+  @Test
+  void theNodesRecordsArePlacedOnLeaveOutADrainingNodeWithinAMomentOfItsWord() {
+    URI c = others.get(1);
+    assertTrue(monitor.placeable().contains(c));
+    monitor.observe(c, said("eu", Map.of(), true), 1);
+    assertTrue(monitor.placeable().contains(c), "the answer of a moment ago: every miss asks, and the view changes by probe rounds");
+    now.addAndGet(ClusterMonitor.PLACEABLE_MILLIS);
+    assertFalse(monitor.placeable().contains(c), "draining: no new records");
+    assertTrue(monitor.placeable().contains(self));
   }
 
   /** Every other node up here; then {@code b} missed {@link ClusterMonitor#DOWN_AFTER} times with no fresh word from the others. */
