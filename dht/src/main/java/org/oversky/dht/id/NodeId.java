@@ -166,6 +166,28 @@ public record NodeId(long w0, long w1, long w2, long w3) implements Comparable<N
     return d != 0 ? 192 + Long.numberOfLeadingZeros(d) : BITS;
   }
 
+  /**
+   * The lowest id that shares its first {@code bits} bits with this one (the rest cleared): with
+   * {@link #highestWithPrefix}, the range in {@link #compareTo} order of every id sharing them.
+   */
+  public NodeId lowestWithPrefix(int bits) {
+    return new NodeId(w0 & keep(bits, 0), w1 & keep(bits, 1), w2 & keep(bits, 2), w3 & keep(bits, 3));
+  }
+
+  /** The highest id that shares its first {@code bits} bits with this one (the rest set). */
+  public NodeId highestWithPrefix(int bits) {
+    return new NodeId(w0 | ~keep(bits, 0), w1 | ~keep(bits, 1), w2 | ~keep(bits, 2), w3 | ~keep(bits, 3));
+  }
+
+  /** The mask of word {@code word} (0 the most significant) that keeps the first {@code bits} bits of the id. */
+  private static long keep(int bits, int word) {
+    if (bits < 0 || bits > BITS) {
+      throw new IllegalArgumentException("a prefix has 0 to " + BITS + " bits, got " + bits);
+    }
+    int inWord = Math.clamp(bits - 64L * word, 0, 64);
+    return inWord == 0 ? 0 : -1L << (64 - inWord);
+  }
+
   /** Bit {@code index} of the id, 0 being the most significant. */
   public boolean testBit(int index) {
     Objects.checkIndex(index, BITS);

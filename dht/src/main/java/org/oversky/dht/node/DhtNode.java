@@ -1017,15 +1017,15 @@ public final class DhtNode {
     // sharing fewer than groupBits() - 5 is not among them, and the costlier test is spared
     int bits = groupBits();
     int near = Math.max(0, bits - 5);
-    Map<String, List<Contact>> nearGroup = new java.util.HashMap<>(); // the keys of a group share their closest contacts
-    java.util.function.Predicate<NodeId> theirs = key -> key.commonPrefixLength(newcomer.id()) >= near
-        && shouldHandOver(key, newcomer, nearGroup.computeIfAbsent(prefix(key, bits), g -> table.closest(key, 2 * config.k())));
+    Map<NodeId, List<Contact>> nearGroup = new java.util.HashMap<>(); // the keys of a group share their closest contacts
+    java.util.function.Predicate<NodeId> theirs = key ->
+        shouldHandOver(key, newcomer, nearGroup.computeIfAbsent(key.lowestWithPrefix(bits), g -> table.closest(key, 2 * config.k())));
     List<Request.HandOver.Entry> entries = new ArrayList<>();
-    providers.matching(theirs, now).forEach((key, list) -> list.stream()
+    providers.matching(newcomer.id(), near, theirs, now).forEach((key, list) -> list.stream()
         .filter(p -> !p.providerId().equals(newcomer.id()))
         .forEach(p -> entries.add(new Request.HandOver.Entry(key, p))));
     sendHandOver(newcomer, entries);
-    List<SignedRecord> signed = records.matching(theirs, now);
+    List<SignedRecord> signed = records.matching(newcomer.id(), near, theirs, now);
     for (SignedRecord r : signed) {
       call(newcomer.baseUrl(), new Request.PutRecord(r), newcomer.id());
     }

@@ -51,7 +51,8 @@ public final class ProviderStore {
   private final int maxPerProvider;
   private final Object lock = new Object();
   // Guarded by lock. The two maps always describe the same entries.
-  private final Map<NodeId, Map<NodeId, ProviderInfo>> byKey = new HashMap<>();
+  // In id order: the keys near an id (sharing a prefix with it) are one range of it.
+  private final java.util.NavigableMap<NodeId, Map<NodeId, ProviderInfo>> byKey = new java.util.TreeMap<>();
   private final Map<NodeId, Set<NodeId>> keysByProvider = new HashMap<>();
   private int size;
 
@@ -136,6 +137,23 @@ public final class ProviderStore {
     synchronized (lock) {
       all = List.copyOf(byKey.keySet());
     }
+    return live(all, keys, now);
+  }
+
+  /**
+   * As {@link #matching(java.util.function.Predicate, long)}, among the keys that share their first
+   * {@code bits} bits with {@code near} only, found as one range of the keys in id order: a node
+   * that holds many records looks at the few near a newcomer, not at all of them.
+   */
+  public Map<NodeId, List<ProviderInfo>> matching(NodeId near, int bits, java.util.function.Predicate<NodeId> keys, long now) {
+    List<NodeId> all;
+    synchronized (lock) {
+      all = List.copyOf(byKey.subMap(near.lowestWithPrefix(bits), true, near.highestWithPrefix(bits), true).keySet());
+    }
+    return live(all, keys, now);
+  }
+
+  private Map<NodeId, List<ProviderInfo>> live(List<NodeId> all, java.util.function.Predicate<NodeId> keys, long now) {
     Map<NodeId, List<ProviderInfo>> out = new java.util.LinkedHashMap<>();
     for (NodeId key : all) {
       if (keys.test(key)) {

@@ -1,6 +1,5 @@
 package org.oversky.dht.records;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -46,7 +45,7 @@ public final class RecordStore {
 
   private final int maxRecords;
   private final Object lock = new Object();
-  private final Map<NodeId, SignedRecord> records = new HashMap<>(); // guarded by lock
+  private final java.util.NavigableMap<NodeId, SignedRecord> records = new java.util.TreeMap<>(); // guarded by lock; in id order
 
   /** @param maxRecords most records the store holds, across all keys */
   public RecordStore(int maxRecords) {
@@ -115,11 +114,14 @@ public final class RecordStore {
     }
   }
 
-  /** The live records whose key {@code keys} takes (to hand them over to a node that joined). */
-  public java.util.List<SignedRecord> matching(java.util.function.Predicate<NodeId> keys, long now) {
+  /**
+   * The live records whose key shares its first {@code bits} bits with {@code near} and that
+   * {@code keys} takes (to hand them over to a node that joined): one range of the keys in id order.
+   */
+  public java.util.List<SignedRecord> matching(NodeId near, int bits, java.util.function.Predicate<NodeId> keys, long now) {
     java.util.List<SignedRecord> out = new java.util.ArrayList<>();
     synchronized (lock) {
-      for (SignedRecord r : records.values()) {
+      for (SignedRecord r : records.subMap(near.lowestWithPrefix(bits), true, near.highestWithPrefix(bits), true).values()) {
         if (now < r.expiresAt() && keys.test(r.key())) {
           out.add(r);
         }

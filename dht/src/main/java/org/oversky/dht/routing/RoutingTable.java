@@ -162,27 +162,55 @@ public final class RoutingTable {
     // exactly i; bucket j before i shares exactly j. So the order is i, then the buckets after it
     // together, then i-1 down to 0, each sorted on its own (the last bucket holds every prefix
     // length from its own on, so target falling in it has no buckets after).
-    Comparator<Contact> byDistance = Comparator.comparing(Contact::id, target.closestFirst());
+    Comparator<Contact> byDistance = (a, b) -> target.compareDistance(a.id(), b.id());
     int last = buckets.size() - 1;
     int i = Math.min(self.commonPrefixLength(target), last);
     List<Contact> out = new ArrayList<>(Math.min(n, size));
-    addClosest(out, new ArrayList<>(buckets.get(i).entries.values()), byDistance, n);
+    addClosest(out, List.of(buckets.get(i).entries.values()), byDistance, n);
     if (out.size() < n && i < last) {
-      List<Contact> after = new ArrayList<>();
+      List<java.util.Collection<Contact>> after = new ArrayList<>(); // together: each shares exactly i bits with the target
       for (int j = i + 1; j <= last; j++) {
-        after.addAll(buckets.get(j).entries.values());
+        after.add(buckets.get(j).entries.values());
       }
       addClosest(out, after, byDistance, n);
     }
     for (int j = i - 1; j >= 0 && out.size() < n; j--) {
-      addClosest(out, new ArrayList<>(buckets.get(j).entries.values()), byDistance, n);
+      addClosest(out, List.of(buckets.get(j).entries.values()), byDistance, n);
     }
     return List.copyOf(out);
   }
 
-  private static void addClosest(List<Contact> out, List<Contact> group, Comparator<Contact> byDistance, int n) {
-    group.sort(byDistance);
-    out.addAll(group.subList(0, Math.min(group.size(), n - out.size())));
+  /**
+   * Adds the closest contacts of {@code groups} to {@code out} until it holds {@code n}, in order:
+   * all of them sorted when all are wanted, else the closest kept in a bounded heap while the
+   * groups are read (a lookup's answer often wants one or two more from the many contacts in the
+   * buckets near this node).
+   */
+  private static void addClosest(List<Contact> out, List<java.util.Collection<Contact>> groups, Comparator<Contact> byDistance, int n) {
+    int want = n - out.size();
+    int size = groups.stream().mapToInt(java.util.Collection::size).sum();
+    if (want <= 0 || size == 0) {
+      return;
+    }
+    List<Contact> best = new ArrayList<>(Math.min(want, size));
+    if (size <= want) {
+      groups.forEach(best::addAll);
+    } else {
+      java.util.PriorityQueue<Contact> farthestFirst = new java.util.PriorityQueue<>(want + 1, byDistance.reversed());
+      for (java.util.Collection<Contact> group : groups) {
+        for (Contact c : group) {
+          if (farthestFirst.size() < want) {
+            farthestFirst.add(c);
+          } else if (byDistance.compare(c, farthestFirst.peek()) < 0) {
+            farthestFirst.poll();
+            farthestFirst.add(c);
+          }
+        }
+      }
+      best.addAll(farthestFirst);
+    }
+    best.sort(byDistance);
+    out.addAll(best);
   }
 
   /** How many contacts the buckets hold (replacements not counted). */

@@ -266,4 +266,28 @@ class NodeIdTest {
     bytes[bit / 8] ^= (byte) (0x80 >>> (bit % 8));
     return NodeId.ofBytes(bytes);
   }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 7, 63, 64, 65, 128, 200, 255, 256})
+  void thePrefixRangeHoldsExactlyTheIdsSharingThePrefix(int bits) {
+    SplittableRandom random = new SplittableRandom(bits);
+    NodeId id = NodeId.random(random);
+    NodeId low = id.lowestWithPrefix(bits);
+    NodeId high = id.highestWithPrefix(bits);
+    assertTrue(low.compareTo(id) <= 0 && id.compareTo(high) <= 0);
+    assertTrue(low.commonPrefixLength(id) >= bits && high.commonPrefixLength(id) >= bits);
+    // the ids just outside the range share fewer bits
+    if (bits > 0 && !low.equals(new NodeId(0, 0, 0, 0))) {
+      BigInteger justBelow = new BigInteger(1, low.bytes()).subtract(BigInteger.ONE).add(BigInteger.ONE.shiftLeft(256));
+      NodeId below = NodeId.ofBytes(java.util.Arrays.copyOfRange(justBelow.toByteArray(), 1, 33)); // 256 bits, no sign byte
+      assertTrue(below.commonPrefixLength(id) < bits, "below the range: " + below);
+    }
+    for (int i = 0; i < 1000; i++) {
+      NodeId other = NodeId.random(random);
+      boolean shares = other.commonPrefixLength(id) >= bits;
+      boolean inRange = low.compareTo(other) <= 0 && other.compareTo(high) <= 0;
+      assertEquals(shares, inRange, other.toString());
+    }
+    assertThrows(IllegalArgumentException.class, () -> id.lowestWithPrefix(257));
+  }
 }

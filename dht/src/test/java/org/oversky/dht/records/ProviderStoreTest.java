@@ -203,6 +203,27 @@ class ProviderStoreTest {
   }
 
   @Test
+  void matchingNearAnIdLooksAtTheKeysSharingItsPrefixOnly() {
+    ProviderStore store = new ProviderStore(20, 10_000);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+    List<NodeId> keys = new java.util.ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      NodeId key = NodeId.random(random);
+      keys.add(key);
+      assertEquals(AddOutcome.ADDED, store.add(key, id(7), url(7), NOW + HOUR, NOW));
+    }
+    NodeId near = NodeId.random(random);
+    for (int bits : new int[] {0, 3, 6, 12}) {
+      List<NodeId> tested = new java.util.ArrayList<>();
+      var found = store.matching(near, bits, key -> tested.add(key), NOW);
+      List<NodeId> sharing = keys.stream().filter(k -> k.commonPrefixLength(near) >= bits).sorted().toList();
+      assertEquals(sharing, List.copyOf(found.keySet()), bits + " bits");
+      assertEquals(sharing, tested, "only the keys of the range were looked at");
+    }
+    assertEquals(2_000, store.matching(k -> true, NOW).size());
+  }
+
+  @Test
   void badArgumentsAreRefusedWithAReason() {
     assertThrows(IllegalArgumentException.class, () -> new ProviderStore(0, 1));
     assertThrows(IllegalArgumentException.class, () -> new ProviderStore(1, 0));

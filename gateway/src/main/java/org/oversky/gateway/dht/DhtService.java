@@ -84,10 +84,15 @@ public final class DhtService extends ContainerLifeCycle {
   static final long ANNOUNCE_TICK_MILLIS = 250;
   /** The least time between two batches of announcements: each batch is a message to each closest node. */
   static final long ANNOUNCE_SPACING_MILLIS = 2_000;
+  /** The most time between two batches, however many nodes this one knows. */
+  static final long ANNOUNCE_MAX_SPACING_MILLIS = 10_000;
+  /** The messages a second the batches may cost: past 10 nodes known, batches are further apart. */
+  static final int ANNOUNCE_MESSAGES_PER_SECOND = 5;
   /** The most announcements a batch starts; the rest wait for the next one. */
   static final int ANNOUNCE_BATCH = 512;
   /** Bodies stored and not announced yet. */
-  private final AnnouncementQueue toAnnounce = new AnnouncementQueue(ANNOUNCE_SPACING_MILLIS, ANNOUNCE_BATCH);
+  private final AnnouncementQueue toAnnounce = new AnnouncementQueue(
+      ANNOUNCE_SPACING_MILLIS, ANNOUNCE_MESSAGES_PER_SECOND, ANNOUNCE_MAX_SPACING_MILLIS, ANNOUNCE_BATCH);
   private ScheduledExecutorService scheduler;
   private final java.time.InstantSource clock;
   private volatile long lastJoin;
@@ -189,7 +194,7 @@ public final class DhtService extends ContainerLifeCycle {
   private void announceQueued() {
     try {
       List<NodeId> batch = new ArrayList<>();
-      for (NodeId key : toAnnounce.due(clock.millis())) {
+      for (NodeId key : toAnnounce.due(clock.millis(), node.table().size())) {
         if (store.contains(new org.oversky.cache.ContentKey(key.hex()))) {
           batch.add(key);
         }
