@@ -644,13 +644,11 @@ public final class DhtNode {
    * record (or another's claim) refuses nothing. Tells at how many nodes the claim is held after.
    */
   public CompletableFuture<Integer> claimAt(SignedRecord claim, List<URI> nodes, boolean here) {
-    int local = here && records.claim(claim, clock.millis()).filter(claim::equals).isPresent() ? 1 : 0;
-    List<CompletableFuture<Boolean>> held = nodes.stream()
+    boolean local = here && records.claim(claim, clock.millis()).filter(claim::equals).isPresent();
+    return counted(local, nodes.stream()
         .map(url -> call(url, new Request.GetRecord(claim.key(), Optional.of(claim)), null)
             .handle((reply, e) -> e == null && reply.payload() instanceof Response.RecordReply r && r.record().filter(claim::equals).isPresent()))
-        .toList();
-    return CompletableFuture.allOf(held.toArray(CompletableFuture[]::new))
-        .thenApply(v -> local + (int) held.stream().filter(CompletableFuture::join).count());
+        .toList());
   }
 
   /** The record under {@code key} in this node's own store that {@code accept} takes, if any; no message. */
@@ -854,22 +852,12 @@ public final class DhtNode {
   }
 
   /** {@code keys} by their first {@code bits} bits, in the order they come. */
-  private static Map<String, List<NodeId>> groups(List<NodeId> keys, int bits) {
-    Map<String, List<NodeId>> out = new java.util.LinkedHashMap<>();
+  private static Map<NodeId, List<NodeId>> groups(List<NodeId> keys, int bits) {
+    Map<NodeId, List<NodeId>> out = new java.util.LinkedHashMap<>();
     for (NodeId key : keys) {
-      out.computeIfAbsent(prefix(key, bits), g -> new ArrayList<>()).add(key);
+      out.computeIfAbsent(key.lowestWithPrefix(bits), g -> new ArrayList<>()).add(key);
     }
     return out;
-  }
-
-  /** The first {@code bits} bits of {@code key}, as text to group by. */
-  private static String prefix(NodeId key, int bits) {
-    byte[] b = key.bytes();
-    StringBuilder out = new StringBuilder(bits);
-    for (int i = 0; i < bits; i++) {
-      out.append((b[i / 8] >>> (7 - i % 8) & 1) == 1 ? '1' : '0');
-    }
-    return out.toString();
   }
 
   /** The id in the middle of {@code key}'s group: its first {@code bits} bits, then a one, then zeros. */
@@ -968,10 +956,14 @@ public final class DhtNode {
 
   /** Stores {@code record} here too when {@code here}; tells at how many nodes it was stored, {@code sent} its puts. */
   private CompletableFuture<Integer> stored(SignedRecord record, List<CompletableFuture<Reply>> sent, boolean here) {
-    List<CompletableFuture<Boolean>> acks = sent.stream().map(f -> f.handle((r, e) -> e == null)).toList();
-    int local = here && records.put(record, clock.millis()).stored() ? 1 : 0;
+    boolean local = here && records.put(record, clock.millis()).stored();
+    return counted(local, sent.stream().map(f -> f.handle((r, e) -> e == null)).toList());
+  }
+
+  /** How many of {@code acks} said yes once all have answered, and one more when {@code local}. */
+  private static CompletableFuture<Integer> counted(boolean local, List<CompletableFuture<Boolean>> acks) {
     return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-        .thenApply(v -> local + (int) acks.stream().filter(CompletableFuture::join).count());
+        .thenApply(v -> (local ? 1 : 0) + (int) acks.stream().filter(CompletableFuture::join).count());
   }
 
   private boolean amongClosest(NodeId key, List<Contact> closest) {
@@ -1052,13 +1044,13 @@ public final class DhtNode {
     Map<NodeId, Contact> targets = new java.util.HashMap<>();
     Map<NodeId, List<Request.HandOver.Entry>> byTarget = new java.util.LinkedHashMap<>();
     int bits = groupBits();
-    Map<String, List<Contact>> nearGroup = new java.util.HashMap<>(); // the keys of a group share their closest nodes, give or take a few
+    Map<NodeId, List<Contact>> nearGroup = new java.util.HashMap<>(); // the keys of a group share their closest nodes, give or take a few
     providers.matching(key -> true, now).forEach((key, list) -> {
       List<ProviderInfo> stale = list.stream().filter(p -> p.expiresAt() <= freshAfter && !p.providerId().equals(id)).toList();
       if (stale.isEmpty()) {
         return;
       }
-      List<Contact> candidates = nearGroup.computeIfAbsent(prefix(key, bits), g -> table.closest(key, 2 * config.k()));
+      List<Contact> candidates = nearGroup.computeIfAbsent(key.lowestWithPrefix(bits), g -> table.closest(key, 2 * config.k()));
       for (Contact c : closestTo(key, candidates)) {
         targets.putIfAbsent(c.id(), c);
         for (ProviderInfo p : stale) {

@@ -160,7 +160,7 @@ public final class RoutingTable {
     // Bucket by bucket, not a sort of the whole table: with i the bucket target falls in, bucket i's
     // contacts share more leading bits with target than any other's; every bucket after i shares
     // exactly i; bucket j before i shares exactly j. So the order is i, then the buckets after it
-    // together, then i-1 down to 0, each sorted on its own (the last bucket holds every prefix
+    // together, then i-1 down to 0, each in distance order on its own (the last bucket holds every prefix
     // length from its own on, so target falling in it has no buckets after).
     Comparator<Contact> byDistance = (a, b) -> target.compareDistance(a.id(), b.id());
     int last = buckets.size() - 1;
