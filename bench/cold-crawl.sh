@@ -13,21 +13,26 @@
 #
 #   bash bench/cold-crawl.sh > result.md
 #   FILES=500 ROUNDS=1 bash bench/cold-crawl.sh
+#   PROFILE=DIR ASYNC_PROFILER=.../libasyncProfiler.so [PROFILE_EVENT=wall] bash bench/cold-crawl.sh
+#     (async-profiler on the node for each measured crawl: DIR/oversky-roundN.collapsed)
 set -euo pipefail
 
 bench_name=cold-crawl
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 FILES=${FILES:-1825}        # files in the site
 WARM=${WARM:-6000}          # files of another part of the site crawled first, to warm each proxy up (0: none)
+WARM_PASSES=${WARM_PASSES:-1} # warm-up crawls of those files, each pass but the first with its own query string (misses again)
 ROUNDS=${ROUNDS:-3}         # cold crawls per proxy (a new cache each)
 SITE=bench.test
 
-need_positive_ints FILES ROUNDS STARTUP_TIMEOUT
+need_positive_ints FILES ROUNDS WARM_PASSES STARTUP_TIMEOUT
 [[ $WARM =~ ^[0-9]+$ ]] || die "WARM expects a whole number, got '$WARM'"
 [ "$FILES" -le 20000 ] || die "FILES ($FILES) is capped at 20000"
 [ "$ROUNDS" -le 10 ] || die "ROUNDS ($ROUNDS) is capped at 10"
+[ "$WARM_PASSES" -le 10 ] || die "WARM_PASSES ($WARM_PASSES) is capped at 10"
 
 ensure_tools nginx curl python3
+need_profiler
 python_bin=$(python3 -c 'import sys; print(sys.executable)') || die "python3 does not run"
 trap_cleanup
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/$bench_name.XXXXXX")
@@ -64,6 +69,7 @@ EOF
 cat > "$tmp/crawl.py" <<'EOF'
 import http.client, sys, time
 host, port, site, listing = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+suffix = sys.argv[5] if len(sys.argv) > 5 else ""
 if not open(listing).read().strip():
     print("0 0 0")
     sys.exit(0)
@@ -73,7 +79,7 @@ lat = []
 start = time.perf_counter()
 for path, size in files:
     t = time.perf_counter()
-    conn.request("GET", path, headers={"Host": site, "User-Agent": "crawl"})
+    conn.request("GET", path + suffix, headers={"Host": site, "User-Agent": "crawl"})
     r = conn.getresponse()
     body = r.read()
     lat.append((time.perf_counter() - t) * 1000)
@@ -96,8 +102,14 @@ EOF
 start_nginx origin "the origin nginx" "http://127.0.0.1:$origin_port/site/$(head -1 "$tmp/files.txt" | cut -d' ' -f1 | xargs basename)"
 
 take_port cache_port
-crawl() { # PORT [LISTING] -> "wall p50 p99"
-  "$python_bin" "$tmp/crawl.py" 127.0.0.1 "$1" "$SITE" "${2:-$tmp/files.txt}" || die "the crawl through port $1 failed"
+crawl() { # PORT [LISTING [SUFFIX]] -> "wall p50 p99"
+  "$python_bin" "$tmp/crawl.py" 127.0.0.1 "$1" "$SITE" "${2:-$tmp/files.txt}" "${3:-}" || die "the crawl through port $1 failed"
+}
+warm_up() { # PORT: WARM_PASSES crawls of the warm-up files, each pass after the first with its own query
+  local pass
+  for ((pass = 1; pass <= WARM_PASSES; pass++)); do
+    crawl "$1" "$tmp/warm.txt" "$( ((pass == 1)) || echo "?pass=$pass")" > /dev/null
+  done
 }
 
 declare -a o_wall n_wall o_p50 n_p50 o_p99 n_p99
@@ -107,9 +119,11 @@ run_oversky() { # one cold crawl through a new node
   # past every inode deleted in the last half minute, and would pay for the previous round.
   [ ! -e "$tmp/data" ] || mv "$tmp/data" "$tmp/data.$round.old"
   start_oversky --site "$SITE=http://127.0.0.1:$origin_port" --allow-private-origins --no-request-log
-  crawl "$oversky_port" "$tmp/warm.txt" > /dev/null
+  warm_up "$oversky_port"
   log "round $round: crawling $FILES files through oversky"
+  profile "$oversky_pid" start
   read -r w p50 p99 < <(crawl "$oversky_port")
+  profile "$oversky_pid" stop "oversky-round$round"
   o_wall+=("$w"); o_p50+=("$p50"); o_p99+=("$p99")
   stop_tree "$oversky_pid" oversky
 }
@@ -133,7 +147,7 @@ run_nginx() { # one cold crawl through a new nginx proxy_cache
 EOF
   start_nginx cache "the caching nginx" "http://127.0.0.1:$cache_port/nothing-here" "$SITE" any
   cache_pid=$last_pid
-  crawl "$cache_port" "$tmp/warm.txt" > /dev/null
+  warm_up "$cache_port"
   log "round $round: crawling $FILES files through nginx"
   read -r w p50 p99 < <(crawl "$cache_port")
   n_wall+=("$w"); n_p50+=("$p50"); n_p99+=("$p99")
@@ -154,8 +168,8 @@ ow=$(med "${o_wall[@]}"); nw=$(med "${n_wall[@]}")
 cat <<EOF
 ### $(date -u '+%Y-%m-%d %H:%M UTC') (commit $(git -C "$oversky_root" rev-parse --short HEAD 2>/dev/null || echo unknown))
 
-\`bash bench/cold-crawl.sh\` (FILES=$FILES WARM=$WARM ROUNDS=$ROUNDS), $(nproc) cores, load before $load_start.
-$FILES files, $(awk -v b="$total_bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MiB in all, crawled in turn on one connection, each proxy cold for them and storing every file, after a warm-up crawl of $WARM other files; the disk synced before each crawl, the order alternating between rounds; medians of $ROUNDS rounds (each round's figures in brackets).
+\`bash bench/cold-crawl.sh\` (FILES=$FILES WARM=$WARM WARM_PASSES=$WARM_PASSES ROUNDS=$ROUNDS), $(nproc) cores, load before $load_start.
+$FILES files, $(awk -v b="$total_bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MiB in all, crawled in turn on one connection, each proxy cold for them and storing every file, after $WARM_PASSES warm-up crawl(s) of $WARM other files (misses each time); the disk synced before each crawl, the order alternating between rounds; medians of $ROUNDS rounds (each round's figures in brackets).
 
 | | crawl wall time | miss latency p50 | miss latency p99 |
 |---|---|---|---|

@@ -28,6 +28,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OVERSKY=${OVERSKY:-$root/oversky}
 oversky_root=$(cd "$(dirname "$OVERSKY")" && pwd)   # the checkout the launcher builds and runs
 
+PROFILE=${PROFILE:-}                # a directory: async-profiler's samples of the node(s) for the measured part
+ASYNC_PROFILER=${ASYNC_PROFILER:-}  # with PROFILE: the path of libasyncProfiler.so (in the tools.profiler:async-profiler jar)
+PROFILE_EVENT=${PROFILE_EVENT:-cpu} # with PROFILE: async-profiler's event (cpu, wall, alloc, ...)
+
 host_args=()   # extra curl and wrk arguments for the measured requests (a proxy's Host header)
 failed=""      # what makes the run invalid; the report is printed first
 declare -A result   # result[server,object,metric]
@@ -297,6 +301,25 @@ start_oversky() { # SERVE_ARG...: starts a node on a new port (oversky_port, ove
 jar_id() { stat -c '%s bytes, modified %y' "$oversky_root/gateway/target/oversky.jar" 2>/dev/null | cut -d. -f1 || echo missing; }
 exception_re='^([A-Za-z_$][A-Za-z0-9_$.]*(Exception|Error)\b|Exception in thread)'
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }   # the 1, 5 and 15 minute load averages
+
+need_profiler() { # with PROFILE set: dies unless ASYNC_PROFILER and a JDK's jcmd are there
+  [ -n "$PROFILE" ] || return 0
+  [ -f "$ASYNC_PROFILER" ] || die "PROFILE needs ASYNC_PROFILER, the path of async-profiler's libasyncProfiler.so (in the tools.profiler:async-profiler jar), got '$ASYNC_PROFILER'"
+  mkdir -p "$PROFILE" || die "PROFILE: cannot create the directory '$PROFILE'"
+  [[ $PROFILE_EVENT =~ ^[a-z.:_A-Za-z0-9]+$ ]] || die "PROFILE_EVENT expects an async-profiler event such as cpu or wall, got '$PROFILE_EVENT'"
+  # shellcheck source=/dev/null
+  source "$root/scripts/jdk.sh" && oversky_find_jdk || die "PROFILE attaches with the JDK's jcmd: no JDK 21 or newer found"
+}
+
+profile() { # PID start|stop NAME: with PROFILE, async-profiler attached with jcmd to that JVM
+  # samples PROFILE_EVENT from start to stop, written as collapsed stacks to PROFILE/NAME.collapsed
+  [ -n "$PROFILE" ] || return 0
+  if [ "$2" = start ]; then
+    "$JAVA_HOME/bin/jcmd" "$1" JVMTI.agent_load "$ASYNC_PROFILER" "\"start,event=$PROFILE_EVENT,interval=1ms\"" > /dev/null
+  else
+    "$JAVA_HOME/bin/jcmd" "$1" JVMTI.agent_load "$ASYNC_PROFILER" "\"stop,collapsed,file=$PROFILE/$3.collapsed\"" > /dev/null
+  fi
+}
 
 note_start() { # before the measurements: jar_start, load_start
   jar_end=""

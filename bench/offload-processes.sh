@@ -24,18 +24,12 @@ CLIENTS=${CLIENTS:-32}              # concurrent clients
 OBJECT_BYTES=${OBJECT_BYTES:-16384} # size of every object
 ORIGIN_DELAY_MS=${ORIGIN_DELAY_MS:-20}
 HEAP=${HEAP:-256m}                  # each node's -Xmx
-PROFILE=${PROFILE:-}                # a directory: async-profiler (ASYNC_PROFILER, its libasyncProfiler.so) on every node for the measured load
-ASYNC_PROFILER=${ASYNC_PROFILER:-}
 SECRET=offload-processes
 SITE=site.test
 
 need_positive_ints NODES OBJECTS REQUESTS CLIENTS OBJECT_BYTES STARTUP_TIMEOUT
 [[ $WARM =~ ^[0-9]+$ ]] || die "WARM expects a whole number, got '$WARM'"
-if [ -n "$PROFILE" ]; then
-  [ -f "$ASYNC_PROFILER" ] || die "PROFILE needs ASYNC_PROFILER, the path of async-profiler's libasyncProfiler.so (in the tools.profiler:async-profiler jar), got '$ASYNC_PROFILER'"
-  mkdir -p "$PROFILE" || die "PROFILE: cannot create the directory '$PROFILE'"
-  source "$root/scripts/jdk.sh" && oversky_find_jdk || die "PROFILE attaches with the JDK's jcmd: no JDK 21 or newer found"
-fi
+need_profiler
 [[ $ORIGIN_DELAY_MS =~ ^[0-9]+$ ]] || die "ORIGIN_DELAY_MS expects a whole number of ms, got '$ORIGIN_DELAY_MS'"
 [ "$NODES" -le 50 ] || die "NODES ($NODES) is capped at 50"
 [ "$REQUESTS" -le 200000 ] || die "REQUESTS ($REQUESTS) is capped at 200000"
@@ -227,16 +221,9 @@ start_nodes() { # MODE (independent|cooperating): starts NODES nodes, each on a 
   fi
 }
 
-profile() { # MODE start|stop: with PROFILE, async-profiler's CPU samples of every node, one collapsed-stacks file each
-  local mode=$1 what=$2 i
-  [ -n "$PROFILE" ] || return 0
-  for ((i = 0; i < ${#node_pids[@]}; i++)); do
-    if [ "$what" = start ]; then
-      "$JAVA_HOME/bin/jcmd" "${node_pids[$i]}" JVMTI.agent_load "$ASYNC_PROFILER" "\"start,event=cpu,interval=1ms\"" > /dev/null
-    else
-      "$JAVA_HOME/bin/jcmd" "${node_pids[$i]}" JVMTI.agent_load "$ASYNC_PROFILER" "\"stop,collapsed,file=$PROFILE/$mode-node$i.collapsed\"" > /dev/null
-    fi
-  done
+profile_nodes() { # MODE start|stop: with PROFILE, one collapsed-stacks file per node and mode
+  local i
+  for ((i = 0; i < ${#node_pids[@]}; i++)); do profile "${node_pids[$i]}" "$2" "$1-node$i"; done
 }
 
 stop_nodes() {
@@ -259,12 +246,12 @@ run_mode() { # MODE
   sent0=$(status_sum dht.rpcSent); recv0=$(status_sum dht.rpcReceived); failed0=$(status_sum dht.rpcFailed)
   rejected0=$(status_sum dht.rpcRejected); lookups0=$(status_sum cluster.recordLookups); timeouts0=$(status_sum cluster.recordLookupTimeouts)
   by_type "$tmp/$mode-types-before.json"
-  profile "$mode" start
+  profile_nodes "$mode" start
   before=$(cpu_ticks "${node_pids[@]}"); jit_before=$(jit_ticks "${node_pids[@]}")
   log "$mode: measured load, $REQUESTS requests from $CLIENTS clients"
   "$python_bin" "$tmp/load.py" "$ports" /obj/ "$OBJECTS" "$REQUESTS" "$CLIENTS" "$OBJECT_BYTES" 1 > "$tmp/$mode-load.json"
   after=$(cpu_ticks "${node_pids[@]}"); jit_after=$(jit_ticks "${node_pids[@]}")
-  profile "$mode" stop
+  profile_nodes "$mode" stop
   res[$mode,load]=$tmp/$mode-load.json
   res[$mode,cpu_ms]=$(( (after - before) * 1000 / $(getconf CLK_TCK) ))
   res[$mode,jit_ms]=$(( (jit_after - jit_before) * 1000 / $(getconf CLK_TCK) ))

@@ -47,6 +47,13 @@ import org.slf4j.LoggerFactory;
  * placement is complete is checked again only when its placement changes, or after {@link
  * #RECHECK_MILLIS}; one that is not, at every tick until it is.
  *
+ * <p>A round walks every key held, {@link #EXAMINE_PER_TICK} a tick. It starts when the last one
+ * is done and the placeable nodes have changed since it began (a holder gone past its grace, a
+ * node joined), or {@link #RECHECK_MILLIS} after it began: a node whose keys are all complete, or
+ * need no copies (a site's cached bodies, by default), does no work between rounds. Keys that
+ * need a check sooner (just registered, just cached for a site that asks for copies, incomplete)
+ * come before the round.
+ *
  * <p>The other side: a node asked to copy a key fetches it from the asking node (only a node of
  * its view), checks it against its SHA-256 ({@link PeerFetcher}), stores it, and the store's
  * listener announces it; it keeps the number of copies it was asked for with the key (in memory:
@@ -57,8 +64,10 @@ import org.slf4j.LoggerFactory;
 public final class Replicas extends AbstractLifeCycle {
   /** How often a batch of keys is checked. */
   public static final long TICK_MILLIS = 2_000;
-  /** The most keys one tick checks. */
+  /** The most keys one tick checks with other nodes (each may ask every node of its placement). */
   static final int PER_TICK = 256;
+  /** The most keys of the round one tick looks at (a read of the index file each, for its copies). */
+  static final int EXAMINE_PER_TICK = 4096;
   /** How long a complete placement is trusted before it is checked again. */
   static final long RECHECK_MILLIS = 10 * 60_000;
   /** How long one question to another node may take. */
@@ -90,6 +99,12 @@ public final class Replicas extends AbstractLifeCycle {
   private final Queue<ContentKey> urgent = new ConcurrentLinkedQueue<>();
   /** The rest of the keys of the current round. Written by the tick thread only. */
   private final ArrayDeque<ContentKey> round = new ArrayDeque<>();
+  /** The placeable nodes when the current round began, and when (null and 0 before the first). Tick thread only. */
+  private Set<Placement.Node> roundNodes;
+  private long roundStartedMillis;
+  /** Keys found incomplete, checked again at the next tick. Tick thread only. */
+  private Set<ContentKey> retry = new java.util.LinkedHashSet<>();
+  private final LongAdder examined = new LongAdder();
   /** Copies to make here, by key: the node to copy from. */
   private final Map<ContentKey, URI> pending = new ConcurrentHashMap<>();
   /** The keys of {@link #pending}, in the order they came. */
@@ -183,32 +198,53 @@ public final class Replicas extends AbstractLifeCycle {
     return out;
   }
 
-  /** One tick: a batch of keys checked, the urgent ones first. */
+  /**
+   * One tick: the urgent keys, then those found incomplete at the last tick, then the next keys of
+   * the round, which starts again when {@link #roundDue} says so.
+   */
   void tick() {
     try {
       List<Placement.Node> nodes = placeable(true);
       long now = clock.millis();
-      int budget = PER_TICK;
-      for (ContentKey key; budget > 0 && (key = urgent.poll()) != null; budget--) {
-        check(key, nodes, now, true);
+      int asks = PER_TICK;
+      Set<ContentKey> again = retry;
+      retry = new java.util.LinkedHashSet<>();
+      for (ContentKey key; asks > 0 && (key = urgent.poll()) != null; ) {
+        asks -= check(key, nodes, now, true) ? 1 : 0;
       }
-      if (round.isEmpty()) {
+      for (java.util.Iterator<ContentKey> it = again.iterator(); it.hasNext(); ) {
+        ContentKey key = it.next();
+        if (asks <= 0) {
+          retry.add(key); // its turn comes at the next tick
+        } else {
+          asks -= check(key, nodes, now, false) ? 1 : 0;
+        }
+      }
+      if (round.isEmpty() && roundDue(roundNodes, roundStartedMillis, Set.copyOf(nodes), now)) {
+        roundNodes = Set.copyOf(nodes);
+        roundStartedMillis = now;
         refill();
       }
-      for (ContentKey key; budget > 0 && (key = round.poll()) != null; budget--) {
-        check(key, nodes, now, false);
+      for (int looked = 0; asks > 0 && looked < EXAMINE_PER_TICK && !round.isEmpty(); looked++) {
+        asks -= check(round.poll(), nodes, now, false) ? 1 : 0;
       }
     } catch (RuntimeException e) {
       failures.report(LOG, "replica-tick-failed", "a replica check failed; the next tick tries again", e);
     }
   }
 
-  /** A new round: every body held here that more than one node should hold. */
+  /**
+   * Whether a new round starts, the last one being done: at the first tick, when the placeable
+   * nodes differ from those when the last round began, or {@link #RECHECK_MILLIS} after it began.
+   */
+  static boolean roundDue(Set<Placement.Node> lastNodes, long lastStartedMillis, Set<Placement.Node> nodes, long nowMillis) {
+    return lastNodes == null || !lastNodes.equals(nodes) || nowMillis - lastStartedMillis >= RECHECK_MILLIS;
+  }
+
+  /** A new round: every body held here, whose copies each check works out. */
   private void refill() {
     for (StoredBody b : store.list()) {
-      if (copies(b.key()) > 1) {
-        round.add(b.key());
-      }
+      round.add(b.key());
     }
     checked.keySet().removeIf(k -> !store.contains(k));
     askedCopies.keySet().removeIf(k -> !store.contains(k) && !pending.containsKey(k));
@@ -231,21 +267,25 @@ public final class Replicas extends AbstractLifeCycle {
     return most;
   }
 
-  /** Checks one key's placement and asks the nodes that lack it to copy it from here. */
-  private void check(ContentKey key, List<Placement.Node> nodes, long now, boolean force) {
+  /**
+   * Checks one key's placement and asks the nodes that lack it to copy it from here; whether it
+   * asked other nodes (a key that needs no copies, or whose complete placement is recent, does not).
+   */
+  private boolean check(ContentKey key, List<Placement.Node> nodes, long now, boolean force) {
+    examined.increment();
     if (!store.contains(key)) {
       checked.remove(key);
-      return;
+      return false;
     }
     int copies = copies(key);
     if (copies <= 1) {
       checked.remove(key);
-      return;
+      return false;
     }
     List<URI> placement = Placement.holders(placementKey(key), nodes, copies).stream().map(Placement.Node::url).toList();
     Checked last = checked.get(key);
     if (!force && last != null && last.complete() && last.placement().equals(placement) && now - last.atMillis() < RECHECK_MILLIS) {
-      return;
+      return false;
     }
     Map<URI, CompletableFuture<Boolean>> holds = new LinkedHashMap<>();
     for (URI node : placement) {
@@ -261,6 +301,10 @@ public final class Replicas extends AbstractLifeCycle {
       }
     }
     checked.put(key, new Checked(placement, complete, now));
+    if (!complete) {
+      retry.add(key);
+    }
+    return !holds.isEmpty();
   }
 
   /** The bytes placement hashes for a key: its hex form. */
@@ -432,6 +476,7 @@ public final class Replicas extends AbstractLifeCycle {
     out.put("graceSeconds", settings.grace().toSeconds());
     out.put("repairBytesPerSecond", settings.repairBytesPerSecond());
     out.put("keysChecked", checked.size());
+    out.put("keysExamined", examined.sum());
     List<String> under = checked.entrySet().stream().filter(e -> !e.getValue().complete()).map(e -> e.getKey().hex()).sorted().toList();
     out.put("underReplicated", under.size());
     out.put("underReplicatedKeys", under.subList(0, Math.min(20, under.size())));
