@@ -383,17 +383,25 @@ public final class ContentStore implements AutoCloseable {
     // Renamed and admitted under one lock, so that a late removal of an earlier copy of the same
     // key (Caffeine tells of a removal after the entry has left) cannot delete this file.
     synchronized (fileLock) {
-      Files.createDirectories(target.getParent());
       try {
-        Files.move(tempFile, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException("the data directory must allow atomic renames from tmp/ to bodies/", e);
+        moveInto(tempFile, target);
+      } catch (NoSuchFileException e) { // the first body of its directory (a stat of each level per body cost more)
+        Files.createDirectories(target.getParent());
+        moveInto(tempFile, target);
       }
       admit(meta);
     }
     // Served from now on; indexed on disk once the group commit has synced the file.
     commits.addFile(meta, target);
     return meta;
+  }
+
+  private static void moveInto(Path tempFile, Path target) throws IOException {
+    try {
+      Files.move(tempFile, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("the data directory must allow atomic renames from tmp/ to bodies/", e);
+    }
   }
 
   /** The group commit's batch: index the bodies now on disk that are still stored, then commit. */

@@ -220,14 +220,13 @@ public final class ResponseIndex {
     if (!store.contains(response.body())) {
       return; // its body left before the write: its removal found no reference to it
     }
-    byte[] old = responses.get(response.indexKey());
+    byte[] old = responses.put(response.indexKey(), response.encode()); // one walk of the tree, not a get and a put
     if (old != null) {
       StoredResponse previous = decode(old);
       if (previous != null) {
         bodyRefs.remove(refKey(previous));
       }
     }
-    responses.put(response.indexKey(), response.encode());
     bodyRefs.put(refKey(response), Boolean.TRUE);
   }
 
