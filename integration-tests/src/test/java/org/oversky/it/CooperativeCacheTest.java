@@ -490,7 +490,7 @@ class CooperativeCacheTest {
       server.createContext("/dht/v1/", exchange -> {
         try (exchange) {
           byte[] in = exchange.getRequestBody().readAllBytes();
-          Envelope request = codec.decode(in);
+          Envelope request = codec.decode(in, me);
           if (request.rpc() != Rpc.PING) {
             release.await(30, TimeUnit.SECONDS);
           }

@@ -64,7 +64,7 @@ class DhtHostileTest {
       NodeIdentity honest = NodeIdentity.generate(URI.create("http://127.0.0.1:" + NodeProcess.freePort()));
       HttpResponse<byte[]> asked = post(node, "get_providers", text(honest, new Request.GetProviders(key)));
       assertEquals(200, asked.statusCode());
-      Envelope answer = CODEC.decodeResponse(Rpc.GET_PROVIDERS, asked.body());
+      Envelope answer = CODEC.decodeResponse(Rpc.GET_PROVIDERS, asked.body(), honest);
       assertTrue(((Response.Providers) answer.payload()).providers().isEmpty(), answer.toString());
       assertEquals(0, Cluster.hosts(node), "no forger entered the routing table");
       Map<?, ?> dht = (Map<?, ?>) Jsons.parse(node.get("/api/v1/status").body()).get("dht");
@@ -142,7 +142,7 @@ class DhtHostileTest {
         String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
         String json = answer.substring(answer.indexOf("\r\n\r\n") + 4);
-        assertEquals(Rpc.PING, CODEC.decodeResponse(Rpc.PING, json.getBytes(StandardCharsets.ISO_8859_1)).rpc());
+        assertEquals(Rpc.PING, CODEC.decodeResponse(Rpc.PING, json.getBytes(StandardCharsets.ISO_8859_1), peer).rpc());
       }
 
       // Chunked, with no length: read on a pool thread, the same answer.

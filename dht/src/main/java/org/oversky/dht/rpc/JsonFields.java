@@ -47,6 +47,11 @@ final class JsonFields {
     return value;
   }
 
+  /** Whether the object has a member {@code name}. */
+  boolean has(String name) {
+    return node.has(name);
+  }
+
   JsonFields object(String name) throws RpcRejectedException {
     return of(required(name), path(name));
   }

@@ -5,15 +5,25 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
+import org.oversky.dht.id.NodeId;
 
 /**
- * This node's signing identity: its Ed25519 key pair and the base URL it advertises. The private
- * key never leaves this object except to sign. The sender field of its messages is made once.
+ * This node's signing identity: its Ed25519 key pair and the base URL it advertises, and an
+ * X25519 key pair made when it starts, signed by the Ed25519 key, from which it shares a MAC key
+ * with each peer that has one too (the peer's X25519 public key and this one's private key: the
+ * static-static agreement of the Noise protocol's KK pattern). The private keys never leave this
+ * object. The sender field of its messages is made once.
  */
 public final class NodeIdentity {
+  /** What a MAC key is derived for, with the two node ids after it. */
+  private static final byte[] MAC_CONTEXT = "oversky dht mac v1:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
   private final KeyPair keyPair;
   private final URI baseUrl;
   private final Sender sender;
+  private final KeyPair dhPair;
+  /** MAC keys shared with peers, by the peer's X25519 public key (and its id: {@link #macKey}). */
+  private final java.util.Map<String, byte[]> macKeys = Ed25519.lru(4096);
 
   /**
    * @param keyPair an Ed25519 key pair ({@code KeyPairGenerator.getInstance("Ed25519")})
@@ -22,9 +32,84 @@ public final class NodeIdentity {
   public NodeIdentity(KeyPair keyPair, URI baseUrl) {
     Objects.requireNonNull(keyPair, "keyPair");
     Objects.requireNonNull(keyPair.getPrivate(), "keyPair.getPrivate()");
-    this.sender = Sender.of(keyPair.getPublic(), baseUrl); // checks the key is Ed25519 and the URL
+    Sender.of(keyPair.getPublic(), baseUrl); // checks the key is Ed25519 and the URL
     this.keyPair = keyPair;
     this.baseUrl = baseUrl;
+    try {
+      this.dhPair = KeyPairGenerator.getInstance("X25519").generateKeyPair();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JDK has no X25519, which Java 11 and later all have", e);
+    }
+    byte[] dhPublic = rawX25519((java.security.interfaces.XECPublicKey) dhPair.getPublic());
+    DhKey dh = new DhKey(dhPublic, sign(DhKey.signedBytes(dhPublic)));
+    dh.verified(keyPair.getPublic());
+    this.sender = new Sender(NodeId.ofPublicKey(keyPair.getPublic()), keyPair.getPublic(), baseUrl, java.util.Optional.of(dh));
+  }
+
+  /** The 32 bytes of an X25519 public key as RFC 7748 writes it: u, little-endian. */
+  static byte[] rawX25519(java.security.interfaces.XECPublicKey key) {
+    byte[] bigEndian = key.getU().toByteArray();
+    byte[] out = new byte[DhKey.KEY_BYTES];
+    for (int i = 0; i < out.length && i < bigEndian.length; i++) {
+      out[i] = bigEndian[bigEndian.length - 1 - i];
+    }
+    return out;
+  }
+
+  /**
+   * The MAC key this node shares with the node {@code peerId} whose X25519 key is {@code peer}
+   * (which the caller has checked it signed): HMAC-SHA256, keyed with the X25519 agreement of this
+   * node's private key and {@code peer}, of {@link #MAC_CONTEXT} and the two ids, the lower
+   * first. The same on both sides; remembered for the 4,096 peers used last.
+   *
+   * @throws IllegalArgumentException when {@code peer} is not a key an agreement can be made with
+   *     (a point of small order, which would make the shared secret known)
+   */
+  public byte[] macKey(DhKey peer, NodeId peerId) {
+    String cacheKey = java.util.HexFormat.of().formatHex(peer.publicKey()) + peerId.hex();
+    byte[] known = macKeys.get(cacheKey);
+    if (known != null) {
+      return known;
+    }
+    byte[] shared;
+    try {
+      byte[] little = peer.publicKey();
+      byte[] big = new byte[little.length];
+      for (int i = 0; i < little.length; i++) {
+        big[i] = little[little.length - 1 - i];
+      }
+      java.security.PublicKey peerKey = java.security.KeyFactory.getInstance("X25519").generatePublic(
+          new java.security.spec.XECPublicKeySpec(java.security.spec.NamedParameterSpec.X25519, new java.math.BigInteger(1, big)));
+      javax.crypto.KeyAgreement agreement = javax.crypto.KeyAgreement.getInstance("X25519");
+      agreement.init(dhPair.getPrivate());
+      agreement.doPhase(peerKey, true);
+      shared = agreement.generateSecret();
+    } catch (java.security.GeneralSecurityException | IllegalStateException e) {
+      throw new IllegalArgumentException("no key can be agreed with this X25519 key: " + e.getMessage(), e);
+    }
+    if (java.util.Arrays.equals(shared, new byte[shared.length])) {
+      throw new IllegalArgumentException("the X25519 key is of small order: the shared secret would be zero");
+    }
+    NodeId self = sender.id();
+    NodeId low = self.compareTo(peerId) <= 0 ? self : peerId;
+    NodeId high = low == self ? peerId : self;
+    byte[] key = hmac(shared, MAC_CONTEXT, low.bytes(), high.bytes());
+    macKeys.put(cacheKey, key);
+    return key;
+  }
+
+  /** HMAC-SHA256 under {@code key} of the parts, one after the other. */
+  static byte[] hmac(byte[] key, byte[]... parts) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      for (byte[] part : parts) {
+        mac.update(part);
+      }
+      return mac.doFinal();
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("every JDK has HmacSHA256", e);
+    }
   }
 
   /** An identity with a new random key pair. */

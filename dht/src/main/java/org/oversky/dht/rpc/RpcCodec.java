@@ -2,6 +2,7 @@ package org.oversky.dht.rpc;
 
 import static org.oversky.dht.rpc.RpcRejectedException.Reason.BAD_FIELD;
 import static org.oversky.dht.rpc.RpcRejectedException.Reason.BAD_KEY;
+import static org.oversky.dht.rpc.RpcRejectedException.Reason.BAD_MAC;
 import static org.oversky.dht.rpc.RpcRejectedException.Reason.BAD_RECORD_SIGNATURE;
 import static org.oversky.dht.rpc.RpcRejectedException.Reason.BAD_SIGNATURE;
 import static org.oversky.dht.rpc.RpcRejectedException.Reason.BODY_TOO_LARGE;
@@ -9,6 +10,7 @@ import static org.oversky.dht.rpc.RpcRejectedException.Reason.FUTURE_TIMESTAMP;
 import static org.oversky.dht.rpc.RpcRejectedException.Reason.ID_MISMATCH;
 import static org.oversky.dht.rpc.RpcRejectedException.Reason.MALFORMED_JSON;
 import static org.oversky.dht.rpc.RpcRejectedException.Reason.NOT_CANONICAL;
+import static org.oversky.dht.rpc.RpcRejectedException.Reason.STALE_SESSION;
 import static org.oversky.dht.rpc.RpcRejectedException.Reason.STALE_TIMESTAMP;
 import static org.oversky.dht.rpc.RpcRejectedException.Reason.TOO_LONG;
 import static org.oversky.dht.rpc.RpcRejectedException.Reason.UNEXPECTED_MESSAGE;
@@ -55,14 +57,25 @@ import org.oversky.dht.id.NodeId;
  *       add_provider}, {@code add_providers}, {@code get_record}, {@code put_record} or {@code hand_over} (see {@link
  *       Rpc});
  *   <li>{@code kind}: {@code request} or {@code response};
- *   <li>{@code sender}: {@code {"id": …, "key": …, "url": …}}: the sender's node id (64 lowercase
- *       hex digits), its raw Ed25519 public key (64 lowercase hex digits; the id must be its
- *       SHA-256) and its base URL;
+ *   <li>{@code sender}: {@code {"id": …, "key": …, "url": …}}, or {@code {"id": …, "key": …,
+ *       "url": …, "dh": …, "dhsig": …}}: the sender's node id (64 lowercase hex digits), its raw
+ *       Ed25519 public key (64 lowercase hex digits; the id must be its SHA-256), its base URL,
+ *       and when it takes messages with a MAC, its X25519 public key for this run (64 hex digits,
+ *       RFC 7748) with its Ed25519 signature over {@code "oversky dht x25519 key v1:"} and that
+ *       key ({@link DhKey});
  *   <li>{@code ts}: when the message was signed, in epoch milliseconds;
  *   <li>{@code payload}: an object whose members depend on {@code rpc} and {@code kind}, below;
- *   <li>{@code sig}: the sender's Ed25519 signature (128 lowercase hex digits) over the
+ *   <li>either {@code sig}: the sender's Ed25519 signature (128 lowercase hex digits) over the
  *       <em>signed bytes</em>: the message's exact bytes without its {@code ,"sig":"…"} member,
- *       that is everything before that member followed by the closing <code>&#125;</code>.
+ *       that is everything before that member followed by the closing <code>&#125;</code>;
+ *   <li>or {@code to} and {@code mac}: the receiver's X25519 public key (64 hex digits, as its
+ *       own messages carry it) and HMAC-SHA256 (64 hex digits) over the message's bytes without
+ *       its {@code ,"mac":"…"} member (as for {@code sig}), under the key the sender shares with
+ *       the receiver ({@link NodeIdentity#macKey}: both X25519 keys, both ids). A sender uses a MAC
+ *       once it has the receiver's X25519 key from a verified message of the receiver's, so after
+ *       the first exchange neither side signs nor verifies an Ed25519 signature per message. A
+ *       MAC made for a key the receiver no longer has (it restarted) is refused with {@link
+ *       RpcRejectedException.Reason#STALE_SESSION}, and the sender sends the message signed.
  * </ul>
  *
  * <p>Payloads (ids and keys are 64 lowercase hex digits; times are epoch milliseconds; {@code
@@ -145,6 +158,9 @@ public final class RpcCodec {
   private static final int MAX_RPC_CHARS = 32;
   private static final int MAX_VALUE_BASE64_CHARS = 4 * ((SignedRecord.MAX_VALUE_BYTES + 2) / 3);
   private static final int SIG_MEMBER_BYTES = ",\"sig\":\"\"".length() + 2 * Ed25519.SIGNATURE_BYTES;
+  /** The length of a message MAC (HMAC-SHA256). */
+  public static final int MAC_BYTES = 32;
+  private static final int MAC_MEMBER_BYTES = ",\"mac\":\"\"".length() + 2 * MAC_BYTES;
   private static final HexFormat HEX = HexFormat.of();
 
   private static final JsonFactory JSON =
@@ -192,8 +208,37 @@ public final class RpcCodec {
     Objects.requireNonNull(payload, "payload");
     Sender sender = self.sender();
     long now = clock.millis();
-    byte[] signature = self.sign(write(VERSION, sender, now, payload, null));
+    byte[] signature = self.sign(write(VERSION, sender, now, payload, null, null));
     return new Envelope(VERSION, sender, now, payload, signature);
+  }
+
+  /**
+   * {@code payload} from {@code self} to the node {@code to} (the sender of a verified message):
+   * with a MAC under the key the two share when both have an X25519 key, signed otherwise.
+   */
+  public Envelope seal(NodeIdentity self, Payload payload, Optional<Sender> to) {
+    Objects.requireNonNull(self, "self");
+    Objects.requireNonNull(payload, "payload");
+    Optional<DhKey> peer = to.flatMap(Sender::dh);
+    if (peer.isEmpty() || self.sender().dh().isEmpty() || !peer.get().verifies(to.get().publicKey())) {
+      return sign(self, payload);
+    }
+    byte[] key;
+    try {
+      key = self.macKey(peer.get(), to.get().id());
+    } catch (IllegalArgumentException e) {
+      return sign(self, payload); // no key can be shared with it
+    }
+    Sender sender = self.sender();
+    long now = clock.millis();
+    byte[] macTo = peer.get().publicKey();
+    byte[] mac = NodeIdentity.hmac(key, write(VERSION, sender, now, payload, macTo, null));
+    return new Envelope(VERSION, sender, now, payload, mac, macTo);
+  }
+
+  /** {@code payload} from {@code self} to {@code to}, sealed ({@link #seal}) and encoded. */
+  public byte[] encode(NodeIdentity self, Payload payload, Optional<Sender> to) {
+    return encode(seal(self, payload, to));
   }
 
   /** {@code payload} from {@code self}, signed and encoded: a request or answer body. */
@@ -213,6 +258,7 @@ public final class RpcCodec {
             envelope.sender(),
             envelope.timestampMillis(),
             envelope.payload(),
+            envelope.macTo(),
             envelope.signature());
     if (body.length > MAX_BODY_BYTES) {
       throw new IllegalArgumentException(
@@ -221,21 +267,37 @@ public final class RpcCodec {
     return body;
   }
 
-  /** Decodes and verifies a request posted to {@code rpc}'s path. */
+  /** Decodes and verifies a signed request posted to {@code rpc}'s path. */
   public Envelope decodeRequest(Rpc rpc, byte[] body) throws RpcRejectedException {
-    return expect(decode(body), rpc, true);
+    return expect(decode(body, null), rpc, true);
   }
 
-  /** Decodes and verifies the answer to a request of {@code rpc}. */
+  /** Decodes and verifies a request posted to {@code rpc}'s path at {@code self}, signed or with a MAC for it. */
+  public Envelope decodeRequest(Rpc rpc, byte[] body, NodeIdentity self) throws RpcRejectedException {
+    return expect(decode(body, Objects.requireNonNull(self, "self")), rpc, true);
+  }
+
+  /** Decodes and verifies the signed answer to a request of {@code rpc}. */
   public Envelope decodeResponse(Rpc rpc, byte[] body) throws RpcRejectedException {
-    return expect(decode(body), rpc, false);
+    return expect(decode(body, null), rpc, false);
+  }
+
+  /** Decodes and verifies the answer to {@code self}'s request of {@code rpc}, signed or with a MAC for it. */
+  public Envelope decodeResponse(Rpc rpc, byte[] body, NodeIdentity self) throws RpcRejectedException {
+    return expect(decode(body, Objects.requireNonNull(self, "self")), rpc, false);
+  }
+
+  /** {@link #decode(byte[], NodeIdentity)} of a message that must be signed. */
+  public Envelope decode(byte[] body) throws RpcRejectedException {
+    return decode(body, null);
   }
 
   /**
    * Decodes a message and runs every check (see the class description); throws {@link
-   * RpcRejectedException} and nothing else for any bytes.
+   * RpcRejectedException} and nothing else for any bytes. A message with a MAC is checked with
+   * {@code self}, the node it was sent to; with {@code self} null, only a signed one is taken.
    */
-  public Envelope decode(byte[] body) throws RpcRejectedException {
+  public Envelope decode(byte[] body, NodeIdentity self) throws RpcRejectedException {
     Objects.requireNonNull(body, "body");
     if (body.length > MAX_BODY_BYTES) {
       throw new RpcRejectedException(
@@ -273,12 +335,17 @@ public final class RpcCodec {
     NodeId id = sender.id("id");
     byte[] rawKey = sender.hex("key", Ed25519.KEY_BYTES);
     URI baseUrl = sender.url("url");
+    Optional<DhKey> dh = Optional.empty();
+    if (sender.has("dh")) {
+      dh = Optional.of(new DhKey(sender.hex("dh", DhKey.KEY_BYTES), sender.hex("dhsig", Ed25519.SIGNATURE_BYTES)));
+    }
     sender.end();
     long timestamp = message.epochMillis("ts");
     JsonFields payloadFields = message.object("payload");
     Payload payload = request ? readRequest(rpc, payloadFields) : readResponse(rpc, payloadFields);
     payloadFields.end();
-    byte[] signature = message.hex("sig", Ed25519.SIGNATURE_BYTES);
+    byte[] macTo = message.has("to") ? message.hex("to", DhKey.KEY_BYTES) : null;
+    byte[] signature = macTo == null ? message.hex("sig", Ed25519.SIGNATURE_BYTES) : message.hex("mac", MAC_BYTES);
     message.end();
 
     PublicKey key;
@@ -292,8 +359,8 @@ public final class RpcCodec {
       throw new RpcRejectedException(
           ID_MISMATCH, "sender.id is the SHA-256 of sender.key, " + keyId + ", not " + id);
     }
-    Envelope envelope = new Envelope(VERSION, new Sender(id, key, baseUrl), timestamp, payload, signature);
-    byte[] canonical = write(VERSION, envelope.sender(), timestamp, payload, signature);
+    Envelope envelope = new Envelope(VERSION, new Sender(id, key, baseUrl, dh), timestamp, payload, signature, macTo);
+    byte[] canonical = write(VERSION, envelope.sender(), timestamp, payload, macTo, signature);
     if (!Arrays.equals(canonical, body)) {
       throw new RpcRejectedException(
           NOT_CANONICAL,
@@ -313,10 +380,17 @@ public final class RpcCodec {
           "ts " + timestamp + " is " + (timestamp - now) + " ms after this node's clock; at most "
               + maxSkewMillis + " ms are allowed");
     }
-    byte[] signed = signedBytes(body);
-    if (!Ed25519.verify(key, signed, signature)) {
+    if (dh.isPresent() && !dh.get().verifies(key)) {
       throw new RpcRejectedException(
-          BAD_SIGNATURE, "sig is not sender " + id + "'s signature over the message");
+          BAD_SIGNATURE, "sender.dhsig is not sender " + id + "'s signature over its X25519 key sender.dh");
+    }
+    if (macTo == null) {
+      if (!Ed25519.verify(key, signedBytes(body), signature)) {
+        throw new RpcRejectedException(
+            BAD_SIGNATURE, "sig is not sender " + id + "'s signature over the message");
+      }
+    } else {
+      checkMac(body, id, dh, macTo, signature, self);
     }
     Optional<SignedRecord> record =
         switch (payload) {
@@ -332,6 +406,32 @@ public final class RpcCodec {
           "payload.record.sig is not its publisher " + record.get().publisherId() + "'s signature");
     }
     return envelope;
+  }
+
+  private static void checkMac(byte[] body, NodeId id, Optional<DhKey> dh, byte[] macTo, byte[] mac, NodeIdentity self)
+      throws RpcRejectedException {
+    if (self == null) {
+      throw new RpcRejectedException(BAD_MAC, "a message with a MAC is checked only by the node it was sent to; send it signed");
+    }
+    if (dh.isEmpty()) {
+      throw new RpcRejectedException(BAD_FIELD, "a message with a MAC carries its sender's X25519 key, sender.dh");
+    }
+    Optional<DhKey> mine = self.sender().dh();
+    if (mine.isEmpty() || !Arrays.equals(mine.get().publicKey(), macTo)) {
+      throw new RpcRejectedException(
+          STALE_SESSION, "to is not this node's X25519 key (it has a new one since it started); send the message signed");
+    }
+    byte[] key;
+    try {
+      key = self.macKey(dh.get(), id);
+    } catch (IllegalArgumentException e) {
+      throw new RpcRejectedException(BAD_KEY, "sender.dh: " + e.getMessage());
+    }
+    byte[] macd = Arrays.copyOf(body, body.length - MAC_MEMBER_BYTES);
+    macd[macd.length - 1] = '}';
+    if (!java.security.MessageDigest.isEqual(NodeIdentity.hmac(key, macd), mac)) {
+      throw new RpcRejectedException(BAD_MAC, "mac is not the MAC of the message under the key sender " + id + " shares with this node");
+    }
   }
 
   /** The bytes a sender signs: the canonical body without its final {@code ,"sig":"…"} member. */
@@ -458,7 +558,7 @@ public final class RpcCodec {
     }
   }
 
-  private static byte[] write(int version, Sender sender, long timestamp, Payload payload, byte[] signature) {
+  private static byte[] write(int version, Sender sender, long timestamp, Payload payload, byte[] macTo, byte[] proof) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
@@ -469,13 +569,20 @@ public final class RpcCodec {
       g.writeStringField("id", sender.id().hex());
       g.writeStringField("key", HEX.formatHex(sender.rawPublicKey()));
       g.writeStringField("url", sender.baseUrl().toString());
+      if (sender.dh().isPresent()) {
+        g.writeStringField("dh", HEX.formatHex(sender.dh().get().publicKey()));
+        g.writeStringField("dhsig", HEX.formatHex(sender.dh().get().signature()));
+      }
       g.writeEndObject();
       g.writeNumberField("ts", timestamp);
       g.writeObjectFieldStart("payload");
       writePayload(g, payload);
       g.writeEndObject();
-      if (signature != null) {
-        g.writeStringField("sig", HEX.formatHex(signature));
+      if (macTo != null) {
+        g.writeStringField("to", HEX.formatHex(macTo));
+      }
+      if (proof != null) {
+        g.writeStringField(macTo != null ? "mac" : "sig", HEX.formatHex(proof));
       }
       g.writeEndObject();
     } catch (IOException e) {

@@ -39,8 +39,12 @@ public final class RpcRejectedException extends Exception {
     STALE_TIMESTAMP,
     /** The timestamp is further in the future than the allowed clock skew. */
     FUTURE_TIMESTAMP,
-    /** The sender's signature does not verify over the signed bytes. */
+    /** The sender's signature does not verify over the signed bytes (or its X25519 key's). */
     BAD_SIGNATURE,
+    /** The MAC does not verify under the key the sender shares with this node. */
+    BAD_MAC,
+    /** A MAC made for an X25519 key this node does not have (it has restarted since): send it signed. */
+    STALE_SESSION,
     /** A value record's publisher signature does not verify. */
     BAD_RECORD_SIGNATURE,
     /** An {@code add_provider} names a URL other than the sender's own: no node announces another. */
@@ -58,7 +62,7 @@ public final class RpcRejectedException extends Exception {
     public int httpStatus() {
       return switch (this) {
         case BODY_TOO_LARGE -> 413;
-        case BAD_KEY, ID_MISMATCH, STALE_TIMESTAMP, FUTURE_TIMESTAMP, BAD_SIGNATURE -> 401;
+        case BAD_KEY, ID_MISMATCH, STALE_TIMESTAMP, FUTURE_TIMESTAMP, BAD_SIGNATURE, BAD_MAC, STALE_SESSION -> 401;
         case PROVIDER_MISMATCH -> 403;
         case RECORD_NOT_NEWER -> 409;
         case STORE_FULL -> 429;

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.BufferingResponseListener;
@@ -18,14 +19,20 @@ import org.oversky.dht.rpc.Envelope;
 import org.oversky.dht.rpc.NodeIdentity;
 import org.oversky.dht.rpc.Request;
 import org.oversky.dht.rpc.Response;
+import org.oversky.dht.rpc.Sender;
 import org.oversky.dht.rpc.RpcCodec;
 import org.oversky.dht.rpc.RpcRejectedException;
 
 /**
- * Requests as {@code POST <base URL>/dht/v1/<rpc>} with a signed JSON body, on a Jetty {@link
+ * Requests as {@code POST <base URL>/dht/v1/<rpc>} with a JSON body, on a Jetty {@link
  * HttpClient} the caller owns (and starts). An answer counts only when it is a 200 whose body is a
- * valid message of the same RPC signed by its sender; its address is the remote end of the
- * connection it came on. Redirects are not followed.
+ * valid message of the same RPC from its sender, signed or with a MAC for this node; its address
+ * is the remote end of the connection it came on. Redirects are not followed.
+ *
+ * <p>The first request to a base URL is signed; the answer names the node there and its X25519
+ * key, and the next requests to that URL carry a MAC under the key the two share instead of a
+ * signature ({@link RpcCodec#seal}). A node that has restarted since refuses such a MAC ({@code
+ * stale-session}); the request is then sent again, signed, once.
  */
 public final class HttpTransport implements Transport {
   /** The media type of DHT messages. */
@@ -36,17 +43,47 @@ public final class HttpTransport implements Transport {
   private final HttpClient client;
   private final RpcCodec codec;
   private final NodeIdentity self;
+  /** The node last met at each base URL, from its verified answers: whom a request there is sealed for. */
+  private final java.util.Map<URI, Sender> met = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<URI, Sender> eldest) {
+          return size() > MAX_MET;
+        }
+      });
+  private static final int MAX_MET = 4096;
 
+  /**
+   * A transport on {@code client}, whose handling of {@code 401} answers it turns off: a node
+   * refuses a message it cannot verify with a {@code 401} and no {@code WWW-Authenticate}, which
+   * Jetty's client would otherwise take for a broken challenge and report without the status.
+   */
   public HttpTransport(HttpClient client, RpcCodec codec, NodeIdentity self) {
-    this.client = Objects.requireNonNull(client, "client");
+    Objects.requireNonNull(client, "client").getProtocolHandlers().remove(org.eclipse.jetty.client.WWWAuthenticationProtocolHandler.NAME);
+    this.client = client;
     this.codec = Objects.requireNonNull(codec, "codec");
     this.self = Objects.requireNonNull(self, "self");
   }
 
   @Override
   public CompletableFuture<Reply> send(URI baseUrl, Request request, Duration timeout) {
+    Optional<Sender> to = Optional.ofNullable(met.get(baseUrl));
+    CompletableFuture<Reply> first = send(baseUrl, request, timeout, to);
+    if (to.isEmpty()) {
+      return first;
+    }
+    return first.handle((r, e) -> {
+      if (e instanceof RpcFailure f && f.status() == 401 && f.getMessage().contains(RpcRejectedException.Reason.STALE_SESSION.slug())) {
+        met.remove(baseUrl, to.get()); // the node there has restarted: sign, and meet it again
+        return send(baseUrl, request, timeout, Optional.empty());
+      }
+      return e == null ? CompletableFuture.completedFuture(r) : CompletableFuture.<Reply>failedFuture(e);
+    }).thenCompose(f -> f);
+  }
+
+  private CompletableFuture<Reply> send(URI baseUrl, Request request, Duration timeout, Optional<Sender> to) {
     CompletableFuture<Reply> reply = new CompletableFuture<>();
-    byte[] body = codec.encode(self, request);
+    byte[] body = codec.encode(self, request, to);
     long start = System.nanoTime();
     org.eclipse.jetty.client.Request http =
         client
@@ -89,7 +126,12 @@ public final class HttpTransport implements Transport {
               return;
             }
             try {
-              Envelope answer = codec.decodeResponse(request.rpc(), getContent());
+              Envelope answer = codec.decodeResponse(request.rpc(), getContent(), self);
+              if (answer.sender().dh().isPresent()) {
+                met.put(baseUrl, answer.sender());
+              } else {
+                met.remove(baseUrl);
+              }
               reply.complete(new Reply(answer.sender(), peer.getAddress(), (Response) answer.payload(), rtt));
             } catch (RpcRejectedException e) {
               reply.completeExceptionally(

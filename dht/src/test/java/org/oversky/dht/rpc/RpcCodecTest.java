@@ -142,7 +142,7 @@ class RpcCodecTest {
 
     Envelope decoded = codec.decodeRequest(Rpc.FIND_NODE, bytes(sample));
 
-    assertEquals(ALICE.sender(), decoded.sender());
+    assertEquals(Sender.of(ALICE_KEYS.getPublic(), ALICE.baseUrl()), decoded.sender(), "a sender without an X25519 key: signed messages only");
     assertEquals(new Request.FindNode(id(4)), decoded.payload());
     assertEquals(474, sample.length());
   }

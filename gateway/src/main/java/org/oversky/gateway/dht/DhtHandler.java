@@ -104,7 +104,7 @@ public final class DhtHandler {
     }
     Envelope envelope;
     try {
-      envelope = codec.decodeRequest(rpc, body);
+      envelope = codec.decodeRequest(rpc, body, identity);
     } catch (RpcRejectedException e) {
       node.countRejected();
       refuse(e, response, callback);
@@ -112,7 +112,9 @@ public final class DhtHandler {
     }
     byte[] answer;
     try {
-      answer = codec.encode(identity, node.handle(envelope.sender(), from.get(), (org.oversky.dht.rpc.Request) envelope.payload()));
+      // with a MAC when the requester sent its X25519 key: no signature to make or check
+      answer = codec.encode(identity, node.handle(envelope.sender(), from.get(), (org.oversky.dht.rpc.Request) envelope.payload()),
+          java.util.Optional.of(envelope.sender()));
     } catch (RpcRejectedException e) {
       refuse(e, response, callback); // the node counted it
       return;
