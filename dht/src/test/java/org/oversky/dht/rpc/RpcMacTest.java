@@ -101,6 +101,18 @@ class RpcMacTest {
   }
 
   @Test
+  void anX25519KeyOfSmallOrderIsRefusedAndNeverUsed() throws RpcRejectedException {
+    // a key whose agreement is the same for everyone (u = 0): Mallory signs it with her own identity
+    byte[] zero = new byte[DhKey.KEY_BYTES];
+    Sender mallory = new Sender(MALLORY.sender().id(), MALLORY.sender().publicKey(), MALLORY.baseUrl(),
+        Optional.of(new DhKey(zero, Ed25519.sign(RpcFixtures.MALLORY_KEYS.getPrivate(), DhKey.signedBytes(zero)))));
+    Envelope forged = new Envelope(1, mallory, NOW, new Request.Ping(), new byte[RpcCodec.MAC_BYTES], BOB.sender().dh().orElseThrow().publicKey());
+
+    assertEquals(RpcRejectedException.Reason.BAD_KEY, rejection(codec.encode(forged), BOB));
+    assertFalse(codec.seal(BOB, new Response.Pong(), Optional.of(mallory)).isMac(), "an answer to it is signed");
+  }
+
+  @Test
   void aPeerWithoutAnX25519KeyIsSentSignedMessages() throws RpcRejectedException {
     Sender legacy = Sender.of(BOB_KEYS.getPublic(), BOB.baseUrl());
     Envelope sealed = codec.seal(ALICE, new Request.Ping(), Optional.of(legacy));
