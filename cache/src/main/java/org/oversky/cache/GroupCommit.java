@@ -43,6 +43,10 @@ final class GroupCommit implements AutoCloseable {
   private final Map<ContentKey, Pending> pending = new LinkedHashMap<>();
   private List<Runnable> writes = new ArrayList<>();
   private boolean closed;
+  /** Whether the committer is gathering a batch: a change then waits for it without waking it. */
+  private boolean gathering;
+  /** How often the committer woke while gathering (each a context switch): for tests. */
+  private long gatherWakeups;
   private long requested;
   private long done;
   private final Thread thread;
@@ -68,7 +72,7 @@ final class GroupCommit implements AutoCloseable {
     try {
       pending.put(meta.key(), new Pending(meta, file));
       requested++;
-      work.signal();
+      wake();
     } finally {
       lock.unlock();
     }
@@ -84,7 +88,37 @@ final class GroupCommit implements AutoCloseable {
     try {
       writes.add(write);
       requested++;
+      wake();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Wakes the committer for a change, unless it is gathering a batch, which the change joins when
+   * the window ends (under load, a wake-up per stored body was a context switch each).
+   */
+  private void wake() {
+    if (!gathering) {
       work.signal();
+    }
+  }
+
+  /** Whether the committer is gathering a batch now. */
+  boolean gathering() {
+    lock.lock();
+    try {
+      return gathering;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How often the committer has woken while gathering a batch. */
+  long gatherWakeups() {
+    lock.lock();
+    try {
+      return gatherWakeups;
     } finally {
       lock.unlock();
     }
@@ -134,12 +168,16 @@ final class GroupCommit implements AutoCloseable {
           // Gather: more bodies arrive within the window and share the batch's commit.
           long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(windowMillis);
           long left;
+          gathering = true;
           try {
             while (!closed && (left = until - System.nanoTime()) > 0) {
               work.awaitNanos(left);
+              gatherWakeups++;
             }
           } catch (InterruptedException e) {
             closed = true; // asked to stop: commit this batch and end
+          } finally {
+            gathering = false;
           }
         }
         files = new ArrayList<>(pending.values());
