@@ -117,8 +117,10 @@ import org.oversky.dht.id.NodeId;
  *
  * In order: body size, JSON syntax (one object, no duplicate keys, no trailing data), version,
  * rpc, every field (type, bound, hex, URL; no unknown members), canonical form, the key, id =
- * SHA-256(key), timestamp within the clock skew of this codec's clock (either way), the signature,
- * and last the publisher signature of a carried record. The first failing check is reported as an
+ * SHA-256(key), timestamp within the clock skew of this codec's clock (either way), the
+ * signature over the sender's X25519 key when it has one, the message's signature or its MAC (the
+ * receiver's key named in {@code to}, then the MAC itself), and last the publisher signature of a
+ * carried record. The first failing check is reported as an
  * {@link RpcRejectedException} with its {@link RpcRejectedException.Reason}.
  *
  * <p>The timestamp bounds how long a captured message can be replayed; it does not tie an answer
