@@ -1,10 +1,25 @@
 package org.oversky.dht.rpc;
 
+import java.math.BigInteger;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
+import java.security.interfaces.XECPublicKey;
+import java.security.spec.NamedParameterSpec;
+import java.security.spec.XECPublicKeySpec;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import javax.crypto.KeyAgreement;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.oversky.dht.id.NodeId;
 
 /**
@@ -16,14 +31,14 @@ import org.oversky.dht.id.NodeId;
  */
 public final class NodeIdentity {
   /** What a MAC key is derived for, with the two node ids after it. */
-  private static final byte[] MAC_CONTEXT = "oversky dht mac v1:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] MAC_CONTEXT = "oversky dht mac v1:".getBytes(StandardCharsets.US_ASCII);
 
   private final KeyPair keyPair;
   private final URI baseUrl;
   private final Sender sender;
   private final KeyPair dhPair;
   /** MAC keys shared with peers, by the peer's X25519 public key (and its id: {@link #macKey}). */
-  private final java.util.Map<String, byte[]> macKeys = Ed25519.lru(4096);
+  private final Map<String, byte[]> macKeys = Ed25519.lru(4096);
 
   /**
    * @param keyPair an Ed25519 key pair ({@code KeyPairGenerator.getInstance("Ed25519")})
@@ -40,14 +55,14 @@ public final class NodeIdentity {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("this JDK has no X25519, which Java 11 and later all have", e);
     }
-    byte[] dhPublic = rawX25519((java.security.interfaces.XECPublicKey) dhPair.getPublic());
+    byte[] dhPublic = rawX25519((XECPublicKey) dhPair.getPublic());
     DhKey dh = new DhKey(dhPublic, sign(DhKey.signedBytes(dhPublic)));
     dh.verified(keyPair.getPublic());
-    this.sender = new Sender(NodeId.ofPublicKey(keyPair.getPublic()), keyPair.getPublic(), baseUrl, java.util.Optional.of(dh));
+    this.sender = new Sender(NodeId.ofPublicKey(keyPair.getPublic()), keyPair.getPublic(), baseUrl, Optional.of(dh));
   }
 
   /** The 32 bytes of an X25519 public key as RFC 7748 writes it: u, little-endian. */
-  static byte[] rawX25519(java.security.interfaces.XECPublicKey key) {
+  static byte[] rawX25519(XECPublicKey key) {
     byte[] bigEndian = key.getU().toByteArray();
     byte[] out = new byte[DhKey.KEY_BYTES];
     for (int i = 0; i < out.length && i < bigEndian.length; i++) {
@@ -66,7 +81,7 @@ public final class NodeIdentity {
    *     (a point of small order, which would make the shared secret known)
    */
   public byte[] macKey(DhKey peer, NodeId peerId) {
-    String cacheKey = java.util.HexFormat.of().formatHex(peer.publicKey()) + peerId.hex();
+    String cacheKey = HexFormat.of().formatHex(peer.publicKey()) + peerId.hex();
     byte[] known = macKeys.get(cacheKey);
     if (known != null) {
       return known;
@@ -78,16 +93,16 @@ public final class NodeIdentity {
       for (int i = 0; i < little.length; i++) {
         big[i] = little[little.length - 1 - i];
       }
-      java.security.PublicKey peerKey = java.security.KeyFactory.getInstance("X25519").generatePublic(
-          new java.security.spec.XECPublicKeySpec(java.security.spec.NamedParameterSpec.X25519, new java.math.BigInteger(1, big)));
-      javax.crypto.KeyAgreement agreement = javax.crypto.KeyAgreement.getInstance("X25519");
+      PublicKey peerKey = KeyFactory.getInstance("X25519").generatePublic(
+          new XECPublicKeySpec(NamedParameterSpec.X25519, new BigInteger(1, big)));
+      KeyAgreement agreement = KeyAgreement.getInstance("X25519");
       agreement.init(dhPair.getPrivate());
       agreement.doPhase(peerKey, true);
       shared = agreement.generateSecret();
-    } catch (java.security.GeneralSecurityException | IllegalStateException e) {
+    } catch (GeneralSecurityException | IllegalStateException e) {
       throw new IllegalArgumentException("no key can be agreed with this X25519 key: " + e.getMessage(), e);
     }
-    if (java.util.Arrays.equals(shared, new byte[shared.length])) {
+    if (Arrays.equals(shared, new byte[shared.length])) {
       throw new IllegalArgumentException("the X25519 key is of small order: the shared secret would be zero");
     }
     NodeId self = sender.id();
@@ -101,13 +116,13 @@ public final class NodeIdentity {
   /** HMAC-SHA256 under {@code key} of the parts, one after the other. */
   static byte[] hmac(byte[] key, byte[]... parts) {
     try {
-      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
       for (byte[] part : parts) {
         mac.update(part);
       }
       return mac.doFinal();
-    } catch (java.security.GeneralSecurityException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("every JDK has HmacSHA256", e);
     }
   }
