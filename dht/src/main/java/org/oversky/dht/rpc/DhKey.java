@@ -2,11 +2,9 @@ package org.oversky.dht.rpc;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -46,35 +44,17 @@ public record DhKey(byte[] publicKey, byte[] signature) {
    * key costs one Ed25519 verification while it is in use, not one a message.
    */
   public boolean verifies(PublicKey identity) {
-    ByteBuffer id = ByteBuffer.wrap(fingerprint(identity));
-    if (VERIFIED.containsKey(id)) {
-      return true;
-    }
-    boolean ok = Ed25519.verify(identity, signedBytes(publicKey), signature);
-    if (ok) {
-      VERIFIED.put(id, Boolean.TRUE);
-    }
-    return ok;
+    return Ed25519.verifyRemembered(identity, signedBytes(publicKey), signature);
   }
-
-  /** Bindings that verified, by the SHA-256 of identity, key and signature. */
-  private static final Map<ByteBuffer, Boolean> VERIFIED = Ed25519.lru(8192);
 
   /** Remembers a binding made here as verified. */
   void verified(PublicKey identity) {
-    VERIFIED.put(ByteBuffer.wrap(fingerprint(identity)), Boolean.TRUE);
+    Ed25519.remember(identity, signedBytes(publicKey), signature);
   }
 
-  private byte[] fingerprint(PublicKey identity) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(identity.getEncoded());
-      sha.update(publicKey);
-      sha.update(signature);
-      return sha.digest();
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
+  /** The public key as a read-only buffer, for comparing and keying without a copy. */
+  ByteBuffer keyBuffer() {
+    return ByteBuffer.wrap(publicKey).asReadOnlyBuffer();
   }
 
   @Override
@@ -85,11 +65,6 @@ public record DhKey(byte[] publicKey, byte[] signature) {
   @Override
   public byte[] signature() {
     return signature.clone();
-  }
-
-  /** The public key as a buffer, for comparing and keying without a copy. */
-  ByteBuffer keyBuffer() {
-    return ByteBuffer.wrap(publicKey).asReadOnlyBuffer();
   }
 
   @Override

@@ -31,6 +31,8 @@ final class Ed25519 {
   private static final Map<ByteBuffer, PublicKey> KEYS = lru(CACHED_KEYS);
   private static final Map<ByteBuffer, org.bouncycastle.math.ec.rfc8032.Ed25519.PublicPoint> POINTS = lru(CACHED_KEYS);
   private static final Map<PrivateKey, byte[][]> SIGNERS = lru(64);
+  /** Signatures that verified (records, X25519 keys), by {@link #fingerprint}. */
+  private static final Map<ByteBuffer, Boolean> VERIFIED = lru(16_384);
 
   static {
     org.bouncycastle.math.ec.rfc8032.Ed25519.precompute();
@@ -89,6 +91,41 @@ final class Ed25519 {
     byte[] pk = new byte[KEY_BYTES];
     org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, pk, 0);
     return new byte[][] {seed, pk};
+  }
+
+  /**
+   * {@link #verify}, remembering signatures that verified by the SHA-256 of everything checked
+   * (data, signature, key): a value record comes back from every node a lookup asks, and a peer's
+   * X25519 key with each of its messages. Only good signatures are remembered.
+   */
+  static boolean verifyRemembered(PublicKey key, byte[] data, byte[] signature) {
+    ByteBuffer id = ByteBuffer.wrap(fingerprint(key, data, signature));
+    if (VERIFIED.containsKey(id)) {
+      return true;
+    }
+    boolean ok = verify(key, data, signature);
+    if (ok) {
+      VERIFIED.put(id, Boolean.TRUE);
+    }
+    return ok;
+  }
+
+  /** Remembers a signature made here as verified, so that this node does not check it again. */
+  static void remember(PublicKey key, byte[] data, byte[] signature) {
+    VERIFIED.put(ByteBuffer.wrap(fingerprint(key, data, signature)), Boolean.TRUE);
+  }
+
+  private static byte[] fingerprint(PublicKey key, byte[] data, byte[] signature) {
+    java.security.MessageDigest sha;
+    try {
+      sha = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JDK has no SHA-256, which every Java SE JDK must have", e);
+    }
+    sha.update(data);
+    sha.update(signature);
+    sha.update(key.getEncoded());
+    return sha.digest();
   }
 
   /** Whether {@code signature} is {@code key}'s over exactly {@code data}; false for any bad input. */

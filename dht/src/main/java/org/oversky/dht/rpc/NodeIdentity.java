@@ -1,6 +1,7 @@
 package org.oversky.dht.rpc;
 
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -13,7 +14,6 @@ import java.security.interfaces.XECPublicKey;
 import java.security.spec.NamedParameterSpec;
 import java.security.spec.XECPublicKeySpec;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -38,7 +38,9 @@ public final class NodeIdentity {
   private final Sender sender;
   private final KeyPair dhPair;
   /** MAC keys shared with peers, by the peer's X25519 public key (and its id: {@link #macKey}). */
-  private final Map<String, byte[]> macKeys = Ed25519.lru(4096);
+  private final Map<Peer, byte[]> macKeys = Ed25519.lru(4096);
+
+  private record Peer(ByteBuffer dhKey, NodeId id) {}
 
   /**
    * @param keyPair an Ed25519 key pair ({@code KeyPairGenerator.getInstance("Ed25519")})
@@ -81,7 +83,7 @@ public final class NodeIdentity {
    *     (a point of small order, which would make the shared secret known)
    */
   public byte[] macKey(DhKey peer, NodeId peerId) {
-    String cacheKey = HexFormat.of().formatHex(peer.publicKey()) + peerId.hex();
+    Peer cacheKey = new Peer(peer.keyBuffer(), peerId);
     byte[] known = macKeys.get(cacheKey);
     if (known != null) {
       return known;

@@ -58,39 +58,16 @@ public record SignedRecord(
     SignedRecord record = new SignedRecord(
         key, value, expiresAt, publisher.getPublic(), Ed25519.sign(publisher.getPrivate(), toSign));
     // signed here: this node's own store takes it without verifying what it just signed
-    VERIFIED.put(ByteBuffer.wrap(record.fingerprint(toSign)), Boolean.TRUE);
+    Ed25519.remember(publisher.getPublic(), toSign, record.signature);
     return record;
   }
 
-  /** Whether the signature is the publisher's over this record's key, expiry and value. */
+  /**
+   * Whether the signature is the publisher's over this record's key, expiry and value (remembered
+   * once it has verified: the same record comes back from every node a lookup asks).
+   */
   public boolean verifies() {
-    byte[] signed = signedBytes();
-    ByteBuffer id = ByteBuffer.wrap(fingerprint(signed));
-    if (VERIFIED.containsKey(id)) {
-      return true; // the same record comes back from every node a lookup asks
-    }
-    boolean ok = Ed25519.verify(publisher, signed, signature);
-    if (ok) {
-      VERIFIED.put(id, Boolean.TRUE);
-    }
-    return ok;
-  }
-
-  /** Records whose signature verified, by {@link #fingerprint}: only good ones are remembered. */
-  private static final java.util.Map<ByteBuffer, Boolean> VERIFIED = Ed25519.lru(8192);
-
-  /** The SHA-256 of everything the verification reads: the signed bytes, the signature and the key. */
-  private byte[] fingerprint(byte[] signed) {
-    java.security.MessageDigest sha;
-    try {
-      sha = java.security.MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("this JDK has no SHA-256, which every Java SE JDK must have", e);
-    }
-    sha.update(signed);
-    sha.update(signature);
-    sha.update(publisher.getEncoded());
-    return sha.digest();
+    return Ed25519.verifyRemembered(publisher, signedBytes(), signature);
   }
 
   /** The publisher's node id (the SHA-256 of its key). */
