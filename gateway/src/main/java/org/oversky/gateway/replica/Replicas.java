@@ -212,16 +212,16 @@ public final class Replicas extends AbstractLifeCycle {
       for (ContentKey key; asks > 0 && (key = urgent.poll()) != null; ) {
         asks -= check(key, nodes, now, true) ? 1 : 0;
       }
-      for (java.util.Iterator<ContentKey> it = again.iterator(); it.hasNext(); ) {
-        ContentKey key = it.next();
+      for (ContentKey key : again) {
         if (asks <= 0) {
           retry.add(key); // its turn comes at the next tick
         } else {
           asks -= check(key, nodes, now, false) ? 1 : 0;
         }
       }
-      if (round.isEmpty() && roundDue(roundNodes, roundStartedMillis, Set.copyOf(nodes), now)) {
-        roundNodes = Set.copyOf(nodes);
+      Set<Placement.Node> nodeSet = Set.copyOf(nodes);
+      if (round.isEmpty() && roundDue(roundNodes, roundStartedMillis, nodeSet, now)) {
+        roundNodes = nodeSet;
         roundStartedMillis = now;
         refill();
       }
