@@ -85,6 +85,7 @@ public final class Gateway extends ContainerLifeCycle {
             failures);
     cooperation.bindMetrics(metrics.registry());
     dht.onTick(cooperation::republish);
+    dht.onBriefTick(cooperation::followView);
     HttpRouting http = new HttpRouting(config.publicUrl(), routing, monitor, b.mount + OWN_PREFIX);
     org.oversky.gateway.dns.DnsService dns =
         config.dns().on() ? new org.oversky.gateway.dns.DnsService(config.dns(), config.sites(), routing, monitor, metrics.registry(), b.clock) : null;

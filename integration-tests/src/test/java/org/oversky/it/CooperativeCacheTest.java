@@ -412,6 +412,44 @@ class CooperativeCacheTest {
     }
   }
 
+  /**
+   * A node out of the placeable view when a record was placed (here draining; in the three-node
+   * acceptance check, a node the publisher had not yet added) is handed the record when it comes
+   * back, so a miss there, where it ranks first and claims the URL at its own store, finds it.
+   */
+  @Test
+  void aNodeThatBecomesAHolderAfterARecordWasPlacedIsHandedIt(@TempDir Path dir) throws Exception {
+    WireMockServer origin = origin("/obj", "public, max-age=300");
+    try (Cluster c = Cluster.start(dir, 3, site(origin, "cluster.secret", "s3cret", "admin-token", "t0ken")).awaitJoined()) {
+      TestNode late = c.get(2);
+      assertEquals(200, drain(late, "POST"));
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() ->
+          c.get(0).stateOf(late).equals("draining") && c.get(1).stateOf(late).equals("draining"));
+      assertEquals(BODY, siteGet(c.get(0), "/obj").body());
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() ->
+          valueRecords(c.get(0)) >= 1 && valueRecords(c.get(1)) >= 1);
+      assertEquals(0, valueRecords(late), "placed without the draining node; handed on " + figure(c.get(0), "recordsHandedOn")
+          + "/" + figure(c.get(1), "recordsHandedOn") + ", published " + figure(c.get(0), "recordsPublished") + " markers " + figure(c.get(0), "markersPublished"));
+
+      assertEquals(200, drain(late, "DELETE"));
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> valueRecords(late) >= 1);
+      assertTrue(figure(c.get(0), "recordsHandedOn") >= 1, "the publisher handed it on");
+      HttpResponse<String> r = siteGet(late, "/obj");
+      assertEquals(BODY, r.body());
+      assertTrue(cacheStatus(r).contains("fwd=peer"), cacheStatus(r));
+      assertEquals(1, originCount(origin, "/obj"));
+    } finally {
+      origin.stop();
+    }
+  }
+
+  private static int drain(TestNode node, String method) throws Exception {
+    return TestNode.HTTP.send(
+        HttpRequest.newBuilder(node.url("/api/v1/drain")).timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer t0ken")
+            .method(method, HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
   @Test
   void aLeadingMissClaimsTheUrlInItsLookupSoItsMarkerCostsNoMessageOfItsOwn(@TempDir Path dir) throws Exception {
     WireMockServer origin = origin("/obj", "public, max-age=300");

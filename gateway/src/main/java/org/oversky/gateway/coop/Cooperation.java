@@ -79,6 +79,17 @@ public final class Cooperation implements PeerSource {
   private final Duration hedgeAfter;
   /** Most published responses remembered for republishing; past it, the longest-lived are dropped. */
   static final int MAX_REMEMBERED = 100_000;
+  /** Most records this node placed that follow changes of the view (see {@link #followView}). */
+  static final int MAX_FOLLOWED = 20_000;
+
+  /** A record this node published, and its holders when last placed (this node included when it is one). */
+  private record Placed(SignedRecord record, List<URI> at) {}
+
+  /** The live records this node placed by the view, by key: handed on when the view gains a holder. */
+  private final Cache<NodeId, Placed> placed = Caffeine.newBuilder().maximumSize(MAX_FOLLOWED).build();
+  /** The view {@link #followView} last saw; written by it alone. */
+  private volatile List<URI> followed = List.of();
+  private final AtomicLong handedOn = new AtomicLong();
 
   private record Published(StoredResponse response, List<String> varyNames, long keepUntil, long lastPublished) {}
 
@@ -364,6 +375,7 @@ public final class Cooperation implements PeerSource {
   private void place(SignedRecord signed) {
     NodeId key = signed.key();
     List<URI> holders = holders(key);
+    placed.put(key, new Placed(signed, holders));
     if (!holders.isEmpty()) {
       node.putRecordTo(signed, holders.stream().filter(u -> !u.equals(self)).toList(), holders.contains(self));
       return;
@@ -377,11 +389,47 @@ public final class Cooperation implements PeerSource {
   }
 
   /**
+   * Hands the records this node placed to the nodes that became their holders since: run every
+   * few hundred milliseconds, it does nothing unless the view changed. A node joining or coming
+   * back is placed on only once the others know it, and a miss there claims the URL at its own
+   * store when it ranks first: without this, a record placed a moment before the view changed
+   * was missing from that holder until republished, and the miss went to the origin (seen as a
+   * flaky three-node acceptance check). A holder that left the view and came back (restarted,
+   * perhaps without its records) is sent the record again.
+   */
+  public void followView() {
+    List<URI> now = view.get();
+    if (now.equals(followed)) {
+      return;
+    }
+    followed = now;
+    long at = node.now();
+    for (Placed p : placed.asMap().values()) {
+      SignedRecord r = p.record();
+      if (r.expiresAt() <= at) {
+        placed.asMap().remove(r.key(), p);
+        continue;
+      }
+      List<URI> holders = holders(r.key(), now);
+      List<URI> added = holders.stream().filter(u -> !p.at().contains(u)).toList();
+      if (added.isEmpty()) {
+        continue;
+      }
+      placed.asMap().replace(r.key(), p, new Placed(r, holders));
+      node.putRecordTo(r, added.stream().filter(u -> !u.equals(self)).toList(), added.contains(self));
+      handedOn.addAndGet(added.size());
+    }
+  }
+
+  /**
    * The nodes that hold the record under {@code key}: the first {@code cluster.record-copies} of
    * its placement order over the view's live nodes; none while the view knows no other live node.
    */
   private List<URI> holders(NodeId key) {
-    List<URI> live = view.get();
+    return holders(key, view.get());
+  }
+
+  private List<URI> holders(NodeId key, List<URI> live) {
     if (live.size() < 2) {
       return List.of();
     }
@@ -398,6 +446,7 @@ public final class Cooperation implements PeerSource {
     out.put("peerFills", peerFills.get());
     out.put("bytesFromPeers", peerBytes.get());
     out.put("recordsPublished", published.get());
+    out.put("recordsHandedOn", handedOn.get());
     out.put("markersPublished", markers.get());
     out.put("recordLookups", lookups.get());
     out.put("recordLookupsHeldHere", heldHere.get());

@@ -80,6 +80,7 @@ public final class DhtService extends ContainerLifeCycle {
         }
       };
   private final List<Runnable> tickTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Runnable> briefTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** How often the queue of bodies to announce is looked at. */
   static final long ANNOUNCE_TICK_MILLIS = 250;
   /** The least time between two batches of announcements: each batch is a message to each closest node. */
@@ -95,6 +96,7 @@ public final class DhtService extends ContainerLifeCycle {
       ANNOUNCE_SPACING_MILLIS, ANNOUNCE_MESSAGES_PER_SECOND, ANNOUNCE_MAX_SPACING_MILLIS, ANNOUNCE_BATCH);
   private ScheduledExecutorService scheduler;
   private final java.time.InstantSource clock;
+  private final org.oversky.gateway.metrics.Failures failures;
   private volatile long lastJoin;
   private volatile long lastSave;
 
@@ -105,6 +107,7 @@ public final class DhtService extends ContainerLifeCycle {
       java.time.InstantSource clock,
       org.oversky.gateway.metrics.Failures failures) {
     this.clock = clock;
+    this.failures = failures;
     this.config = config;
     this.store = store;
     this.identity = new NodeIdentity(keyPair, config.publicUrl());
@@ -153,6 +156,14 @@ public final class DhtService extends ContainerLifeCycle {
     tickTasks.add(task);
   }
 
+  /**
+   * Runs {@code task} every {@value #ANNOUNCE_TICK_MILLIS} ms on the maintenance thread: for cheap
+   * checks that must follow the cluster within a second, such as a change of its membership view.
+   */
+  public void onBriefTick(Runnable task) {
+    briefTasks.add(task);
+  }
+
   /** Copies bodies from other nodes, verified. */
   public PeerFetcher peers() {
     return peers;
@@ -184,7 +195,18 @@ public final class DhtService extends ContainerLifeCycle {
     joinBootstrap();
     long tick = tickMillis(config.dht());
     scheduler.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
-    scheduler.scheduleWithFixedDelay(this::announceQueued, ANNOUNCE_TICK_MILLIS, ANNOUNCE_TICK_MILLIS, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(this::briefTick, ANNOUNCE_TICK_MILLIS, ANNOUNCE_TICK_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void briefTick() {
+    announceQueued();
+    for (Runnable task : briefTasks) {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        failures.report(LOG, "dht-brief-task-failed", "a periodic cluster task failed; it runs again in " + ANNOUNCE_TICK_MILLIS + " ms", e);
+      }
+    }
   }
 
   /**

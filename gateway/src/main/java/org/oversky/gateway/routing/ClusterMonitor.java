@@ -280,6 +280,7 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     } else if (client != null && after.state() != NodeState.DOWN) {
       askIndirect(url, after.region());
     }
+    placeable = null; // a verdict may have changed: the next placement sees it, not a computation from before
   }
 
   /** The region {@code url}'s node gave in its last health answer, if it has answered. */
