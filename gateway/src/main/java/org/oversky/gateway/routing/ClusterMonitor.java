@@ -442,6 +442,8 @@ public final class ClusterMonitor extends AbstractLifeCycle {
    * every node known from the DHT's table or the view but those the view holds down, left or
    * draining. A node counts from the moment it is known, not once seen up five times, so that the
    * nodes of a cluster that all know each other place records alike from their first seconds.
+   * Computed again after each probe's answer, or when {@link #PLACEABLE_MILLIS} old (the DHT's
+   * table changes without a word to this monitor).
    */
   public List<URI> placeable() {
     long now = clock.millis();
