@@ -21,18 +21,14 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.mapdb.DB;
-import org.mapdb.DBException;
-import org.mapdb.DBMaker;
-import org.mapdb.HTreeMap;
-import org.mapdb.Serializer;
 import org.oversky.conf.StoreConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The content-addressed store. Three tiers: a heap tier of small bodies (Caffeine, bounded in
- * bytes), one MapDB file with transactions holding the index and the smallest bodies, and a file
+ * bytes), one index file ({@link IndexLog}: an append-only log with every key in memory) holding
+ * the metadata, the site responses and the smallest bodies, and a file
  * per larger body named by its key ({@code bodies/ab/cdef…}), written to a temp file and renamed
  * into place; a {@link GroupCommit} syncs new files in batches and only then indexes them on disk,
  * so no request waits for a disk sync. A Caffeine policy over the metadata (weight = size) keeps the
@@ -52,9 +48,12 @@ public final class ContentStore implements AutoCloseable {
   private final Path bodies;
   private final Path temp;
   private final StoreConfig config;
-  private final DB db;
-  private final HTreeMap<String, byte[]> index;
-  private final HTreeMap<String, byte[]> inlineBodies;
+  /** The index file, and its tables: body metadata, inline bodies (the two by key), site responses, and body references. */
+  private final IndexLog log;
+  private final IndexLog.Table index;
+  private final IndexLog.Table inlineBodies;
+  /** Held while the store is open: a second process (or a second open in this one) is refused. */
+  private final java.nio.channels.FileLock lock;
   private final ResponseIndex responses;
   private final Cache<ContentKey, StoredBody> policy;
   private final Cache<ContentKey, ByteBuffer> hot;
@@ -68,19 +67,27 @@ public final class ContentStore implements AutoCloseable {
   /** Orders the renames of new body files and the deletions of evicted ones (the same key may come back). */
   private final Object fileLock = new Object();
 
-  /** Opened by {@link #open}, which closes {@code db} when this constructor fails. */
-  private ContentStore(Path dir, StoreConfig config, DB db) throws IOException {
+  /** The index file's name in the store's directory. */
+  static final String INDEX_FILE = "index.log";
+  /**
+   * The index file's tables, in order, each keeping its values in memory or not: body metadata
+   * (small, and every body's is in memory anyway), inline bodies, site responses, and the
+   * references from bodies to the responses that use them (keys only).
+   */
+  static final List<Boolean> TABLES = List.of(true, false, false, true);
+
+  /** Opened by {@link #open}, which closes {@code log} and {@code lock} when this constructor fails. */
+  private ContentStore(Path dir, StoreConfig config, IndexLog log, java.nio.channels.FileLock lock) throws IOException {
     this.config = config;
     this.bodies = Files.createDirectories(dir.resolve("bodies"));
     this.temp = Files.createDirectories(dir.resolve("tmp"));
-    this.db = db;
-    this.index = db.hashMap("meta", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-    this.inlineBodies = db.hashMap("inline", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-    var responseMap = db.treeMap("responses", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-    var bodyRefs = db.treeMap("body-refs", Serializer.STRING, Serializer.BOOLEAN).createOrOpen();
+    this.log = log;
+    this.lock = lock;
+    this.index = log.table(0);
+    this.inlineBodies = log.table(1);
     this.commits = new GroupCommit(this::commitBatch, indexLock, COMMIT_WINDOW_MILLIS);
     try {
-      this.responses = new ResponseIndex(this, commits::write, responseMap, bodyRefs);
+      this.responses = new ResponseIndex(this, commits::write, log.table(2), log.table(3));
     } catch (RuntimeException e) {
       commits.close();
       throw e;
@@ -103,36 +110,65 @@ public final class ContentStore implements AutoCloseable {
   /** Opens (creating if needed) the store in {@code dir}, recovering from any earlier crash. */
   public static ContentStore open(Path dir, StoreConfig config) throws IOException {
     Files.createDirectories(dir);
+    java.nio.channels.FileLock lock = lock(dir);
     try {
       // A rebuild that did not finish is done again, before its orphans could be taken for waste.
-      return open(dir, config, Files.exists(dir.resolve(REBUILD_MARKER)));
-    } catch (DBException.FileLocked another) {
-      throw new IOException("the store in " + dir + " is open in another process; stop it first", another);
-    } catch (DBException | IndexOutOfBoundsException broken) {
-      // The index file cannot be read (MapDB has known write-ahead-log faults after a crash).
-      // Nothing is lost that the body files hold: they are named by their keys, so each one is
-      // verified and indexed again. Stored site responses are lost; they are fetched again.
-      Path aside = dir.resolve("index.db.broken-" + System.currentTimeMillis());
-      LOG.error("the store's index in {} cannot be read; it is moved to {} and rebuilt from the body files, each verified", dir, aside, broken);
-      Files.createDirectories(aside);
-      try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "index.db*")) {
-        for (Path f : files) {
-          if (!f.equals(aside) && Files.isRegularFile(f)) {
-            Files.move(f, aside.resolve(f.getFileName()));
-          }
-        }
+      boolean rebuild = Files.exists(dir.resolve(REBUILD_MARKER));
+      Path file = dir.resolve(INDEX_FILE);
+      Files.deleteIfExists(dir.resolve(INDEX_FILE + IndexLog.COMPACTING)); // a compaction cut short: the old file stands
+      if (LegacyIndex.present(dir)) {
+        rebuild |= !LegacyIndex.migrate(dir, file);
       }
-      return open(dir, config, true);
+      IndexLog log;
+      try {
+        log = IndexLog.open(file, TABLES);
+      } catch (IndexLog.NotAnIndexException broken) {
+        // Nothing is lost that the body files hold: they are named by their keys, so each one is
+        // verified and indexed again. Stored site responses are lost; they are fetched again.
+        Path aside = dir.resolve(INDEX_FILE + ".broken-" + System.currentTimeMillis());
+        LOG.error("the store's index in {} cannot be read; it is moved to {} and rebuilt from the body files, each verified", dir, aside, broken);
+        Files.move(file, aside);
+        log = IndexLog.open(file, TABLES);
+        rebuild = true;
+      }
+      return open(dir, config, log, lock, rebuild);
+    } catch (IOException | RuntimeException e) {
+      closeAfter(e, () -> release(lock));
+      throw e;
     }
   }
 
-  private static ContentStore open(Path dir, StoreConfig config, boolean rebuild) throws IOException {
-    DB db = DBMaker.fileDB(dir.resolve("index.db").toFile()).fileChannelEnable().transactionEnable().make();
+  /** Locks the store's directory for this process; refused when another holds it. */
+  private static java.nio.channels.FileLock lock(Path dir) throws IOException {
+    FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    java.nio.channels.FileLock lock;
+    try {
+      lock = ch.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException held) {
+      lock = null;
+    }
+    if (lock == null) {
+      ch.close();
+      throw new IOException("the store in " + dir + " is open in another process; stop it first");
+    }
+    return lock;
+  }
+
+  private static void release(java.nio.channels.FileLock lock) {
+    try {
+      lock.channel().close(); // releases the lock
+    } catch (IOException e) {
+      LOG.warn("could not release the store's lock file: {}", e.toString());
+    }
+  }
+
+  private static ContentStore open(Path dir, StoreConfig config, IndexLog log, java.nio.channels.FileLock lock, boolean rebuild)
+      throws IOException {
     ContentStore store;
     try {
-      store = new ContentStore(dir, config, db);
+      store = new ContentStore(dir, config, log, lock);
     } catch (IOException | RuntimeException e) {
-      closeAfter(e, db::close);
+      closeAfter(e, () -> closeQuietly(log));
       throw e;
     }
     try {
@@ -144,10 +180,18 @@ public final class ContentStore implements AutoCloseable {
       }
       store.recover();
     } catch (IOException | RuntimeException e) {
-      closeAfter(e, store::close);
+      closeAfter(e, store::closeIndex);
       throw e;
     }
     return store;
+  }
+
+  private static void closeQuietly(IndexLog log) {
+    try {
+      log.close();
+    } catch (IOException e) {
+      LOG.warn("could not close the index file: {}", e.toString());
+    }
   }
 
   /** Closes what a failed open made, keeping the failure that matters (a broken index may fail to close too). */
@@ -176,13 +220,16 @@ public final class ContentStore implements AutoCloseable {
       if (actual != null && actual.hex().equals(hex)) {
         index.put(hex, new StoredBody(actual, Files.size(p), "application/octet-stream", System.currentTimeMillis(), false).encode());
         kept++;
+        if (kept % 10_000 == 0) {
+          log.commit(); // one batch need not hold them all
+        }
       } else {
         Files.deleteIfExists(p);
         dropped++;
       }
     }
     synchronized (indexLock) {
-      db.commit();
+      log.commit();
     }
     LOG.warn("store rebuilt from its files: {} bodies verified and kept, {} dropped", kept, dropped);
   }
@@ -337,9 +384,15 @@ public final class ContentStore implements AutoCloseable {
   @Override
   public void close() {
     commits.close();
+    closeIndex();
+  }
+
+  /** Closes the index file and lets go of the directory's lock. */
+  private void closeIndex() {
     synchronized (indexLock) {
-      if (!db.isClosed()) {
-        db.close();
+      if (!log.isClosed()) {
+        closeQuietly(log);
+        release(lock);
       }
     }
   }
@@ -406,7 +459,7 @@ public final class ContentStore implements AutoCloseable {
 
   /** The group commit's batch: index the bodies now on disk that are still stored, then commit. */
   private void commitBatch(List<StoredBody> synced) {
-    if (db.isClosed()) {
+    if (log.isClosed()) {
       return;
     }
     for (StoredBody meta : synced) {
@@ -415,7 +468,11 @@ public final class ContentStore implements AutoCloseable {
         index.put(meta.key().hex(), meta.encode());
       }
     }
-    db.commit();
+    try {
+      log.commit();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("committing the index file", e);
+    }
   }
 
   /**
@@ -474,7 +531,7 @@ public final class ContentStore implements AutoCloseable {
     // moment before Caffeine told of the removal loses its index entry: a cache miss after the
     // next start, never wrong bytes.
     commits.write(() -> {
-      if (db.isClosed()) {
+      if (log.isClosed()) {
         return;
       }
       index.remove(key.hex());
@@ -512,21 +569,21 @@ public final class ContentStore implements AutoCloseable {
     List<StoredBody> found = new ArrayList<>();
     int dropped = 0;
     synchronized (indexLock) {
-      for (Map.Entry<String, byte[]> e : index.getEntries()) {
-        StoredBody meta = decodeOrNull(e.getKey(), e.getValue());
+      for (String hex : index.keys()) {
+        StoredBody meta = decodeOrNull(hex, index.get(hex));
         if (meta != null && isComplete(meta)) {
           found.add(meta);
         } else {
-          index.remove(e.getKey());
-          inlineBodies.remove(e.getKey());
-          if (ContentKey.isWellFormed(e.getKey())) {
-            responses.bodyRemoved(new ContentKey(e.getKey()));
+          index.remove(hex);
+          inlineBodies.remove(hex);
+          if (ContentKey.isWellFormed(hex)) {
+            responses.bodyRemoved(new ContentKey(hex));
           }
           dropped++;
         }
       }
       int orphans = removeOrphanFiles();
-      db.commit();
+      log.commit();
       if (temps + dropped + orphans > 0) {
         LOG.info(
             "store recovery: removed {} temp files, {} index entries without a body, {} unindexed body files",
@@ -551,8 +608,7 @@ public final class ContentStore implements AutoCloseable {
 
   private boolean isComplete(StoredBody meta) throws IOException {
     if (meta.inline()) {
-      byte[] data = inlineBodies.get(meta.key().hex());
-      return data != null && data.length == meta.size();
+      return inlineBodies.valueLength(meta.key().hex()) == meta.size(); // no read of each body at every start
     }
     Path p = pathOf(meta.key());
     return Files.isRegularFile(p) && Files.size(p) == meta.size();

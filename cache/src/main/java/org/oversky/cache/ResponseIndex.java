@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -36,8 +35,10 @@ public final class ResponseIndex {
   private long changes;
   private final Map<String, Integer> inFlight = new java.util.HashMap<>();
   private final Object overlayLock = new Object();
-  private final NavigableMap<String, byte[]> responses;
-  private final NavigableMap<String, Boolean> bodyRefs;
+  private final IndexLog.Table responses;
+  /** Keys {@code body hex NUL index key}: the responses each body serves, for its removal. */
+  private final IndexLog.Table bodyRefs;
+  private static final byte[] REF = new byte[0];
   // Decoded variants of recently used URLs, so that a hit reads no index file.
   // Maintenance runs on the calling thread: no hand-off to a pool on every miss.
   private final Cache<String, List<StoredResponse>> memo =
@@ -51,13 +52,13 @@ public final class ResponseIndex {
   ResponseIndex(
       ContentStore store,
       Consumer<Runnable> writes,
-      NavigableMap<String, byte[]> responses,
-      NavigableMap<String, Boolean> bodyRefs) {
+      IndexLog.Table responses,
+      IndexLog.Table bodyRefs) {
     this.store = store;
     this.writes = writes;
     this.responses = responses;
     this.bodyRefs = bodyRefs;
-    for (String key : responses.keySet()) {
+    for (String key : responses.keys()) {
       int end = key.indexOf('\u0000');
       urls.add(end < 0 ? key : key.substring(0, end));
     }
@@ -99,7 +100,7 @@ public final class ResponseIndex {
       // Never stored: nothing to read. A put adds its URL to the filter before it writes it.
       return List.of();
     }
-    // Read without a lock (MapDB may make the read wait for a commit), and remember the result
+    // Read without a lock (a compaction of the index file may make the read wait), and remember the result
     // only when no change was made meanwhile: an older read must not overwrite a put's memo.
     long before;
     synchronized (overlayLock) {
@@ -119,18 +120,19 @@ public final class ResponseIndex {
   }
 
   /**
-   * What the index file holds for {@code url} (MapDB may make it wait for a commit under way).
+   * What the index file holds for {@code url} (a compaction under way may make it wait).
    * Not under the index lock: the committer takes {@code overlayLock} while it holds that one.
    */
   private List<StoredResponse> read(String url) {
     fileReads.increment();
     List<StoredResponse> out = new ArrayList<>(1);
-    for (byte[] data : new ArrayList<>(prefix(responses, StoredResponse.urlPrefix(url)).values())) {
+    String prefix = StoredResponse.urlPrefix(url);
+    responses.forEach(prefix, end(prefix), (key, data) -> {
       StoredResponse r = decode(data);
       if (r != null) {
         out.add(r);
       }
-    }
+    });
     return out;
   }
 
@@ -227,7 +229,7 @@ public final class ResponseIndex {
         bodyRefs.remove(refKey(previous));
       }
     }
-    bodyRefs.put(refKey(response), Boolean.TRUE);
+    bodyRefs.put(refKey(response), REF);
   }
 
   /** Removes every variant of {@code url}; how many there were. From now on, none is served. */
@@ -235,14 +237,15 @@ public final class ResponseIndex {
     synchronized (overlayLock) {
       int count = currentLocked(url).size();
       changeLocked(url, List.of(), () -> {
+        String prefix = StoredResponse.urlPrefix(url);
         List<StoredResponse> all = new ArrayList<>();
-        for (byte[] data : prefix(responses, StoredResponse.urlPrefix(url)).values()) {
+        responses.forEach(prefix, end(prefix), (key, data) -> {
           StoredResponse r = decode(data);
           if (r != null) {
             all.add(r);
           }
-        }
-        prefix(responses, StoredResponse.urlPrefix(url)).clear();
+        });
+        responses.removeRange(prefix, end(prefix));
         all.forEach(r -> bodyRefs.remove(refKey(r)));
       });
       return count;
@@ -260,16 +263,20 @@ public final class ResponseIndex {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    NavigableMap<String, byte[]> range = prefix.isEmpty() ? responses : responses.subMap(prefix, true, prefix + '\uffff', false);
     List<String> out = new ArrayList<>();
-    for (Map.Entry<String, byte[]> e : range.entrySet()) {
-      String url = e.getKey().substring(0, Math.max(0, e.getKey().indexOf('\u0000')));
+    java.util.function.BiConsumer<String, byte[]> each = (key, value) -> {
+      String url = key.substring(0, Math.max(0, key.indexOf('\u0000')));
       if (!url.isEmpty() && (out.isEmpty() || !out.get(out.size() - 1).equals(url))) {
-        StoredResponse r = decode(e.getValue());
+        StoredResponse r = decode(value);
         if (r != null && test.test(r)) {
           out.add(url);
         }
       }
+    };
+    if (prefix.isEmpty()) {
+      responses.forEach(each);
+    } else {
+      responses.forEach(prefix, prefix + '\uffff', each);
     }
     return out;
   }
@@ -293,7 +300,7 @@ public final class ResponseIndex {
   public List<String> urlsOf(ContentKey body) {
     String prefix = body.hex() + '\u0000';
     java.util.Set<String> out = new java.util.LinkedHashSet<>();
-    prefix(bodyRefs, prefix).keySet()
+    bodyRefs.keys(prefix, end(prefix))
         .forEach(ref -> out.add(ref.substring(prefix.length(), ref.indexOf('\u0000', prefix.length()))));
     overlay.forEach((url, variants) -> {
       for (StoredResponse r : variants) {
@@ -310,8 +317,8 @@ public final class ResponseIndex {
    * removal, on the committer under the index lock (or at open, during recovery).
    */
   void bodyRemoved(ContentKey body) {
-    NavigableMap<String, Boolean> refs = prefix(bodyRefs, body.hex() + '\u0000');
-    for (String ref : new ArrayList<>(refs.keySet())) {
+    String prefix = body.hex() + '\u0000';
+    for (String ref : bodyRefs.keys(prefix, end(prefix))) {
       String indexKey = ref.substring(body.hex().length() + 1);
       responses.remove(indexKey);
       synchronized (overlayLock) {
@@ -319,7 +326,7 @@ public final class ResponseIndex {
         memo.invalidate(indexKey.substring(0, indexKey.indexOf('\u0000')));
       }
     }
-    refs.clear();
+    bodyRefs.removeRange(prefix, end(prefix));
   }
 
 
@@ -327,8 +334,9 @@ public final class ResponseIndex {
     return r.body().hex() + '\u0000' + r.indexKey();
   }
 
-  private static <V> NavigableMap<String, V> prefix(NavigableMap<String, V> map, String prefix) {
-    return map.subMap(prefix, true, prefix.substring(0, prefix.length() - 1) + '\u0001', false);
+  /** The first key after every key that starts with {@code prefix}, which ends with NUL. */
+  private static String end(String prefix) {
+    return prefix.substring(0, prefix.length() - 1) + '\u0001';
   }
 
   private static StoredResponse decode(byte[] data) {
@@ -348,12 +356,12 @@ public final class ResponseIndex {
   /** For tests and recovery: every stored response. */
   List<StoredResponse> all() {
     List<StoredResponse> out = new ArrayList<>();
-    for (Map.Entry<String, byte[]> e : responses.entrySet()) {
-      StoredResponse r = decode(e.getValue());
+    responses.forEach((key, value) -> {
+      StoredResponse r = decode(value);
       if (r != null) {
         out.add(r);
       }
-    }
+    });
     return out;
   }
 }

@@ -60,8 +60,8 @@ class ContentStoreRecoveryTest {
       tampered = put(store, other);
     }
     Files.write(bodyFile(dir, tampered.key()), randomBytes(50 * KIB, 5)); // same size, other bytes
-    // An index file MapDB cannot read, as its write-ahead log can leave one after a crash.
-    Files.write(dir.resolve("index.db"), randomBytes(64 * KIB, 6));
+    // An index file whose start is damaged: no record in it can be trusted.
+    Files.write(dir.resolve(ContentStore.INDEX_FILE), randomBytes(64 * KIB, 6));
 
     try (ContentStore store = ContentStore.open(dir, CONFIG)) {
       assertArrayEquals(large, read(store, file.key()), "a file body is verified and kept");
@@ -69,12 +69,61 @@ class ContentStoreRecoveryTest {
       assertFalse(Files.exists(bodyFile(dir, tampered.key())));
       assertFalse(store.contains(inline.key()), "inline bodies were in the lost index");
       try (var aside = Files.list(dir)) {
-        assertTrue(aside.anyMatch(p -> p.getFileName().toString().startsWith("index.db.broken-")), "the broken index is kept aside");
+        assertTrue(aside.anyMatch(p -> p.getFileName().toString().startsWith("index.log.broken-")), "the broken index is kept aside");
       }
       assertEquals(1, store.stats().bodies());
     }
     try (ContentStore again = ContentStore.open(dir, CONFIG)) {
       assertArrayEquals(large, read(again, file.key()), "the rebuilt index is committed");
+    }
+  }
+
+  /** A store of an earlier version: its MapDB index file, as that version wrote it. */
+  private void writeLegacyIndex(StoredResponse response) {
+    org.mapdb.DB db = org.mapdb.DBMaker.fileDB(dir.resolve("index.db").toFile()).fileChannelEnable().transactionEnable().make();
+    try {
+      var meta = db.hashMap("meta", org.mapdb.Serializer.STRING, org.mapdb.Serializer.BYTE_ARRAY).createOrOpen();
+      meta.put(inline.key().hex(), inline.encode());
+      meta.put(file.key().hex(), file.encode());
+      db.hashMap("inline", org.mapdb.Serializer.STRING, org.mapdb.Serializer.BYTE_ARRAY).createOrOpen().put(inline.key().hex(), small);
+      db.treeMap("responses", org.mapdb.Serializer.STRING, org.mapdb.Serializer.BYTE_ARRAY).createOrOpen()
+          .put(response.indexKey(), response.encode());
+      db.treeMap("body-refs", org.mapdb.Serializer.STRING, org.mapdb.Serializer.BOOLEAN).createOrOpen()
+          .put(response.body().hex() + '\u0000' + response.indexKey(), true);
+      db.commit();
+    } finally {
+      db.close();
+    }
+  }
+
+  @Test
+  void theMapDbIndexOfAnEarlierVersionIsMovedIntoTheIndexFileWithNothingLost() throws IOException {
+    StoredResponse response = new StoredResponse("http://a/x", "", 200, List.of(new StoredResponse.Header("Content-Type", "text/plain")), inline.key(), 1, 2);
+    Files.delete(dir.resolve(ContentStore.INDEX_FILE));
+    writeLegacyIndex(response);
+    try (ContentStore store = ContentStore.open(dir, CONFIG)) {
+      assertArrayEquals(small, read(store, inline.key()), "an inline body, from the old file");
+      assertArrayEquals(large, read(store, file.key()));
+      assertEquals(List.of(response), store.responses().variants("http://a/x"));
+      assertEquals(List.of("http://a/x"), store.responses().urlsOf(inline.key()));
+      assertFalse(Files.exists(dir.resolve("index.db")), "the old file goes once moved");
+    }
+    try (ContentStore again = ContentStore.open(dir, CONFIG)) {
+      assertEquals(List.of(response), again.responses().variants("http://a/x"), "and the move is durable");
+      assertEquals(2, again.stats().bodies());
+    }
+  }
+
+  @Test
+  void anUnreadableMapDbIndexOfAnEarlierVersionIsSetAsideAndTheFilesReindexed() throws IOException {
+    Files.delete(dir.resolve(ContentStore.INDEX_FILE));
+    Files.write(dir.resolve("index.db"), randomBytes(64 * KIB, 6)); // as MapDB's write-ahead log can leave it after a crash
+    try (ContentStore store = ContentStore.open(dir, CONFIG)) {
+      assertArrayEquals(large, read(store, file.key()), "a file body is verified and kept");
+      assertFalse(store.contains(inline.key()), "inline bodies were in the lost index");
+      try (var aside = Files.list(dir)) {
+        assertTrue(aside.anyMatch(p -> p.getFileName().toString().startsWith("index.db.broken-")), "the broken index is kept aside");
+      }
     }
   }
 
@@ -85,7 +134,7 @@ class ContentStoreRecoveryTest {
       assertTrue(refused.getMessage().contains("open in another process"), refused.getMessage());
       assertArrayEquals(large, read(first, file.key()), "the open store keeps its index");
       try (var files = Files.list(dir)) {
-        assertFalse(files.anyMatch(p -> p.getFileName().toString().startsWith("index.db.broken-")), "nothing was set aside");
+        assertFalse(files.anyMatch(p -> p.getFileName().toString().contains(".broken-")), "nothing was set aside");
       }
     }
   }

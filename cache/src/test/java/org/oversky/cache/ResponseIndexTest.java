@@ -196,13 +196,15 @@ class ResponseIndexTest {
   @Test
   void aPutOnItsWayToTheCommitterAlreadyCountsAmongTheUrlsOfItsBody() throws IOException {
     List<Runnable> held = new ArrayList<>(); // the committer, held back
-    ResponseIndex pending = new ResponseIndex(store, held::add, new java.util.TreeMap<>(), new java.util.TreeMap<>());
+    IndexLog file = IndexLog.open(dir.resolve("held.log"), ContentStore.TABLES);
+    ResponseIndex pending = new ResponseIndex(store, held::add, file.table(2), file.table(3));
     ContentKey body = storeBody(100, 7);
     pending.put(response(URL, "", body));
     assertEquals(1, held.size(), "the write waits for the committer");
     assertEquals(List.of(URL), pending.urlsOf(body), "a site's body, not a registered one, while its response is being committed");
     held.forEach(Runnable::run);
     assertEquals(List.of(URL), pending.urlsOf(body), "and once it is committed");
+    file.close();
   }
 
   @Test
