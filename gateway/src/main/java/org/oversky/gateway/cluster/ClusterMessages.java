@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One kind of message a node sends straight to every other node of its view ({@code POST
+ * One kind of message a node sends straight to every other node it knows ({@link ClusterMonitor#messageable}: {@code POST
  * /api/v1/cluster/KIND}), such as a purge or an ACME challenge: JSON signed with an HMAC-SHA256
  * under a key derived from the cluster secret and the kind, in the {@link #MAC_HEADER} header.
  * Each message carries its time ({@code at}, epoch ms), a random {@code id} and its sender ({@code
@@ -102,7 +102,7 @@ public final class ClusterMessages extends AbstractLifeCycle {
 
   /**
    * Sends {@code fields} (with {@code at}, {@code id} and {@code from} added) to every other node
-   * of the view that has not left; each node's answer completes {@code true} when it took the
+   * known (DHT table or view, probed or not yet) that has not left; each node's answer completes {@code true} when it took the
    * message ({@code 200}), {@code false} otherwise (counted and logged as {@code what} not
    * confirmed). Empty map without a secret or other nodes.
    */
@@ -124,11 +124,7 @@ public final class ClusterMessages extends AbstractLifeCycle {
       throw new IllegalStateException("a map of strings, numbers and booleans is JSON", e);
     }
     String mac = HexFormat.of().formatHex(HmacSha256.of(macKey, body));
-    for (ClusterMonitor.Verdict v : monitor.nodes()) {
-      URI node = v.seenHere().url();
-      if (node.equals(self) || v.state().equals("left")) {
-        continue;
-      }
+    for (URI node : monitor.messageable()) {
       CompletableFuture<Boolean> answer = new CompletableFuture<>();
       sent.increment();
       client.newRequest(node + "/api/v1/cluster/" + kind)

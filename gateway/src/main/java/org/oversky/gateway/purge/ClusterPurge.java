@@ -16,7 +16,7 @@ import org.oversky.gateway.routing.ClusterMonitor;
 
 /**
  * A purge taken by one node and carried to every node of the cluster. The node that takes it
- * purges its own copies, then sends the purge to every other node of its view as a {@link
+ * purges its own copies, then sends the purge to every other node it knows as a {@link
  * ClusterMessages} of kind {@code purge} ({@code POST /api/v1/cluster/purge}, signed under the
  * cluster secret), and waits up to {@link ClusterMessages#WAIT} for their answers, so that the
  * caller learns which nodes have purged. Without a cluster secret a purge stays on the node that
@@ -50,7 +50,7 @@ public final class ClusterPurge extends ContainerLifeCycle {
   }
 
   /**
-   * Purges what {@code scope} and {@code value} name here and on every other node of the view
+   * Purges what {@code scope} and {@code value} name here and on every other node known
    * ({@code soft}: marks it stale instead of removing it); empty for a value that names nothing.
    */
   public Optional<CompletableFuture<Result>> purge(org.oversky.gateway.proxy.SiteHandler.PurgeScope scope, String value, boolean soft) {

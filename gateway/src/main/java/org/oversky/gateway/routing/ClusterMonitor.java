@@ -465,12 +465,27 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   private volatile Placeable placeable;
 
   private List<URI> computePlaceable() {
+    return knownBut(Set.of("down", "left", "draining"));
+  }
+
+  /**
+   * Every node this one knows but itself and those that left, by URL: the DHT's table and the
+   * view, probed or not yet. Where a message for the whole cluster (a purge) goes: a node that
+   * joined a moment ago is in the table before its first probe answers, and it serves already.
+   */
+  public List<URI> messageable() {
+    List<URI> out = new ArrayList<>(knownBut(Set.of("left")));
+    out.remove(self);
+    return out;
+  }
+
+  /** Every node known (this one included), by URL, but those whose verdict here is one of {@code states}. */
+  private List<URI> knownBut(Set<String> states) {
     Set<URI> all = new java.util.TreeSet<>(known.get());
     all.addAll(view.keySet());
     all.add(self);
     for (Verdict v : nodes()) {
-      String state = v.state();
-      if (state.equals("down") || state.equals("left") || state.equals("draining")) {
+      if (states.contains(v.state())) {
         all.remove(v.seenHere().url());
       }
     }
