@@ -1,5 +1,6 @@
 package org.oversky.dht.rpc;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.ByteBuffer;
 import java.security.KeyFactory;
 import java.security.NoSuchAlgorithmException;
@@ -8,9 +9,7 @@ import java.security.PublicKey;
 import java.security.interfaces.EdECPrivateKey;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.X509EncodedKeySpec;
-import java.util.Collections;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.oversky.dht.id.NodeId;
 
@@ -28,11 +27,20 @@ final class Ed25519 {
   /** The DER header before the 32 raw key bytes in an Ed25519 key's X.509 form. */
   private static final byte[] X509_HEADER = HexFormat.of().parseHex("302a300506032b6570032100");
 
-  private static final Map<ByteBuffer, PublicKey> KEYS = lru(CACHED_KEYS);
-  private static final Map<ByteBuffer, org.bouncycastle.math.ec.rfc8032.Ed25519.PublicPoint> POINTS = lru(CACHED_KEYS);
-  private static final Map<PrivateKey, byte[][]> SIGNERS = lru(64);
+  private static final Map<ByteBuffer, PublicKey> KEYS = bounded(CACHED_KEYS);
+  private static final Map<ByteBuffer, org.bouncycastle.math.ec.rfc8032.Ed25519.PublicPoint> POINTS = bounded(CACHED_KEYS);
+  private static final Map<PrivateKey, byte[][]> SIGNERS = bounded(64);
+  /** A SHA-256 digest per thread: looking one up costs more than the digest of a short message. */
+  private static final ThreadLocal<java.security.MessageDigest> SHA256 =
+      ThreadLocal.withInitial(() -> {
+        try {
+          return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+          throw new IllegalStateException("this JDK has no SHA-256, which every Java SE JDK must have", e);
+        }
+      });
   /** Signatures that verified (records, X25519 keys), by {@link #fingerprint}. */
-  private static final Map<ByteBuffer, Boolean> VERIFIED = lru(16_384);
+  private static final Map<ByteBuffer, Boolean> VERIFIED = bounded(16_384);
 
   static {
     org.bouncycastle.math.ec.rfc8032.Ed25519.precompute();
@@ -40,15 +48,12 @@ final class Ed25519 {
 
   private Ed25519() {}
 
-  /** A thread-safe map of at most {@code max} entries that forgets the least recently used. */
-  static <K, V> Map<K, V> lru(int max) {
-    return Collections.synchronizedMap(
-        new LinkedHashMap<>(16, 0.75f, true) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
-            return size() > max;
-          }
-        });
+  /**
+   * A thread-safe map of at most about {@code max} entries (Caffeine: reads take no lock, which
+   * matters as every message reads these), evicting on the caller's thread.
+   */
+  static <K, V> Map<K, V> bounded(int max) {
+    return Caffeine.newBuilder().maximumSize(max).executor(Runnable::run).<K, V>build().asMap();
   }
 
   /** The public key whose raw form is {@code raw}; throws when it is not a valid Ed25519 key. */
@@ -116,12 +121,7 @@ final class Ed25519 {
   }
 
   private static byte[] fingerprint(PublicKey key, byte[] data, byte[] signature) {
-    java.security.MessageDigest sha;
-    try {
-      sha = java.security.MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("this JDK has no SHA-256, which every Java SE JDK must have", e);
-    }
+    java.security.MessageDigest sha = SHA256.get(); // digest() below leaves it reset
     sha.update(data);
     sha.update(signature);
     sha.update(key.getEncoded());

@@ -159,7 +159,7 @@ final class JsonFields {
   }
 
   /** URLs that passed {@link Urls#problem}, so that a node's URL is checked once, not per message. */
-  private static final java.util.Map<String, URI> GOOD_URLS = Ed25519.lru(4096);
+  private static final java.util.Map<String, URI> GOOD_URLS = Ed25519.bounded(4096);
 
   /** The elements of array {@code name}, at most {@code max}, each read as an object. */
   List<JsonFields> objects(String name, int max) throws RpcRejectedException {

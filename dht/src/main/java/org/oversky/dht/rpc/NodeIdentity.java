@@ -38,7 +38,7 @@ public final class NodeIdentity {
   private final Sender sender;
   private final KeyPair dhPair;
   /** MAC keys shared with peers, by the peer's X25519 public key (and its id: {@link #macKey}). */
-  private final Map<Peer, byte[]> macKeys = Ed25519.lru(4096);
+  private final Map<Peer, SessionMac> macKeys = Ed25519.bounded(4096);
 
   private record Peer(ByteBuffer dhKey, NodeId id) {}
 
@@ -83,8 +83,13 @@ public final class NodeIdentity {
    *     (a point of small order, which would make the shared secret known)
    */
   public byte[] macKey(DhKey peer, NodeId peerId) {
+    return sessionMac(peer, peerId).key();
+  }
+
+  /** As {@link #macKey}, with a MAC ready to compute under it. */
+  SessionMac sessionMac(DhKey peer, NodeId peerId) {
     Peer cacheKey = new Peer(peer.keyBuffer(), peerId);
-    byte[] known = macKeys.get(cacheKey);
+    SessionMac known = macKeys.get(cacheKey);
     if (known != null) {
       return known;
     }
@@ -110,23 +115,57 @@ public final class NodeIdentity {
     NodeId self = sender.id();
     NodeId low = self.compareTo(peerId) <= 0 ? self : peerId;
     NodeId high = low == self ? peerId : self;
-    byte[] key = hmac(shared, MAC_CONTEXT, low.bytes(), high.bytes());
-    macKeys.put(cacheKey, key);
-    return key;
+    SessionMac made = new SessionMac(hmac(shared, MAC_CONTEXT, low.bytes(), high.bytes()));
+    macKeys.put(cacheKey, made);
+    return made;
+  }
+
+  /**
+   * A MAC key shared with one peer and an HMAC-SHA256 already keyed with it, copied for each
+   * message (looking an HMAC up and keying it cost more than the MAC of a short message).
+   */
+  static final class SessionMac {
+    private final byte[] key;
+    private final Mac keyed;
+
+    SessionMac(byte[] key) {
+      this.key = key;
+      this.keyed = newMac(key);
+    }
+
+    byte[] key() {
+      return key.clone();
+    }
+
+    /** HMAC-SHA256 of {@code data} under this key. */
+    byte[] of(byte[] data) {
+      Mac mac;
+      try {
+        mac = (Mac) keyed.clone(); // the prototype is never updated: each message gets its copy
+      } catch (CloneNotSupportedException e) {
+        mac = newMac(key); // a provider whose HMAC cannot be copied
+      }
+      return mac.doFinal(data);
+    }
+  }
+
+  private static Mac newMac(byte[] key) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every JDK has HmacSHA256", e);
+    }
   }
 
   /** HMAC-SHA256 under {@code key} of the parts, one after the other. */
   static byte[] hmac(byte[] key, byte[]... parts) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      for (byte[] part : parts) {
-        mac.update(part);
-      }
-      return mac.doFinal();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every JDK has HmacSHA256", e);
+    Mac mac = newMac(key);
+    for (byte[] part : parts) {
+      mac.update(part);
     }
+    return mac.doFinal();
   }
 
   /** An identity with a new random key pair. */

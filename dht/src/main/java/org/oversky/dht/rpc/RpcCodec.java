@@ -227,16 +227,16 @@ public final class RpcCodec {
     if (peer.isEmpty() || self.sender().dh().isEmpty()) {
       return sign(self, payload);
     }
-    byte[] key;
+    NodeIdentity.SessionMac key;
     try {
-      key = self.macKey(peer.get(), to.get().id());
+      key = self.sessionMac(peer.get(), to.get().id());
     } catch (IllegalArgumentException e) {
       return sign(self, payload); // no key can be shared with it
     }
     Sender sender = self.sender();
     long now = clock.millis();
     byte[] macTo = peer.get().publicKey();
-    byte[] mac = NodeIdentity.hmac(key, write(VERSION, sender, now, payload, macTo, null));
+    byte[] mac = key.of(write(VERSION, sender, now, payload, macTo, null));
     return new Envelope(VERSION, sender, now, payload, mac, macTo);
   }
 
@@ -425,15 +425,15 @@ public final class RpcCodec {
       throw new RpcRejectedException(
           STALE_SESSION, "to is not this node's X25519 key (it has a new one since it started); send the message signed");
     }
-    byte[] key;
+    NodeIdentity.SessionMac key;
     try {
-      key = self.macKey(dh.get(), id);
+      key = self.sessionMac(dh.get(), id);
     } catch (IllegalArgumentException e) {
       throw new RpcRejectedException(BAD_KEY, "sender.dh: " + e.getMessage());
     }
     byte[] macd = Arrays.copyOf(body, body.length - MAC_MEMBER_BYTES);
     macd[macd.length - 1] = '}';
-    if (!java.security.MessageDigest.isEqual(NodeIdentity.hmac(key, macd), mac)) {
+    if (!java.security.MessageDigest.isEqual(key.of(macd), mac)) {
       throw new RpcRejectedException(BAD_MAC, "mac is not the MAC of the message under the key sender " + id + " shares with this node");
     }
   }

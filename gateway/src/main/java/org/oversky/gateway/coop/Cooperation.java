@@ -433,11 +433,21 @@ public final class Cooperation implements PeerSource {
     if (live.size() < 2) {
       return List.of();
     }
-    // one region for all: a node's region is known only after its first probe, and records
-    // placed before and after that would part ways; a record is soft state, republished
-    List<Placement.Node> nodes = live.stream().map(u -> new Placement.Node(u, "")).toList();
-    return Placement.holders(key.bytes(), nodes, settings.recordCopies()).stream().map(Placement.Node::url).toList();
+    Nodes known = placementNodes;
+    if (known.live() != live && !known.live().equals(live)) {
+      // one region for all: a node's region is known only after its first probe, and records
+      // placed before and after that would part ways; a record is soft state, republished
+      known = new Nodes(live, live.stream().map(u -> new Placement.Node(u, "")).toList());
+      placementNodes = known;
+    }
+    return Placement.holders(key.bytes(), known.nodes(), settings.recordCopies()).stream().map(Placement.Node::url).toList();
   }
+
+  /** A view and its nodes as placement takes them, made once per view rather than per record. */
+  private record Nodes(List<URI> live, List<Placement.Node> nodes) {}
+
+  /** The last view's placement nodes; a cache, replaced whole by whichever thread sees a new view. */
+  private volatile Nodes placementNodes = new Nodes(List.of(), List.of());
 
   /** The cluster's part of the status document. */
   public Map<String, Object> status() {

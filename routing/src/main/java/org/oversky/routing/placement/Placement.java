@@ -3,6 +3,7 @@ package org.oversky.routing.placement;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +39,21 @@ public final class Placement {
     for (Node n : nodes) {
       byRegion.computeIfAbsent(n.region(), r -> new ArrayList<>()).add(n);
     }
+    // each score once (a SHA-256), not once per comparison of the sort
+    Map<String, Double> regionScores = new HashMap<>();
+    for (String r : byRegion.keySet()) {
+      regionScores.put(r, Decision.score(key, "region " + r, 1));
+    }
     List<String> regions = new ArrayList<>(byRegion.keySet());
-    regions.sort(Comparator.comparingDouble((String r) -> -Decision.score(key, "region " + r, 1)).thenComparing(r -> r));
+    regions.sort(Comparator.comparingDouble((String r) -> -regionScores.get(r)).thenComparing(r -> r));
     List<List<Node>> ranked = new ArrayList<>();
     for (String r : regions) {
-      List<Node> in = new ArrayList<>(byRegion.get(r));
-      in.sort(Comparator.comparingDouble((Node n) -> -Decision.score(key, n.url(), 1)).thenComparing(n -> n.url().toString()));
+      List<Node> in = byRegion.get(r);
+      Map<Node, Double> scores = new HashMap<>();
+      for (Node n : in) {
+        scores.put(n, Decision.score(key, n.url(), 1));
+      }
+      in.sort(Comparator.comparingDouble((Node n) -> -scores.get(n)).thenComparing(n -> n.url().toString()));
       ranked.add(in);
     }
     List<Node> out = new ArrayList<>(nodes.size());
