@@ -12,6 +12,8 @@
 #
 #   MODE=processes bash bench/offload.sh > result.md
 #   MODE=processes NODES=30 REQUESTS=4000 bash bench/offload.sh
+#   MODE=processes COOP_SITE_OPTIONS=';shield=url' bash bench/offload.sh   # options for the cluster's site
+#   MODE=processes RATE=800 bash bench/offload.sh     # the measured load at a fixed rate, latency from each request's due time
 set -euo pipefail
 
 bench_name=offload-processes
@@ -24,11 +26,15 @@ CLIENTS=${CLIENTS:-32}              # concurrent clients
 OBJECT_BYTES=${OBJECT_BYTES:-16384} # size of every object
 ORIGIN_DELAY_MS=${ORIGIN_DELAY_MS:-20}
 HEAP=${HEAP:-256m}                  # each node's -Xmx
+export RATE=${RATE:-0}              # measured requests a second in all (0: as fast as the clients go)
+export COOP_SITE_OPTIONS=${COOP_SITE_OPTIONS:-} # appended to the cooperating nodes' --site (';shield=url')
 SECRET=offload-processes
 SITE=site.test
 
 need_positive_ints NODES OBJECTS REQUESTS CLIENTS OBJECT_BYTES STARTUP_TIMEOUT
+[[ $RATE =~ ^[0-9]+$ ]] || die "RATE expects a whole number of requests a second (0: as fast as the clients go), got '$RATE'"
 [[ $WARM =~ ^[0-9]+$ ]] || die "WARM expects a whole number, got '$WARM'"
+[[ -z $COOP_SITE_OPTIONS || $COOP_SITE_OPTIONS == \;* ]] || die "COOP_SITE_OPTIONS starts with ';' (as ';shield=url'), got '$COOP_SITE_OPTIONS'"
 need_profiler
 [[ $ORIGIN_DELAY_MS =~ ^[0-9]+$ ]] || die "ORIGIN_DELAY_MS expects a whole number of ms, got '$ORIGIN_DELAY_MS'"
 [ "$NODES" -le 50 ] || die "NODES ($NODES) is capped at 50"
@@ -76,6 +82,7 @@ cat > "$tmp/load.py" <<'PYEOF'
 import bisect, http.client, json, random, sys, threading, time
 ports = [int(p) for p in sys.argv[1].split(",")]
 prefix, objects, requests, clients, size, seed = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+rate = float(sys.argv[8]) if len(sys.argv) > 8 else 0.0  # requests a second in all; 0: each client sends its next at once
 r = random.Random(seed)
 weights = [1.0 / k for k in range(1, objects + 1)]
 cdf, s = [], 0.0
@@ -94,6 +101,13 @@ def client():
         obj, node = plan[i]
         path = "%s%d" % (prefix, obj)
         t = time.perf_counter()
+        if rate > 0:
+            # A fixed rate: request i is due at start + i / rate, and its latency counts from
+            # then, a wait for a free client included (no coordinated omission).
+            due = start + i / rate
+            if due > t:
+                time.sleep(due - t)
+            t = due
         resp = None
         for attempt in (1, 2):
             # A kept-alive connection the node closed while idle (http.idle-timeout) fails at once:
@@ -193,11 +207,13 @@ PYEOF
 }
 
 start_nodes() { # MODE (independent|cooperating): starts NODES nodes, each on a port and data dir of its own
-  local mode=$1 i args node_port port
+  local mode=$1 i args node_port port site
   node_ports=(); node_pids=()
   for ((i = 0; i < NODES; i++)); do
     take_port node_port
-    args=(serve --listen "127.0.0.1:$node_port" --data "$tmp/$mode/node$i" --site "$SITE=http://127.0.0.1:$origin_port"
+    site="$SITE=http://127.0.0.1:$origin_port"
+    [ "$mode" != cooperating ] || site+=$COOP_SITE_OPTIONS
+    args=(serve --listen "127.0.0.1:$node_port" --data "$tmp/$mode/node$i" --site "$site"
       --allow-private-origins --no-request-log)
     if [ "$mode" = cooperating ]; then
       args+=(--cluster-secret "$SECRET")
@@ -249,7 +265,7 @@ run_mode() { # MODE
   profile_nodes "$mode" start
   before=$(cpu_ticks "${node_pids[@]}"); jit_before=$(jit_ticks "${node_pids[@]}")
   log "$mode: measured load, $REQUESTS requests from $CLIENTS clients"
-  "$python_bin" "$tmp/load.py" "$ports" /obj/ "$OBJECTS" "$REQUESTS" "$CLIENTS" "$OBJECT_BYTES" 1 > "$tmp/$mode-load.json"
+  "$python_bin" "$tmp/load.py" "$ports" /obj/ "$OBJECTS" "$REQUESTS" "$CLIENTS" "$OBJECT_BYTES" 1 "$RATE" > "$tmp/$mode-load.json"
   after=$(cpu_ticks "${node_pids[@]}"); jit_after=$(jit_ticks "${node_pids[@]}")
   profile_nodes "$mode" stop
   res[$mode,load]=$tmp/$mode-load.json
@@ -293,8 +309,12 @@ for name, l, f in zip(["independent", "cooperating"], loads, figs):
 def lat(v):
     return "—" if not v else "%.1f / %.1f" % (q(v, .5), q(v, .99))
 print("### %s (commit %s)\n" % (when, commit))
-print("`MODE=processes bash bench/offload.sh` (NODES=%s OBJECTS=%s REQUESTS=%s WARM=%s CLIENTS=%s OBJECT_BYTES=%s ORIGIN_DELAY_MS=%s), %s cores, load before %s. Each node an `oversky serve` process; the same Zipf(1.0) load on independent nodes, then on one site cluster, in one run, after %s warm-up requests for other objects.\n"
-      % (nodes, objects, requests, warm, clients, size, delay, cores, load, warm))
+import os
+opts = os.environ.get("COOP_SITE_OPTIONS", "")
+rate = os.environ.get("RATE", "0")
+print("`MODE=processes bash bench/offload.sh` (NODES=%s OBJECTS=%s REQUESTS=%s WARM=%s CLIENTS=%s OBJECT_BYTES=%s ORIGIN_DELAY_MS=%s%s%s), %s cores, load before %s. Each node an `oversky serve` process; the same Zipf(1.0) load on independent nodes, then on one site cluster%s, in one run, after %s warm-up requests for other objects.\n"
+      % (nodes, objects, requests, warm, clients, size, delay, " RATE=%s" % rate if rate != "0" else "", " COOP_SITE_OPTIONS='%s'" % opts if opts else "", cores, load,
+         " (its site with `%s`)" % opts.lstrip(";") if opts else "", warm))
 print("| | independent | cooperating | cooperating / independent |")
 print("|---|---|---|---|")
 i, c = rows["independent"], rows["cooperating"]

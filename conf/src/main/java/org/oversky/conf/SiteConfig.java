@@ -24,8 +24,9 @@ import java.util.Optional;
  *     then never stored or replayed); off by default
  * @param redirect whether a node that routing does not choose for a request answers 302 to one it
  *     does ({@code routing=redirect}), instead of serving it ({@code routing=proxy}, the default)
- * @param shield whether each region's misses go through one node of the region, its shield,
- *     before the origin ({@code shield=on})
+ * @param shield whether a region's misses go through one node of the region, a shield, before
+ *     the origin: one node for the whole site ({@code shield=on}), or one for each URL, spread
+ *     over the region's nodes by the URL ({@code shield=url}); {@link Shield#OFF} by default
  * @param check the active checks of the origins ({@code check=/health;check-interval=5s})
  * @param dnsName the site's name under the CDN's DNS zone ({@code dns-name=www}); empty: its host
  *     with dots as dashes
@@ -34,8 +35,30 @@ import java.util.Optional;
  *     fetched it
  */
 public record SiteConfig(
-    String host, List<Origin> origins, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect, boolean shield, Check check,
+    String host, List<Origin> origins, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect, Shield shield, Check check,
     Optional<String> dnsName, int replicas) {
+  /** Which node of a region a miss is filled through before the origin (see {@link #shield()}). */
+  public enum Shield {
+    /** None: every node fills from the cluster or the origin itself. */
+    OFF,
+    /** One node of the region for the whole site. */
+    SITE,
+    /** One node of the region for each URL, chosen by the URL: the region's misses spread over its nodes. */
+    URL;
+
+    /** {@code on}/{@code true} (one for the site), {@code url}, or {@code off}/{@code false}. */
+    static Shield parse(String value) {
+      if (value.equalsIgnoreCase("url")) {
+        return URL;
+      }
+      try {
+        return Values.parseBoolean(value) ? SITE : OFF;
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("site option shield is on (one node of a region for the site), url (one for each URL) or off, got '" + value + "'", e);
+      }
+    }
+  }
+
   /** The most copies a site may ask for. */
   public static final int MAX_REPLICAS = 16;
 
@@ -92,7 +115,7 @@ public record SiteConfig(
 
   /** A site with one origin. */
   public SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
-    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, false, Check.NONE, Optional.empty(), 0);
+    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, Shield.OFF, Check.NONE, Optional.empty(), 0);
   }
 
   public SiteConfig {
@@ -102,6 +125,7 @@ public record SiteConfig(
     if (origins == null || origins.isEmpty() || defaultTtl == null || defaultTtl.isNegative()) {
       throw new IllegalArgumentException("site needs an origin and a non-negative default TTL");
     }
+    Objects.requireNonNull(shield, "shield");
     Objects.requireNonNull(check, "check");
     Objects.requireNonNull(dnsName, "dnsName");
     if (dnsName.isPresent() && !dnsName.get().matches(DnsSettings.ZONE_PATTERN)) {
@@ -123,7 +147,7 @@ public record SiteConfig(
 
   /**
    * Parses {@code HOST=ORIGINS} with optional {@code ;default-ttl=DURATION}, {@code
-   * ;ignore-set-cookie=BOOLEAN}, {@code ;routing=proxy|redirect}, {@code ;shield=BOOLEAN}, {@code
+   * ;ignore-set-cookie=BOOLEAN}, {@code ;routing=proxy|redirect}, {@code ;shield=on|url|off}, {@code
    * ;check=PATH}, {@code ;check-interval=DURATION}, {@code ;dns-name=NAME} and {@code ;replicas=N}. {@code ORIGINS} is one URL,
    * or several: {@code |} separates priorities (the first tried first), {@code +} origins of one
    * priority, and a {@code *N} after a URL is its weight, as in {@code
@@ -140,7 +164,7 @@ public record SiteConfig(
     Duration ttl = Duration.ZERO;
     boolean ignoreSetCookie = false;
     boolean redirect = false;
-    boolean shield = false;
+    Shield shield = Shield.OFF;
     String checkPath = "";
     Duration checkInterval = Check.NONE.interval();
     Optional<String> dnsName = Optional.empty();
@@ -158,7 +182,7 @@ public record SiteConfig(
           case "redirect" -> true;
           default -> throw new IllegalArgumentException("site option routing is proxy or redirect, got '" + value + "'");
         };
-        case "shield" -> shield = Values.parseBoolean(value);
+        case "shield" -> shield = Shield.parse(value);
         case "check" -> checkPath = value;
         case "check-interval" -> checkInterval = Values.parseDuration(value);
         case "dns-name" -> dnsName = Optional.of(value.toLowerCase(Locale.ROOT));

@@ -30,30 +30,27 @@ class ShieldTest {
   }
 
 
+  /** An origin answering {@code body}, fresh for 5 minutes, for every path under {@code prefix}. */
+  private static WireMockServer origin(String prefix, byte[] body) {
+    WireMockServer origin = Origins.wireMock();
+    origin.stubFor(WireMock.get(WireMock.urlPathMatching(prefix + ".*")).willReturn(WireMock.ok().withBody(body).withHeader("Cache-Control", "max-age=300")));
+    return origin;
+  }
+
   private static String via(TestNode node) throws Exception {
     return "oversky-" + String.valueOf(Jsons.parse(node.get("/api/v1/status").body()).get("nodeId")).substring(0, 8);
   }
 
   @Test
   void theRegionsMissesGoThroughItsShieldAndToTheOriginWhenTheShieldIsGone(@TempDir Path dir) throws Exception {
-    WireMockServer origin = Origins.wireMock();
     byte[] body = Bytes.random(20_000, 31);
-    origin.stubFor(WireMock.get(WireMock.urlPathMatching("/o/.*")).willReturn(WireMock.ok().withBody(body).withHeader("Cache-Control", "max-age=300")));
+    WireMockServer origin = origin("/o/", body);
     String site = "shielded.test=" + origin.baseUrl() + ";shield=on";
     TestNode a = TestNode.start(dir.resolve("a"), Map.of("sites", site));
     Map<String, String> joined = new HashMap<>(Map.of("sites", site, "dht.bootstrap", a.base.toString()));
     try (TestNode b = TestNode.start(dir.resolve("b"), joined); TestNode c = TestNode.start(dir.resolve("c"), joined)) {
       List<TestNode> nodes = List.of(a, b, c);
-      await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).until(() -> {
-        for (TestNode x : nodes) {
-          for (TestNode y : nodes) {
-            if (x != y && !x.stateOf(y).equals("up")) {
-              return false;
-            }
-          }
-        }
-        return true;
-      });
+      awaitAllUp(nodes);
       for (TestNode n : nodes) {
         HttpResponse<byte[]> r = get(n, "/o/1");
         assertEquals(200, r.statusCode());
@@ -80,6 +77,102 @@ class ShieldTest {
         HttpResponse<byte[]> r = get(n, "/o/2");
         assertEquals(200, r.statusCode(), "a refused shield: the request goes on to the origin");
         assertArrayEquals(body, r.body());
+      }
+    } finally {
+      a.close();
+      origin.stop();
+    }
+  }
+
+  /** Every node of {@code nodes} sees every other up (probes answered), so the shields agree. */
+  private static void awaitAllUp(List<TestNode> nodes) {
+    await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).until(() -> {
+      for (TestNode x : nodes) {
+        for (TestNode y : nodes) {
+          if (x != y && !x.stateOf(y).equals("up")) {
+            return false;
+          }
+        }
+      }
+      return true;
+    });
+  }
+
+  private static long clusterFigure(List<TestNode> nodes, String name) throws Exception {
+    long sum = 0;
+    for (TestNode n : nodes) {
+      Map<?, ?> cluster = (Map<?, ?>) Jsons.parse(n.get("/api/v1/status").body()).get("cluster");
+      sum += ((Number) cluster.get(name)).longValue();
+    }
+    return sum;
+  }
+
+  @Test
+  void withShieldByUrlOneRegionsUrlsSpreadOverItsNodesAndAreFetchedOnceWithoutUrlRecords(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(20_000, 32);
+    WireMockServer origin = origin("/u/", body);
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "shielded.test=" + origin.baseUrl() + ";shield=url", "cluster.secret", "shield-secret"));
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      awaitAllUp(c.nodes);
+      int urls = 12;
+      java.util.Set<String> shields = new java.util.HashSet<>();
+      for (int i = 0; i < urls; i++) {
+        String path = "/u/" + i;
+        List<String> statuses = new java.util.ArrayList<>();
+        for (TestNode n : c.nodes) {
+          HttpResponse<byte[]> r = get(n, path);
+          assertEquals(200, r.statusCode());
+          assertArrayEquals(body, r.body());
+          statuses.add(r.headers().firstValue("Cache-Status").orElse(""));
+        }
+        List<LoggedRequest> asked = origin.findAll(WireMock.getRequestedFor(WireMock.urlEqualTo(path)));
+        assertEquals(1, asked.size(), path + ": three nodes, one origin request, the URL's shield's");
+        String[] hops = asked.get(0).getHeader("Via").split(",");
+        shields.add(hops[hops.length - 1].trim());
+        // Whichever node is the URL's shield, a later node that is not gets the shield's stored copy.
+        assertTrue(statuses.stream().anyMatch(st -> st.contains("fwd=peer") && st.contains("detail=shield")),
+            path + ": a fill from the shield's copy says so: " + statuses);
+      }
+      assertTrue(shields.size() >= 2, "the URLs have their shields on more than one node: " + shields);
+      // One region: each URL has one filler, its shield, and no URL record is looked up or published.
+      assertEquals(0, clusterFigure(c.nodes, "recordsPublished"), "no URL records in a cluster of one region");
+      assertEquals(0, clusterFigure(c.nodes, "recordLookups"), "no URL record lookups in a cluster of one region");
+    } finally {
+      origin.stop();
+    }
+  }
+
+  @Test
+  void withShieldByUrlAnotherRegionTakesTheFirstRegionsCopyThroughTheClustersRecords(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(20_000, 33);
+    WireMockServer origin = origin("/r/", body);
+    String site = "shielded.test=" + origin.baseUrl() + ";shield=url";
+    TestNode a = TestNode.start(dir.resolve("a"), Map.of("sites", site, "cluster.secret", "shield-secret", "node.region", "r1"));
+    Map<String, String> joined = Map.of("sites", site, "cluster.secret", "shield-secret", "dht.bootstrap", a.base.toString());
+    Map<String, String> r1 = new HashMap<>(joined);
+    r1.put("node.region", "r1");
+    Map<String, String> r2 = new HashMap<>(joined);
+    r2.put("node.region", "r2");
+    try (TestNode b = TestNode.start(dir.resolve("b"), r1); TestNode other = TestNode.start(dir.resolve("c"), r2)) {
+      List<TestNode> nodes = List.of(a, b, other);
+      awaitAllUp(nodes);
+      int urls = 4;
+      for (int i = 0; i < urls; i++) {
+        for (TestNode n : List.of(a, b)) {
+          HttpResponse<byte[]> r = get(n, "/r/" + i);
+          assertEquals(200, r.statusCode());
+          assertArrayEquals(body, r.body());
+        }
+      }
+      // Region r1's shields published a record for each URL; r2's node (its own shield) finds them.
+      assertEquals(urls, clusterFigure(nodes, "recordsPublished"), "one record per URL, from its shield in r1");
+      for (int i = 0; i < urls; i++) {
+        HttpResponse<byte[]> r = get(other, "/r/" + i);
+        assertEquals(200, r.statusCode());
+        assertArrayEquals(body, r.body());
+        assertTrue(r.headers().firstValue("Cache-Status").orElse("").contains("fwd=peer"),
+            "the other region's node filled from r1's copy: " + r.headers().firstValue("Cache-Status"));
+        assertEquals(1, origin.findAll(WireMock.getRequestedFor(WireMock.urlEqualTo("/r/" + i))).size(), "/r/" + i + ": one origin request for both regions");
       }
     } finally {
       a.close();

@@ -25,6 +25,25 @@ record CacheStatus(String value, String outcome) {
     return new CacheStatus(NAME + "; fwd=peer; stored", "peer");
   }
 
+  /**
+   * Filled through the region's shield, which had the response stored (or took it from the
+   * cluster): a peer's copy, not the origin's answer.
+   */
+  static CacheStatus fromShield(boolean stored) {
+    return new CacheStatus(NAME + "; fwd=peer" + (stored ? "; stored" : "") + "; detail=shield", "peer");
+  }
+
+  /**
+   * Whether another oversky node's {@code Cache-Status} (a shield's) says it answered from a
+   * stored copy, its own or a peer's, rather than from the origin.
+   */
+  static boolean servedByCache(String upstream) {
+    if (upstream == null || !upstream.startsWith(NAME + ";")) {
+      return false;
+    }
+    return upstream.startsWith(NAME + "; hit") || upstream.contains("; fwd=peer");
+  }
+
   /** The origin failed and a peer's copy (fresh, or stale within stale-if-error) was served. */
   static CacheStatus peerOnError(long ttl) {
     return new CacheStatus(NAME + "; fwd=peer; stored; ttl=" + ttl + "; detail=origin-error", "peer");

@@ -47,6 +47,7 @@ public final class SiteHandler extends ContainerLifeCycle {
   private final Consumer<CacheStatus> outcomes;
   private final PeerSource peers;
   private final Shields shields;
+  private final Storer storer;
   /** The longest method forwarded (the longest registered ones, WebDAV's, have 17 characters). */
   static final int MAX_METHOD_LENGTH = 32;
 
@@ -61,14 +62,42 @@ public final class SiteHandler extends ContainerLifeCycle {
   private final Cache<StoredResponse, ResponseFacts> facts =
       Caffeine.newBuilder().weakKeys().maximumSize(100_000).executor(Runnable::run).build();
 
-  /** Which node is the shield of a site in this node's region (its URL for the site), when it is not this node. */
-  @FunctionalInterface
+  /** Which node is a shield in this node's region (its URL for the site), when it is not this node. */
   public interface Shields {
     /** No shields: every node fills from the origin. */
-    Shields NONE = host -> Optional.empty();
+    Shields NONE =
+        new Shields() {
+          @Override
+          public Optional<java.net.URI> shieldFor(String host) {
+            return Optional.empty();
+          }
 
-    /** The base URL at which the shield serves site {@code host}, when another node is the shield. */
+          @Override
+          public Optional<java.net.URI> shieldForUrl(String host, String url) {
+            return Optional.empty();
+          }
+
+          @Override
+          public boolean otherRegions() {
+            return false;
+          }
+        };
+
+    /**
+     * Whether the cluster has nodes in a region other than this node's. With {@code shield=url}
+     * each region fills a URL through one node, and the cluster's URL records are how regions
+     * share what their shields fetched: without another region they would only cost messages.
+     */
+    boolean otherRegions();
+
+    /** The base URL at which the shield of site {@code host} serves it, when another node is that shield ({@code shield=on}). */
     Optional<java.net.URI> shieldFor(String host);
+
+    /**
+     * The base URL at which the shield of {@code url} serves site {@code host}, when another node
+     * is that shield ({@code shield=url}: the region's nodes share the site's URLs).
+     */
+    Optional<java.net.URI> shieldForUrl(String host, String url);
   }
 
   public SiteHandler(
@@ -93,7 +122,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     this.rangeFillMax = config.cache().rangeFillMax();
     this.via = "1.1 " + via;
     this.outcomes = cs -> outcomeCounter.accept(cs.outcome());
-    Storer storer = new Storer(store, policy, config.fetch().maxBodyBytes(), failures);
+    this.storer = new Storer(store, policy, config.fetch().maxBodyBytes(), failures);
     Consumer<Exchange> finished = ex -> {
       if (ex.inFlight() != null) {
         collapser.finished(ex.url(), ex.inFlight());
@@ -113,15 +142,16 @@ public final class SiteHandler extends ContainerLifeCycle {
 
   /**
    * The origins one request of {@code site} may ask, in order: for a fill of a site with {@code
-   * shield=on}, first the region's shield (unless this node is it, or the request came from
-   * another node's shield fill), then the site's origins. {@code request} is null for a request
-   * that is never shielded (one passed through).
+   * shield=on} or {@code shield=url}, first the region's shield for the site or for the request's
+   * URL (unless this node is it, or the request came from another node's shield fill), then the
+   * site's origins. {@code request} is null for a request that is never shielded (one passed
+   * through).
    */
   private OriginAttempt attempt(SiteConfig site, Request request) {
     OriginPool pool = origins.get(site.host());
     List<java.net.URI> order = pool.order(java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-    Optional<java.net.URI> shield = site.shield() && request != null && !request.getHeaders().contains(OriginAttempt.SHIELDED_HEADER)
-        ? shields.shieldFor(site.host())
+    Optional<java.net.URI> shield = site.shield() != SiteConfig.Shield.OFF && request != null && !request.getHeaders().contains(OriginAttempt.SHIELDED_HEADER)
+        ? site.shield() == SiteConfig.Shield.URL ? shields.shieldForUrl(site.host(), CacheKeys.of(request)) : shields.shieldFor(site.host())
         : Optional.empty();
     return new OriginAttempt(pool, shield, order);
   }
@@ -136,10 +166,13 @@ public final class SiteHandler extends ContainerLifeCycle {
     return List.copyOf(origins.values());
   }
 
-  /** Tells the cluster about a stored response while it is fresh. */
+  /**
+   * Tells the cluster about a stored response while it is fresh; not one a shield answered: the
+   * shield, which stored it first, has told the cluster.
+   */
   private void tellPeers(StoredResponse r) {
     Optional<SiteConfig> site = siteOfUrl(r.url());
-    if (site.isEmpty()) {
+    if (site.isEmpty() || storer.committingShieldFill() || !viaCluster(site.get())) {
       return;
     }
     long lifetime = policy.freshnessLifetime(r, site.get());
@@ -149,6 +182,14 @@ public final class SiteHandler extends ContainerLifeCycle {
     if (keep > 0 && !vary.contains("*")) {
       peers.stored(r, List.copyOf(vary), Math.max(0, lifetime - age) * 1000, keep * 1000);
     }
+  }
+
+  /**
+   * Whether this site's misses use the cluster's URL records: always, unless the site has a shield
+   * by URL and the cluster one region, where each URL's one shield is the region's only filler.
+   */
+  private boolean viaCluster(SiteConfig site) {
+    return site.shield() != SiteConfig.Shield.URL || shields.otherRegions();
   }
 
   private Optional<SiteConfig> siteOfUrl(String url) {
@@ -325,7 +366,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     collapser.lead(url, lead, () -> {
       OriginAttempt attempt = attempt(site, request);
       // Shield, then peers, then origin: with a shield, the shield asks the cluster.
-      if (attempt.viaShield() || !fromPeers(site, url, req, lead, request, response, callback)) {
+      if (attempt.viaShield() || !viaCluster(site) || !fromPeers(site, url, req, lead, request, response, callback)) {
         toOrigin(site, url, req, null, 0, 0, lead, request, response, callback, attempt);
       }
     });
@@ -377,6 +418,10 @@ public final class SiteHandler extends ContainerLifeCycle {
    * or stale within stale-if-error, is served instead; otherwise {@code fallback} (the 502).
    */
   private void originDown(Request request, Response response, Callback callback, Exchange ex, Runnable fallback) {
+    if (!viaCluster(ex.site())) {
+      fallback.run(); // no records to find a copy by
+      return;
+    }
     Dispatch.blocking(request, callback, () -> {
       Optional<StoredResponse> copy =
           peers.fill(ex.url(), variantFor(request), peerCopyFor(request, ex.site(), ex.request(), true));

@@ -365,6 +365,9 @@ final class SiteProxy extends ProxyHandler {
         fill =
             storer.open(ex.site(), ex.url(), request.getHeaders(), status, fromOrigin.getHeaders(), ex.requestTime(), responseTime, Long.MAX_VALUE, true)
                 .orElse(null);
+        if (fill != null && ex.origin().atShield()) {
+          fill.fromShield();
+        }
       }
       if (fill != null) {
         try {
@@ -395,7 +398,9 @@ final class SiteProxy extends ProxyHandler {
       CacheStatus cs =
           ex.validating() != null
               ? CacheStatus.revalidated(status, mode == Mode.STORE)
-              : CacheStatus.forward(ex.forward(), mode == Mode.STORE);
+              : ex.origin().atShield() && CacheStatus.servedByCache(fromOrigin.getHeaders().get(CacheStatus.HEADER))
+                  ? CacheStatus.fromShield(mode == Mode.STORE)
+                  : CacheStatus.forward(ex.forward(), mode == Mode.STORE);
       response.getHeaders().put(CacheStatus.HEADER, cs.value());
       response.getHeaders().add(HttpHeader.VIA, "1.1 " + getViaHost());
       outcomes.accept(cs);

@@ -29,12 +29,22 @@ final class Storer {
   private final CachePolicy policy;
   private final long maxBody;
   private final Failures failures;
+  /** True on the thread committing a fill a shield answered, while the index's listeners run. */
+  private final ThreadLocal<Boolean> committingShieldFill = ThreadLocal.withInitial(() -> false);
 
   Storer(ContentStore store, CachePolicy policy, long maxBody, Failures failures) {
     this.store = store;
     this.policy = policy;
     this.maxBody = maxBody;
     this.failures = failures;
+  }
+
+  /**
+   * Whether the response being indexed on this thread came from a shield: for a listener of the
+   * response index, which the shield's node has told the cluster about already.
+   */
+  boolean committingShieldFill() {
+    return committingShieldFill.get();
   }
 
   /**
@@ -98,6 +108,7 @@ final class Storer {
     private final long responseTime;
     private final BodyWriter writer;
     private boolean done;
+    private boolean fromShield;
 
     private Fill(
         String url,
@@ -145,12 +156,22 @@ final class Storer {
       return writer.followable() ? writer.newReader() : null;
     }
 
+    /** This response came from a shield, which has stored it and told the cluster already. */
+    void fromShield() {
+      fromShield = true;
+    }
+
     /** Hashes and stores the body, then indexes the response under its URL and variant. */
     StoredResponse commit() throws IOException {
       done = true;
       var body = writer.commit(Optional.empty());
       StoredResponse stored = new StoredResponse(url, variant, status, headers, body.key(), requestTime, responseTime);
-      store.responses().put(stored);
+      committingShieldFill.set(fromShield);
+      try {
+        store.responses().put(stored); // its listeners run here, on this thread
+      } finally {
+        committingShieldFill.set(false);
+      }
       return stored;
     }
 

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.Request;
 import org.oversky.routing.decision.Decision;
+import org.oversky.routing.placement.Placement;
 
 /**
  * The routing decision as HTTP uses it: whether a site request in redirect mode is served here or
@@ -98,6 +99,34 @@ public final class HttpRouting {
     return answer.chosen().stream().findFirst()
         .filter(c -> c.region().equals(routing.region()) && !c.url().equals(self))
         .map(c -> URI.create(c.url() + reservedPrefix + SITE_PATH + h));
+  }
+
+  /**
+   * The base URL at which the shield of {@code url} (of site {@code host}) in this node's region
+   * serves it: the first of the region's routable nodes in the rendezvous order of the URL,
+   * unweighted, so that every node of the region names the same one whatever their loads (a
+   * URL's shield that moved with the load would fetch it from the origin again); empty when it is
+   * this node, or when the region has no routable node.
+   */
+  public Optional<URI> shieldForUrl(String host, String url) {
+    String here = routing.region();
+    List<Placement.Node> region = monitor.up().stream()
+        .filter(c -> c.region().equals(here))
+        .map(c -> new Placement.Node(c.url(), ""))
+        .toList();
+    if (region.isEmpty()) {
+      return Optional.empty();
+    }
+    URI first = Placement.holders(("shield\n" + url).getBytes(StandardCharsets.UTF_8), region, 1).get(0).url();
+    return first.equals(self)
+        ? Optional.empty()
+        : Optional.of(URI.create(first + reservedPrefix + SITE_PATH + host.toLowerCase(Locale.ROOT)));
+  }
+
+  /** Whether the cluster has a node in a region other than this node's (up or not). */
+  public boolean otherRegions() {
+    String here = routing.region();
+    return monitor.candidates().stream().anyMatch(c -> !c.region().equals(here));
   }
 
   private static Optional<InetAddress> client(Request request) {
