@@ -89,26 +89,30 @@ public final class HttpRouting {
   }
 
   /**
-   * The base URL at which the shield of site {@code host} in this node's region serves it: the
-   * region's node that the decision picks for the site (the same on every node of the region, and
-   * moved when it goes down or drains); empty when that node is this one.
+   * The base URL at which the shield of site {@code host} in this node's region serves it
+   * ({@code shield=on}): see {@link #shieldAt}, for the key {@code shield} + host.
    */
   public Optional<URI> shieldFor(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
-    Decision.Answer answer = monitor.decide(Optional.of(routing.region()), ("shield\n" + h).getBytes(StandardCharsets.UTF_8), 1, 0);
-    return answer.chosen().stream().findFirst()
-        .filter(c -> c.region().equals(routing.region()) && !c.url().equals(self))
-        .map(c -> URI.create(c.url() + reservedPrefix + SITE_PATH + h));
+    return shieldAt("shield\n" + host.toLowerCase(Locale.ROOT), host);
   }
 
   /**
    * The base URL at which the shield of {@code url} (of site {@code host}) in this node's region
-   * serves it: the first of the region's routable nodes in the rendezvous order of the URL,
-   * unweighted, so that every node of the region names the same one whatever their loads (a
-   * URL's shield that moved with the load would fetch it from the origin again); empty when it is
-   * this node, or when the region has no routable node.
+   * serves it ({@code shield=url}): see {@link #shieldAt}, for the key {@code shield} + URL.
    */
   public Optional<URI> shieldForUrl(String host, String url) {
+    return shieldAt("shield\n" + url, host);
+  }
+
+  /**
+   * The shield for {@code key} in this node's region, at its path for site {@code host}: the first
+   * of the region's routable nodes (up by quorum, not draining) in the rendezvous order of the
+   * key, unweighted, so that every node of the region names the same one whatever their loads (a
+   * shield that moved with the load, as one picked by the load-weighted routing decision did,
+   * fetched the same object from the origin again); it moves when it goes down or drains. Empty
+   * when it is this node, or when the region has no routable node.
+   */
+  private Optional<URI> shieldAt(String key, String host) {
     String here = routing.region();
     List<Placement.Node> region = monitor.up().stream()
         .filter(c -> c.region().equals(here))
@@ -117,7 +121,7 @@ public final class HttpRouting {
     if (region.isEmpty()) {
       return Optional.empty();
     }
-    URI first = Placement.holders(("shield\n" + url).getBytes(StandardCharsets.UTF_8), region, 1).get(0).url();
+    URI first = Placement.holders(key.getBytes(StandardCharsets.UTF_8), region, 1).get(0).url();
     return first.equals(self)
         ? Optional.empty()
         : Optional.of(URI.create(first + reservedPrefix + SITE_PATH + host.toLowerCase(Locale.ROOT)));

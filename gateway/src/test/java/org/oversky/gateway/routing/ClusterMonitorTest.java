@@ -2,6 +2,7 @@ package org.oversky.gateway.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,7 +21,10 @@ import org.oversky.gateway.metrics.Failures;
 import org.oversky.routing.view.Load;
 import org.oversky.routing.view.NodeState;
 
-/** The view's verdicts from probes and the others' reports, on an injected clock (no probe is sent). */
+/**
+ * The view's verdicts from probes and the others' reports, on an injected clock (no probe is sent),
+ * and the shields HttpRouting names over it.
+ */
 class ClusterMonitorTest {
   private final AtomicLong now = new AtomicLong(1_000_000);
   private final InstantSource clock = () -> Instant.ofEpochMilli(now.get());
@@ -32,6 +36,8 @@ class ClusterMonitorTest {
       self, NodeRouting.load(new RoutingSettings("eu", Optional.empty())),
       new LoadMeter(10, 20, java.nio.file.Path.of("."), clock, new Failures(new SimpleMeterRegistry(), clock, 10_000)),
       () -> others, clock, new Failures(new SimpleMeterRegistry(), clock, 10_000));
+  /** Which node is a region's shield, for a site or one of its URLs, over this monitor's view. */
+  private final HttpRouting http = new HttpRouting(self, NodeRouting.load(new RoutingSettings("eu", Optional.empty())), monitor, "/.well-known/oversky");
 
   private static Optional<HealthAnswer> said(String region, Map<URI, NodeState> view, boolean draining) {
     Map<URI, HealthAnswer.Seen> seen = new HashMap<>();
@@ -261,5 +267,61 @@ class ClusterMonitorTest {
 
   private static List<URI> urls(org.oversky.routing.decision.Decision.Answer a) {
     return a.chosen().stream().map(org.oversky.routing.decision.Decision.Choice::url).toList();
+  }
+
+  /** A probe round in which every other node answers up, {@code busy} saying it serves {@code rps} requests a second. */
+  private void roundWithLoad(URI busy, double rps) {
+    now.addAndGet(ClusterMonitor.PROBE_MILLIS);
+    for (URI o : others) {
+      Map<URI, HealthAnswer.Seen> seen = new HashMap<>();
+      for (URI x : others) {
+        if (!x.equals(o)) {
+          seen.put(x, new HealthAnswer.Seen(NodeState.UP, "eu", false, false));
+        }
+      }
+      Load load = o.equals(busy) ? new Load(500, rps, 0, 0.9, -1, 1_000, 2_000) : Load.UNKNOWN;
+      monitor.observe(o, Optional.of(new HealthAnswer("eu", false, load, seen, Map.of())), 1);
+    }
+  }
+
+  @Test
+  void aShieldDoesNotMoveWhenItReportsMoreLoadThanTheOthers() {
+    for (int i = 0; i < ClusterMonitor.UP_AFTER; i++) {
+      roundWithLoad(null, 0);
+    }
+    // A host and a URL whose shield is another node than this one.
+    String host = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "site" + i + ".test")
+        .filter(h -> http.shieldFor(h).isPresent()).findFirst().orElseThrow();
+    String url = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "http://" + host + "/o/" + i)
+        .filter(u -> http.shieldForUrl(host, u).isPresent()).findFirst().orElseThrow();
+    URI siteShield = nodeOf(http.shieldFor(host).orElseThrow());
+    URI urlShield = nodeOf(http.shieldForUrl(host, url).orElseThrow());
+    assertTrue(http.shieldFor(host).orElseThrow().getPath().endsWith("/site/" + host), http.shieldFor(host).toString());
+
+    // Each shield in turn reports far more requests than the rest: it stays the shield.
+    roundWithLoad(siteShield, 5_000);
+    assertEquals(siteShield, nodeOf(http.shieldFor(host).orElseThrow()), "a busy site shield is still the site's shield");
+    roundWithLoad(urlShield, 5_000);
+    assertEquals(urlShield, nodeOf(http.shieldForUrl(host, url).orElseThrow()), "a busy URL shield is still the URL's shield");
+
+    // It moves when it stops being routable: silent for DOWN_AFTER rounds here, and said down by a quorum.
+    for (int i = 0; i < ClusterMonitor.DOWN_AFTER + 1; i++) {
+      now.addAndGet(ClusterMonitor.PROBE_MILLIS);
+      for (URI o : others) {
+        Map<URI, HealthAnswer.Seen> seen = new HashMap<>();
+        for (URI x : others) {
+          if (!x.equals(o)) {
+            seen.put(x, new HealthAnswer.Seen(x.equals(siteShield) ? NodeState.DOWN : NodeState.UP, "eu", false, false));
+          }
+        }
+        monitor.observe(o, o.equals(siteShield) ? Optional.empty() : Optional.of(new HealthAnswer("eu", false, Load.UNKNOWN, seen, Map.of())), 1);
+      }
+    }
+    assertNotEquals(Optional.of(siteShield), http.shieldFor(host).map(ClusterMonitorTest::nodeOf), "a node down by quorum is no shield");
+  }
+
+  /** The node a shield's URL points at. */
+  private static URI nodeOf(URI shieldUrl) {
+    return URI.create(shieldUrl.getScheme() + "://" + shieldUrl.getAuthority());
   }
 }
