@@ -105,22 +105,7 @@ public final class Gateway extends ContainerLifeCycle {
         new SiteHandler(
             config, store, "oversky-" + identity.nodeId().substring(0, 8), metrics::cacheOutcome,
             config.cluster().enabled() ? cooperation : PeerSource.NONE,
-            new SiteHandler.Shields() {
-              @Override
-              public java.util.Optional<java.net.URI> shieldFor(String host) {
-                return http.shieldFor(host);
-              }
-
-              @Override
-              public java.util.Optional<java.net.URI> shieldForUrl(String host, String url) {
-                return http.shieldForUrl(host, url);
-              }
-
-              @Override
-              public boolean otherRegions() {
-                return http.otherRegions();
-              }
-            },
+            http,
             failures,
             b.clock);
     addBean(sites);

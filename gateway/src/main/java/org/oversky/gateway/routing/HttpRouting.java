@@ -19,9 +19,10 @@ import org.oversky.routing.placement.Placement;
  * The routing decision as HTTP uses it: whether a site request in redirect mode is served here or
  * sent on, and which provider of a body a {@code /key/} miss redirects to. Both ask {@link
  * ClusterMonitor#decide} with the client's region from the region map, so an HTTP answer and
- * {@code GET /api/v1/routing/explain} agree.
+ * {@code GET /api/v1/routing/explain} agree. It also names a region's shields for the caching
+ * proxy ({@link org.oversky.gateway.proxy.SiteHandler.Shields}), by an unweighted order instead.
  */
-public final class HttpRouting {
+public final class HttpRouting implements org.oversky.gateway.proxy.SiteHandler.Shields {
   /** The header a routed answer says why in. */
   public static final String ROUTE_HEADER = "Oversky-Route";
   /** Below a node's reserved prefix: {@code /site/HOST/PATH} serves PATH of the site HOST, as a redirect names it. */
@@ -92,6 +93,7 @@ public final class HttpRouting {
    * The base URL at which the shield of site {@code host} in this node's region serves it
    * ({@code shield=on}): see {@link #shieldAt}, for the key {@code shield} + host.
    */
+  @Override
   public Optional<URI> shieldFor(String host) {
     return shieldAt("shield\n" + host.toLowerCase(Locale.ROOT), host);
   }
@@ -100,6 +102,7 @@ public final class HttpRouting {
    * The base URL at which the shield of {@code url} (of site {@code host}) in this node's region
    * serves it ({@code shield=url}): see {@link #shieldAt}, for the key {@code shield} + URL.
    */
+  @Override
   public Optional<URI> shieldForUrl(String host, String url) {
     return shieldAt("shield\n" + url, host);
   }
@@ -128,6 +131,7 @@ public final class HttpRouting {
   }
 
   /** Whether the cluster has a node in a region other than this node's (up or not). */
+  @Override
   public boolean otherRegions() {
     String here = routing.region();
     return monitor.candidates().stream().anyMatch(c -> !c.region().equals(here));
