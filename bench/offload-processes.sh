@@ -14,6 +14,7 @@
 #   MODE=processes NODES=30 REQUESTS=4000 bash bench/offload.sh
 #   MODE=processes COOP_SITE_OPTIONS=';shield=url' bash bench/offload.sh   # options for the cluster's site
 #   MODE=processes RATE=800 bash bench/offload.sh     # the measured load at a fixed rate, latency from each request's due time
+#   MODE=processes IDLE=30 bash bench/offload.sh      # the nodes' CPU over 30 s without requests (default 10, 0: not measured)
 set -euo pipefail
 
 bench_name=offload-processes
@@ -28,12 +29,15 @@ ORIGIN_DELAY_MS=${ORIGIN_DELAY_MS:-20}
 HEAP=${HEAP:-256m}                  # each node's -Xmx
 export RATE=${RATE:-0}              # measured requests a second in all (0: as fast as the clients go)
 export COOP_SITE_OPTIONS=${COOP_SITE_OPTIONS:-} # appended to the cooperating nodes' --site (';shield=url')
+IDLE=${IDLE:-10}                    # seconds without requests after the warm-up: the nodes' CPU at rest
 SECRET=offload-processes
 SITE=site.test
+export IDLE
 
 need_positive_ints NODES OBJECTS REQUESTS CLIENTS OBJECT_BYTES STARTUP_TIMEOUT
 [[ $RATE =~ ^[0-9]+$ ]] || die "RATE expects a whole number of requests a second (0: as fast as the clients go), got '$RATE'"
 [[ $WARM =~ ^[0-9]+$ ]] || die "WARM expects a whole number, got '$WARM'"
+[[ $IDLE =~ ^[0-9]+$ ]] || die "IDLE expects a whole number of seconds (0: not measured), got '$IDLE'"
 [[ -z $COOP_SITE_OPTIONS || $COOP_SITE_OPTIONS == \;* ]] || die "COOP_SITE_OPTIONS starts with ';' (as ';shield=url'), got '$COOP_SITE_OPTIONS'"
 need_profiler
 [[ $ORIGIN_DELAY_MS =~ ^[0-9]+$ ]] || die "ORIGIN_DELAY_MS expects a whole number of ms, got '$ORIGIN_DELAY_MS'"
@@ -257,6 +261,15 @@ run_mode() { # MODE
     log "$mode: warm-up, $WARM requests for other objects"
     "$python_bin" "$tmp/load.py" "$ports" /warm/ "$OBJECTS" "$WARM" "$CLIENTS" "$OBJECT_BYTES" 7 > /dev/null
   fi
+  res[$mode,idle_ms]=0; res[$mode,idle_jit_ms]=0
+  if [ "$IDLE" -gt 0 ]; then
+    log "$mode: $IDLE s without requests"
+    before=$(cpu_ticks "${node_pids[@]}"); jit_before=$(jit_ticks "${node_pids[@]}")
+    sleep "$IDLE" # the measured span itself, nothing waited for
+    after=$(cpu_ticks "${node_pids[@]}"); jit_after=$(jit_ticks "${node_pids[@]}")
+    res[$mode,idle_ms]=$(( (after - before) * 1000 / $(getconf CLK_TCK) ))
+    res[$mode,idle_jit_ms]=$(( (jit_after - jit_before) * 1000 / $(getconf CLK_TCK) ))
+  fi
   curl -sS --max-time 10 -X POST "http://127.0.0.1:$origin_port/counts" > /dev/null
   local sent0 recv0 failed0 rejected0 lookups0 timeouts0
   sent0=$(status_sum dht.rpcSent); recv0=$(status_sum dht.rpcReceived); failed0=$(status_sum dht.rpcFailed)
@@ -288,8 +301,8 @@ run_mode cooperating
 
 "$python_bin" - "$REQUESTS" "$CLIENTS" "$NODES" "$OBJECTS" "$OBJECT_BYTES" "$ORIGIN_DELAY_MS" "$WARM" \
   "${res[independent,load]}" "${res[cooperating,load]}" \
-  "${res[independent,cpu_ms]} ${res[independent,jit_ms]} ${res[independent,origin]} ${res[independent,sent]} ${res[independent,recv]} ${res[independent,failed]} ${res[independent,rejected]} ${res[independent,lookups]} ${res[independent,timeouts]}" \
-  "${res[cooperating,cpu_ms]} ${res[cooperating,jit_ms]} ${res[cooperating,origin]} ${res[cooperating,sent]} ${res[cooperating,recv]} ${res[cooperating,failed]} ${res[cooperating,rejected]} ${res[cooperating,lookups]} ${res[cooperating,timeouts]}" \
+  "${res[independent,cpu_ms]} ${res[independent,jit_ms]} ${res[independent,origin]} ${res[independent,sent]} ${res[independent,recv]} ${res[independent,failed]} ${res[independent,rejected]} ${res[independent,lookups]} ${res[independent,timeouts]} ${res[independent,idle_ms]} ${res[independent,idle_jit_ms]}" \
+  "${res[cooperating,cpu_ms]} ${res[cooperating,jit_ms]} ${res[cooperating,origin]} ${res[cooperating,sent]} ${res[cooperating,recv]} ${res[cooperating,failed]} ${res[cooperating,rejected]} ${res[cooperating,lookups]} ${res[cooperating,timeouts]} ${res[cooperating,idle_ms]} ${res[cooperating,idle_jit_ms]}" \
   "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(git -C "$oversky_root" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$(nproc)" "$load_start" \
   "$tmp/cooperating-types-before.json" "$tmp/cooperating-types-after.json" <<'PYEOF'
 import json, sys
@@ -301,11 +314,17 @@ def q(v, p):
 rows = {}
 for name, l, f in zip(["independent", "cooperating"], loads, figs):
     d = json.load(open(l))
-    cpu, jit, origin, sent, recv, failed, rejected, lookups, timeouts = (int(x) for x in f.split())
+    cpu, jit, origin, sent, recv, failed, rejected, lookups, timeouts, idle, idle_jit = (int(x) for x in f.split())
     done = len(d["hit"]) + len(d["peer"]) + len(d["origin"])
     fills = len(d["peer"]) + len(d["origin"])
     rows[name] = dict(d=d, done=done, fills=fills, cpu=cpu, jit=jit, origin=origin, sent=sent, recv=recv, failed=failed,
-                      rejected=rejected, lookups=lookups, timeouts=timeouts)
+                      rejected=rejected, lookups=lookups, timeouts=timeouts, idle=idle, idle_jit=idle_jit)
+def share(row):
+    d = row["d"]
+    total = float(clients) * d["wall"]
+    hits = sum(d["hit"]) / 1000.0
+    fills = (sum(d["peer"]) + sum(d["origin"])) / 1000.0
+    return 100 * hits / total, 100 * fills / total, hits / d["wall"]
 def lat(v):
     return "—" if not v else "%.1f / %.1f" % (q(v, .5), q(v, .99))
 print("### %s (commit %s)\n" % (when, commit))
@@ -326,9 +345,16 @@ r("wall time, s", i["d"]["wall"], c["d"]["wall"], "%.2f")
 r("node CPU per request, ms (all nodes)", i["cpu"] / max(1, i["done"]), c["cpu"] / max(1, c["done"]), "%.2f")
 r("of it the JIT compiler threads, ms", i["jit"] / max(1, i["done"]), c["jit"] / max(1, c["done"]), "%.2f")
 r("node CPU per request without the JIT, ms", (i["cpu"] - i["jit"]) / max(1, i["done"]), (c["cpu"] - c["jit"]) / max(1, c["done"]), "%.2f")
+idle_s = float(os.environ.get("IDLE", "0"))
+if idle_s > 0:
+    r("node CPU at rest (%g s, no requests), ms a second, all nodes; of it the JIT" % idle_s, "%.1f; %.1f" % (i["idle"] / idle_s, i["idle_jit"] / idle_s),
+      "%.1f; %.1f" % (c["idle"] / idle_s, c["idle_jit"] / idle_s), "%s", False)
 r("origin requests per object", i["origin"] / i["d"]["distinct"], c["origin"] / c["d"]["distinct"], "%.3f")
 r("mismatches / errors", "%d / %d" % (i["d"]["mismatches"], i["d"]["errorCount"]), "%d / %d" % (c["d"]["mismatches"], c["d"]["errorCount"]), "%s", False)
 r("hits: share, p50 / p99 ms", "%.1f %%, %s" % (100 * len(i["d"]["hit"]) / max(1, i["done"]), lat(i["d"]["hit"])), "%.1f %%, %s" % (100 * len(c["d"]["hit"]) / max(1, c["done"]), lat(c["d"]["hit"])), "%s", False)
+# In a closed loop the clients' time is shared between outcomes: time a fill leaves to the others
+# (an origin's delay) is time more hits run at once, so compare hits at a fixed rate (RATE=).
+r("clients' time in hits / fills (hits in flight on average)", "%.0f %% / %.0f %% (%.1f)" % share(i), "%.0f %% / %.0f %% (%.1f)" % share(c), "%s", False)
 r("peer fills: count, p50 / p99 ms", "%d, %s" % (len(i["d"]["peer"]), lat(i["d"]["peer"])), "%d, %s" % (len(c["d"]["peer"]), lat(c["d"]["peer"])), "%s", False)
 r("origin fills: count, p50 / p99 ms", "%d, %s" % (len(i["d"]["origin"]), lat(i["d"]["origin"])), "%d, %s" % (len(c["d"]["origin"]), lat(c["d"]["origin"])), "%s", False)
 r("DHT requests sent / received", "%d / %d" % (i["sent"], i["recv"]), "%d / %d" % (c["sent"], c["recv"]), "%s", False)
