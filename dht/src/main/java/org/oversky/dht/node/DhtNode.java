@@ -1099,15 +1099,16 @@ public final class DhtNode {
     int taken = 0;
     long latest = now + config.providerTtl().toMillis();
     Map<NodeId, List<Request.HandOver.Entry>> unknown = new java.util.LinkedHashMap<>();
+    Map<NodeId, Boolean> mine = new java.util.HashMap<>(); // a key's entries share one table search
     for (Request.HandOver.Entry e : h.entries()) {
       ProviderInfo p = e.provider();
-      if (p.expiresAt() <= now || p.providerId().equals(id) || !amongClosest(e.key(), table.closest(e.key(), config.k()))) {
+      if (p.expiresAt() <= now || p.providerId().equals(id)
+          || !mine.computeIfAbsent(e.key(), key -> amongClosest(key, table.closest(key, config.k())))) {
         continue;
       }
       Optional<Contact> known = table.get(p.providerId());
       boolean vouched = p.providerId().equals(from.id()) && p.baseUrl().equals(from.baseUrl());
-      boolean held = providers.providers(e.key(), now).stream()
-          .anyMatch(x -> x.providerId().equals(p.providerId()) && x.baseUrl().equals(p.baseUrl()));
+      boolean held = providers.holds(e.key(), p.providerId(), p.baseUrl(), now);
       if (vouched || held || p.baseUrl().equals(verifiedProviders.get(p.providerId()))
           || known.filter(c -> c.baseUrl().equals(p.baseUrl())).isPresent()) {
         ProviderStore.AddOutcome added = providers.add(e.key(), p.providerId(), p.baseUrl(), Math.min(p.expiresAt(), latest), now);

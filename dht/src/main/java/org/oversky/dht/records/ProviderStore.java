@@ -128,6 +128,15 @@ public final class ProviderStore {
     return live;
   }
 
+  /** Whether a live entry says that {@code provider} serves {@code key} at {@code baseUrl}. */
+  public boolean holds(NodeId key, NodeId provider, URI baseUrl, long now) {
+    synchronized (lock) {
+      Map<NodeId, ProviderInfo> providers = byKey.get(key);
+      ProviderInfo info = providers == null ? null : providers.get(provider);
+      return info != null && now < info.expiresAt() && info.baseUrl().equals(baseUrl);
+    }
+  }
+
   /**
    * The live entries of the keys {@code keys} takes, by key (to hand them over to a node that
    * joined). The keys are tested outside the lock.
@@ -170,8 +179,12 @@ public final class ProviderStore {
   public int expire(long now) {
     synchronized (lock) {
       int before = size;
-      for (NodeId key : List.copyOf(byKey.keySet())) {
-        dropExpiredOfKey(key, now);
+      // one pass over the entries in place: each node runs this every maintenance round
+      for (var it = byKey.entrySet().iterator(); it.hasNext(); ) {
+        var entry = it.next();
+        if (dropExpired(entry.getKey(), entry.getValue(), now)) {
+          it.remove();
+        }
       }
       return before - size;
     }
@@ -231,9 +244,13 @@ public final class ProviderStore {
 
   private void dropExpiredOfKey(NodeId key, long now) {
     Map<NodeId, ProviderInfo> providers = byKey.get(key);
-    if (providers == null) {
-      return;
+    if (providers != null && dropExpired(key, providers, now)) {
+      byKey.remove(key);
     }
+  }
+
+  /** Drops the expired entries of {@code key}'s {@code providers}; whether none is left (the caller removes the key). */
+  private boolean dropExpired(NodeId key, Map<NodeId, ProviderInfo> providers, long now) {
     for (Iterator<ProviderInfo> it = providers.values().iterator(); it.hasNext(); ) {
       ProviderInfo info = it.next();
       if (info.expiresAt() <= now) {
@@ -242,9 +259,7 @@ public final class ProviderStore {
         size--;
       }
     }
-    if (providers.isEmpty()) {
-      byKey.remove(key);
-    }
+    return providers.isEmpty();
   }
 
   private void dropExpiredOfProvider(NodeId provider, long now) {

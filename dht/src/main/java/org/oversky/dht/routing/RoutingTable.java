@@ -166,39 +166,40 @@ public final class RoutingTable {
     int last = buckets.size() - 1;
     int i = Math.min(self.commonPrefixLength(target), last);
     List<Contact> out = new ArrayList<>(Math.min(n, size));
-    addClosest(out, List.of(buckets.get(i).entries.values()), byDistance, n);
+    addClosest(out, i, i, byDistance, n);
     if (out.size() < n && i < last) {
-      List<java.util.Collection<Contact>> after = new ArrayList<>(); // together: each shares exactly i bits with the target
-      for (int j = i + 1; j <= last; j++) {
-        after.add(buckets.get(j).entries.values());
-      }
-      addClosest(out, after, byDistance, n);
+      addClosest(out, i + 1, last, byDistance, n); // together: each shares exactly i bits with the target
     }
     for (int j = i - 1; j >= 0 && out.size() < n; j--) {
-      addClosest(out, List.of(buckets.get(j).entries.values()), byDistance, n);
+      addClosest(out, j, j, byDistance, n);
     }
     return List.copyOf(out);
   }
 
   /**
-   * Adds the closest contacts of {@code groups} to {@code out} until it holds {@code n}, in order:
-   * all of them sorted when all are wanted, else the closest kept in a bounded heap while the
-   * groups are read (a lookup's answer often wants one or two more from the many contacts in the
-   * buckets near this node).
+   * Adds the closest contacts of buckets {@code from} to {@code to} to {@code out} until it holds
+   * {@code n}, in order: all of them sorted when all are wanted, else the closest kept in a bounded
+   * heap while the buckets are read (a lookup's answer often wants one or two more from the many
+   * contacts in the buckets near this node).
    */
-  private static void addClosest(List<Contact> out, List<java.util.Collection<Contact>> groups, Comparator<Contact> byDistance, int n) {
+  private void addClosest(List<Contact> out, int from, int to, Comparator<Contact> byDistance, int n) {
     int want = n - out.size();
-    int size = groups.stream().mapToInt(java.util.Collection::size).sum();
+    int size = 0;
+    for (int j = from; j <= to; j++) {
+      size += buckets.get(j).entries.size();
+    }
     if (want <= 0 || size == 0) {
       return;
     }
     List<Contact> best = new ArrayList<>(Math.min(want, size));
     if (size <= want) {
-      groups.forEach(best::addAll);
+      for (int j = from; j <= to; j++) {
+        best.addAll(buckets.get(j).entries.values());
+      }
     } else {
       java.util.PriorityQueue<Contact> farthestFirst = new java.util.PriorityQueue<>(want + 1, byDistance.reversed());
-      for (java.util.Collection<Contact> group : groups) {
-        for (Contact c : group) {
+      for (int j = from; j <= to; j++) {
+        for (Contact c : buckets.get(j).entries.values()) {
           if (farthestFirst.size() < want) {
             farthestFirst.add(c);
           } else if (byDistance.compare(c, farthestFirst.peek()) < 0) {

@@ -1,6 +1,7 @@
 package org.oversky.dht.records;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,6 +52,18 @@ class ProviderStoreTest {
     assertEquals(AddOutcome.ADDED, store.add(KEY, id(2), url(2), NOW + HOUR, NOW));
     assertEquals(AddOutcome.ADDED, store.add(OTHER_KEY, id(1), url(1), NOW + HOUR, NOW));
     assertEquals(3, store.size());
+  }
+
+  @Test
+  void holdsSaysWhetherALiveEntryNamesTheProviderAtThatUrl() {
+    ProviderStore store = new ProviderStore(2, 2);
+    store.add(KEY, id(1), url(1), NOW + HOUR, NOW);
+
+    assertTrue(store.holds(KEY, id(1), url(1), NOW));
+    assertFalse(store.holds(KEY, id(1), url(2), NOW), "another URL");
+    assertFalse(store.holds(KEY, id(2), url(1), NOW), "another provider");
+    assertFalse(store.holds(OTHER_KEY, id(1), url(1), NOW), "another key");
+    assertFalse(store.holds(KEY, id(1), url(1), NOW + HOUR), "expired");
   }
 
   @Test
