@@ -1103,7 +1103,7 @@ public final class DhtNode {
     for (Request.HandOver.Entry e : h.entries()) {
       ProviderInfo p = e.provider();
       if (p.expiresAt() <= now || p.providerId().equals(id)
-          || !mine.computeIfAbsent(e.key(), key -> amongClosest(key, table.closest(key, config.k())))) {
+          || !mine.computeIfAbsent(e.key(), key -> table.closerThanSelf(key, config.k()) < config.k())) {
         continue;
       }
       Optional<Contact> known = table.get(p.providerId());

@@ -1,7 +1,7 @@
 package org.oversky.dht.routing;
 
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -162,56 +162,96 @@ public final class RoutingTable {
     // exactly i; bucket j before i shares exactly j. So the order is i, then the buckets after it
     // together, then i-1 down to 0, each in distance order on its own (the last bucket holds every prefix
     // length from its own on, so target falling in it has no buckets after).
-    Comparator<Contact> byDistance = (a, b) -> target.compareDistance(a.id(), b.id());
     int last = buckets.size() - 1;
     int i = Math.min(self.commonPrefixLength(target), last);
-    List<Contact> out = new ArrayList<>(Math.min(n, size));
-    addClosest(out, i, i, byDistance, n);
-    if (out.size() < n && i < last) {
-      addClosest(out, i + 1, last, byDistance, n); // together: each shares exactly i bits with the target
+    Closest out = new Closest(target, Math.min(n, size));
+    out.take(i, i);
+    if (out.size < n && i < last) {
+      out.take(i + 1, last); // together: each shares exactly i bits with the target
     }
-    for (int j = i - 1; j >= 0 && out.size() < n; j--) {
-      addClosest(out, j, j, byDistance, n);
+    for (int j = i - 1; j >= 0 && out.size < n; j--) {
+      out.take(j, j);
     }
-    return List.copyOf(out);
+    return out.list();
   }
 
   /**
-   * Adds the closest contacts of buckets {@code from} to {@code to} to {@code out} until it holds
-   * {@code n}, in order: all of them sorted when all are wanted, else the closest kept in a bounded
-   * heap while the buckets are read (a lookup's answer often wants one or two more from the many
-   * contacts in the buckets near this node).
+   * How many contacts are closer to {@code key} than this node, counted up to {@code atMost}:
+   * whether this node is among the k closest to a key it knows of is {@code closerThanSelf(key,
+   * k) < k}, with no list of the closest made. Every contact of the bucket {@code key} falls in
+   * is closer (it shares exactly as many leading bits with this node as the key does, so it
+   * agrees with the key on the first bit where this node does not), every contact of a bucket
+   * before it farther; those of the buckets after it are compared one by one.
    */
-  private void addClosest(List<Contact> out, int from, int to, Comparator<Contact> byDistance, int n) {
-    int want = n - out.size();
-    int size = 0;
-    for (int j = from; j <= to; j++) {
-      size += buckets.get(j).entries.size();
-    }
-    if (want <= 0 || size == 0) {
-      return;
-    }
-    List<Contact> best = new ArrayList<>(Math.min(want, size));
-    if (size <= want) {
-      for (int j = from; j <= to; j++) {
-        best.addAll(buckets.get(j).entries.values());
-      }
-    } else {
-      java.util.PriorityQueue<Contact> farthestFirst = new java.util.PriorityQueue<>(want + 1, byDistance.reversed());
-      for (int j = from; j <= to; j++) {
-        for (Contact c : buckets.get(j).entries.values()) {
-          if (farthestFirst.size() < want) {
-            farthestFirst.add(c);
-          } else if (byDistance.compare(c, farthestFirst.peek()) < 0) {
-            farthestFirst.poll();
-            farthestFirst.add(c);
-          }
+  public synchronized int closerThanSelf(NodeId key, int atMost) {
+    Objects.requireNonNull(key, "key");
+    int last = buckets.size() - 1;
+    int i = Math.min(self.commonPrefixLength(key), last);
+    int closer = i < last ? buckets.get(i).entries.size() : 0;
+    for (int j = i < last ? i + 1 : last; j <= last && closer < atMost; j++) {
+      for (Contact c : buckets.get(j).entries.values()) {
+        if (key.compareDistance(c.id(), self) < 0 && ++closer >= atMost) {
+          break;
         }
       }
-      best.addAll(farthestFirst);
     }
-    best.sort(byDistance);
-    out.addAll(best);
+    return Math.min(closer, atMost);
+  }
+
+  /**
+   * The closest contacts found so far, at most {@code n}, kept in distance order by insertion
+   * on the first 64 bits of each one's distance (ties, which take ids sharing 64 leading bits,
+   * go to the full comparison): no comparator, no heap, and each contact's id read once.
+   */
+  private final class Closest {
+    private final NodeId target;
+    private final int n;
+    private final Contact[] contacts;
+    private final long[] keys;
+    private int size;
+
+    Closest(NodeId target, int n) {
+      this.target = target;
+      this.n = n;
+      this.contacts = new Contact[n];
+      this.keys = new long[n];
+    }
+
+    /** Adds the closest of buckets {@code from} to {@code to} (together) after those taken, until there are n. */
+    void take(int from, int to) {
+      int base = size;
+      int limit = n; // entries [base, limit) are this group's; earlier groups' are all closer
+      for (int j = from; j <= to && base < limit; j++) {
+        for (Contact c : buckets.get(j).entries.values()) {
+          long key = target.w0() ^ c.id().w0(); // the distance's first 64 bits
+          int at = size;
+          if (at == limit) {
+            if (!closer(key, c, keys[at - 1], contacts[at - 1])) {
+              continue;
+            }
+            at--; // the farthest of the group makes room
+          } else {
+            size++;
+          }
+          while (at > base && closer(key, c, keys[at - 1], contacts[at - 1])) {
+            keys[at] = keys[at - 1];
+            contacts[at] = contacts[at - 1];
+            at--;
+          }
+          keys[at] = key;
+          contacts[at] = c;
+        }
+      }
+    }
+
+    private boolean closer(long key, Contact c, long otherKey, Contact other) {
+      int byHigh = Long.compareUnsigned(key, otherKey);
+      return byHigh != 0 ? byHigh < 0 : target.compareDistance(c.id(), other.id()) < 0;
+    }
+
+    List<Contact> list() {
+      return List.of(Arrays.copyOf(contacts, size));
+    }
   }
 
   /** How many contacts the buckets hold (replacements not counted). */

@@ -455,6 +455,55 @@ class RoutingTableTest {
   }
 
   @Test
+  void closestOrdersIdsThatShareTheirFirst64BitsWithTheTarget() {
+    RoutingTable table = new RoutingTable(self, RoutingConfig.withK(2000));
+    NodeId target = NodeId.random(random);
+    long high = target.w0();
+    List<Contact> offered = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      // a third share the target's first word (their 64-bit keys tie), some the first two
+      NodeId id = switch (i % 3) {
+        case 0 -> new NodeId(high, random.nextLong(), random.nextLong(), random.nextLong());
+        case 1 -> new NodeId(high ^ (1L << random.nextInt(64)), random.nextLong(), random.nextLong(), random.nextLong());
+        default -> NodeId.random(random);
+      };
+      Contact c = contact(id, publicAddress(addresses++));
+      assertEquals(Outcome.ADDED, table.offer(c).outcome());
+      offered.add(c);
+    }
+    for (int n : new int[] {1, 7, 20, 150, 400}) {
+      List<Contact> expected = offered.stream()
+          .sorted(Comparator.comparing(c -> new BigInteger(1, c.id().xor(target).bytes())))
+          .limit(n)
+          .toList();
+      assertEquals(expected, table.closest(target, n), "the " + n + " closest");
+    }
+  }
+
+  @Test
+  void closerThanSelfCountsTheContactsABruteForceCountFinds() {
+    RoutingTable table = new RoutingTable(self);
+    for (int i = 0; i < 2000; i++) {
+      OfferResult result = table.offer(anywhere());
+      if (result.outcome() == Outcome.PENDING_PING) {
+        table.pingResult(result.toPing(), random.nextBoolean());
+      }
+    }
+    List<Contact> all = table.contacts();
+    int among = 0;
+    for (int i = 0; i < 300; i++) {
+      // keys anywhere, near this node (the deep buckets), and in the last bucket's range
+      NodeId key = i % 3 == 0 ? NodeId.random(random) : sharingPrefix(self, i % 3 == 1 ? 1 + random.nextInt(16) : 20 + random.nextInt(40));
+      long closer = all.stream().filter(c -> key.compareDistance(c.id(), self) < 0).count();
+      for (int atMost : new int[] {1, 20, 10_000}) {
+        assertEquals(Math.min(closer, atMost), table.closerThanSelf(key, atMost), "key " + key + ", at most " + atMost);
+      }
+      among += closer < 20 ? 1 : 0;
+    }
+    assertTrue(among > 50 && among < 250, "keys both near and far from this node: among the 20 closest to " + among);
+  }
+
+  @Test
   void closestReturnsAllWhenAskedForMoreAndNoneForZero() {
     RoutingTable table = new RoutingTable(self);
     table.offer(anywhere());
