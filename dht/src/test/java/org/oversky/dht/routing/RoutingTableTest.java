@@ -394,8 +394,8 @@ class RoutingTableTest {
     assertEquals(Outcome.REJECTED, table.offer(contact(NodeId.random(random), loopback)).outcome());
   }
 
-  @Test
-  void closestMatchesABruteForceSortOfTheTable() {
+  /** A table of k = 20 offered 2,000 random contacts, half the pings it asked for answered. */
+  private RoutingTable offeredTwoThousand() {
     RoutingTable table = new RoutingTable(self);
     for (int i = 0; i < 2000; i++) {
       OfferResult result = table.offer(anywhere());
@@ -403,6 +403,12 @@ class RoutingTableTest {
         table.pingResult(result.toPing(), random.nextBoolean());
       }
     }
+    return table;
+  }
+
+  @Test
+  void closestMatchesABruteForceSortOfTheTable() {
+    RoutingTable table = offeredTwoThousand();
     List<Contact> all = table.contacts();
     assertTrue(all.size() > 100, "the table splits around its own id: " + all.size());
 
@@ -482,13 +488,7 @@ class RoutingTableTest {
 
   @Test
   void closerThanSelfCountsTheContactsABruteForceCountFinds() {
-    RoutingTable table = new RoutingTable(self);
-    for (int i = 0; i < 2000; i++) {
-      OfferResult result = table.offer(anywhere());
-      if (result.outcome() == Outcome.PENDING_PING) {
-        table.pingResult(result.toPing(), random.nextBoolean());
-      }
-    }
+    RoutingTable table = offeredTwoThousand();
     List<Contact> all = table.contacts();
     int among = 0;
     for (int i = 0; i < 300; i++) {
