@@ -95,7 +95,10 @@ public final class ChurnSimulation {
     this(p, line -> {});
   }
 
-  /** An experiment that tells {@code progress} when the network is built and after every hour. */
+  /**
+   * An experiment that tells {@code progress} when the network is built and after every hour,
+   * with each hour's figures (a long run stopped early keeps the hours it ran).
+   */
   public ChurnSimulation(Params p, java.util.function.Consumer<String> progress) {
     this.progress = progress;
     this.p = p;
@@ -122,8 +125,10 @@ public final class ChurnSimulation {
       net.runUntil(start + hour * HOUR);
       Sample sample = sample(hour, (net.messages() - messagesBefore) / Math.max(1, live.size()), joined - joinedBefore, left - leftBefore);
       samples.add(sample);
-      progress.accept(String.format("hour %d of %d: %.1f %% of %d lookups found, p50 %d ms (%d s of wall clock so far)",
-          hour, p.hours(), 100 * sample.success(), sample.lookups(), sample.p50Millis(), (System.nanoTime() - startedAt) / 1_000_000_000));
+      progress.accept(String.format(
+          "hour %d of %d: %.1f %% of %d lookups found, p50 %d ms, p99 %d ms, %d messages a node, %d timed out, %d held nowhere; %d joined, %d left (%d s of wall clock so far)",
+          hour, p.hours(), 100 * sample.success(), sample.lookups(), sample.p50Millis(), sample.p99Millis(), sample.messagesPerNodeHour(),
+          sample.timedOut(), sample.lost(), sample.joined(), sample.left(), (System.nanoTime() - startedAt) / 1_000_000_000));
     }
     System.gc();
     Runtime rt = Runtime.getRuntime();
@@ -278,11 +283,11 @@ public final class ChurnSimulation {
     config = args.length > 7 ? config.withPaths(Integer.parseInt(args[7])) : config;
     Params params = new Params(nodes, hours, churn, hostile, kinds, 2, lookups, config, seed);
     long t0 = System.nanoTime();
-    Result r = new ChurnSimulation(params, line -> System.err.println("churn: " + line)).run();
     System.out.printf("%d nodes, %d h, %.0f %% replaced an hour (Pareto sessions, shape %.1f), %.0f %% hostile %s, %d lookups an hour, hand-over %s, %d lookup path%s%n%n",
         nodes, hours, churn * 100, PARETO_SHAPE, hostile * 100, kinds, lookups, handOver ? "on" : "off", config.paths(), config.paths() == 1 ? "" : "s");
     System.out.println("| hour | joined | left | lookups | found | p50 ms | p99 ms | messages/node/h | failed: timed out | failed: record held nowhere |");
     System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+    Result r = new ChurnSimulation(params, line -> System.err.println("churn: " + line)).run();
     double worst = 1;
     for (Sample s : r.samples()) {
       worst = Math.min(worst, s.success());
