@@ -35,8 +35,11 @@ public sealed interface Body extends Closeable {
     public void close() {}
   }
 
-  /** A body in its own file, opened for reading. */
-  record Disk(StoredBody meta, FileChannel channel) implements Body {
+  /**
+   * A body in its own file, opened for reading, with the store's mapped windows of that file
+   * ({@link MappedBody#window}: a reader writes slices of them, mapped once for every reader).
+   */
+  record Disk(StoredBody meta, FileChannel channel, MappedBody mapped) implements Body {
     @Override
     public void close() throws IOException {
       channel.close();

@@ -57,6 +57,8 @@ public final class ContentStore implements AutoCloseable {
   private final ResponseIndex responses;
   private final Cache<ContentKey, StoredBody> policy;
   private final Cache<ContentKey, ByteBuffer> hot;
+  /** The mapped windows of bodies on disk, shared by their readers (see {@link MappedBody}). */
+  private final Cache<ContentKey, MappedBody> mapped;
   private final Object indexLock = new Object();
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong evictions = new AtomicLong();
@@ -66,6 +68,17 @@ public final class ContentStore implements AutoCloseable {
   private final Map<ContentKey, byte[]> pendingInline = new java.util.concurrent.ConcurrentHashMap<>();
   /** Orders the renames of new body files and the deletions of evicted ones (the same key may come back). */
   private final Object fileLock = new Object();
+
+  /**
+   * The most bytes of body files kept mapped (address space and page-cache pages, not heap): 512
+   * bodies of 4 MiB, or the windows of a few large ones. Each body counts as {@link
+   * #MAPPED_LEAST_BYTES} at least, so that the mappings stay far below the kernel's limit (65,530
+   * by default) however small the bodies: at most 8,192 bodies.
+   */
+  static final long MAPPED_BYTES = 2L << 30;
+  static final long MAPPED_LEAST_BYTES = 256L << 10;
+  /** A body's windows are dropped this long after their last reader asked for them. */
+  static final java.time.Duration MAPPED_IDLE = java.time.Duration.ofMinutes(1);
 
   /** The index file's name in the store's directory. */
   static final String INDEX_FILE = "index.log";
@@ -96,6 +109,13 @@ public final class ContentStore implements AutoCloseable {
         Caffeine.newBuilder()
             .maximumWeight(config.hotBytes())
             .weigher((ContentKey k, ByteBuffer v) -> v.capacity())
+            .executor(Runnable::run)
+            .build();
+    this.mapped =
+        Caffeine.newBuilder()
+            .maximumWeight(MAPPED_BYTES / KIB)
+            .weigher((ContentKey k, MappedBody v) -> weight(Math.max(MAPPED_LEAST_BYTES, v.size())))
+            .expireAfterAccess(MAPPED_IDLE)
             .executor(Runnable::run)
             .build();
     this.policy =
@@ -358,7 +378,7 @@ public final class ContentStore implements AutoCloseable {
         return Optional.of(new Body.InMemory(meta, data));
       }
     }
-    return Optional.of(new Body.Disk(meta, channel));
+    return Optional.of(new Body.Disk(meta, channel, mapped.get(key, k -> new MappedBody(meta))));
   }
 
   /** Removes a body; false when there was none. */
@@ -543,6 +563,7 @@ public final class ContentStore implements AutoCloseable {
         return; // stored again meanwhile: its file, hot bytes and pending write are the new copy's
       }
       hot.invalidate(key);
+      mapped.invalidate(key); // its windows go with the next collection, and the file's blocks with them
       pendingInline.remove(key);
       commits.forget(key);
       if (!meta.inline()) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.oversky.cache.StoreFixtures.TYPE;
@@ -300,6 +302,47 @@ class ContentStoreTest {
 
     assertFalse(store.contains(meta.key()));
     assertEquals(0, store.stats().bodies());
+  }
+
+  @Test
+  void theWindowsOfADiskBodyAreMappedOnceForEveryReaderAndHoldItsBytes() throws IOException {
+    int size = (int) (2 * MappedBody.WINDOW + 12_345); // three windows, the last one short
+    byte[] data = randomBytes(size, 31);
+    StoredBody meta = put(store, data);
+
+    Body.Disk first = (Body.Disk) store.open(meta.key()).orElseThrow();
+    Body.Disk second = (Body.Disk) store.open(meta.key()).orElseThrow();
+    assertSame(first.mapped(), second.mapped(), "the readers share the mapped windows");
+    ByteBuffer out = ByteBuffer.allocate(size);
+    for (int i = 0; i < 3; i++) {
+      ByteBuffer window = first.mapped().window(i, first.channel());
+      assertEquals(i < 2 ? MappedBody.WINDOW : 12_345, window.remaining(), "window " + i);
+      out.put(window);
+    }
+    assertArrayEquals(data, out.array());
+    // a window is its reader's own buffer: reading one moves no other reader's position
+    assertEquals(MappedBody.WINDOW, second.mapped().window(0, second.channel()).remaining());
+    first.close();
+    second.close();
+
+    store.delete(meta.key());
+    put(store, data);
+    try (Body.Disk again = (Body.Disk) store.open(meta.key()).orElseThrow()) {
+      assertNotSame(first.mapped(), again.mapped(), "a body stored again is mapped again, from its new file");
+    }
+  }
+
+  @Test
+  void aWindowOfABodyFileShorterThanItsEntryIsRefused() throws IOException {
+    byte[] data = randomBytes(100 * KIB, 32);
+    StoredBody meta = put(store, data);
+    try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(bodyFile(dir, meta.key()), java.nio.file.StandardOpenOption.WRITE)) {
+      f.truncate(50 * KIB);
+    }
+    try (Body.Disk body = (Body.Disk) store.open(meta.key()).orElseThrow()) {
+      IOException e = assertThrows(IOException.class, () -> body.mapped().window(0, body.channel()));
+      assertTrue(e.getMessage().contains("shorter than its index entry"), e.getMessage());
+    }
   }
 
   @Test

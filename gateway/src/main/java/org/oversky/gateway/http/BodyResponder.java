@@ -2,7 +2,6 @@ package org.oversky.gateway.http;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +15,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.oversky.cache.Body;
+import org.oversky.cache.MappedBody;
 import org.oversky.cache.StoredBody;
 
 /**
@@ -26,8 +26,6 @@ import org.oversky.cache.StoredBody;
  * disk read happens on a selector thread.
  */
 public final class BodyResponder {
-  private static final long WINDOW = 8L << 20;
-
   /**
    * The validators of the representation being sent.
    *
@@ -229,13 +227,13 @@ public final class BodyResponder {
   }
 
   /**
-   * Copies slices of a body file to the response, mapped a window at a time: the socket write
-   * reads the page cache directly, with no copy through the heap (the closest Java gets to
-   * sendfile). Writes block this pool thread, never a selector thread.
+   * Copies slices of a body file to the response from the store's mapped windows of the file
+   * (mapped once and shared by every reader): the socket write reads the page cache directly,
+   * with no copy through the heap (the closest Java gets to sendfile). Writes block this pool
+   * thread, never a selector thread, as a page not yet read from the disk is read in the write.
    */
   private static void sendDisk(Response response, Callback callback, Body.Disk disk, List<Segment> segments) {
     try (disk) {
-      FileChannel channel = disk.channel();
       for (int i = 0; i < segments.size(); i++) {
         Segment s = segments.get(i);
         boolean lastSegment = i == segments.size() - 1;
@@ -249,13 +247,11 @@ public final class BodyResponder {
           write(response, lastSegment, ByteBuffer.allocate(0));
         }
         while (pos < end) {
-          long n = Math.min(WINDOW, end - pos);
-          if (pos + n > channel.size()) {
-            throw new IOException("stored body " + disk.meta().key() + " is shorter than its index entry");
-          }
-          ByteBuffer window = channel.map(FileChannel.MapMode.READ_ONLY, pos, n);
+          ByteBuffer window = disk.mapped().window((int) (pos / MappedBody.WINDOW), disk.channel());
+          int from = (int) (pos % MappedBody.WINDOW);
+          int n = (int) Math.min(window.limit() - from, end - pos);
           pos += n;
-          write(response, lastSegment && pos >= end, window);
+          write(response, lastSegment && pos >= end, window.slice(from, n));
         }
       }
       callback.succeeded();
