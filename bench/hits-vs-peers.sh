@@ -87,27 +87,7 @@ log "starting the origin nginx on 127.0.0.1:${origin_port[oversky]}, :${origin_p
 start_nginx origin "the origin nginx" "http://127.0.0.1:${origin_port[oversky]}/${names[0]}"
 
 take_port nginx_port
-write_nginx_conf nginx "$NGINX_WORKERS" off <<EOF
-  access_log off;
-  proxy_cache_path $tmp/nginx-cache levels=1:2 keys_zone=bench:10m max_size=1g inactive=1h use_temp_path=off;
-  upstream origin {
-    server 127.0.0.1:${origin_port[nginx]};
-    keepalive 32;
-  }
-  server {
-    listen 127.0.0.1:$nginx_port;
-    server_name $SITE;
-    location / {
-      proxy_pass http://origin;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_cache bench;
-      proxy_cache_valid 200 1h;
-      proxy_cache_lock on;
-      add_header X-Cache-Status \$upstream_cache_status always;
-    }
-  }
-EOF
+caching_nginx "${origin_port[nginx]}" "$nginx_port" | write_nginx_conf nginx "$NGINX_WORKERS" off
 log "starting the caching nginx on 127.0.0.1:$nginx_port ($NGINX_WORKERS workers)"
 start_nginx nginx "the caching nginx" "http://127.0.0.1:$nginx_port/nginx-is-up" "$SITE" any
 nginx_pid=$last_pid
@@ -239,23 +219,13 @@ column_median() { # SERVER OBJECT COLUMN(1-based) -> the median over the rounds
 # ---------------------------------------------------------------------------------------------
 # The 100 MiB file: curl downloads, the proxies in turn.
 # ---------------------------------------------------------------------------------------------
-download_big() { # SERVER -> MiB/s of one download; dies unless a 200 of the full size
-  local url out code size speed
-  url=$(url_of "$1" "$big")
-  out=$(curl -sS --max-time 300 "${host_args[@]}" -o /dev/null -w '%{http_code} %{size_download} %{speed_download}' "$url") \
-    || die "downloading $url through $1 failed"
-  read -r code size speed <<<"$out"
-  [ "$code" = 200 ] || die "downloading $url through $1 answered $code"
-  [ "$size" = "${sizes[$big]}" ] || die "downloading $url through $1 gave $size bytes, not ${sizes[$big]}"
-  awk -v s="$speed" 'BEGIN { printf "%.1f\n", s / 1048576 }'
-}
 declare -A speeds
 log "${labels[$big]}: one download each, then $DOWNLOADS each, in turn"
-for s in "${servers[@]}"; do download_big "$s" > /dev/null; done
+for s in "${servers[@]}"; do download "$s" "$big" > /dev/null; done
 for d in $(seq "$DOWNLOADS"); do
   for k in 0 1 2; do
     s=${servers[$(((k + d) % 3))]}
-    speeds[$s]+="$(download_big "$s") "
+    speeds[$s]+="$(download "$s" "$big") "
   done
 done
 

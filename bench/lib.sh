@@ -272,6 +272,37 @@ EOF
   } > "$tmp/$1.conf"
 }
 
+caching_nginx() { # ORIGIN_PORT LISTEN_PORT: the http-block directives of a caching nginx for
+  # write_nginx_conf: proxy_cache on disk in TMP/nginx-cache with a lock, keep-alive to the origin
+  # at ORIGIN_PORT, answering SITE on LISTEN_PORT with an X-Cache-Status header
+  cat <<EOF
+  access_log off;
+  proxy_cache_path $tmp/nginx-cache levels=1:2 keys_zone=bench:10m max_size=1g inactive=1h use_temp_path=off;
+  upstream origin {
+    server 127.0.0.1:$1;
+    keepalive 32;
+  }
+  server {
+    listen 127.0.0.1:$2;
+    server_name $SITE;
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_read_timeout 60s;
+      proxy_cache bench;
+      proxy_cache_valid 200 1h;
+      # One request per URL goes to the origin; the others wait for it (the node waits up to its
+      # connect + read timeouts, 35 s by default; nginx's default lock timeout is 5 s).
+      proxy_cache_lock on;
+      proxy_cache_lock_timeout 30s;
+      proxy_cache_lock_age 30s;
+      add_header X-Cache-Status \$upstream_cache_status always;
+    }
+  }
+EOF
+}
+
 start_nginx() { # STEM NAME URL [HOST [any]]: starts nginx with TMP/STEM.conf (output in TMP/STEM.out)
   # and waits up to 15 s for URL (see wait_http); on failure shows its output and exits. Sets last_pid.
   local stem=$1 name=$2
@@ -399,16 +430,17 @@ measure_wrk() { # run_wrk for the 1 KiB and the 100 KiB object, oversky first ea
   done
 }
 
-download() { # SERVER -> MiB/s of one download of the 100 MiB object; dies unless it is a 200 of
-  # the full size. With host_args set (a proxy benchmark) the messages name the proxy.
-  local url via="" out code size speed
-  url=$(url_of "$1" 2)
+download() { # SERVER [OBJECT_INDEX] -> MiB/s of one download of the object (the 100 MiB one, index
+  # 2, by default); dies unless it is a 200 of the full size. With host_args set (a proxy
+  # benchmark) the messages name the proxy.
+  local i=${2:-2} url via="" out code size speed
+  url=$(url_of "$1" "$i")
   [ ${#host_args[@]} -eq 0 ] || via=" through $1"
   out=$(curl -sS --max-time 300 "${host_args[@]}" -o /dev/null -w '%{http_code} %{size_download} %{speed_download}' "$url") \
     || die "downloading $url$via failed"
   read -r code size speed <<<"$out"
   [ "$code" = 200 ] || die "downloading $url$via answered $code"
-  [ "$size" = "${sizes[2]}" ] || die "downloading $url$via gave $size bytes, not ${sizes[2]}"
+  [ "$size" = "${sizes[$i]}" ] || die "downloading $url$via gave $size bytes, not ${sizes[$i]}"
   awk -v s="$speed" 'BEGIN { printf "%.1f\n", s / 1048576 }'
 }
 

@@ -143,32 +143,7 @@ start_nginx origin "the origin nginx" "http://127.0.0.1:$origin_port_o/${names[0
 take_port nginx_port
 # With tcp_nopush on, a 100 KiB hit from proxy_cache waits about 40 ms for its last segment
 # (about 1250 requests/s instead of 32000 here); static files do not. Off is nginx's default.
-write_nginx_conf nginx "$NGINX_WORKERS" "$NGINX_NOPUSH" <<EOF
-  access_log off;
-  proxy_cache_path $tmp/nginx-cache levels=1:2 keys_zone=bench:10m max_size=1g inactive=1h use_temp_path=off;
-  upstream origin {
-    server 127.0.0.1:$origin_port_n;
-    keepalive 32;
-  }
-  server {
-    listen 127.0.0.1:$nginx_port;
-    server_name $SITE;
-    location / {
-      proxy_pass http://origin;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_read_timeout 60s;
-      proxy_cache bench;
-      proxy_cache_valid 200 1h;
-      # One request per URL goes to the origin; the others wait for it (the node waits up to its
-      # connect + read timeouts, 35 s by default; nginx's default lock timeout is 5 s).
-      proxy_cache_lock on;
-      proxy_cache_lock_timeout 30s;
-      proxy_cache_lock_age 30s;
-      add_header X-Cache-Status \$upstream_cache_status always;
-    }
-  }
-EOF
+caching_nginx "$origin_port_n" "$nginx_port" | write_nginx_conf nginx "$NGINX_WORKERS" "$NGINX_NOPUSH"
 log "starting the caching nginx on 127.0.0.1:$nginx_port ($NGINX_WORKERS workers)"
 # Neither /slow/ nor the files are asked for here, so that nothing is cached before the warm-up;
 # any answer (a 404 passed on from the origin) shows that it is up.
