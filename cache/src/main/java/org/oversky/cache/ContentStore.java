@@ -325,11 +325,17 @@ public final class ContentStore implements AutoCloseable {
   }
 
   /**
-   * The body if it is in the hot tier, without touching the disk: safe to call on a thread that
-   * must not block. Empty means "not in memory", not "not stored"; then use {@link #open}.
+   * The body if it is in memory, without touching the disk: in the hot tier, or a body of one
+   * mapped window whose pages are all resident ({@link MappedBody#residentWhole}). Safe to call
+   * on a thread that must not block. Empty means "not in memory", not "not stored"; then use
+   * {@link #open}.
    */
   public Optional<Body> openInMemory(ContentKey key) {
     ByteBuffer cached = hot.getIfPresent(key);
+    if (cached == null) {
+      MappedBody file = mapped.getIfPresent(key);
+      cached = file == null ? null : file.residentWhole();
+    }
     if (cached == null) {
       return Optional.empty();
     }

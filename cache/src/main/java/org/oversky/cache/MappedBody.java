@@ -2,6 +2,7 @@ package org.oversky.cache;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -18,7 +19,7 @@ public final class MappedBody {
   public static final long WINDOW = 8L << 20;
 
   private final StoredBody meta;
-  private final AtomicReferenceArray<ByteBuffer> windows;
+  private final AtomicReferenceArray<MappedByteBuffer> windows;
 
   MappedBody(StoredBody meta) {
     this.meta = meta;
@@ -31,13 +32,24 @@ public final class MappedBody {
   }
 
   /**
+   * The whole body as a read-only buffer of its own, when it is one window, already mapped, and
+   * every page of it is in memory ({@link MappedByteBuffer#isLoaded}, a {@code mincore} call that
+   * reads no disk): then it can be written like a body in memory, on the thread that parsed the
+   * request, with no file to open. Null otherwise.
+   */
+  public ByteBuffer residentWhole() {
+    MappedByteBuffer only = windows.length() == 1 ? windows.get(0) : null;
+    return only != null && only.isLoaded() ? only.duplicate() : null;
+  }
+
+  /**
    * The window {@code index} (bytes {@code index * WINDOW} up to the next window or the end), as a
    * buffer of its own positioned at 0, mapped through {@code channel} on first use.
    *
    * @throws IOException if the file is shorter than the body's size, or cannot be mapped
    */
   public ByteBuffer window(int index, FileChannel channel) throws IOException {
-    ByteBuffer mapped = windows.get(index);
+    MappedByteBuffer mapped = windows.get(index);
     if (mapped == null) {
       long pos = index * WINDOW;
       long n = Math.min(WINDOW, meta.size() - pos);

@@ -333,6 +333,24 @@ class ContentStoreTest {
   }
 
   @Test
+  void aBodyOfOneMappedWindowIsInMemoryOnceItsPagesAreResident() throws IOException {
+    byte[] data = randomBytes(300 * KIB, 33); // above the hot tier's largest: a file
+    StoredBody meta = put(store, data);
+    assertEquals(Optional.empty(), store.openInMemory(meta.key()), "not mapped yet");
+
+    try (Body.Disk disk = (Body.Disk) store.open(meta.key()).orElseThrow()) {
+      ByteBuffer window = disk.mapped().window(0, disk.channel());
+      window.get(new byte[window.remaining()]); // every page read, so resident
+    }
+
+    Body body = store.openInMemory(meta.key()).orElseThrow();
+    assertInstanceOf(Body.InMemory.class, body);
+    assertArrayEquals(data, readAll(body));
+    store.delete(meta.key());
+    assertEquals(Optional.empty(), store.openInMemory(meta.key()), "a removed body is not served from its mapping");
+  }
+
+  @Test
   void aWindowOfABodyFileShorterThanItsEntryIsRefused() throws IOException {
     byte[] data = randomBytes(100 * KIB, 32);
     StoredBody meta = put(store, data);
