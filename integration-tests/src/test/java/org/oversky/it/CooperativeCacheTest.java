@@ -93,6 +93,12 @@ class CooperativeCacheTest {
         figure(c.get(i), "recordsPublished") >= 1 && holding(c).size() >= Math.min(3, c.nodes.size()));
   }
 
+  /** The {@code put_record} requests {@code node} has received. */
+  private static long recordPuts(TestNode node) throws Exception {
+    Map<?, ?> dht = (Map<?, ?>) Jsons.parse(node.get("/api/v1/status").body()).get("dht");
+    return ((Number) ((Map<?, ?>) dht.get("rpcReceivedByType")).get("put_record")).longValue();
+  }
+
   private static int valueRecords(TestNode node) throws Exception {
     Map<?, ?> dht = (Map<?, ?>) Jsons.parse(node.get("/api/v1/status").body()).get("dht");
     return ((Number) dht.get("valueRecordsHeld")).intValue();
@@ -174,12 +180,17 @@ class CooperativeCacheTest {
     try (Cluster c = Cluster.start(dir, 2, s, clock).awaitJoined()) {
       assertEquals(BODY, siteGet(c.get(0), "/obj").body());
       awaitPublished(c, 0);
-      // Three record lifetimes: a record not published again would be gone by then.
+      // Three record lifetimes: a record not published again would be gone by then. Each round's
+      // republication reaches the other node before the clock moves on (the sends are
+      // asynchronous: without the wait, a run that advanced the clock faster than they landed
+      // left node 1 with records expired on arrival, and its request went to the origin).
       for (int step = 0; step < 9; step++) {
+        long landed = recordPuts(c.get(1));
         clock.advance(Duration.ofMinutes(20).plusSeconds(1));
         for (TestNode n : c.nodes) {
           n.server.gateway().dht().maintainNow();
         }
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> recordPuts(c.get(1)) > landed);
       }
       assertTrue(figure(c.get(0), "recordsPublished") >= 4, "published again: " + figure(c.get(0), "recordsPublished"));
       HttpResponse<String> r = siteGet(c.get(1), "/obj");
