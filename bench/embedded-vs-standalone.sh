@@ -149,10 +149,6 @@ alive() { # SERVER: dies (showing its log) when that node is gone
   tail -n 20 "$(log_of "$1")" >&2 || true
   die "the $1 node exited during the run"
 }
-header_of() { # FILE NAME -> the value of the last NAME header in a curl -D dump
-  awk -v n="$(tr 'A-Z' 'a-z' <<<"$2")" -F': *' '
-    { sub(/\r$/, "") } tolower($1) == n { v = substr($0, length($1) + 1); sub(/^: */, "", v) } END { print v }' "$1"
-}
 origin_count() { # PORT -> requests in the origin's access log from that node
   awk -v p="$1" '$1 == p { n++ } END { print n + 0 }' "$tmp/origin-access.log" 2>/dev/null || echo 0
 }

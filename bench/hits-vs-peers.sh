@@ -137,10 +137,6 @@ cache_header() { case $1 in oversky) echo Cache-Status ;; nginx) echo X-Cache-St
 is_hit() { # SERVER HEADER_VALUE: whether the proxy says it answered from its cache
   case $1 in oversky) [[ $2 =~ ^oversky\;\ hit ]] ;; *) [ "$2" = HIT ] ;; esac
 }
-header_of() { # FILE NAME -> the value of the last NAME header in a curl -D dump
-  awk -v n="$(tr 'A-Z' 'a-z' <<<"$2")" -F': *' '
-    { sub(/\r$/, "") } tolower($1) == n { v = substr($0, length($1) + 1); sub(/^: */, "", v) } END { print v }' "$1"
-}
 origin_count() { # SERVER -> requests the origin's access log has from that proxy
   awk -v p="${origin_port[$1]}" '$1 == p { n++ } END { print n + 0 }' "$tmp/origin-access.log" 2>/dev/null || echo 0
 }
@@ -148,16 +144,6 @@ origin_count() { # SERVER -> requests the origin's access log has from that prox
 # ---------------------------------------------------------------------------------------------
 # Warm-up: two GETs of each file through each proxy, the second a hit, every body checked.
 # ---------------------------------------------------------------------------------------------
-get_checked() { # SERVER OBJECT_INDEX -> the cache status header; dies unless a 200 of the right bytes
-  local s=$1 i=$2 url hdr got
-  url=$(url_of "$s" "$i")
-  hdr="$tmp/warm-$s-$i.h"
-  got=$(curl -sS --max-time 120 "${host_args[@]}" -D "$hdr" "$url" | sha256sum | cut -d' ' -f1) \
-    || die "GET $url (Host: $SITE) through $s failed"
-  [ "$(awk 'NR == 1 { print $2 }' "$hdr")" = 200 ] || die "GET $url through $s answered: $(head -n 1 "$hdr" | tr -d '\r')"
-  [ "$got" = "${sums[$i]}" ] || die "GET $url through $s served bytes with SHA-256 $got, not ${sums[$i]}"
-  header_of "$hdr" "$(cache_header "$s")"
-}
 declare -A warm
 for s in "${servers[@]}"; do
   for i in "${!names[@]}"; do

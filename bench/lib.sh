@@ -272,6 +272,24 @@ EOF
   } > "$tmp/$1.conf"
 }
 
+header_of() { # FILE NAME -> the value of the last NAME header in a curl -D dump
+  awk -v n="$(tr 'A-Z' 'a-z' <<<"$2")" -F': *' '
+    { sub(/\r$/, "") } tolower($1) == n { v = substr($0, length($1) + 1); sub(/^: */, "", v) } END { print v }' "$1"
+}
+
+get_checked() { # SERVER OBJECT_INDEX -> the cache status header of one GET of the object through
+  # that proxy (the header cache_header SERVER names, a function the script defines); dies unless
+  # it is a 200 of the object's bytes (sums). The response head stays in TMP/warm-SERVER-INDEX.h.
+  local s=$1 i=$2 url hdr got
+  url=$(url_of "$s" "$i")
+  hdr="$tmp/warm-$s-$i.h"
+  got=$(curl -sS --max-time 120 "${host_args[@]}" -D "$hdr" "$url" | sha256sum | cut -d' ' -f1) \
+    || die "GET $url (Host: $SITE) through $s failed"
+  [ "$(awk 'NR == 1 { print $2 }' "$hdr")" = 200 ] || die "GET $url through $s answered: $(head -n 1 "$hdr" | tr -d '\r')"
+  [ "$got" = "${sums[$i]}" ] || die "GET $url through $s served bytes with SHA-256 $got, not ${sums[$i]}"
+  header_of "$hdr" "$(cache_header "$s")"
+}
+
 caching_nginx() { # ORIGIN_PORT LISTEN_PORT: the http-block directives of a caching nginx for
   # write_nginx_conf: proxy_cache on disk in TMP/nginx-cache with a lock, keep-alive to the origin
   # at ORIGIN_PORT, answering SITE on LISTEN_PORT with an X-Cache-Status header

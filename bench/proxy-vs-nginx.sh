@@ -163,10 +163,6 @@ cache_header() { if [ "$1" = oversky ]; then echo Cache-Status; else echo X-Cach
 is_hit() { # SERVER HEADER_VALUE: whether the proxy says it answered from its cache
   if [ "$1" = oversky ]; then [[ $2 =~ ^oversky\;\ hit ]]; else [ "$2" = HIT ]; fi
 }
-header_of() { # FILE NAME -> the value of the last NAME header in a curl -D dump
-  awk -v n="$(tr 'A-Z' 'a-z' <<<"$2")" -F': *' '
-    { sub(/\r$/, "") } tolower($1) == n { v = substr($0, length($1) + 1); sub(/^: */, "", v) } END { print v }' "$1"
-}
 origin_count() { # PORT -> requests for the files (not /slow/) in the origin's access log from that proxy
   awk -v p="$1" '$1 == p && $3 !~ "^/slow/" { n++ } END { print n + 0 }' "$tmp/origin-access.log" 2>/dev/null || echo 0
 }
@@ -178,16 +174,6 @@ odd=()      # what the report should mention
 # Warm-up: one GET of each file through each proxy, then a second that must be a hit.
 # ---------------------------------------------------------------------------------------------
 declare -A warm   # warm[server,object,first|second]: the cache status header of each GET
-get_checked() { # SERVER OBJECT_INDEX -> the cache status header; dies unless a 200 of the right bytes
-  local s=$1 i=$2 url hdr got
-  url=$(url_of "$s" "$i")
-  hdr="$tmp/warm-$s-$i.h"
-  got=$(curl -sS --max-time 120 -H "Host: $SITE" -D "$hdr" "$url" | sha256sum | cut -d' ' -f1) \
-    || die "GET $url (Host: $SITE) through $s failed"
-  [ "$(awk 'NR == 1 { print $2 }' "$hdr")" = 200 ] || die "GET $url through $s answered: $(head -n 1 "$hdr" | tr -d '\r')"
-  [ "$got" = "${sums[$i]}" ] || die "GET $url through $s served bytes with SHA-256 $got, not ${sums[$i]}"
-  header_of "$hdr" "$(cache_header "$s")"
-}
 for s in oversky nginx; do
   for i in 0 1 2; do
     warm[$s,$i,first]=$(get_checked "$s" "$i")
