@@ -332,15 +332,17 @@ public final class ContentStore implements AutoCloseable {
    */
   public Optional<Body> openInMemory(ContentKey key) {
     ByteBuffer cached = hot.getIfPresent(key);
+    Optional<Path> file = Optional.empty();
     if (cached == null) {
-      MappedBody file = mapped.getIfPresent(key);
-      cached = file == null ? null : file.residentWhole();
+      MappedBody windows = mapped.getIfPresent(key);
+      cached = windows == null ? null : windows.residentWhole();
+      file = cached == null ? file : Optional.of(pathOf(key));
     }
     if (cached == null) {
       return Optional.empty();
     }
     StoredBody meta = policy.getIfPresent(key);
-    return meta == null ? Optional.empty() : Optional.of(new Body.InMemory(meta, cached));
+    return meta == null ? Optional.empty() : Optional.of(new Body.InMemory(meta, cached, file));
   }
 
   /**
