@@ -4,9 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A readable stored body: small ones in memory, large ones as an open file channel that the
@@ -19,22 +16,12 @@ public sealed interface Body extends Closeable {
   /**
    * A body held in memory, as a read-only buffer (direct when it comes from the hot tier, so a
    * socket write needs no copy). Use {@code data().duplicate()} or slices: the buffer is shared.
-   *
-   * @param file the body's own file when {@code data} is that whole file mapped (its pages
-   *     resident), so that a connection able to send files ({@code sendfile}) may send the bytes
-   *     from there; empty for a body held in the heap or off it
    */
-  record InMemory(StoredBody meta, ByteBuffer data, Optional<Path> file) implements Body {
+  record InMemory(StoredBody meta, ByteBuffer data) implements Body {
     public InMemory {
       if (!data.isReadOnly()) {
         throw new IllegalArgumentException("an in-memory body is shared and must be read-only");
       }
-      Objects.requireNonNull(file, "file");
-    }
-
-    /** A body in memory that is not a mapped file. */
-    public InMemory(StoredBody meta, ByteBuffer data) {
-      this(meta, data, Optional.empty());
     }
 
     /** A copy of the bytes. */

@@ -332,17 +332,15 @@ public final class ContentStore implements AutoCloseable {
    */
   public Optional<Body> openInMemory(ContentKey key) {
     ByteBuffer cached = hot.getIfPresent(key);
-    Optional<Path> file = Optional.empty();
     if (cached == null) {
-      MappedBody windows = mapped.getIfPresent(key);
-      cached = windows == null ? null : windows.residentWhole();
-      file = cached == null ? file : Optional.of(pathOf(key));
+      MappedBody file = mapped.getIfPresent(key);
+      cached = file == null ? null : file.residentWhole();
     }
     if (cached == null) {
       return Optional.empty();
     }
     StoredBody meta = policy.getIfPresent(key);
-    return meta == null ? Optional.empty() : Optional.of(new Body.InMemory(meta, cached, file));
+    return meta == null ? Optional.empty() : Optional.of(new Body.InMemory(meta, cached));
   }
 
   /**

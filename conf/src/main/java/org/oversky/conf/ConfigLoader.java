@@ -254,8 +254,7 @@ public final class ConfigLoader {
               case "json" -> true;
               default -> throw new IllegalArgumentException("neither combined nor json");
             }),
-            get(Settings.ACCESS_LOG_FILE, v -> v.isBlank() ? java.util.Optional.<Path>empty() : java.util.Optional.of(Path.of(v.trim()))),
-            get(Settings.SENDFILE, Values::parseBoolean)),
+            get(Settings.ACCESS_LOG_FILE, v -> v.isBlank() ? java.util.Optional.<Path>empty() : java.util.Optional.of(Path.of(v.trim())))),
         new RoutingSettings(
             get(Settings.NODE_REGION, v -> {
               if (!v.trim().matches(RoutingSettings.REGION_PATTERN)) {

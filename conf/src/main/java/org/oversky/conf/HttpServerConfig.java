@@ -11,14 +11,11 @@ import java.time.Duration;
  *     body or a response is in transit
  * @param accessLogJson whether access log lines are JSON objects rather than the combined format
  * @param accessLogFile the file access log lines are appended to; empty: the logger {@code oversky.access}
- * @param sendfile whether the clear-text listener sends stored bodies' bytes from their files
- *     ({@code sendfile}) instead of copying them into the socket
  */
-public record HttpServerConfig(
-    Duration requestHeadTimeout, Duration idleTimeout, boolean accessLogJson, java.util.Optional<java.nio.file.Path> accessLogFile, boolean sendfile) {
-  /** Timeouts, the access log in the combined format to the logger, bodies sent from their files. */
+public record HttpServerConfig(Duration requestHeadTimeout, Duration idleTimeout, boolean accessLogJson, java.util.Optional<java.nio.file.Path> accessLogFile) {
+  /** Timeouts, and the access log in the combined format to the logger. */
   public HttpServerConfig(Duration requestHeadTimeout, Duration idleTimeout) {
-    this(requestHeadTimeout, idleTimeout, false, java.util.Optional.empty(), true);
+    this(requestHeadTimeout, idleTimeout, false, java.util.Optional.empty());
   }
 
   public HttpServerConfig {

@@ -104,12 +104,6 @@ public final class Settings {
           "30s",
           "a duration such as 30s",
           "Longest silence on a client connection: between requests, and while a request body or a response is in transit.");
-  public static final Setting SENDFILE =
-      new Setting(
-          "http.sendfile",
-          "true",
-          "true or false",
-          "Send stored bodies on clear-text HTTP/1.x connections from their files with sendfile, without copying them into the socket; false: copy.");
 
   public static final Setting BOOTSTRAP =
       new Setting(
@@ -360,7 +354,6 @@ public final class Settings {
           MAX_REDIRECTS,
           REQUEST_HEAD_TIMEOUT,
           IDLE_TIMEOUT,
-          SENDFILE,
           BOOTSTRAP,
           KEY_MISS,
           PROVIDER_TTL,

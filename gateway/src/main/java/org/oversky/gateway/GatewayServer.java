@@ -12,7 +12,6 @@ import org.oversky.conf.NodeConfig;
 import org.oversky.gateway.http.ExactFields;
 import org.oversky.gateway.http.ProblemErrorHandler;
 import org.oversky.gateway.http.RequestHeadTimeout;
-import org.oversky.gateway.http.SendfileEndPoint;
 
 /**
  * The standalone host of a {@link Gateway}: a Jetty server with a clear-text connector on the
@@ -47,12 +46,8 @@ public final class GatewayServer implements AutoCloseable {
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
     http.setRequestHeaderSize(16 * 1024);
-    org.eclipse.jetty.server.ConnectionFactory[] clearText = {
-        new HttpConnectionFactory(http), new org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory(http)};
-    SendfileEndPoint.Counts sendfile = new SendfileEndPoint.Counts();
-    ServerConnector connector = config.http().sendfile()
-        ? SendfileEndPoint.connector(server, Runtime.getRuntime().availableProcessors(), sendfile, clearText)
-        : new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(), clearText);
+    ServerConnector connector = new ServerConnector(server, 1, Runtime.getRuntime().availableProcessors(),
+        new HttpConnectionFactory(http), new org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory(http));
     connector.setIdleTimeout(config.http().idleTimeout().toMillis());
     connector.addBean(new RequestHeadTimeout(config.http().requestHeadTimeout(), connector.getScheduler()));
     connector.setHost(config.listen().host());
@@ -75,13 +70,6 @@ public final class GatewayServer implements AutoCloseable {
     }
     Gateway gateway = Gateway.builder(config).clock(clock).build();
     server.addBean(gateway);
-    io.micrometer.core.instrument.FunctionCounter.builder("oversky.http.sendfile.bytes", sendfile.bytes(), java.util.concurrent.atomic.LongAdder::sum)
-        .description("body bytes sent from their files with sendfile (http.sendfile), not copied into the socket")
-        .baseUnit("bytes")
-        .register(gateway.metrics().registry());
-    io.micrometer.core.instrument.FunctionCounter.builder("oversky.http.sendfile.fallbacks", sendfile.fallbacks(), java.util.concurrent.atomic.LongAdder::sum)
-        .description("offered bodies copied after all, their file removed or closed before the send")
-        .register(gateway.metrics().registry());
     if (config.tls().on()) {
       server.addConnector(tlsConnector(server, http, config, gateway));
     }

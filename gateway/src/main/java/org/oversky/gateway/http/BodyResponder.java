@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.jetty.http.ByteRange;
 import org.eclipse.jetty.http.HttpHeader;
@@ -199,18 +198,14 @@ public final class BodyResponder {
       return;
     }
     switch (body) {
-      case Body.InMemory memory -> sendInMemory(response, callback, memory, segments);
+      case Body.InMemory memory -> sendInMemory(response, callback, memory.data(), segments);
       case Body.Disk disk -> sendDisk(response, callback, disk, segments);
     }
   }
 
-  private static void sendInMemory(Response response, Callback callback, Body.InMemory memory, List<Segment> segments) {
-    ByteBuffer data = memory.data();
+  private static void sendInMemory(Response response, Callback callback, ByteBuffer data, List<Segment> segments) {
     if (segments.size() == 1) {
-      ByteBuffer part = slice(data, segments.get(0));
-      Optional<SendfileEndPoint> sendfile = memory.file().isPresent() ? SendfileEndPoint.of(response.getRequest()) : Optional.empty();
-      Callback done = sendfile.isEmpty() ? callback : sendfile.get().offer(part, memory.file().get(), segments.get(0).offset(), callback);
-      response.write(true, part, done);
+      response.write(true, slice(data, segments.get(0)), callback);
       return;
     }
     ByteBuffer[] parts = new ByteBuffer[segments.size()];
@@ -238,7 +233,6 @@ public final class BodyResponder {
    * thread, never a selector thread, as a page not yet read from the disk is read in the write.
    */
   private static void sendDisk(Response response, Callback callback, Body.Disk disk, List<Segment> segments) {
-    Optional<SendfileEndPoint> sendfile = SendfileEndPoint.of(response.getRequest());
     try (disk) {
       for (int i = 0; i < segments.size(); i++) {
         Segment s = segments.get(i);
@@ -256,12 +250,8 @@ public final class BodyResponder {
           ByteBuffer window = disk.mapped().window((int) (pos / MappedBody.WINDOW), disk.channel());
           int from = (int) (pos % MappedBody.WINDOW);
           int n = (int) Math.min(window.limit() - from, end - pos);
-          ByteBuffer part = window.slice(from, n);
-          if (sendfile.isPresent()) {
-            sendfile.get().offer(part, disk.channel(), pos);
-          }
           pos += n;
-          write(response, lastSegment && pos >= end, part);
+          write(response, lastSegment && pos >= end, window.slice(from, n));
         }
       }
       callback.succeeded();
