@@ -223,74 +223,31 @@ public final class RpcCodec {
   public Envelope seal(NodeIdentity self, Payload payload, Optional<Sender> to) {
     Objects.requireNonNull(self, "self");
     Objects.requireNonNull(payload, "payload");
-    Optional<Session> session = session(self, to);
-    if (session.isEmpty()) {
+    Optional<DhKey> peer = to.flatMap(Sender::dh);
+    if (peer.isEmpty() || self.sender().dh().isEmpty()) {
       return sign(self, payload);
+    }
+    NodeIdentity.SessionMac key;
+    try {
+      key = self.sessionMac(peer.get(), to.get().id());
+    } catch (IllegalArgumentException e) {
+      return sign(self, payload); // no key can be shared with it
     }
     Sender sender = self.sender();
     long now = clock.millis();
-    byte[] macTo = session.get().receiverKey();
-    byte[] mac = session.get().mac().of(write(VERSION, sender, now, payload, macTo, null));
+    byte[] macTo = peer.get().publicKey();
+    byte[] mac = key.of(write(VERSION, sender, now, payload, macTo, null));
     return new Envelope(VERSION, sender, now, payload, mac, macTo);
   }
 
-  /** The key {@code self} shares with {@code to} and the X25519 key of {@code to}'s it is made for. */
-  private record Session(NodeIdentity.SessionMac mac, byte[] receiverKey) {}
-
-  /** The session with {@code to}, when both have an X25519 key and a key can be shared; else a message is signed. */
-  private static Optional<Session> session(NodeIdentity self, Optional<Sender> to) {
-    Optional<DhKey> peer = to.flatMap(Sender::dh);
-    if (peer.isEmpty() || self.sender().dh().isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(new Session(self.sessionMac(peer.get(), to.get().id()), peer.get().publicKey()));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty(); // no key can be shared with it
-    }
-  }
-
-  /**
-   * {@code payload} from {@code self} to {@code to}, sealed ({@link #seal}) and encoded: the same
-   * bytes as {@code encode(seal(self, payload, to))}, with the message written once (the MAC or
-   * signature appended to the bytes it covers) instead of twice.
-   */
+  /** {@code payload} from {@code self} to {@code to}, sealed ({@link #seal}) and encoded. */
   public byte[] encode(NodeIdentity self, Payload payload, Optional<Sender> to) {
-    Objects.requireNonNull(self, "self");
-    Objects.requireNonNull(payload, "payload");
-    Optional<Session> session = session(self, to);
-    if (session.isEmpty()) {
-      return encode(self, payload);
-    }
-    byte[] covered = write(VERSION, self.sender(), clock.millis(), payload, session.get().receiverKey(), null);
-    return withProof(covered, "mac", session.get().mac().of(covered));
+    return encode(seal(self, payload, to));
   }
 
-  /**
-   * {@code payload} from {@code self}, signed and encoded: a request or answer body; the same
-   * bytes as {@code encode(sign(self, payload))}, written once.
-   */
+  /** {@code payload} from {@code self}, signed and encoded: a request or answer body. */
   public byte[] encode(NodeIdentity self, Payload payload) {
-    Objects.requireNonNull(self, "self");
-    Objects.requireNonNull(payload, "payload");
-    byte[] covered = write(VERSION, self.sender(), clock.millis(), payload, null, null);
-    return withProof(covered, "sig", self.sign(covered));
-  }
-
-  /**
-   * The canonical body: {@code covered} (a message written without its proof, ending in its
-   * closing brace) with the member {@code ,"NAME":"HEX"} before that brace, as {@link #write}
-   * writes it last. Throws {@link IllegalArgumentException} past {@link #MAX_BODY_BYTES}.
-   */
-  private static byte[] withProof(byte[] covered, String name, byte[] proof) {
-    byte[] member = (",\"" + name + "\":\"" + HEX.formatHex(proof) + "\"}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    int length = covered.length - 1 + member.length;
-    if (length > MAX_BODY_BYTES) {
-      throw new IllegalArgumentException("a message has at most " + MAX_BODY_BYTES + " bytes, this one " + length);
-    }
-    byte[] body = Arrays.copyOf(covered, length);
-    System.arraycopy(member, 0, body, covered.length - 1, member.length);
-    return body;
+    return encode(sign(self, payload));
   }
 
   /**
@@ -407,13 +364,12 @@ public final class RpcCodec {
           ID_MISMATCH, "sender.id is the SHA-256 of sender.key, " + keyId + ", not " + id);
     }
     Envelope envelope = new Envelope(VERSION, new Sender(id, key, baseUrl, dh), timestamp, payload, signature, macTo);
-    Matching canonical = new Matching(body);
-    write(canonical, VERSION, envelope.sender(), timestamp, payload, macTo, signature);
-    if (canonical.firstDifference() >= 0) {
+    byte[] canonical = write(VERSION, envelope.sender(), timestamp, payload, macTo, signature);
+    if (!Arrays.equals(canonical, body)) {
       throw new RpcRejectedException(
           NOT_CANONICAL,
           "the fields are valid but not in canonical form (no whitespace, members in the documented"
-              + " order, no escapes); differs from it at byte " + canonical.firstDifference());
+              + " order, no escapes); differs from it at byte " + Arrays.mismatch(canonical, body));
     }
     long now = clock.millis();
     if (now - timestamp > maxSkewMillis) {
@@ -608,53 +564,6 @@ public final class RpcCodec {
 
   private static byte[] write(int version, Sender sender, long timestamp, Payload payload, byte[] macTo, byte[] proof) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
-    write(out, version, sender, timestamp, payload, macTo, proof);
-    return out.toByteArray();
-  }
-
-  /**
-   * Compares what is written with {@code expected}, byte by byte, keeping nothing: whether a
-   * message's canonical form is the body it came as, without writing that form out.
-   */
-  private static final class Matching extends java.io.OutputStream {
-    private final byte[] expected;
-    private int at;
-    private int mismatch = -1;
-
-    Matching(byte[] expected) {
-      this.expected = expected;
-    }
-
-    @Override
-    public void write(int b) {
-      if (mismatch < 0 && (at >= expected.length || expected[at] != (byte) b)) {
-        mismatch = at;
-      }
-      at++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      if (mismatch < 0) {
-        int n = Math.min(len, expected.length - at);
-        int differs = Arrays.mismatch(b, off, off + n, expected, at, at + n);
-        if (differs >= 0) {
-          mismatch = at + differs;
-        } else if (n < len) {
-          mismatch = at + n;
-        }
-      }
-      at += len;
-    }
-
-    /** The first byte where the two differ (one is shorter: its length), or -1 if they are equal. */
-    int firstDifference() {
-      return mismatch >= 0 ? mismatch : at == expected.length ? -1 : Math.min(at, expected.length);
-    }
-  }
-
-  private static void write(
-      java.io.OutputStream out, int version, Sender sender, long timestamp, Payload payload, byte[] macTo, byte[] proof) {
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeNumberField("v", version);
@@ -683,6 +592,7 @@ public final class RpcCodec {
     } catch (IOException e) {
       throw new UncheckedIOException("writing to memory failed", e);
     }
+    return out.toByteArray();
   }
 
   private static void writePayload(JsonGenerator g, Payload payload) throws IOException {

@@ -12,6 +12,7 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
 import org.oversky.dht.node.DhtNode;
 import org.oversky.dht.rpc.Envelope;
 import org.oversky.dht.rpc.NodeIdentity;
@@ -78,43 +79,20 @@ public final class DhtHandler {
       });
       return;
     }
-    // The framing holds the body to its declared length, within the bound: read into an array of that length.
-    readDeclared(request, new byte[(int) declared], 0, body -> answer(rpc.get(), body, request, response, callback), callback);
-  }
+    // The framing holds the body to its declared length, within the bound.
+    Content.Source.asByteBuffer(request, new Promise<ByteBuffer>() {
+      @Override
+      public void succeeded(ByteBuffer buffer) {
+        byte[] body = new byte[buffer.remaining()];
+        buffer.get(body);
+        answer(rpc.get(), body, request, response, callback);
+      }
 
-  /**
-   * Reads the rest of {@code request}'s body into {@code body} from {@code at} on, as it arrives
-   * (never blocking: when no chunk is there, it asks to be called again), then hands the array to
-   * {@code done}. A body that breaks off or ends short fails {@code callback}.
-   */
-  private static void readDeclared(Request request, byte[] body, int at, java.util.function.Consumer<byte[]> done, Callback callback) {
-    int filled = at;
-    while (true) {
-      Content.Chunk chunk = request.read();
-      if (chunk == null) {
-        int from = filled;
-        request.demand(() -> readDeclared(request, body, from, done, callback));
-        return;
+      @Override
+      public void failed(Throwable failure) {
+        callback.failed(failure); // the connection broke or the body ended short
       }
-      if (Content.Chunk.isFailure(chunk)) {
-        callback.failed(chunk.getFailure()); // the connection broke
-        return;
-      }
-      ByteBuffer bytes = chunk.getByteBuffer();
-      int n = Math.min(bytes.remaining(), body.length - filled);
-      bytes.get(body, filled, n);
-      filled += n;
-      boolean last = chunk.isLast();
-      chunk.release();
-      if (last) {
-        if (filled == body.length) {
-          done.accept(body);
-        } else {
-          callback.failed(new org.eclipse.jetty.io.EofException("the body ended after " + filled + " of its " + body.length + " bytes"));
-        }
-        return;
-      }
-    }
+    });
   }
 
   private void answer(Rpc rpc, byte[] body, Request request, Response response, Callback callback) {
