@@ -813,7 +813,8 @@ public final class DhtNode {
    * {@code bits} - 2 bits with it: this node's table, by which {@link #groupBits} judged, knows
    * too few nodes near itself, as a node that has just joined), the group is split by that
    * measure and each part looked up again. Without this, the records of a node that misjudged
-   * landed on nodes a hundred ranks from their keys (a simulation of 1,000 nodes).
+   * landed on nodes a hundred ranks from their keys (a simulation of 1,000 nodes). A lone key is
+   * checked the same way.
    */
   private CompletableFuture<Map<NodeId, List<Contact>>> place(List<NodeId> keys, int bits) {
     NodeId first = keys.get(0);
@@ -822,7 +823,10 @@ public final class DhtNode {
     NodeId target = keys.size() == 1 && bits == 0 ? first : middle(first, bits);
     return closestForGroup(target).exceptionally(e -> List.of()).thenCompose(closest -> { // one failed lookup spoils no other group
       int needed = closest.size() < config.k() ? 0 : target.commonPrefixLength(closest.get(config.k() - 1).id()) + 2;
-      if (keys.size() == 1 || needed <= bits) {
+      // needed > bits: the part is too wide, for a lone key as for many (a lone key placed
+      // around the middle of a part judged too wide landed a hundred ranks from its closest);
+      // bits grows on each split, so the splitting ends
+      if (needed <= bits) {
         Map<NodeId, List<Contact>> out = new java.util.HashMap<>();
         keys.forEach(key -> out.put(key, closestTo(key, closest)));
         return CompletableFuture.completedFuture(out);

@@ -221,7 +221,8 @@ public final class ChurnSimulation {
         done.add(new long[] {r.millis(), ok ? 1 : 0, r.timedOut() ? 1 : 0, ok || held(key, provider) ? 0 : 1});
         if (!ok && System.getenv("CHURN_DEBUG") != null) {
           List<DhtNode> ranked = live.stream().filter(n -> n != provider).sorted((a, b) -> key.compareDistance(a.id(), b.id())).toList();
-          StringBuilder why = new StringBuilder("miss: asker rank " + ranked.indexOf(asker) + ", provider live " + net.isLive(provider.id())
+          Long at = providedAt.get(provider);
+          StringBuilder why = new StringBuilder("miss: hour " + hour + ", provided " + (at == null ? -1 : (net.now() - at) / MINUTE) + " min ago, asker rank " + ranked.indexOf(asker) + ", provider live " + net.isLive(provider.id())
               + ", answered " + r.closest().size() + " msgs " + r.messages() + " failures " + r.failures() + "; holders at ranks");
           for (int j = 0; j < ranked.size(); j++) {
             if (net.holds(ranked.get(j), key, provider.id())) {

@@ -38,6 +38,20 @@ class BatchedAnnouncementTest {
     return nodes;
   }
 
+  /** A new node whose table holds only k nodes of the other half of the key space. */
+  private DhtNode knowingOnlyFarNodes(VirtualNetwork net, List<DhtNode> nodes) throws Exception {
+    DhtNode node = net.addNode(config, VirtualNetwork.Behaviour.HONEST);
+    List<org.oversky.dht.routing.Contact> far = new ArrayList<>();
+    for (DhtNode n : nodes) {
+      if (far.size() < config.k() && n.id().commonPrefixLength(node.id()) == 0) {
+        far.add(new org.oversky.dht.routing.Contact(
+            n.id(), n.baseUrl(), java.net.InetAddress.getByName(n.baseUrl().getHost()), net.now(), 100));
+      }
+    }
+    node.restore(far);
+    return node;
+  }
+
   @Test
   void manyKeysCostOneLookupPerGroupAndAreFoundAfterARepublish() {
     VirtualNetwork net = new VirtualNetwork(1_000_000, 9);
@@ -91,15 +105,7 @@ class BatchedAnnouncementTest {
   void aNodeThatKnowsOnlyFarNodesStillPlacesEveryKeyAtItsClosest() throws Exception {
     VirtualNetwork net = new VirtualNetwork(1_000_000, 10);
     List<DhtNode> nodes = network(net);
-    DhtNode provider = net.addNode(config, VirtualNetwork.Behaviour.HONEST);
-    List<org.oversky.dht.routing.Contact> far = new ArrayList<>();
-    for (DhtNode n : nodes) {
-      if (far.size() < config.k() && n.id().commonPrefixLength(provider.id()) == 0) {
-        far.add(new org.oversky.dht.routing.Contact(
-            n.id(), n.baseUrl(), java.net.InetAddress.getByName(n.baseUrl().getHost()), net.now(), 100));
-      }
-    }
-    provider.restore(far);
+    DhtNode provider = knowingOnlyFarNodes(net, nodes);
     SplittableRandom random = new SplittableRandom(3);
     List<NodeId> keys = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
@@ -116,5 +122,30 @@ class BatchedAnnouncementTest {
       badlyPlaced += held >= config.k() / 2 ? 0 : 1;
     }
     assertEquals(0, badlyPlaced, "keys whose record is on fewer than half of their 20 closest nodes");
+  }
+
+  /**
+   * The same for a node that announces keys one at a time, each alone in its part of the key
+   * space (as a node that has just joined, with two keys): the lone key's part is checked and
+   * split as a group's is. Before, a lone key was placed at the nodes around its part's middle
+   * whatever the lookup showed: in a churn simulation of 10,000 nodes the records of new
+   * providers landed 130 to 200 ranks from their keys, where no lookup looks.
+   */
+  @Test
+  void aLoneKeyOfANodeThatKnowsOnlyFarNodesStillReachesItsClosest() throws Exception {
+    VirtualNetwork net = new VirtualNetwork(1_000_000, 11);
+    List<DhtNode> nodes = network(net);
+    SplittableRandom random = new SplittableRandom(4);
+    int badlyPlaced = 0;
+    for (int i = 0; i < 20; i++) {
+      DhtNode provider = knowingOnlyFarNodes(net, nodes);
+      NodeId key = NodeId.random(random);
+      provider.provideAll(List.of(key));
+      net.runUntil(net.now() + 60_000);
+      long held = nodes.stream().sorted((a, b) -> key.compareDistance(a.id(), b.id())).limit(config.k())
+          .filter(n -> net.holds(n, key, provider.id())).count();
+      badlyPlaced += held >= config.k() / 2 ? 0 : 1;
+    }
+    assertEquals(0, badlyPlaced, "lone keys whose record is on fewer than half of their 20 closest nodes");
   }
 }
