@@ -3,19 +3,23 @@
 # with ssl and http2 and proxy_cache, both in front of the same local origin, on loopback, with one
 # certificate. h2load loads each in turn with the same settings, over HTTP/1.1 in TLS (--h1) and
 # over h2 (ALPN), for a 1 KiB and a 100 KiB object that both have cached (the warm-up checks that
-# the second GET is a hit). The result is a Markdown section on stdout, ready for
-# docs/benchmarks.md; progress goes to stderr.
+# the second GET is a hit). ROUNDS rounds of every protocol and object, the two servers' order
+# swapped every round; a figure is the median of its rounds (single runs varied by a third on this
+# machine). The result is a Markdown section on stdout, ready for docs/benchmarks.md; progress goes
+# to stderr.
 #
 #   bash bench/tls-vs-nginx.sh > result.md
-#   DURATION=30s CONNECTIONS=100 STREAMS=20 bash bench/tls-vs-nginx.sh
+#   ROUNDS=1 DURATION=30s CONNECTIONS=100 STREAMS=20 bash bench/tls-vs-nginx.sh
 set -euo pipefail
 
 bench_name=tls-vs-nginx
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 STREAMS=${STREAMS:-10}                # h2load -m over h2: concurrent streams a connection
+ROUNDS=${ROUNDS:-3}                   # rounds of h2load runs (each server, protocol and object once a round)
 NGINX_WORKERS=${NGINX_WORKERS:-2}     # worker_processes of the caching nginx
 SITE=bench.test                       # the name both serve, and the certificate's
-need_positive_ints CONNECTIONS THREADS STREAMS NGINX_WORKERS STARTUP_TIMEOUT
+need_positive_ints CONNECTIONS THREADS STREAMS NGINX_WORKERS STARTUP_TIMEOUT ROUNDS
+[ "$ROUNDS" -le 20 ] || die "ROUNDS ($ROUNDS) is capped at 20"
 need_wrk_durations DURATION WARMUP
 [[ $DURATION =~ ^[0-9]+s$ ]] || die "DURATION expects whole seconds such as 10s here (h2load -D), got '$DURATION'"
 [[ $WARMUP =~ ^[0-9]+s?$ ]] || die "WARMUP expects whole seconds such as 5s here (h2load --warm-up-time), got '$WARMUP'"
@@ -94,37 +98,49 @@ parse_h2load() { # output file -> "rps mean_ms max_ms succeeded failed"
 }
 declare -A res
 note_start
-for proto in h1 h2; do
-  for i in 0 1; do
-    for server in oversky nginx; do
-      out="$tmp/h2load-$proto-$server-$i.txt"
-      args=(-c "$CONNECTIONS" -t "$THREADS" -D "${DURATION%s}" --warm-up-time "${WARMUP%s}" -H ":authority: $SITE")
-      if [ "$proto" = h1 ]; then args+=(--h1 -m 1); else args+=(-m "$STREAMS"); fi
-      log "measuring $server ${labels[$i]} over $proto: h2load ${args[*]}"
-      client h2load "${args[@]}" "https://127.0.0.1:$(port_of "$server")/${names[$i]}" >"$out" 2>&1 || { cat "$out" >&2; die "h2load failed against $server"; }
-      read -r rps mean max ok bad < <(parse_h2load "$out")
-      [ "${ok:-0}" -gt 0 ] || { cat "$out" >&2; die "h2load completed no request against $server"; }
-      [ "$bad" -eq 0 ] || failed+="$server ${labels[$i]} $proto: $bad failed requests. "
-      res[$proto,$i,$server]="$rps $mean $max"
+servers=(oversky nginx)
+for r in $(seq "$ROUNDS"); do
+  for proto in h1 h2; do
+    for i in 0 1; do
+      for k in 0 1; do
+        server=${servers[$(((k + r) % 2))]}
+        out="$tmp/h2load-$proto-$server-$i-$r.txt"
+        args=(-c "$CONNECTIONS" -t "$THREADS" -D "${DURATION%s}" --warm-up-time "${WARMUP%s}" -H ":authority: $SITE")
+        if [ "$proto" = h1 ]; then args+=(--h1 -m 1); else args+=(-m "$STREAMS"); fi
+        log "round $r of $ROUNDS: $server ${labels[$i]} over $proto: h2load ${args[*]}"
+        client h2load "${args[@]}" "https://127.0.0.1:$(port_of "$server")/${names[$i]}" >"$out" 2>&1 || { cat "$out" >&2; die "h2load failed against $server"; }
+        read -r rps mean max ok bad < <(parse_h2load "$out")
+        [ "${ok:-0}" -gt 0 ] || { cat "$out" >&2; die "h2load completed no request against $server"; }
+        [ "$bad" -eq 0 ] || failed+="$server ${labels[$i]} $proto round $r: $bad failed requests. "
+        res[$proto,$i,$server]+="$rps $mean $max"$'\n'
+        log "round $r of $ROUNDS: $server ${labels[$i]} over $proto: $rps requests/s, mean $mean ms"
+      done
     done
   done
 done
+column_median() { printf '%s' "${res[$1]}" | awk -v c="$2" 'NF { print $c }' | median; }   # KEY COLUMN -> median over the rounds
+round_ratios() { # PROTO OBJECT -> each round's oversky / nginx, lowest to highest
+  paste -d' ' <(printf '%s' "${res[$1,$2,oversky]}" | awk 'NF { print $1 }') <(printf '%s' "${res[$1,$2,nginx]}" | awk 'NF { print $1 }') \
+    | awk '{ printf "%.2f\n", $1 / $2 }' | sort -g | paste -sd' ' | sed 's/ /, /g'
+}
 
 echo "### $(date -u +%Y-%m-%d) $(date -u +%H:%M) UTC: HTTPS and h2 hits, oversky against nginx with TLS"
 echo
 echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/{print $2}') GiB;" \
   "$(nginx -v 2>&1 | sed 's/^nginx version: //') with $NGINX_WORKERS workers; $(h2load --version | head -1); load at start $load_start, at end $(loadavg)."
-echo "Command: \`DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS STREAMS=$STREAMS bash bench/tls-vs-nginx.sh\`" \
-  "(h2load -c $CONNECTIONS -t $THREADS, one request in flight a connection over HTTP/1.1, $STREAMS streams over h2; an RSA 2048 certificate)."
+echo "Command: \`ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS STREAMS=$STREAMS bash bench/tls-vs-nginx.sh\`" \
+  "(h2load -c $CONNECTIONS -t $THREADS, one request in flight a connection over HTTP/1.1, $STREAMS streams over h2; an RSA 2048 certificate;" \
+  "$ROUNDS rounds, the servers' order swapped each round; each figure the median of the rounds)."
 echo
-echo "| hit | protocol | oversky req/s | nginx req/s | oversky / nginx | oversky mean / max ms | nginx mean / max ms |"
-echo "|---|---|---|---|---|---|---|"
+echo "| hit | protocol | oversky req/s | nginx req/s | oversky / nginx | each round's ratio | oversky mean / max ms | nginx mean / max ms |"
+echo "|---|---|---|---|---|---|---|---|"
 for proto in h1 h2; do
   for i in 0 1; do
-    read -r orps omean omax <<<"${res[$proto,$i,oversky]}"
-    read -r nrps nmean nmax <<<"${res[$proto,$i,nginx]}"
+    orps=$(column_median "$proto,$i,oversky" 1); nrps=$(column_median "$proto,$i,nginx" 1)
     label=$([ "$proto" = h1 ] && echo "HTTP/1.1 over TLS" || echo "h2")
-    echo "| ${labels[$i]} | $label | $(fmt "$orps" '%.0f') | $(fmt "$nrps" '%.0f') | $(ratio "$orps" "$nrps") | $(fmt "$omean" '%.2f') / $(fmt "$omax" '%.0f') | $(fmt "$nmean" '%.2f') / $(fmt "$nmax" '%.0f') |"
+    echo "| ${labels[$i]} | $label | $(fmt "$orps" '%.0f') | $(fmt "$nrps" '%.0f') | $(ratio "$orps" "$nrps") | $(round_ratios "$proto" "$i") |" \
+      "$(fmt "$(column_median "$proto,$i,oversky" 2)" '%.2f') / $(fmt "$(column_median "$proto,$i,oversky" 3)" '%.0f') |" \
+      "$(fmt "$(column_median "$proto,$i,nginx" 2)" '%.2f') / $(fmt "$(column_median "$proto,$i,nginx" 3)" '%.0f') |"
   done
 done
 [ -z "$failed" ] || { echo; echo "INVALID RUN: $failed"; exit 1; }
