@@ -143,8 +143,7 @@ public final class ChurnSimulation {
         !hostile ? VirtualNetwork.Behaviour.HONEST : p.hostileKinds().get(random.nextInt(p.hostileKinds().size()));
     DhtNode node = net.addNode(p.config(), behaviour);
     // a node joins through a bootstrap node its operator trusts, as oversky's --bootstrap: a random live honest one
-    List<DhtNode> honest = live.stream().filter(n -> !net.isHostile(n)).toList();
-    DhtNode through = honest.isEmpty() ? null : honest.get(random.nextInt(honest.size()));
+    DhtNode through = randomHonest();
     live.add(node);
     if (replacing) {
       joined++;
@@ -172,6 +171,22 @@ public final class ChurnSimulation {
       long stay = replacing ? session() : (long) (random.nextDouble() * session());
       net.at(net.now() + stay, () -> leave(node));
     }
+  }
+
+  /**
+   * A random live honest node, null when there is none: random live nodes until one is honest
+   * (about 1.25 draws with a fifth hostile), instead of a list of every honest node made for each
+   * join (5 % of a 10,000-node run's time).
+   */
+  private DhtNode randomHonest() {
+    for (int i = 0; i < 64 && !live.isEmpty(); i++) {
+      DhtNode n = live.get(random.nextInt(live.size()));
+      if (!net.isHostile(n)) {
+        return n;
+      }
+    }
+    List<DhtNode> honest = live.stream().filter(n -> !net.isHostile(n)).toList();
+    return honest.isEmpty() ? null : honest.get(random.nextInt(honest.size()));
   }
 
   private void maintain(DhtNode node) {
