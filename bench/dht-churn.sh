@@ -2,7 +2,7 @@
 # The DHT under churn: a simulated network of real nodes on simulated time, a share of it replaced
 # every hour (30 %, Pareto session lengths), keys looked up every hour from random live nodes.
 # Prints a Markdown table per run: lookups found, p50/p99 lookup time, messages per node and hour,
-# and why the failures failed. Each run is single-threaded; runs go two at a time.
+# and why the failures failed. Each run takes THREADS threads (1); the runs of MODES go side by side.
 #
 #   bash bench/dht-churn.sh                                  # 1000 nodes, 48 h, hand-over on and off
 #   NODES=10000 HOURS=6 MODES=on bash bench/dht-churn.sh     # bigger and shorter
@@ -11,6 +11,7 @@
 #   CHURN=0 bash bench/dht-churn.sh                          # no churn
 #
 #   NODES=10000 HEAP=10g YOUNG=3g MODES=on bash bench/dht-churn.sh   # 10,000 nodes: a bigger heap
+#   THREADS=2 MODES=on bash bench/dht-churn.sh               # one run on two threads (parts of the nodes)
 #
 # Progress (the network built, then each simulated hour with all of its figures) goes to stderr as
 # it comes. The JVM runs the parallel collector with a young generation of YOUNG (a third of the
@@ -26,7 +27,8 @@ LOOKUPS=${LOOKUPS:-200}
 SEED=${SEED:-1}
 MODES=${MODES:-on no-hand-over}
 CHURN=${CHURN:-0.3}
-PATHS=${PATHS:-}
+PATHS=${PATHS:--}
+THREADS=${THREADS:-1}
 HEAP=${HEAP:-6g}
 YOUNG=${YOUNG:-2g}
 # shellcheck source=../scripts/jdk.sh
@@ -43,14 +45,12 @@ mvn -B -q -ntp dependency:build-classpath -pl dht -Dmdep.outputFile="$cp_file" >
 classes="$out/classes"
 cp -r dht/target/classes "$classes" # a rebuild while the runs go on must not change their classes
 echo "Date: $(date -u +%Y-%m-%dT%H:%MZ); machine: $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB;" \
-  "command: NODES=$NODES HOURS=$HOURS HOSTILE=$HOSTILE LOOKUPS=$LOOKUPS SEED=$SEED MODES='$MODES' CHURN=$CHURN PATHS=$PATHS HEAP=$HEAP YOUNG=$YOUNG bash bench/dht-churn.sh"
-paths_arg=()
-if [ -n "$PATHS" ]; then paths_arg=("$PATHS"); fi
+  "command: NODES=$NODES HOURS=$HOURS HOSTILE=$HOSTILE LOOKUPS=$LOOKUPS SEED=$SEED MODES='$MODES' CHURN=$CHURN PATHS=$PATHS THREADS=$THREADS HEAP=$HEAP YOUNG=$YOUNG bash bench/dht-churn.sh"
 pids=()
 for mode in $MODES; do
   echo "dht-churn: $NODES nodes, $HOURS h, hand-over $mode" >&2
   "$JAVA_HOME/bin/java" -Xmx"$HEAP" -Xmn"$YOUNG" -XX:+UseParallelGC -cp "$classes:$(cat "$cp_file")" \
-    org.oversky.dht.sim.ChurnSimulation "$NODES" "$HOURS" "$HOSTILE" "$LOOKUPS" "$SEED" "$mode" "$CHURN" "${paths_arg[@]}" >"$out/$mode.md" \
+    org.oversky.dht.sim.ChurnSimulation "$NODES" "$HOURS" "$HOSTILE" "$LOOKUPS" "$SEED" "$mode" "$CHURN" "$PATHS" "$THREADS" >"$out/$mode.md" \
     2> >(sed -u "s/^/[$mode] /" >&2) &
   pids+=($!)
 done

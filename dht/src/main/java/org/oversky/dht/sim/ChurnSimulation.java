@@ -92,17 +92,18 @@ public final class ChurnSimulation {
 
   /** An experiment that reports nothing until it ends. */
   public ChurnSimulation(Params p) {
-    this(p, line -> {});
+    this(p, 1, line -> {});
   }
 
   /**
-   * An experiment that tells {@code progress} when the network is built and after every hour,
-   * with each hour's figures (a long run stopped early keeps the hours it ran).
+   * An experiment on {@code threads} threads (see {@link VirtualNetwork}) that tells {@code
+   * progress} when the network is built and after every hour, with each hour's figures (a long
+   * run stopped early keeps the hours it ran).
    */
-  public ChurnSimulation(Params p, java.util.function.Consumer<String> progress) {
+  public ChurnSimulation(Params p, int threads, java.util.function.Consumer<String> progress) {
     this.progress = progress;
     this.p = p;
-    this.net = new VirtualNetwork(1_800_000_000_000L, p.seed());
+    this.net = new VirtualNetwork(1_800_000_000_000L, p.seed(), threads);
     this.random = new SplittableRandom(p.seed() ^ 0x5DEECE66DL);
   }
 
@@ -165,7 +166,7 @@ public final class ChurnSimulation {
       });
     }
     long offset = random.nextLong(MINUTE);
-    net.at(net.now() + offset, () -> maintain(node));
+    net.at(node, net.now() + offset, () -> maintain(node));
     // the first nodes are met mid-session, as in a network that has run a while: a uniform share of a session is left
     if (p.churnPerHour() > 0) {
       long stay = replacing ? session() : (long) (random.nextDouble() * session());
@@ -194,7 +195,7 @@ public final class ChurnSimulation {
       return;
     }
     node.maintain();
-    net.at(net.now() + MINUTE, () -> maintain(node));
+    net.at(node, net.now() + MINUTE, () -> maintain(node));
   }
 
   private void leave(DhtNode node) {
@@ -227,13 +228,17 @@ public final class ChurnSimulation {
       if (asker == provider) {
         continue;
       }
-      net.at(net.now() + i * 50L, () -> asker.findProviders(key, 1).thenAccept((LookupResult r) -> {
+      // the asker's event: with several threads, on its part's thread (the tallies are shared)
+      net.at(asker, net.now() + i * 50L, () -> asker.findProviders(key, 1).thenAccept((LookupResult r) -> {
         if (!net.isLive(asker.id()) || !net.isLive(provider.id())) {
           return; // the asker or the provider left while the lookup ran: not a lookup of the network's
         }
         boolean ok = r.providers().stream().anyMatch(x -> x.providerId().equals(provider.id()));
-        found[0] += ok ? 1 : 0;
-        done.add(new long[] {r.millis(), ok ? 1 : 0, r.timedOut() ? 1 : 0, ok || held(key, provider) ? 0 : 1});
+        long[] tally = {r.millis(), ok ? 1 : 0, r.timedOut() ? 1 : 0, ok || held(key, provider) ? 0 : 1};
+        synchronized (done) {
+          found[0] += ok ? 1 : 0;
+          done.add(tally);
+        }
         if (!ok && System.getenv("CHURN_DEBUG") != null) {
           List<DhtNode> ranked = live.stream().filter(n -> n != provider).sorted((a, b) -> key.compareDistance(a.id(), b.id())).toList();
           Long at = providedAt.get(provider);
@@ -278,11 +283,11 @@ public final class ChurnSimulation {
   }
 
   /**
-   * {@code java ... ChurnSimulation NODES HOURS [HOSTILE] [LOOKUPS] [SEED] [on|no-hand-over] [CHURN] [PATHS]}:
+   * {@code java ... ChurnSimulation NODES HOURS [HOSTILE] [LOOKUPS] [SEED] [on|no-hand-over] [CHURN] [PATHS] [THREADS]}:
    * prints one Markdown table row per hour and a summary. HOSTILE is the hostile share, alone
    * (every kind) or with the kinds after a slash ({@code 0.2/collude,drop}); CHURN the share
    * replaced an hour (0.3; 0: none); PATHS the disjoint paths of a lookup (the default
-   * configuration's when absent).
+   * configuration's when absent or {@code -}); THREADS the threads the events run on (1).
    */
   public static void main(String[] args) {
     int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
@@ -296,14 +301,16 @@ public final class ChurnSimulation {
     boolean handOver = args.length <= 5 || !args[5].equals("no-hand-over");
     double churn = args.length > 6 ? Double.parseDouble(args[6]) : 0.3;
     DhtConfig config = simConfig().withHandOver(handOver);
-    config = args.length > 7 ? config.withPaths(Integer.parseInt(args[7])) : config;
+    config = args.length > 7 && !args[7].equals("-") ? config.withPaths(Integer.parseInt(args[7])) : config;
+    int threads = args.length > 8 ? Integer.parseInt(args[8]) : 1;
     Params params = new Params(nodes, hours, churn, hostile, kinds, 2, lookups, config, seed);
     long t0 = System.nanoTime();
-    System.out.printf("%d nodes, %d h, %.0f %% replaced an hour (Pareto sessions, shape %.1f), %.0f %% hostile %s, %d lookups an hour, hand-over %s, %d lookup path%s%n%n",
-        nodes, hours, churn * 100, PARETO_SHAPE, hostile * 100, kinds, lookups, handOver ? "on" : "off", config.paths(), config.paths() == 1 ? "" : "s");
+    System.out.printf("%d nodes, %d h, %.0f %% replaced an hour (Pareto sessions, shape %.1f), %.0f %% hostile %s, %d lookups an hour, hand-over %s, %d lookup path%s, %d thread%s%n%n",
+        nodes, hours, churn * 100, PARETO_SHAPE, hostile * 100, kinds, lookups, handOver ? "on" : "off", config.paths(), config.paths() == 1 ? "" : "s",
+        threads, threads == 1 ? "" : "s");
     System.out.println("| hour | joined | left | lookups | found | p50 ms | p99 ms | messages/node/h | failed: timed out | failed: record held nowhere |");
     System.out.println("|---|---|---|---|---|---|---|---|---|---|");
-    Result r = new ChurnSimulation(params, line -> System.err.println("churn: " + line)).run();
+    Result r = new ChurnSimulation(params, threads, line -> System.err.println("churn: " + line)).run();
     double worst = 1;
     for (Sample s : r.samples()) {
       worst = Math.min(worst, s.success());

@@ -23,6 +23,40 @@ class ChurnSimulationTest {
     }
   }
 
+  /**
+   * The same experiment with the nodes' events on two threads, window by window: every message
+   * still takes its latency (a message to the other part inside a window would throw), and the
+   * keys stay findable as on one thread.
+   */
+  @Test
+  void onTwoThreadsKeysStayFindableAndEveryHourRuns() {
+    ChurnSimulation.Result r = new ChurnSimulation(
+        new ChurnSimulation.Params(150, 3, 0.3, 0.2, ChurnSimulation.EVERY_HOSTILE_KIND, 2, 100, ChurnSimulation.simConfig(), 3), 2, line -> {}).run();
+    assertEquals(3, r.samples().size());
+    for (ChurnSimulation.Sample s : r.samples()) {
+      assertTrue(s.lookups() >= 90, s.toString());
+      assertTrue(s.messagesPerNodeHour() > 100, "the nodes talk on both threads: " + s);
+      assertTrue(s.success() >= 0.97, "hour " + s.hour() + ": " + s);
+    }
+  }
+
+  @Test
+  void twoThreadsRunEventsInTimeOrderAndMessagesTakeTheirLatency() {
+    VirtualNetwork net = new VirtualNetwork(1_000_000, 5, 2);
+    DhtNode a = net.addNode(ChurnSimulation.simConfig(), VirtualNetwork.Behaviour.HONEST);
+    DhtNode b = net.addNode(ChurnSimulation.simConfig(), VirtualNetwork.Behaviour.HONEST);
+    List<Long> times = new java.util.ArrayList<>();
+    net.at(1_000_500, () -> times.add(net.now()));
+    net.at(1_000_100, () -> times.add(net.now()));
+    long[] rtt = {-1};
+    net.at(a, 1_000_000, () -> a.ping(b.baseUrl()).thenAccept(c -> rtt[0] = net.now() - 1_000_000));
+    net.runUntil(1_010_000);
+    assertEquals(List.of(1_000_100L, 1_000_500L), times, "events of the whole network run at their time, in time order");
+    assertTrue(rtt[0] >= 2 * (10 + 2) && rtt[0] <= 2 * (160 + 20), "a round trip across the two parts takes the two one-way latencies: " + rtt[0]);
+    assertEquals(1_010_000, net.now());
+    assertTrue(net.messages() >= 1, "messages are counted on every part");
+  }
+
   @Test
   void aFifthOfTheNodesDroppingOrLyingDoesNotHideTheKeys() {
     ChurnSimulation.Result r = new ChurnSimulation(
