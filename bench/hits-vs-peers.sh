@@ -208,12 +208,14 @@ column_median() { # SERVER OBJECT COLUMN(1-based) -> the median over the rounds
 declare -A speeds
 log "${labels[$big]}: one download each, then $DOWNLOADS each, in turn"
 for s in "${servers[@]}"; do download "$s" "$big" > /dev/null; done
+profile "$oversky_pid" start oversky   # the node's samples during the downloads (it idles through the peers' turns)
 for d in $(seq "$DOWNLOADS"); do
   for k in 0 1 2; do
     s=${servers[$(((k + d) % 3))]}
     speeds[$s]+="$(download "$s" "$big") "
   done
 done
+profile "$oversky_pid" stop oversky-download
 
 declare -A origin_during
 for s in "${servers[@]}"; do
