@@ -134,6 +134,7 @@ public final class ChurnSimulation {
     System.gc();
     Runtime rt = Runtime.getRuntime();
     long heap = (rt.totalMemory() - rt.freeMemory()) / Math.max(1, live.size());
+    net.close();
     return new Result(samples, heap, buildMillis);
   }
 

@@ -156,7 +156,8 @@ public final class VirtualNetwork {
       this.place = place;
       this.behaviour = behaviour;
       this.part = part;
-      this.random = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
+      // one thread draws from the network's generator, as it always did (a seed still fixes a run)
+      this.random = parts.length == 1 ? VirtualNetwork.this.random : new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
       this.node = new DhtNode(identity, config, this, clock, new SplittableRandom(seed));
     }
 
@@ -275,6 +276,11 @@ public final class VirtualNetwork {
     final EventQueue queue;
     /** The time of the event this part's thread runs. */
     long now;
+    /**
+     * A broken rule of the windows seen on this part's thread: thrown by {@code runWindow}, as the
+     * exception itself may end in a future's callback that nobody reads.
+     */
+    IllegalStateException broken;
     long messages;
     final Map<NodeId, Long> lookupRequestsReceived = new HashMap<>();
     /** Events for each other part's nodes, sent in the current window: they move there when it ends. */
@@ -310,6 +316,9 @@ public final class VirtualNetwork {
         long g;
         int spins = 0;
         while ((g = go) == seen) {
+          if (stopped) {
+            return;
+          }
           if (++spins < 20_000) {
             Thread.onSpinWait();
           } else {
@@ -339,6 +348,7 @@ public final class VirtualNetwork {
   private volatile Thread caller;
   /** The end (exclusive) of the current window. */
   private volatile long windowEnd;
+  private volatile boolean stopped;
   private long generation;
   private final long lookahead;
   private final SimClock clock = new SimClock();
@@ -422,7 +432,9 @@ public final class VirtualNetwork {
     if (here == null || here == there) {
       there.queue.add(Math.max(atMillis, here == null ? now : here.now), task);
     } else if (atMillis < windowEnd) {
-      throw new IllegalStateException("an event for another part within the window: at " + atMillis + ", the window ends at " + windowEnd);
+      IllegalStateException e = new IllegalStateException("an event for another part within the window: at " + atMillis + ", the window ends at " + windowEnd);
+      here.broken = e;
+      throw e;
     } else {
       here.outbox.get(there.index).add(new Event(atMillis, 0, task));
     }
@@ -451,7 +463,7 @@ public final class VirtualNetwork {
       if (t > untilMillis) {
         break;
       }
-      long end = Math.min(t + lookahead, untilMillis + 1);
+      long end = Math.min(t + lookahead, untilMillis == Long.MAX_VALUE ? untilMillis : untilMillis + 1);
       if (!global.isEmpty()) {
         end = Math.min(end, global.peek().at);
       }
@@ -485,6 +497,9 @@ public final class VirtualNetwork {
     for (Worker w : workers) {
       int spins = 0;
       while (w.done != g) {
+        if (!w.isAlive()) {
+          throw new IllegalStateException("the thread of part " + w.part.index + " died in a window", w.failure);
+        }
         if (++spins < 20_000) {
           Thread.onSpinWait();
         } else {
@@ -493,6 +508,11 @@ public final class VirtualNetwork {
       }
       if (w.failure != null && failure == null) {
         failure = w.failure;
+      }
+    }
+    for (Part p : parts) {
+      if (p.broken != null && failure == null) {
+        failure = p.broken;
       }
     }
     if (failure != null) {
@@ -506,6 +526,14 @@ public final class VirtualNetwork {
         }
         sent.clear();
       }
+    }
+  }
+
+  /** Stops the threads of the parts (a run of several threads); the network runs no more. */
+  public void close() {
+    stopped = true;
+    for (Worker w : workers) {
+      java.util.concurrent.locks.LockSupport.unpark(w);
     }
   }
 

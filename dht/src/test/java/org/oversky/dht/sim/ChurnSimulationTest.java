@@ -25,8 +25,8 @@ class ChurnSimulationTest {
 
   /**
    * The same experiment with the nodes' events on two threads, window by window: every message
-   * still takes its latency (a message to the other part inside a window would throw), and the
-   * keys stay findable as on one thread.
+   * still takes its latency (a message to the other part inside a window would fail the run),
+   * and the keys stay findable as on one thread.
    */
   @Test
   void onTwoThreadsKeysStayFindableAndEveryHourRuns() {
@@ -55,6 +55,7 @@ class ChurnSimulationTest {
     assertTrue(rtt[0] >= 2 * (10 + 2) && rtt[0] <= 2 * (160 + 20), "a round trip across the two parts takes the two one-way latencies: " + rtt[0]);
     assertEquals(1_010_000, net.now());
     assertTrue(net.messages() >= 1, "messages are counted on every part");
+    net.close();
   }
 
   @Test
