@@ -29,6 +29,7 @@ MODES=${MODES:-on no-hand-over}
 CHURN=${CHURN:-0.3}
 PATHS=${PATHS:--}
 THREADS=${THREADS:-1}
+[[ $THREADS =~ ^[1-9][0-9]?$ ]] || { echo "dht-churn: THREADS expects the threads of one run, 1 to 64 (2 on two cores), got '$THREADS'" >&2; exit 2; }
 HEAP=${HEAP:-6g}
 YOUNG=${YOUNG:-2g}
 # shellcheck source=../scripts/jdk.sh
