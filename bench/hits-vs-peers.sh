@@ -205,17 +205,29 @@ column_median() { # SERVER OBJECT COLUMN(1-based) -> the median over the rounds
 # ---------------------------------------------------------------------------------------------
 # The 100 MiB file: curl downloads, the proxies in turn.
 # ---------------------------------------------------------------------------------------------
-declare -A speeds
+cpu_ticks() { # PID -> the user + system clock ticks of it and its descendants so far
+  local p sum=0 t
+  for p in "$1" $(descendants "$1"); do
+    t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)
+    sum=$((sum + ${t:-0}))
+  done
+  echo "$sum"
+}
+declare -A speeds download_ticks
 log "${labels[$big]}: one download each, then $DOWNLOADS each, in turn"
-for s in "${servers[@]}"; do download "$s" "$big" > /dev/null; done
+for s in "${servers[@]}"; do download "$s" "$big" > /dev/null; download_ticks[$s]=0; done
 profile "$oversky_pid" start oversky   # the node's samples during the downloads (it idles through the peers' turns)
 for d in $(seq "$DOWNLOADS"); do
   for k in 0 1 2; do
     s=${servers[$(((k + d) % 3))]}
+    before=$(cpu_ticks "${pid_of[$s]}")
     speeds[$s]+="$(download "$s" "$big") "
+    download_ticks[$s]=$((download_ticks[$s] + $(cpu_ticks "${pid_of[$s]}") - before))
   done
 done
 profile "$oversky_pid" stop oversky-download
+hz=$(getconf CLK_TCK)
+cpu_per_download() { awk -v t="${download_ticks[$1]}" -v hz="$hz" -v n="$DOWNLOADS" 'BEGIN { printf "%.0f", 1000 * t / hz / n }'; }
 
 declare -A origin_during
 for s in "${servers[@]}"; do
@@ -285,6 +297,7 @@ cat <<EOF
 
 - requests/s of each round: $(for s in "${servers[@]}"; do for i in "${small[@]}"; do printf '%s %s: %s; ' "$s" "${labels[$i]}" "$(printf '%s' "${rounds[$s,$i]}" | awk 'NF { printf "%s%.0f", (n++ ? ", " : ""), $1 }')"; done; done)
 - ${labels[$big]} downloads (MiB/s): $(for s in "${servers[@]}"; do printf '%s %s; ' "$s" "${speeds[$s]% }"; done)
+- the server's CPU a ${labels[$big]} download (user + system of its processes, /proc, the mean of the $DOWNLOADS): oversky $(cpu_per_download oversky) ms, nginx $(cpu_per_download nginx) ms, Varnish $(cpu_per_download varnish) ms
 - peak resident memory (VmHWM, the processes of each server summed): oversky ${rss[oversky]} MiB, nginx ${rss[nginx]} MiB, Varnish ${rss[varnish]} MiB (its malloc storage holds every object)
 - requests that reached the origin while the hits were measured (0 expected): oversky ${origin_during[oversky]}, nginx ${origin_during[nginx]}, Varnish ${origin_during[varnish]}
 - warm-up, first then second GET: $(for s in "${servers[@]}"; do printf '%s: ' "$s"; for i in "${!names[@]}"; do printf '%s `%s`; ' "${labels[$i]}" "${warm[$s,$i]}"; done; done)
