@@ -198,9 +198,7 @@ for r in $(seq "$ROUNDS"); do
 done
 profile "$oversky_pid" stop oversky
 
-column_median() { # SERVER OBJECT COLUMN(1-based) -> the median over the rounds
-  printf '%s' "${rounds[$1,$2]}" | awk -v c="$3" 'NF { print $c }' | median
-}
+column_median() { rounds_median "${rounds[$1,$2]}" "$3"; }   # SERVER OBJECT COLUMN(1-based) -> the median over the rounds
 
 # ---------------------------------------------------------------------------------------------
 # The 100 MiB file: curl downloads, the proxies in turn.

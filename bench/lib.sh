@@ -463,6 +463,7 @@ download() { # SERVER [OBJECT_INDEX] -> MiB/s of one download of the object (the
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+rounds_median() { printf '%s' "$1" | awk -v c="$2" 'NF { print $c }' | median; }   # LINES COLUMN -> the median of that column over the lines (one a round)
 
 measure_downloads() { # one warm-up download per server, then DOWNLOADS each, alternating; the
   # speeds in o_speeds and n_speeds, their median and best in result[SERVER,2,median|best]

@@ -118,7 +118,7 @@ for r in $(seq "$ROUNDS"); do
     done
   done
 done
-column_median() { printf '%s' "${res[$1]}" | awk -v c="$2" 'NF { print $c }' | median; }   # KEY COLUMN -> median over the rounds
+column_median() { rounds_median "${res[$1]}" "$2"; }   # KEY COLUMN -> the median over the rounds
 round_ratios() { # PROTO OBJECT -> each round's oversky / nginx, lowest to highest
   paste -d' ' <(printf '%s' "${res[$1,$2,oversky]}" | awk 'NF { print $1 }') <(printf '%s' "${res[$1,$2,nginx]}" | awk 'NF { print $1 }') \
     | awk '{ printf "%.2f\n", $1 / $2 }' | sort -g | paste -sd' ' | sed 's/ /, /g'
