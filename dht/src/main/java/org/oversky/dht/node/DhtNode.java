@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -428,9 +429,64 @@ public final class DhtNode {
    * neighbours, then refreshes the farther buckets. The result is the self-lookup's.
    */
   public CompletableFuture<LookupResult> join(URI bootstrap) {
+    addBootstrap(bootstrap);
     return ping(bootstrap)
         .thenCompose(c -> findNode(id))
         .thenCompose(self -> refreshBuckets().thenApply(v -> self));
+  }
+
+  /** How often at most a node whose table has thinned out tries its bootstrap nodes again. */
+  static final long REJOIN_MILLIS = 60_000;
+  /** Most bootstrap nodes remembered. */
+  static final int MAX_BOOTSTRAPS = 16;
+  /** The nodes this node joins through (its operator's bootstrap nodes), for {@link #maintain}'s rejoin. */
+  private final Set<URI> bootstraps = ConcurrentHashMap.newKeySet();
+  private volatile long lastRejoin = Long.MIN_VALUE / 2;
+  private final AtomicLong rejoins = new AtomicLong();
+
+  /**
+   * Remembers a bootstrap node (at most {@link #MAX_BOOTSTRAPS}; {@link #join} remembers its
+   * own): while this node's table holds fewer than k contacts, each {@link #maintain} round (at
+   * most once a {@link #REJOIN_MILLIS}) pings the bootstrap nodes the table does not hold or that
+   * are failing, and looks up its own id again through those that answer. A node cut off with a
+   * few contacts of its own (its bootstrap node left in the middle of its join, say) otherwise
+   * stays cut off, believes it knows a small network whole, and lends its few contacts to every
+   * node that joins through it.
+   */
+  public void addBootstrap(URI url) {
+    Objects.requireNonNull(url, "url");
+    if (!url.equals(baseUrl()) && bootstraps.size() < MAX_BOOTSTRAPS) {
+      bootstraps.add(url);
+    }
+  }
+
+  /** Times this node's thin table sent it back to its bootstrap nodes (see {@link #addBootstrap}). */
+  public long rejoins() {
+    return rejoins.get();
+  }
+
+  /** {@link #addBootstrap}'s rejoin, when due: null when not. */
+  private CompletableFuture<Void> rejoinIfThin(long now) {
+    if (bootstraps.isEmpty() || table.size() >= config.k() || now - lastRejoin < REJOIN_MILLIS) {
+      return null;
+    }
+    Set<URI> answering = new java.util.HashSet<>();
+    for (Contact c : table.contacts()) {
+      if (!failuresById.containsKey(c.id())) {
+        answering.add(c.baseUrl());
+      }
+    }
+    List<URI> absent = bootstraps.stream().filter(url -> !answering.contains(url)).toList();
+    if (absent.isEmpty()) {
+      return null; // a small network that knows its bootstrap nodes: nothing to do
+    }
+    lastRejoin = now;
+    rejoins.incrementAndGet();
+    List<CompletableFuture<Boolean>> pings = absent.stream().map(url -> ping(url).handle((c, e) -> e == null)).toList();
+    return CompletableFuture.allOf(pings.toArray(CompletableFuture[]::new))
+        .thenCompose(v -> pings.stream().anyMatch(CompletableFuture::join)
+            ? findNode(id).thenAccept(r -> {})
+            : CompletableFuture.<Void>completedFuture(null));
   }
 
   /** Looks up a random id in every bucket but the one around this node's own id. */
@@ -745,9 +801,13 @@ public final class DhtNode {
       Map<NodeId, Contact> nodes = new java.util.HashMap<>();
       Map<NodeId, List<NodeId>> byNode = new java.util.LinkedHashMap<>();
       int local = 0;
+      // fewer than k found though the table knows k or more: the lookup missed most of them
+      boolean[] incomplete = new boolean[keys.size()];
+      boolean knowsK = table.size() >= config.k();
       for (int i = 0; i < keys.size(); i++) {
         NodeId key = keys.get(i);
         List<Contact> closest = found.get(i).join();
+        incomplete[i] = knowsK && closest.size() < config.k();
         for (Contact c : closest) {
           nodes.putIfAbsent(c.id(), c);
           byNode.computeIfAbsent(c.id(), x -> new ArrayList<>()).add(key);
@@ -758,21 +818,70 @@ public final class DhtNode {
         }
       }
       List<CompletableFuture<Integer>> acks = new ArrayList<>();
+      // keys another node took (this node's own copy alone, with others known, is found by no one
+      // who does not ask it; with none known, the hand-over to the next node that joins carries it)
+      Set<NodeId> taken = ConcurrentHashMap.newKeySet();
+      boolean alone = table.size() == 0;
       for (Map.Entry<NodeId, List<NodeId>> e : byNode.entrySet()) {
         Contact c = nodes.get(e.getKey());
         List<NodeId> all = e.getValue();
         for (int from = 0; from < all.size(); from += Request.AddProviders.MAX_KEYS) {
-          Request add =
-              new Request.AddProviders(
-                  all.subList(from, Math.min(all.size(), from + Request.AddProviders.MAX_KEYS)), baseUrl(), expires);
-          acks.add(call(c.baseUrl(), add, c.id())
-              .handle((r, err) -> err == null && r.payload() instanceof Response.ProvidersAdded a ? a.added() : 0));
+          List<NodeId> part = all.subList(from, Math.min(all.size(), from + Request.AddProviders.MAX_KEYS));
+          Request add = new Request.AddProviders(part, baseUrl(), expires);
+          acks.add(call(c.baseUrl(), add, c.id()).handle((r, err) -> {
+            int added = err == null && r.payload() instanceof Response.ProvidersAdded a ? a.added() : 0;
+            if (added > 0) {
+              taken.addAll(part);
+            }
+            return added;
+          }));
         }
       }
       int self = local;
-      return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-          .thenApply(x -> self + acks.stream().mapToInt(CompletableFuture::join).sum());
+      return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).thenApply(x -> {
+        for (int i = 0; i < keys.size(); i++) {
+          if (!alone && !taken.contains(keys.get(i)) || incomplete[i] && firstIncomplete(keys.get(i), now)) {
+            retrySoon(keys.get(i));
+          }
+        }
+        return self + acks.stream().mapToInt(CompletableFuture::join).sum();
+      });
     });
+  }
+
+  /** How long after an announcement that no node took, or that found too few nodes, it is tried again. */
+  static final long ANNOUNCE_RETRY_MILLIS = 60_000;
+  private final AtomicLong announcementsRetried = new AtomicLong();
+
+  /**
+   * Makes {@code key} due again {@link #ANNOUNCE_RETRY_MILLIS} from now, instead of at the next
+   * republish: its announcement reached no node (the lookup failed, or every node it found did
+   * not answer), or reached fewer than k nodes though this node knows k or more. Keys due by
+   * age still go first ({@link #maintain} takes the oldest), so retries cannot starve them.
+   */
+  private void retrySoon(NodeId key) {
+    long due = clock.millis() - config.republishInterval().toMillis() + ANNOUNCE_RETRY_MILLIS;
+    if (provided.computeIfPresent(key, (k, at) -> Math.min(at, due)) != null) {
+      announcementsRetried.incrementAndGet();
+    }
+  }
+
+  /** When each key's announcement last found too few nodes (the most recent 4,096). */
+  private final Map<NodeId, Long> incompleteAt = lru(4096);
+
+  /**
+   * Whether an announcement of {@code key} that found fewer than k nodes is the first such within
+   * a republish interval: tried again once, not every minute (a cluster with a third of its nodes
+   * down finds fewer than k every time).
+   */
+  private boolean firstIncomplete(NodeId key, long now) {
+    Long before = incompleteAt.put(key, now);
+    return before == null || now - before >= config.republishInterval().toMillis();
+  }
+
+  /** Announcements tried again early: reached no node, or too few (see {@link #retrySoon}). */
+  public long announcementsRetried() {
+    return announcementsRetried.get();
   }
 
   private final AtomicLong lookupsForAnnouncements = new AtomicLong();
@@ -1191,7 +1300,10 @@ public final class DhtNode {
       lastReplication = now;
       replicateStored(now);
     }
-    if (table.size() < config.k() && !knowsWholeNetwork()) {
+    CompletableFuture<Void> rejoin = rejoinIfThin(now);
+    if (rejoin != null) {
+      work.add(rejoin);
+    } else if (table.size() < config.k() && !knowsWholeNetwork()) {
       work.add(findNode(id)); // a table this small (its neighbours all gone, say) looks for new ones every round
     }
     long refresh = config.refreshInterval().toMillis();

@@ -74,6 +74,8 @@ public final class ChurnSimulation {
 
   /** The Pareto shape of session lengths: a heavy tail (many short sessions, a few very long). */
   static final double PARETO_SHAPE = 1.5;
+  /** The bootstrap nodes each node is given (random live honest nodes). */
+  static final int BOOTSTRAPS = 3;
   private static final long HOUR = 3_600_000;
   private static final long MINUTE = 60_000;
 
@@ -85,6 +87,9 @@ public final class ChurnSimulation {
   private final Map<DhtNode, List<NodeId>> keysOf = new HashMap<>();
   /** When each node's keys were announced; a key is looked up only a minute after that. */
   private final Map<DhtNode, Long> providedAt = new HashMap<>();
+  /** When each node joined, for CHURN_DEBUG's lines. */
+  private final Map<DhtNode, Long> joinedAt = new HashMap<>();
+  private static final boolean DEBUG = System.getenv("CHURN_DEBUG") != null;
   private int joined;
   private int left;
 
@@ -147,10 +152,18 @@ public final class ChurnSimulation {
     // a node joins through a bootstrap node its operator trusts, as oversky's --bootstrap: a random live honest one
     DhtNode through = randomHonest();
     live.add(node);
+    joinedAt.put(node, net.now());
     if (replacing) {
       joined++;
     }
     if (through != null) {
+      // its operator gives it a few: it joins through one and rejoins through any while its table is thin
+      for (int i = 1; i < BOOTSTRAPS; i++) {
+        DhtNode other = randomHonest();
+        if (other != null) {
+          node.addBootstrap(other.baseUrl());
+        }
+      }
       node.join(through.baseUrl());
     }
     if (!hostile) {
@@ -203,6 +216,7 @@ public final class ChurnSimulation {
     live.remove(node);
     keysOf.remove(node);
     providedAt.remove(node);
+    joinedAt.remove(node);
     net.remove(node);
     left++;
     join(true);
@@ -240,10 +254,11 @@ public final class ChurnSimulation {
           found[0] += ok ? 1 : 0;
           done.add(tally);
         }
-        if (!ok && System.getenv("CHURN_DEBUG") != null) {
+        if (!ok && DEBUG) {
           List<DhtNode> ranked = live.stream().filter(n -> n != provider).sorted((a, b) -> key.compareDistance(a.id(), b.id())).toList();
           Long at = providedAt.get(provider);
           StringBuilder why = new StringBuilder("miss: hour " + hour + ", provided " + (at == null ? -1 : (net.now() - at) / MINUTE) + " min ago, asker rank " + ranked.indexOf(asker) + ", provider live " + net.isLive(provider.id())
+              + ", asker joined " + (net.now() - joinedAt.getOrDefault(asker, net.now())) / 1000 + " s ago, its table " + tableSizes(asker)
               + ", answered " + r.closest().size() + " msgs " + r.messages() + " failures " + r.failures() + "; holders at ranks");
           for (int j = 0; j < ranked.size(); j++) {
             if (net.holds(ranked.get(j), key, provider.id())) {
@@ -258,10 +273,22 @@ public final class ChurnSimulation {
         }
       }));
     }
+    if (DEBUG) {
+      int[] sizes = askers.stream().mapToInt(n -> n.table().size()).sorted().toArray();
+      long thin = java.util.Arrays.stream(sizes).filter(n -> n < p.config().k()).count();
+      System.err.printf("tables: hour %d, %d of %d honest nodes hold fewer than k contacts; sizes min %d, p1 %d, p10 %d, median %d%n", hour, thin, sizes.length,
+          sizes[0], sizes[sizes.length / 100], sizes[sizes.length / 10], sizes[sizes.length / 2]);
+    }
     net.runUntil(net.now() + p.lookupsPerSample() * 50L + p.config().lookupTimeout().toMillis() + 1_000);
     long[] millis = done.stream().filter(d -> d[1] == 1).mapToLong(d -> d[0]).sorted().toArray();
     return new Sample(hour, done.size(), found[0], percentile(millis, 0.5), percentile(millis, 0.99), messagesPerNode, joinedInHour, leftInHour,
         (int) done.stream().filter(d -> d[1] == 0 && d[2] == 1).count(), (int) done.stream().filter(d -> d[3] == 1).count());
+  }
+
+  /** A node's table size and how many of its contacts are live, for CHURN_DEBUG. */
+  private String tableSizes(DhtNode n) {
+    List<org.oversky.dht.routing.Contact> contacts = n.table().contacts();
+    return contacts.size() + " contacts, " + contacts.stream().filter(c -> net.isLive(c.id())).count() + " live";
   }
 
   /** Whether any live honest node holds {@code provider}'s record of {@code key} (asked directly, as an outsider would). */

@@ -148,4 +148,87 @@ class BatchedAnnouncementTest {
     }
     assertEquals(0, badlyPlaced, "lone keys whose record is on fewer than half of their 20 closest nodes");
   }
+
+  /**
+   * An announcement that no node took (every node the provider knew had left) is tried again a
+   * minute later, once the provider knows live nodes again, not at the republish an hour on.
+   */
+  @Test
+  void anAnnouncementNoNodeTookIsTriedAgainAtTheNextRound() throws Exception {
+    VirtualNetwork net = new VirtualNetwork(1_000_000, 12);
+    List<DhtNode> nodes = network(net);
+    List<DhtNode> gone = new ArrayList<>();
+    for (int i = 0; i < config.k(); i++) {
+      DhtNode n = net.addNode(config, VirtualNetwork.Behaviour.HONEST);
+      gone.add(n);
+    }
+    DhtNode provider = net.addNode(config, VirtualNetwork.Behaviour.HONEST);
+    provider.restore(contactsOf(net, gone));
+    gone.forEach(net::remove);
+    NodeId key = NodeId.random(new SplittableRandom(5));
+    int[] stored = {-1};
+    provider.provideAll(List.of(key)).thenAccept(n -> stored[0] = n);
+    net.runUntil(net.now() + 30_000);
+    assertEquals(1, stored[0], "every node the provider knew has left: it holds its record alone");
+
+    provider.restore(contactsOf(net, nodes.subList(0, config.k())));
+    for (int round = 0; round < 3; round++) {
+      net.runUntil(net.now() + 30_000);
+      provider.maintain();
+    }
+    net.runUntil(net.now() + 30_000);
+    long held = nodes.stream().sorted((a, b) -> key.compareDistance(a.id(), b.id())).limit(config.k())
+        .filter(n -> net.holds(n, key, provider.id())).count();
+    assertTrue(held >= config.k() / 2, "two minutes later the key is at its closest nodes, not an hour later: " + held + " of 20");
+    assertEquals(1, provider.announcementsRetried(), "tried again once");
+  }
+
+  private static List<org.oversky.dht.routing.Contact> contactsOf(VirtualNetwork net, List<DhtNode> nodes) throws Exception {
+    List<org.oversky.dht.routing.Contact> out = new ArrayList<>();
+    for (DhtNode n : nodes) {
+      out.add(new org.oversky.dht.routing.Contact(n.id(), n.baseUrl(), java.net.InetAddress.getByName(n.baseUrl().getHost()), net.now(), 100));
+    }
+    return out;
+  }
+
+  /**
+   * Two nodes that know only each other (the node one of them joined through left in the middle
+   * of its join, and the other joined through it) take themselves for a network of two, and
+   * would stay cut off for good: their lookups ask each other only. A node whose table holds
+   * fewer than k contacts pings its bootstrap nodes that it does not hold, and looks itself up
+   * again through those that answer: a minute later both find what the network holds.
+   */
+  @Test
+  void twoNodesThatKnowOnlyEachOtherRejoinThroughABootstrapNode() throws Exception {
+    VirtualNetwork net = new VirtualNetwork(1_000_000, 13);
+    List<DhtNode> nodes = network(net);
+    DhtNode a = net.addNode(config, VirtualNetwork.Behaviour.HONEST);
+    DhtNode b = net.addNode(config, VirtualNetwork.Behaviour.HONEST);
+    a.restore(contactsOf(net, List.of(b)));
+    b.restore(contactsOf(net, List.of(a)));
+    a.findNode(a.id());
+    b.findNode(b.id());
+    a.addBootstrap(nodes.get(3).baseUrl());
+    b.addBootstrap(nodes.get(4).baseUrl());
+    net.runUntil(net.now() + 10_000);
+    assertEquals(1, a.table().size(), "a knows only b");
+
+    NodeId key = NodeId.random(new SplittableRandom(6));
+    DhtNode provider = nodes.get(150);
+    provider.provideAll(List.of(key));
+    for (int round = 0; round < 2; round++) {
+      net.runUntil(net.now() + 30_000);
+      a.maintain();
+      b.maintain();
+    }
+    net.runUntil(net.now() + 30_000);
+    assertTrue(a.table().size() >= config.k(), "a knows the network again: " + a.table().size() + " contacts");
+    assertEquals(1, a.rejoins(), "one rejoin: its table is full after it");
+    for (DhtNode asker : List.of(a, b)) {
+      boolean[] ok = {false};
+      asker.findProviders(key, 1).thenAccept(r -> ok[0] = r.providers().stream().anyMatch(p -> p.providerId().equals(provider.id())));
+      net.runUntil(net.now() + 15_000);
+      assertTrue(ok[0], "the key is found from " + (asker == a ? "a" : "b"));
+    }
+  }
 }

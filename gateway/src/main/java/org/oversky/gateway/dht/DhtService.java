@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * The node's place in the DHT: its {@link DhtNode} over HTTP, started and stopped with the
  * gateway. At start it reloads the saved routing table, joins through the bootstrap nodes and
  * queues every stored body for announcement; a scheduler then runs the node's maintenance
- * (expiry, republish, bucket refresh), rejoins when the table has emptied, and saves the table.
+ * (expiry, republish, bucket refresh), rejoins when the table has emptied (and the node, through
+ * {@link DhtNode#addBootstrap}, while it is thin), and saves the table.
  * Every body the store takes is announced, every body it drops is no longer.
  */
 public final class DhtService extends ContainerLifeCycle {
@@ -186,6 +187,7 @@ public final class DhtService extends ContainerLifeCycle {
   protected void doStart() throws Exception {
     super.doStart();
     node.restore(ContactsFile.load(contactsFile));
+    config.dht().bootstrap().forEach(node::addBootstrap); // the node rejoins through them while its table is thin
     for (StoredBody body : store.list()) {
       node.provideLater(NodeId.ofHex(body.key().hex()));
     }
