@@ -26,7 +26,9 @@ import java.util.Optional;
  *     does ({@code routing=redirect}), instead of serving it ({@code routing=proxy}, the default)
  * @param shield whether a region's misses go through one node of the region, a shield, before
  *     the origin: one node for the whole site ({@code shield=on}), or one for each URL, spread
- *     over the region's nodes by the URL ({@code shield=url}); {@link Shield#OFF} by default
+ *     over the region's nodes by the URL ({@code shield=url}); or a directory node for each URL
+ *     that knows which node filled it ({@code shield=directory}, the default; with no cluster
+ *     secret a site's cooperation falls back to {@code off}'s URL records)
  * @param check the active checks of the origins ({@code check=/health;check-interval=5s})
  * @param dnsName the site's name under the CDN's DNS zone ({@code dns-name=www}); empty: its host
  *     with dots as dashes
@@ -39,22 +41,31 @@ public record SiteConfig(
     Optional<String> dnsName, int replicas) {
   /** Which node of a region a miss is filled through before the origin (see {@link #shield()}). */
   public enum Shield {
-    /** None: every node fills from the cluster or the origin itself. */
+    /** None: every node fills from the cluster (its URL records) or the origin itself. */
     OFF,
     /** One node of the region for the whole site. */
     SITE,
     /** One node of the region for each URL, chosen by the URL: the region's misses spread over its nodes. */
-    URL;
+    URL,
+    /**
+     * One node of the cluster for each URL, its directory, chosen by the URL: it serves the URL
+     * when it has it stored, and otherwise remembers which node fills it first and sends the
+     * misses of the others there. No URL records.
+     */
+    DIRECTORY;
 
-    /** {@code on}/{@code true} (one for the site), {@code url}, or {@code off}/{@code false}. */
+    /** {@code on}/{@code true} (one for the site), {@code url}, {@code directory}, or {@code off}/{@code false}. */
     static Shield parse(String value) {
       if (value.equalsIgnoreCase("url")) {
         return URL;
       }
+      if (value.equalsIgnoreCase("directory")) {
+        return DIRECTORY;
+      }
       try {
         return Values.parseBoolean(value) ? SITE : OFF;
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("site option shield is on (one node of a region for the site), url (one for each URL) or off, got '" + value + "'", e);
+        throw new IllegalArgumentException("site option shield is on (one node of a region for the site), url (one for each URL), directory (a node for each URL that knows who filled it) or off, got '" + value + "'", e);
       }
     }
   }
@@ -115,7 +126,7 @@ public record SiteConfig(
 
   /** A site with one origin. */
   public SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
-    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, Shield.OFF, Check.NONE, Optional.empty(), 0);
+    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, Shield.DIRECTORY, Check.NONE, Optional.empty(), 0);
   }
 
   public SiteConfig {
@@ -147,7 +158,7 @@ public record SiteConfig(
 
   /**
    * Parses {@code HOST=ORIGINS} with optional {@code ;default-ttl=DURATION}, {@code
-   * ;ignore-set-cookie=BOOLEAN}, {@code ;routing=proxy|redirect}, {@code ;shield=on|url|off}, {@code
+   * ;ignore-set-cookie=BOOLEAN}, {@code ;routing=proxy|redirect}, {@code ;shield=on|url|directory|off}, {@code
    * ;check=PATH}, {@code ;check-interval=DURATION}, {@code ;dns-name=NAME} and {@code ;replicas=N}. {@code ORIGINS} is one URL,
    * or several: {@code |} separates priorities (the first tried first), {@code +} origins of one
    * priority, and a {@code *N} after a URL is its weight, as in {@code
@@ -164,7 +175,7 @@ public record SiteConfig(
     Duration ttl = Duration.ZERO;
     boolean ignoreSetCookie = false;
     boolean redirect = false;
-    Shield shield = Shield.OFF;
+    Shield shield = Shield.DIRECTORY;
     String checkPath = "";
     Duration checkInterval = Check.NONE.interval();
     Optional<String> dnsName = Optional.empty();

@@ -40,13 +40,14 @@ class SiteConfigTest {
     assertEquals(SiteConfig.Shield.SITE, SiteConfig.parse("a.test=http://o;shield=on").shield());
     assertEquals(SiteConfig.Shield.URL, SiteConfig.parse("a.test=http://o;shield=url").shield());
     assertEquals(SiteConfig.Shield.OFF, SiteConfig.parse("a.test=http://o;shield=off").shield());
+    assertEquals(SiteConfig.Shield.DIRECTORY, SiteConfig.parse("a.test=http://o;shield=directory").shield());
     IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(
         IllegalArgumentException.class, () -> SiteConfig.parse("a.test=http://o;shield=path"));
     assertTrue(bad.getMessage().contains("on") && bad.getMessage().contains("url") && bad.getMessage().contains("'path'"), bad.getMessage());
     assertEquals(java.util.Optional.of("www"), SiteConfig.parse("a.test=http://o;dns-name=WWW").dnsName());
     assertEquals(new SiteConfig.Check("/health", Duration.ofSeconds(2)), SiteConfig.parse("a.test=http://o;check=/health;check-interval=2s").check());
     org.junit.jupiter.api.Assertions.assertFalse(s.check().on(), "no active checks unless asked");
-    assertEquals(SiteConfig.Shield.OFF, s.shield(), "no shield unless asked");
+    assertEquals(SiteConfig.Shield.DIRECTORY, s.shield(), "a directory node for each URL unless asked otherwise");
     assertEquals(3, SiteConfig.parse("a.test=http://o;replicas=3").replicas());
     assertEquals(0, s.replicas(), "no copies beyond the nodes that fetched a body unless asked");
   }

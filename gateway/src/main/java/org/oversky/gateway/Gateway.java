@@ -57,6 +57,15 @@ public final class Gateway extends ContainerLifeCycle {
   private final org.oversky.gateway.acme.ChallengeAnswers challenges;
   private final Failures failures;
 
+  /** The cluster's part of the status document: cooperation's figures and the directory's ({@code shield=directory}). */
+  private static Map<String, Object> clusterStatus(Cooperation cooperation, org.oversky.gateway.proxy.DirectoryBook directory) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>(cooperation.status());
+    out.put("directoryFillersNamed", directory.named());
+    out.put("directoryMissesSentOn", directory.sentOn());
+    out.put("directoryClaimsRefused", directory.refused());
+    return out;
+  }
+
   private Gateway(Builder b, NodeIdentity identity, ContentStore store, NodeRouting routing) {
     this.routing = routing;
     this.config = b.config;
@@ -156,7 +165,7 @@ public final class Gateway extends ContainerLifeCycle {
             identity,
             store,
             Map.<String, java.util.function.Supplier<Map<String, Object>>>ofEntries(
-                Map.entry("dht", dht::status), Map.entry("cluster", cooperation::status), Map.entry("cache", metrics::cacheOutcomes),
+                Map.entry("dht", dht::status), Map.entry("cluster", () -> clusterStatus(cooperation, sites.directory())), Map.entry("cache", metrics::cacheOutcomes),
                 Map.entry("routing", routing::status),
                 Map.entry("origins", () -> originStatus(sites)),
                 Map.entry("view", monitor::byRegion),

@@ -63,6 +63,16 @@ final class Cluster implements AutoCloseable {
     return this;
   }
 
+  /** The sum over {@code nodes} of one figure of their status document's {@code cluster} part. */
+  static long clusterFigure(List<TestNode> nodes, String name) throws Exception {
+    long sum = 0;
+    for (TestNode n : nodes) {
+      Map<?, ?> cluster = (Map<?, ?>) Jsons.parse(n.get("/api/v1/status").body()).get("cluster");
+      sum += ((Number) cluster.get(name)).longValue();
+    }
+    return sum;
+  }
+
   /** Stops node {@code i} for good: {@link #get} gives null for it from then on. */
   void stop(int i) throws Exception {
     TestNode n = nodes.set(i, null);

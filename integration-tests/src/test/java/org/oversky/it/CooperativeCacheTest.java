@@ -41,7 +41,8 @@ import org.oversky.dht.rpc.SignedRecord;
 /**
  * Cooperative caching between real nodes of one site cluster: a miss on one node is filled from
  * another node's copy, the origin sees one request, and untrusted records, lying peers, a slow
- * DHT and a dead origin are each handled as a CDN user would expect.
+ * DHT and a dead origin are each handled as a CDN user would expect. The sites take {@code
+ * shield=off}: cooperation by URL records, as a site without a cluster secret has it.
  */
 class CooperativeCacheTest {
   private static final String HOST = "site.test";
@@ -49,7 +50,7 @@ class CooperativeCacheTest {
 
   private static Map<String, String> site(WireMockServer origin, String... more) {
     Map<String, String> s = new HashMap<>();
-    s.put("sites", HOST + "=" + origin.baseUrl());
+    s.put("sites", HOST + "=" + origin.baseUrl() + ";shield=off"); // URL records, not the default directory (DirectoryTest)
     for (int i = 0; i < more.length; i += 2) {
       s.put(more[i], more[i + 1]);
     }

@@ -98,14 +98,6 @@ class ShieldTest {
     });
   }
 
-  private static long clusterFigure(List<TestNode> nodes, String name) throws Exception {
-    long sum = 0;
-    for (TestNode n : nodes) {
-      Map<?, ?> cluster = (Map<?, ?>) Jsons.parse(n.get("/api/v1/status").body()).get("cluster");
-      sum += ((Number) cluster.get(name)).longValue();
-    }
-    return sum;
-  }
 
   @Test
   void withShieldByUrlOneRegionsUrlsSpreadOverItsNodesAndAreFetchedOnceWithoutUrlRecords(@TempDir Path dir) throws Exception {
@@ -135,8 +127,8 @@ class ShieldTest {
       }
       assertTrue(shields.size() >= 2, "the URLs have their shields on more than one node: " + shields);
       // One region: each URL has one filler, its shield, and no URL record is looked up or published.
-      assertEquals(0, clusterFigure(c.nodes, "recordsPublished"), "no URL records in a cluster of one region");
-      assertEquals(0, clusterFigure(c.nodes, "recordLookups"), "no URL record lookups in a cluster of one region");
+      assertEquals(0, Cluster.clusterFigure(c.nodes, "recordsPublished"), "no URL records in a cluster of one region");
+      assertEquals(0, Cluster.clusterFigure(c.nodes, "recordLookups"), "no URL record lookups in a cluster of one region");
     } finally {
       origin.stop();
     }
@@ -165,7 +157,7 @@ class ShieldTest {
         }
       }
       // Region r1's shields published a record for each URL; r2's node (its own shield) finds them.
-      assertEquals(urls, clusterFigure(nodes, "recordsPublished"), "one record per URL, from its shield in r1");
+      assertEquals(urls, Cluster.clusterFigure(nodes, "recordsPublished"), "one record per URL, from its shield in r1");
       for (int i = 0; i < urls; i++) {
         HttpResponse<byte[]> r = get(other, "/r/" + i);
         assertEquals(200, r.statusCode());

@@ -329,6 +329,12 @@ final class BackgroundFetches {
         }
       }
       h.put(HttpHeader.HOST, target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort());
+      h.remove(OriginAttempt.SHIELDED_HEADER);
+      h.remove(DirectoryBook.CLAIM_HEADER);
+      if (ex.origin().atShield()) {
+        h.put(OriginAttempt.SHIELDED_HEADER, "1"); // as the proxy's fills: the shield goes to the origin itself
+      }
+      ex.origin().claim().ifPresent(claim -> h.put(DirectoryBook.CLAIM_HEADER, claim));
       h.add(HttpHeader.VIA, via);
       SiteProxy.forwardingFields(h, request, clientHost);
       h.put(HttpHeader.FORWARDED, "for=\"" + Request.getRemoteAddr(request) + "\";host=\"" + clientHost + "\";proto=" + (request.isSecure() ? "https" : "http"));

@@ -18,11 +18,19 @@ final class OriginAttempt {
   private final OriginPool pool;
   private final boolean viaShield;
   private final List<URI> order;
+  /** The claim sent to the shield when it is the URL's directory ({@code shield=directory}). */
+  private final Optional<String> claim;
   private int index;
   private long sentNanos;
 
   OriginAttempt(OriginPool pool, Optional<URI> shield, List<URI> origins) {
+    this(pool, shield, origins, Optional.empty());
+  }
+
+  /** As above; {@code claim} goes to the shield with the request ({@link DirectoryBook#CLAIM_HEADER}). */
+  OriginAttempt(OriginPool pool, Optional<URI> shield, List<URI> origins, Optional<String> claim) {
     this.pool = pool;
+    this.claim = claim;
     this.viaShield = shield.isPresent();
     List<URI> all = new ArrayList<>();
     shield.ifPresent(all::add);
@@ -38,6 +46,19 @@ final class OriginAttempt {
   /** Whether the one asked now is the shield. */
   boolean atShield() {
     return viaShield && index == 0;
+  }
+
+  /** The claim to send with the request now: to a directory node, asked first. */
+  Optional<String> claim() {
+    return atShield() ? claim : Optional.empty();
+  }
+
+  /**
+   * Whether the one asked now is the URL's directory node ({@code shield=directory}), which may
+   * answer from the origin without storing: what it answers is this node's to tell the cluster.
+   */
+  boolean atDirectory() {
+    return atShield() && claim.isPresent();
   }
 
   /** The origin asked now. */

@@ -47,6 +47,9 @@ public final class SiteHandler extends ContainerLifeCycle {
   private final Consumer<CacheStatus> outcomes;
   private final PeerSource peers;
   private final Shields shields;
+  /** Who filled each URL of the sites with {@code shield=directory} that this node is the directory of. */
+  private final DirectoryBook directory;
+  private final java.net.URI self;
   private final Storer storer;
   /** The longest method forwarded (the longest registered ones, WebDAV's, have 17 characters). */
   static final int MAX_METHOD_LENGTH = 32;
@@ -81,6 +84,21 @@ public final class SiteHandler extends ContainerLifeCycle {
           public boolean otherRegions() {
             return false;
           }
+
+          @Override
+          public Optional<java.net.URI> directoryFor(String url) {
+            return Optional.empty();
+          }
+
+          @Override
+          public boolean placeable(java.net.URI node) {
+            return false;
+          }
+
+          @Override
+          public java.net.URI siteBase(java.net.URI node, String host) {
+            return node;
+          }
         };
 
     /**
@@ -98,6 +116,19 @@ public final class SiteHandler extends ContainerLifeCycle {
      * is that shield ({@code shield=url}: the region's nodes share the site's URLs).
      */
     Optional<java.net.URI> shieldForUrl(String host, String url);
+
+    /**
+     * The node (its base URL) that keeps the directory entry of {@code url} ({@code
+     * shield=directory}): the first of the cluster's placeable nodes, this one included, in the
+     * URL's rendezvous order; empty while this node knows no other.
+     */
+    Optional<java.net.URI> directoryFor(String url);
+
+    /** Whether {@code node} (a base URL) is one of the cluster's nodes that are not known to be down. */
+    boolean placeable(java.net.URI node);
+
+    /** The base URL at which {@code node} serves site {@code host} whatever Host a request carries. */
+    java.net.URI siteBase(java.net.URI node, String host);
   }
 
   public SiteHandler(
@@ -112,6 +143,8 @@ public final class SiteHandler extends ContainerLifeCycle {
     this.clock = clock;
     this.peers = peers;
     this.shields = shields;
+    this.self = config.publicUrl();
+    this.directory = new DirectoryBook(config.cluster().secret(), self, clock);
     this.sites = new Sites(config.sites());
     for (SiteConfig s : config.sites()) {
       origins.put(s.host(), new OriginPool(s, clock));
@@ -150,10 +183,73 @@ public final class SiteHandler extends ContainerLifeCycle {
   private OriginAttempt attempt(SiteConfig site, Request request) {
     OriginPool pool = origins.get(site.host());
     List<java.net.URI> order = pool.order(java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-    Optional<java.net.URI> shield = site.shield() != SiteConfig.Shield.OFF && request != null && !request.getHeaders().contains(OriginAttempt.SHIELDED_HEADER)
+    if (site.shield() == SiteConfig.Shield.DIRECTORY) {
+      return directoryAttempt(site, request, pool, order);
+    }
+    Optional<java.net.URI> shield = (site.shield() == SiteConfig.Shield.SITE || site.shield() == SiteConfig.Shield.URL) && request != null && !request.getHeaders().contains(OriginAttempt.SHIELDED_HEADER)
         ? site.shield() == SiteConfig.Shield.URL ? shields.shieldForUrl(site.host(), CacheKeys.of(request)) : shields.shieldFor(site.host())
         : Optional.empty();
     return new OriginAttempt(pool, shield, order);
+  }
+
+  /**
+   * {@code shield=directory}: a miss of a URL whose directory is another node goes there first,
+   * with this node's claim on it; a miss of a URL whose directory is this node goes to the node
+   * that filled it, when another did, and to the origin otherwise (this node is then its filler).
+   * A request another node sent on (shielded) goes to the origin, as does any while this node
+   * knows no other or the cluster has no secret.
+   */
+  private OriginAttempt directoryAttempt(SiteConfig site, Request request, OriginPool pool, List<java.net.URI> order) {
+    if (request == null || !directory.enabled() || request.getHeaders().contains(OriginAttempt.SHIELDED_HEADER)) {
+      return new OriginAttempt(pool, Optional.empty(), order);
+    }
+    String url = CacheKeys.of(request);
+    Optional<java.net.URI> at = shields.directoryFor(url);
+    if (at.isEmpty() || purgedLately(url)) {
+      return new OriginAttempt(pool, Optional.empty(), order);
+    }
+    if (!at.get().equals(self)) {
+      return new OriginAttempt(pool, Optional.of(shields.siteBase(at.get(), site.host())), order, Optional.of(directory.claim(url)));
+    }
+    Optional<java.net.URI> filler = directory.fillerForSelf(url, shields::placeable);
+    return new OriginAttempt(pool, filler.map(f -> shields.siteBase(f, site.host())), order);
+  }
+
+  /**
+   * This node as the directory of a URL another node missed ({@code shield=directory}): serves it
+   * when it has it stored and fresh; otherwise passes the request on, storing nothing, to the
+   * node that filled the URL first, or (when none did, or that node is down) to the origin, and
+   * the claimant is the URL's filler from now on. A claim that does not verify (another cluster,
+   * a clock five minutes off) gets a 503, and the asking node goes to the origin itself.
+   */
+  private void asDirectory(SiteConfig site, Request request, Response response, Callback callback) throws Exception {
+    String url = CacheKeys.of(request);
+    Optional<java.net.URI> claimant = directory.verify(url, request.getHeaders().get(DirectoryBook.CLAIM_HEADER));
+    if (claimant.isEmpty()) {
+      new Problem(503, "claim-refused", "Claim refused",
+              "the " + DirectoryBook.CLAIM_HEADER + " header does not verify under this cluster's secret (a node of another cluster,"
+                  + " or a clock more than " + DirectoryBook.CLAIM_SKEW.toMinutes() + " minutes off); the asking node fills from the origin")
+          .send(response, callback);
+      return;
+    }
+    CacheDecision.Input input = input(request);
+    if (HttpMethod.GET.is(request.getMethod()) && !input.hasBody()) {
+      CacheDecision d = CacheDecision.decide(input, () -> store.responses().variants(url), r -> facts(r, site), clock.millis());
+      if (d.action() == CacheDecision.Action.SERVE) {
+        lookup(site, request, response, callback, true);
+        return;
+      }
+    }
+    OriginPool pool = origins.get(site.host());
+    List<java.net.URI> order = pool.order(java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+    Optional<java.net.URI> filler = directory.fillerFor(url, claimant.get(), shields::placeable);
+    passThrough(site, request, response, callback, CacheStatus.forward("directory", false),
+        new OriginAttempt(pool, filler.map(f -> shields.siteBase(f, site.host())), order));
+  }
+
+  /** The directory this node keeps for sites with {@code shield=directory}. */
+  public DirectoryBook directory() {
+    return directory;
   }
 
   /** Body bytes received from origins so far, by client requests and background fetches. */
@@ -185,11 +281,19 @@ public final class SiteHandler extends ContainerLifeCycle {
   }
 
   /**
-   * Whether this site's misses use the cluster's URL records: always, unless the site has a shield
-   * by URL and the cluster one region, where each URL's one shield is the region's only filler.
+   * Whether this site's misses use the cluster's URL records: with {@code shield=off} or {@code
+   * on}; with {@code shield=url} when the cluster has another region (in one region each URL's one
+   * shield is the region's only filler); with {@code shield=directory} only without a cluster
+   * secret or for a site that keeps replicas.
    */
   private boolean viaCluster(SiteConfig site) {
-    return site.shield() != SiteConfig.Shield.URL || shields.otherRegions();
+    return switch (site.shield()) {
+      case OFF, SITE -> true;
+      case URL -> shields.otherRegions();
+      // the directory knows who filled each URL: no records, unless there is no directory (no
+      // secret) or the site keeps replicas, whose copies a node with its origin down finds by them
+      case DIRECTORY -> !directory.enabled() || site.replicas() > 0;
+    };
   }
 
   private Optional<SiteConfig> siteOfUrl(String url) {
@@ -228,6 +332,10 @@ public final class SiteHandler extends ContainerLifeCycle {
       new Problem(400, "bad-method", "Bad method",
               "a method of " + method.length() + " characters; this node forwards methods of at most " + MAX_METHOD_LENGTH)
           .send(response, callback);
+      return;
+    }
+    if (site.shield() == SiteConfig.Shield.DIRECTORY && request.getHeaders().contains(DirectoryBook.CLAIM_HEADER)) {
+      Dispatch.blocking(request, callback, () -> asDirectory(site, request, response, callback));
       return;
     }
     CacheDecision.Input input = input(request);
@@ -471,8 +579,12 @@ public final class SiteHandler extends ContainerLifeCycle {
   }
 
   private void passThrough(SiteConfig site, Request request, Response response, Callback callback, CacheStatus forward) {
+    passThrough(site, request, response, callback, forward, attempt(site, null));
+  }
+
+  private void passThrough(SiteConfig site, Request request, Response response, Callback callback, CacheStatus forward, OriginAttempt attempt) {
     String url = CacheKeys.of(request);
-    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, forward.outcome(), null, 0, 0, null, clock.millis(), attempt(site, null));
+    Exchange ex = new Exchange(site, url, CacheControl.EMPTY, forward.outcome(), null, 0, 0, null, clock.millis(), attempt);
     request.setAttribute(Exchange.ATTRIBUTE, ex);
     proxy.handle(request, response, callback);
   }
@@ -780,6 +892,38 @@ public final class SiteHandler extends ContainerLifeCycle {
   /** When each URL was last purged here, epoch ms (a day, at most 100,000 URLs). */
   private final com.github.benmanes.caffeine.cache.Cache<String, Long> purgedAt =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(java.time.Duration.ofDays(1)).build();
+
+  /**
+   * How long after a purge here a miss of a URL it may name goes to the origin instead of the
+   * URL's directory ({@code shield=directory}): the directory node and the URL's filler may not
+   * have the purge yet (it reaches the cluster within a second or two), and their copy, taken now,
+   * would be stored here as new.
+   */
+  static final long PURGE_BYPASS_MILLIS = 60_000;
+
+  /** Whether a purge here in the last {@link #PURGE_BYPASS_MILLIS} may name {@code url} (a tag purge may name any). */
+  private boolean purgedLately(String url) {
+    long since = clock.millis() - PURGE_BYPASS_MILLIS;
+    Long at = purgedAt.getIfPresent(url);
+    if (at != null && at >= since) {
+      return true;
+    }
+    for (PurgeRule rule : rules) {
+      if (rule.at() < since) {
+        break; // newest first
+      }
+      boolean names = switch (rule.scope()) {
+        case URL -> url.equals(rule.value());
+        case PREFIX -> url.startsWith(rule.value());
+        case SITE -> Sites.hostOnly(java.net.URI.create(url).getRawAuthority()).equals(rule.value());
+        case TAG -> true; // the tags come with the response
+      };
+      if (names) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   /** Whether {@code r} was stored before a purge here removed its URL (by URL, prefix, site or tag). */
   private boolean purgedSince(StoredResponse r) {

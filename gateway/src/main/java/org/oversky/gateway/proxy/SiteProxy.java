@@ -123,9 +123,11 @@ final class SiteProxy extends ProxyHandler {
     toOrigin.headers(h -> {
       h.put(HttpHeader.HOST, hostOf(ex));
       h.remove(OriginAttempt.SHIELDED_HEADER);
+      h.remove(DirectoryBook.CLAIM_HEADER);
       if (ex.origin().atShield()) {
         h.put(OriginAttempt.SHIELDED_HEADER, "1");
       }
+      ex.origin().claim().ifPresent(claim -> h.put(DirectoryBook.CLAIM_HEADER, claim));
       forwardingFields(h, request, clientHost);
       // The client's Forwarded is dropped: addProxyHeaders then writes this node's own element.
       h.remove(HttpHeader.FORWARDED);
@@ -365,8 +367,8 @@ final class SiteProxy extends ProxyHandler {
         fill =
             storer.open(ex.site(), ex.url(), request.getHeaders(), status, fromOrigin.getHeaders(), ex.requestTime(), responseTime, Long.MAX_VALUE, true)
                 .orElse(null);
-        if (fill != null && ex.origin().atShield()) {
-          fill.fromShield();
+        if (fill != null && ex.origin().atShield() && !ex.origin().atDirectory()) {
+          fill.fromShield(); // the shield stored it and told the cluster; a directory node may not have
         }
       }
       if (fill != null) {

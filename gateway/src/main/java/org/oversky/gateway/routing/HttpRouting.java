@@ -130,6 +130,33 @@ public final class HttpRouting implements org.oversky.gateway.proxy.SiteHandler.
         : Optional.of(URI.create(first + reservedPrefix + SITE_PATH + host.toLowerCase(Locale.ROOT)));
   }
 
+  /**
+   * The directory node of {@code url} ({@code shield=directory}): the first of {@link
+   * ClusterMonitor#placeable} in the rendezvous order of the key {@code directory} + URL,
+   * unweighted and over every region, so that every node of the cluster names the same one from
+   * its first seconds (placeable nodes count from the moment they are known, not after five good
+   * probes as routable ones do); empty while this node knows no other.
+   */
+  @Override
+  public Optional<URI> directoryFor(String url) {
+    List<URI> nodes = monitor.placeable();
+    if (nodes.size() < 2) {
+      return Optional.empty();
+    }
+    List<Placement.Node> all = nodes.stream().map(u -> new Placement.Node(u, "")).toList();
+    return Optional.of(Placement.holders(("directory\n" + url).getBytes(StandardCharsets.UTF_8), all, 1).get(0).url());
+  }
+
+  @Override
+  public boolean placeable(URI node) {
+    return monitor.placeable().contains(node);
+  }
+
+  @Override
+  public URI siteBase(URI node, String host) {
+    return URI.create(node + reservedPrefix + SITE_PATH + host.toLowerCase(Locale.ROOT));
+  }
+
   /** Whether the cluster has a node in a region other than this node's (up or not). */
   @Override
   public boolean otherRegions() {

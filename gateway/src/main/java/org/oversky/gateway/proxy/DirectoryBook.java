@@ -1,0 +1,154 @@
+package org.oversky.gateway.proxy;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.oversky.gateway.crypto.HmacSha256;
+
+/**
+ * The directory of a site with {@code shield=directory}: which node filled each URL first, as
+ * the URL's directory node keeps it, and the claims by which nodes of the cluster say they fill a
+ * URL.
+ *
+ * <p>A node that misses a URL whose directory is another node asks that node, with a claim: its
+ * own base URL, the time, and an HMAC-SHA256 under a key derived from the cluster's secret. The
+ * directory serves the URL when it has it stored; otherwise the first node whose claim it takes
+ * is the URL's filler, and the misses of the others are sent to it ({@link #fillerFor}). A claim
+ * that does not verify is refused: only the cluster's nodes are named as fillers, so no one else
+ * can send the cluster's misses to a server of theirs.
+ */
+public final class DirectoryBook {
+  /** The request header a claim travels in. */
+  public static final String CLAIM_HEADER = "Oversky-Claim";
+  /** How far a claim's time may be from the directory's clock. */
+  static final Duration CLAIM_SKEW = Duration.ofMinutes(5);
+  /** Most URLs remembered. */
+  static final int MAX_ENTRIES = 200_000;
+  /** How long a URL's filler is remembered after it was named. */
+  static final Duration ENTRY_LIFETIME = Duration.ofHours(1);
+
+  private final byte[] key;
+  private final URI self;
+  private final InstantSource clock;
+  private final Cache<String, URI> fillers =
+      Caffeine.newBuilder().maximumSize(MAX_ENTRIES).expireAfterWrite(ENTRY_LIFETIME).executor(Runnable::run).build();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong sentOn = new AtomicLong();
+  private final AtomicLong named = new AtomicLong();
+
+  /** A book for a cluster with {@code secret} (empty: no claim verifies, none is made). */
+  public DirectoryBook(String secret, URI self, InstantSource clock) {
+    this.key = secret.isEmpty() ? null : HmacSha256.of(secret.getBytes(StandardCharsets.UTF_8), "oversky-directory-claim".getBytes(StandardCharsets.US_ASCII));
+    this.self = self;
+    this.clock = clock;
+  }
+
+  /** Whether this node can make claims (the cluster has a secret). */
+  public boolean enabled() {
+    return key != null;
+  }
+
+  /** This node's claim on {@code url}: {@code by=URL; t=MILLIS; mac=HEX}. */
+  String claim(String url) {
+    long t = clock.millis();
+    return "by=" + self + "; t=" + t + "; mac=" + HexFormat.of().formatHex(mac(url, self.toString(), t));
+  }
+
+  /** The node a claim on {@code url} names, when it verifies and is recent; empty otherwise (counted). */
+  Optional<URI> verify(String url, String claim) {
+    Optional<URI> by = parse(url, claim);
+    if (by.isEmpty()) {
+      refused.incrementAndGet();
+    }
+    return by;
+  }
+
+  private Optional<URI> parse(String url, String claim) {
+    if (key == null || claim == null) {
+      return Optional.empty();
+    }
+    String by = null;
+    String t = null;
+    String mac = null;
+    for (String part : claim.split(";")) {
+      String p = part.trim();
+      if (p.startsWith("by=")) {
+        by = p.substring(3);
+      } else if (p.startsWith("t=")) {
+        t = p.substring(2);
+      } else if (p.startsWith("mac=")) {
+        mac = p.substring(4);
+      }
+    }
+    if (by == null || t == null || mac == null || mac.length() != 64) {
+      return Optional.empty();
+    }
+    try {
+      long time = Long.parseLong(t);
+      if (Math.abs(clock.millis() - time) > CLAIM_SKEW.toMillis()) {
+        return Optional.empty();
+      }
+      if (!MessageDigest.isEqual(mac(url, by, time), HexFormat.of().parseHex(mac))) {
+        return Optional.empty();
+      }
+      URI node = URI.create(by);
+      return node.isAbsolute() && node.getHost() != null ? Optional.of(node) : Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.empty(); // not a number, not hex, not a URI: not a claim
+    }
+  }
+
+  private byte[] mac(String url, String by, long t) {
+    return HmacSha256.of(key, ("oversky-claim\n" + url + "\n" + by + "\n" + t).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The node that filled {@code url} for the cluster, when it is not {@code claimant} and is
+   * still {@code placeable}: the claimant's miss goes there. Otherwise the claimant becomes the
+   * URL's filler (it goes to the origin) and the answer is empty.
+   */
+  Optional<URI> fillerFor(String url, URI claimant, Predicate<URI> placeable) {
+    URI[] before = new URI[1];
+    fillers.asMap().compute(url, (u, known) -> {
+      if (known != null && !known.equals(claimant) && placeable.test(known)) {
+        before[0] = known;
+        return known;
+      }
+      return claimant;
+    });
+    if (before[0] != null) {
+      sentOn.incrementAndGet();
+      return Optional.of(before[0]);
+    }
+    named.incrementAndGet();
+    return Optional.empty();
+  }
+
+  /** This node as its own URL's claimant: {@link #fillerFor} with itself. */
+  Optional<URI> fillerForSelf(String url, Predicate<URI> placeable) {
+    return fillerFor(url, self, placeable);
+  }
+
+  /** Claims refused (not verified, or too old). */
+  public long refused() {
+    return refused.get();
+  }
+
+  /** Misses sent to the node that filled the URL first. */
+  public long sentOn() {
+    return sentOn.get();
+  }
+
+  /** URLs whose filler this directory named (the claimant went to the origin). */
+  public long named() {
+    return named.get();
+  }
+}

@@ -1,0 +1,137 @@
+package org.oversky.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A site with {@code shield=directory} on three real nodes: each URL's directory node serves it
+ * when it has it, and otherwise names the node that filled it first, so the node that missed
+ * first fills from the origin and every other node fills from a peer (as the cooperative
+ * acceptance check wants), with one origin request per URL and no URL records. Claims that do
+ * not verify are refused, and a node of another cluster takes no peer copy.
+ */
+class DirectoryTest {
+  private static final String SECRET = "directory-secret";
+
+  private static HttpResponse<byte[]> get(TestNode node, String path, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(node.url(path)).header("Host", "dir.test").timeout(Duration.ofSeconds(30));
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return TestNode.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private static WireMockServer origin(byte[] body) {
+    WireMockServer origin = Origins.wireMock();
+    origin.stubFor(WireMock.get(WireMock.urlPathMatching("/d/.*")).willReturn(WireMock.ok().withBody(body).withHeader("Cache-Control", "max-age=300")));
+    return origin;
+  }
+
+  private static int originRequests(WireMockServer origin, String path) {
+    return origin.findAll(WireMock.getRequestedFor(WireMock.urlEqualTo(path))).size();
+  }
+
+
+  @Test
+  void theFirstMissFillsFromTheOriginAndEveryOtherNodeFromAPeer(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(20_000, 41);
+    WireMockServer origin = origin(body);
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      // 12 URLs, the first asker taking turns: each URL's directory falls on each node in some of them
+      for (int i = 0; i < 12; i++) {
+        String path = "/d/" + i;
+        List<String> statuses = new ArrayList<>();
+        for (int j = 0; j < 3; j++) {
+          HttpResponse<byte[]> r = get(c.nodes.get((i + j) % 3), path);
+          assertEquals(200, r.statusCode(), path);
+          assertArrayEquals(body, r.body(), path);
+          statuses.add(r.headers().firstValue("Cache-Status").orElse(""));
+        }
+        assertEquals(1, originRequests(origin, path), path + ": three nodes, one origin request: " + statuses);
+        assertFalse(statuses.get(0).contains("fwd=peer"), path + ": the first miss fills from the origin: " + statuses);
+        assertTrue(statuses.get(1).contains("fwd=peer") && statuses.get(2).contains("fwd=peer"),
+            path + ": the later nodes fill from a peer: " + statuses);
+      }
+      assertEquals(12, Cluster.clusterFigure(c.nodes, "directoryFillersNamed"), "each URL's directory named its first asker the filler");
+      assertEquals(0, Cluster.clusterFigure(c.nodes, "recordsPublished"), "no URL records");
+      assertEquals(0, Cluster.clusterFigure(c.nodes, "recordLookups"), "no URL record lookups");
+
+      // A client's claim does not verify: refused, and nothing asked of the origin or stored.
+      HttpResponse<byte[]> forged = get(c.nodes.get(0), "/d/forged", "Oversky-Claim", "by=http://127.0.0.1:9/; t=" + System.currentTimeMillis() + "; mac=" + "00".repeat(32));
+      assertEquals(503, forged.statusCode());
+      assertTrue(new String(forged.body(), java.nio.charset.StandardCharsets.UTF_8).contains("Oversky-Claim"), "the refusal names the header");
+      assertEquals(0, originRequests(origin, "/d/forged"), "a refused claim asks no origin");
+      HttpResponse<byte[]> later = get(c.nodes.get(0), "/d/forged", "Cache-Control", "only-if-cached");
+      assertEquals(504, later.statusCode(), "and stores nothing");
+      assertEquals(1, Cluster.clusterFigure(c.nodes, "directoryClaimsRefused"), "the refused claim is counted");
+
+      // A node of another cluster: its claims are refused, it fills from the origin, and takes no peer copy.
+      Map<String, String> outsider = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory",
+          "cluster.secret", "another-secret", "dht.bootstrap", c.nodes.get(0).base.toString()));
+      try (TestNode other = TestNode.start(dir.resolve("outsider"), outsider)) {
+        for (int i = 0; i < 12; i++) {
+          HttpResponse<byte[]> r = get(other, "/d/" + i);
+          assertEquals(200, r.statusCode());
+          assertArrayEquals(body, r.body());
+          assertFalse(r.headers().firstValue("Cache-Status").orElse("").contains("fwd=peer"),
+              "/d/" + i + ": a node of another cluster took a peer copy: " + r.headers().firstValue("Cache-Status"));
+        }
+      }
+    } finally {
+      origin.stop();
+    }
+  }
+
+  @Test
+  void concurrentMissesOfOneUrlCostOneOriginRequestAndADirectoryNodeGoneCostsNone(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(50_000, 42);
+    WireMockServer origin = Origins.wireMock();
+    origin.stubFor(WireMock.get(WireMock.urlPathMatching("/d/.*"))
+        .willReturn(WireMock.ok().withBody(body).withHeader("Cache-Control", "max-age=300").withFixedDelay(300)));
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      for (int i = 0; i < 6; i++) {
+        String path = "/d/c" + i;
+        List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> all = new ArrayList<>();
+        for (TestNode n : c.nodes) {
+          all.add(TestNode.HTTP.sendAsync(HttpRequest.newBuilder(n.url(path)).header("Host", "dir.test").timeout(Duration.ofSeconds(30)).build(),
+              HttpResponse.BodyHandlers.ofByteArray()));
+        }
+        for (var f : all) {
+          HttpResponse<byte[]> r = f.get();
+          assertEquals(200, r.statusCode(), path);
+          assertArrayEquals(body, r.body(), path);
+        }
+        assertEquals(1, originRequests(origin, path), path + ": three nodes missing at once, one origin request");
+      }
+      // The last node stops: the others' misses whose directory it was go to the origin, and are answered.
+      List<TestNode> rest = List.of(c.nodes.get(0), c.nodes.get(1));
+      c.stop(2);
+      for (int i = 0; i < 6; i++) {
+        for (TestNode n : rest) {
+          HttpResponse<byte[]> r = get(n, "/d/after" + i);
+          assertEquals(200, r.statusCode(), "a directory node gone: the miss goes on to the origin");
+          assertArrayEquals(body, r.body());
+        }
+      }
+    } finally {
+      origin.stop();
+    }
+  }
+}
