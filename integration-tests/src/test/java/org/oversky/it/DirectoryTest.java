@@ -53,9 +53,10 @@ class DirectoryTest {
     WireMockServer origin = origin(body);
     Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
     try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
-      // 12 URLs, the first asker taking turns: each URL's directory falls on each node in some of them
+      // 12 URLs, the first asker taking turns: each URL's directory falls on each node in some of them;
+      // some with percent-encoded paths, which a directory sees decoded (a claim names a node, not a URL)
       for (int i = 0; i < 12; i++) {
-        String path = "/d/" + i;
+        String path = i % 3 == 2 ? "/d/x%20" + i : "/d/" + i;
         List<String> statuses = new ArrayList<>();
         for (int j = 0; j < 3; j++) {
           HttpResponse<byte[]> r = get(c.nodes.get((i + j) % 3), path);
@@ -79,7 +80,7 @@ class DirectoryTest {
       assertEquals(0, originRequests(origin, "/d/forged"), "a refused claim asks no origin");
       HttpResponse<byte[]> later = get(c.nodes.get(0), "/d/forged", "Cache-Control", "only-if-cached");
       assertEquals(504, later.statusCode(), "and stores nothing");
-      assertEquals(1, Cluster.clusterFigure(c.nodes, "directoryClaimsRefused"), "the refused claim is counted");
+      assertEquals(1, Cluster.clusterFigure(c.nodes, "directoryClaimsRefused"), "the refused claim is counted, and no other was refused");
 
       // A node of another cluster: its claims are refused, it fills from the origin, and takes no peer copy.
       Map<String, String> outsider = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory",
@@ -132,6 +133,50 @@ class DirectoryTest {
       }
     } finally {
       origin.stop();
+    }
+  }
+
+  /**
+   * A node of another cluster in the same DHT is in every node's view, so it is some URLs'
+   * directory as the cluster's nodes reckon. One that does not play along (no directory: it
+   * serves its own copies to whoever asks) must not fill their caches: its answer carries no
+   * proof of the cluster's key, and the miss goes on to the origin. Before the proof, the
+   * cluster's nodes stored its copies (here another origin's bodies) as peer fills.
+   */
+  @Test
+  void aNodeOfAnotherClusterTakenForADirectoryFillsNoCache(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(10_000, 43);
+    byte[] other = Bytes.random(10_000, 44);
+    WireMockServer origin = origin(body);
+    WireMockServer elsewhere = origin(other);
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      Map<String, String> outsider = new HashMap<>(Map.of("sites", "dir.test=" + elsewhere.baseUrl() + ";shield=off",
+          "cluster.secret", "another-secret", "dht.bootstrap", c.nodes.get(0).base.toString()));
+      try (TestNode stranger = TestNode.start(dir.resolve("stranger"), outsider)) {
+        int urls = 40; // each the stranger's with odds of 1 in 4: none of 40, 1 in 100,000
+        for (int i = 0; i < urls; i++) {
+          assertArrayEquals(other, get(stranger, "/d/s" + i).body());
+        }
+        org.awaitility.Awaitility.await("every node knows the stranger").atMost(Duration.ofSeconds(30))
+            .until(() -> c.nodes.stream().allMatch(n -> {
+              try {
+                return Cluster.hosts(n) >= 3;
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            }));
+        for (int i = 0; i < urls; i++) {
+          for (TestNode n : c.nodes) {
+            HttpResponse<byte[]> r = get(n, "/d/s" + i);
+            assertEquals(200, r.statusCode());
+            assertArrayEquals(body, r.body(), "/d/s" + i + " through " + n.base + ": the cluster's origin's body, not the stranger's copy");
+          }
+        }
+      }
+    } finally {
+      origin.stop();
+      elsewhere.stop();
     }
   }
 }

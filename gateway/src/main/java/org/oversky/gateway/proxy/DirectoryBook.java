@@ -19,15 +19,22 @@ import org.oversky.gateway.crypto.HmacSha256;
  * URL.
  *
  * <p>A node that misses a URL whose directory is another node asks that node, with a claim: its
- * own base URL, the time, and an HMAC-SHA256 under a key derived from the cluster's secret. The
- * directory serves the URL when it has it stored; otherwise the first node whose claim it takes
- * is the URL's filler, and the misses of the others are sent to it ({@link #fillerFor}). A claim
- * that does not verify is refused: only the cluster's nodes are named as fillers, so no one else
- * can send the cluster's misses to a server of theirs.
+ * own base URL and the time under an HMAC-SHA256 with a key derived from the cluster's secret (the
+ * claim names a node of the cluster, not a URL: the directory sees the URL as its own request
+ * path and scheme give it, which need not be the asker's bytes). The directory serves the URL when
+ * it has it stored; otherwise the first node whose claim it takes is the URL's filler, and the
+ * misses of the others are sent to it ({@link #fillerFor}). A claim that does not verify is
+ * refused: only the cluster's nodes are named as fillers, so no one else can send the cluster's
+ * misses to a server of theirs. The directory's answer carries {@link #ANSWER_HEADER}, an HMAC of
+ * the claim it answers, and the asker stores it only then: a node outside the cluster that the
+ * asker took for the URL's directory (the view holds every node the DHT knows) cannot fill its
+ * cache.
  */
 public final class DirectoryBook {
   /** The request header a claim travels in. */
   public static final String CLAIM_HEADER = "Oversky-Claim";
+  /** The response header by which a directory proves it holds the cluster's key: {@code mac=HEX} over the claim. */
+  public static final String ANSWER_HEADER = "Oversky-Directory";
   /** How far a claim's time may be from the directory's clock. */
   static final Duration CLAIM_SKEW = Duration.ofMinutes(5);
   /** Most URLs remembered. */
@@ -56,22 +63,43 @@ public final class DirectoryBook {
     return key != null;
   }
 
-  /** This node's claim on {@code url}: {@code by=URL; t=MILLIS; mac=HEX}. */
-  String claim(String url) {
+  /** This node's claim: {@code by=URL; t=MILLIS; mac=HEX}. */
+  String claim() {
     long t = clock.millis();
-    return "by=" + self + "; t=" + t + "; mac=" + HexFormat.of().formatHex(mac(url, self.toString(), t));
+    return "by=" + self + "; t=" + t + "; mac=" + HexFormat.of().formatHex(mac(self.toString(), t));
   }
 
-  /** The node a claim on {@code url} names, when it verifies and is recent; empty otherwise (counted). */
-  Optional<URI> verify(String url, String claim) {
-    Optional<URI> by = parse(url, claim);
+  /** The node a claim names, when it verifies and is recent; empty otherwise (counted). */
+  Optional<URI> verify(String claim) {
+    Optional<URI> by = parse(claim);
     if (by.isEmpty()) {
       refused.incrementAndGet();
     }
     return by;
   }
 
-  private Optional<URI> parse(String url, String claim) {
+  /** The {@link #ANSWER_HEADER} value of this directory's answer to {@code claim} (one that verified). */
+  String answer(String claim) {
+    return "mac=" + HexFormat.of().formatHex(answerMac(claim));
+  }
+
+  /** Whether {@code answer} (an {@link #ANSWER_HEADER} value, or null) answers {@code claim}: from a node that holds the cluster's key. */
+  boolean answers(String claim, String answer) {
+    if (key == null || answer == null || !answer.startsWith("mac=") || answer.length() != 4 + 64) {
+      return false;
+    }
+    try {
+      return MessageDigest.isEqual(answerMac(claim), HexFormat.of().parseHex(answer.substring(4)));
+    } catch (IllegalArgumentException e) {
+      return false; // not hex: not an answer
+    }
+  }
+
+  private byte[] answerMac(String claim) {
+    return HmacSha256.of(key, ("oversky-directory-answer\n" + claim).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private Optional<URI> parse(String claim) {
     if (key == null || claim == null) {
       return Optional.empty();
     }
@@ -96,7 +124,7 @@ public final class DirectoryBook {
       if (Math.abs(clock.millis() - time) > CLAIM_SKEW.toMillis()) {
         return Optional.empty();
       }
-      if (!MessageDigest.isEqual(mac(url, by, time), HexFormat.of().parseHex(mac))) {
+      if (!MessageDigest.isEqual(mac(by, time), HexFormat.of().parseHex(mac))) {
         return Optional.empty();
       }
       URI node = URI.create(by);
@@ -106,19 +134,20 @@ public final class DirectoryBook {
     }
   }
 
-  private byte[] mac(String url, String by, long t) {
-    return HmacSha256.of(key, ("oversky-claim\n" + url + "\n" + by + "\n" + t).getBytes(StandardCharsets.UTF_8));
+  private byte[] mac(String by, long t) {
+    return HmacSha256.of(key, ("oversky-claim\n" + by + "\n" + t).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
    * The node that filled {@code url} for the cluster, when it is not {@code claimant} and is
-   * still {@code placeable}: the claimant's miss goes there. Otherwise the claimant becomes the
-   * URL's filler (it goes to the origin) and the answer is empty.
+   * still {@code placeable}: the claimant's miss goes there (when that is this directory, the
+   * caller serves it here: from its fill under way, or a new one). Otherwise the claimant becomes
+   * the URL's filler (it goes to the origin) and the answer is empty.
    */
   Optional<URI> fillerFor(String url, URI claimant, Predicate<URI> placeable) {
     URI[] before = new URI[1];
     fillers.asMap().compute(url, (u, known) -> {
-      if (known != null && !known.equals(claimant) && placeable.test(known)) {
+      if (known != null && !known.equals(claimant) && (known.equals(self) || placeable.test(known))) {
         before[0] = known;
         return known;
       }

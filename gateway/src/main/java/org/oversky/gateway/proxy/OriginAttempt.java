@@ -20,17 +20,27 @@ final class OriginAttempt {
   private final List<URI> order;
   /** The claim sent to the shield when it is the URL's directory ({@code shield=directory}). */
   private final Optional<String> claim;
+  /** What checks the directory's answer to the claim (null without a claim). */
+  private final DirectoryBook book;
   private int index;
   private long sentNanos;
 
   OriginAttempt(OriginPool pool, Optional<URI> shield, List<URI> origins) {
-    this(pool, shield, origins, Optional.empty());
+    this(pool, shield, origins, Optional.empty(), null);
   }
 
-  /** As above; {@code claim} goes to the shield with the request ({@link DirectoryBook#CLAIM_HEADER}). */
-  OriginAttempt(OriginPool pool, Optional<URI> shield, List<URI> origins, Optional<String> claim) {
+  /**
+   * As above, with the shield the URL's directory: {@code claim} goes to it with the request
+   * ({@link DirectoryBook#CLAIM_HEADER}), and {@code book} checks its answer.
+   */
+  OriginAttempt(OriginPool pool, URI directory, List<URI> origins, String claim, DirectoryBook book) {
+    this(pool, Optional.of(directory), origins, Optional.of(claim), book);
+  }
+
+  private OriginAttempt(OriginPool pool, Optional<URI> shield, List<URI> origins, Optional<String> claim, DirectoryBook book) {
     this.pool = pool;
     this.claim = claim;
+    this.book = book;
     this.viaShield = shield.isPresent();
     List<URI> all = new ArrayList<>();
     shield.ifPresent(all::add);
@@ -46,6 +56,15 @@ final class OriginAttempt {
   /** Whether the one asked now is the shield. */
   boolean atShield() {
     return viaShield && index == 0;
+  }
+
+  /**
+   * Whether an answer of the directory asked now, with {@code answerHeader} (its {@link
+   * DirectoryBook#ANSWER_HEADER}, or null), comes from a node of the cluster: only then is it
+   * used; true when the one asked now is not a directory.
+   */
+  boolean answeredByCluster(String answerHeader) {
+    return !atDirectory() || book.answers(claim.get(), answerHeader);
   }
 
   /** The claim to send with the request now: to a directory node, asked first. */

@@ -200,7 +200,8 @@ public final class SiteHandler extends ContainerLifeCycle {
    * knows no other or the cluster has no secret.
    */
   private OriginAttempt directoryAttempt(SiteConfig site, Request request, OriginPool pool, List<java.net.URI> order) {
-    if (request == null || !directory.enabled() || request.getHeaders().contains(OriginAttempt.SHIELDED_HEADER)) {
+    if (request == null || !directory.enabled() || request.getHeaders().contains(OriginAttempt.SHIELDED_HEADER)
+        || request.getHeaders().contains(HttpHeader.RANGE)) { // a range's whole fetch fails over to no one: the origin
       return new OriginAttempt(pool, Optional.empty(), order);
     }
     String url = CacheKeys.of(request);
@@ -209,7 +210,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       return new OriginAttempt(pool, Optional.empty(), order);
     }
     if (!at.get().equals(self)) {
-      return new OriginAttempt(pool, Optional.of(shields.siteBase(at.get(), site.host())), order, Optional.of(directory.claim(url)));
+      return new OriginAttempt(pool, shields.siteBase(at.get(), site.host()), order, directory.claim(), directory);
     }
     Optional<java.net.URI> filler = directory.fillerForSelf(url, shields::placeable);
     return new OriginAttempt(pool, filler.map(f -> shields.siteBase(f, site.host())), order);
@@ -224,7 +225,8 @@ public final class SiteHandler extends ContainerLifeCycle {
    */
   private void asDirectory(SiteConfig site, Request request, Response response, Callback callback) throws Exception {
     String url = CacheKeys.of(request);
-    Optional<java.net.URI> claimant = directory.verify(url, request.getHeaders().get(DirectoryBook.CLAIM_HEADER));
+    String claim = request.getHeaders().get(DirectoryBook.CLAIM_HEADER);
+    Optional<java.net.URI> claimant = directory.verify(claim);
     if (claimant.isEmpty()) {
       new Problem(503, "claim-refused", "Claim refused",
               "the " + DirectoryBook.CLAIM_HEADER + " header does not verify under this cluster's secret (a node of another cluster,"
@@ -232,6 +234,11 @@ public final class SiteHandler extends ContainerLifeCycle {
           .send(response, callback);
       return;
     }
+    // the asker takes only an answer with the proof: put on a stored copy's answer here, on a
+    // passed-through one by the proxy once the upstream's head has replaced the fields
+    String answer = directory.answer(claim);
+    response.getHeaders().put(DirectoryBook.ANSWER_HEADER, answer);
+    request.setAttribute(DirectoryBook.ANSWER_HEADER, answer);
     CacheDecision.Input input = input(request);
     if (HttpMethod.GET.is(request.getMethod()) && !input.hasBody()) {
       CacheDecision d = CacheDecision.decide(input, () -> store.responses().variants(url), r -> facts(r, site), clock.millis());
@@ -243,6 +250,12 @@ public final class SiteHandler extends ContainerLifeCycle {
     OriginPool pool = origins.get(site.host());
     List<java.net.URI> order = pool.order(java.util.concurrent.ThreadLocalRandom.current().nextDouble());
     Optional<java.net.URI> filler = directory.fillerFor(url, claimant.get(), shields::placeable);
+    if (filler.isPresent() && filler.get().equals(self)) {
+      // this node fills the URL and has no fresh copy: the request follows its fill under way, or
+      // makes a new one here (it came shielded: to the origin), not a request to itself
+      lookup(site, request, response, callback, true);
+      return;
+    }
     passThrough(site, request, response, callback, CacheStatus.forward("directory", false),
         new OriginAttempt(pool, filler.map(f -> shields.siteBase(f, site.host())), order));
   }

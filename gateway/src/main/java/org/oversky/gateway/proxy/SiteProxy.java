@@ -363,6 +363,13 @@ final class SiteProxy extends ProxyHandler {
       if (mode == Mode.FRESHEN || mode == Mode.STALE || mode == Mode.RETRY) {
         return;
       }
+      if (!ex.origin().answeredByCluster(fromOrigin.getHeaders().get(DirectoryBook.ANSWER_HEADER)) && failOver(ex, request)) {
+        // a node the view holds (every node the DHT knows) but not of the cluster: nothing it says is used
+        failures.report(LOG, "directory-not-of-cluster", "the directory asked for " + ex.url()
+            + " answered without the cluster's proof (a node of another cluster, or of an older version); trying " + ex.origin().current(), null);
+        mode = Mode.RETRY;
+        return;
+      }
       if (ex.fill()) {
         fill =
             storer.open(ex.site(), ex.url(), request.getHeaders(), status, fromOrigin.getHeaders(), ex.requestTime(), responseTime, Long.MAX_VALUE, true)
@@ -404,6 +411,9 @@ final class SiteProxy extends ProxyHandler {
                   ? CacheStatus.fromShield(mode == Mode.STORE)
                   : CacheStatus.forward(ex.forward(), mode == Mode.STORE);
       response.getHeaders().put(CacheStatus.HEADER, cs.value());
+      if (request.getAttribute(DirectoryBook.ANSWER_HEADER) instanceof String answer) {
+        response.getHeaders().put(DirectoryBook.ANSWER_HEADER, answer); // this node answers a claim as the URL's directory
+      }
       response.getHeaders().add(HttpHeader.VIA, "1.1 " + getViaHost());
       outcomes.accept(cs);
     }

@@ -25,11 +25,11 @@ final class StoredHeaders {
 
   /**
    * Whether a response field (lower-case name) is meant for this node alone and never sent on:
-   * {@code Oversky-Cache-Control}. {@code CDN-Cache-Control} is sent on, for CDN caches further
+   * {@code Oversky-Cache-Control}, and a directory's {@code Oversky-Directory} proof. {@code CDN-Cache-Control} is sent on, for CDN caches further
    * down the path.
    */
   static boolean onlyForThisNode(String lowerCaseName) {
-    return lowerCaseName.equals("oversky-cache-control");
+    return lowerCaseName.equals("oversky-cache-control") || lowerCaseName.equals("oversky-directory");
   }
 
   /** The fields of an origin response worth storing; {@code Set-Cookie} never is. */

@@ -21,19 +21,23 @@ class DirectoryBookTest {
   private final InstantSource clock = () -> Instant.ofEpochMilli(now.get());
 
   @Test
-  void aClaimVerifiesUnderTheSameSecretOnlyForItsUrlAndWhileRecent() {
+  void aClaimVerifiesUnderTheSameSecretWhileRecentAndItsAnswerOnlyFromTheCluster() {
     DirectoryBook a = new DirectoryBook("s3cret", A, clock);
     DirectoryBook directory = new DirectoryBook("s3cret", C, clock);
-    String claim = a.claim(URL);
-    assertEquals(Optional.of(A), directory.verify(URL, claim));
-    assertEquals(Optional.empty(), directory.verify("http://site.test/other", claim), "a claim is for one URL");
-    assertEquals(Optional.empty(), new DirectoryBook("other", C, clock).verify(URL, claim), "another cluster's secret");
-    assertEquals(Optional.empty(), directory.verify(URL, claim.replace("by=" + A, "by=" + B)), "the named node is under the MAC");
-    assertEquals(Optional.empty(), directory.verify(URL, "by=" + A + "; t=12; mac=zz"), "not hex");
-    assertEquals(Optional.empty(), directory.verify(URL, null));
+    DirectoryBook outsider = new DirectoryBook("other", C, clock);
+    String claim = a.claim();
+    assertEquals(Optional.of(A), directory.verify(claim));
+    assertEquals(Optional.empty(), outsider.verify(claim), "another cluster's secret");
+    assertEquals(Optional.empty(), directory.verify(claim.replace("by=" + A, "by=" + B)), "the named node is under the MAC");
+    assertEquals(Optional.empty(), directory.verify("by=" + A + "; t=12; mac=zz"), "not hex");
+    assertEquals(Optional.empty(), directory.verify(null));
+    assertTrue(a.answers(claim, directory.answer(claim)), "the directory's answer proves it holds the key");
+    assertFalse(a.answers(claim, outsider.answer(claim)), "an outsider's does not");
+    assertFalse(a.answers(claim, null), "no answer header: not the cluster's");
+    assertFalse(a.answers(a.claim().replace("t=", "t=1"), directory.answer(claim)), "an answer is to one claim");
     now.addAndGet(DirectoryBook.CLAIM_SKEW.toMillis() + 1);
-    assertEquals(Optional.empty(), directory.verify(URL, claim), "too old");
-    assertEquals(5, directory.refused());
+    assertEquals(Optional.empty(), directory.verify(claim), "too old");
+    assertEquals(4, directory.refused());
     assertFalse(new DirectoryBook("", A, clock).enabled(), "no secret, no claims");
   }
 
@@ -47,9 +51,12 @@ class DirectoryBookTest {
     assertEquals(Optional.of(A), directory.fillerForSelf(URL, up::contains), "the directory's own miss too");
     up.remove(A);
     assertEquals(Optional.empty(), directory.fillerFor(URL, B, up::contains), "a filler that is down is replaced by the claimant");
-    assertEquals(Optional.of(B), directory.fillerFor(URL, C, up::contains));
-    assertEquals(3, directory.named());
-    assertEquals(3, directory.sentOn());
+    assertEquals(Optional.of(B), directory.fillerForSelf(URL, up::contains));
+    String other = "http://site.test/other";
+    assertEquals(Optional.empty(), directory.fillerForSelf(other, up::contains), "the directory fills a URL of its own");
+    assertEquals(Optional.of(C), directory.fillerFor(other, B, up::contains), "the others are sent to it (the caller serves them there)");
+    assertEquals(4, directory.named());
+    assertEquals(4, directory.sentOn());
     assertTrue(directory.enabled());
   }
 }
