@@ -179,4 +179,34 @@ class DirectoryTest {
       elsewhere.stop();
     }
   }
+
+  /**
+   * A URL whose responses may not be stored (no-store) gains nothing from the directory: each
+   * node whose fill of it was not stored sends its next misses of it straight to the origin (one
+   * hop in the origin's Via), not through the directory and the URL's filler (up to three), which
+   * store nothing either.
+   */
+  @Test
+  void aUrlThatIsNotStoredSkipsTheDirectoryAfterItsFirstFill(@TempDir Path dir) throws Exception {
+    WireMockServer origin = Origins.wireMock();
+    origin.stubFor(WireMock.get(WireMock.urlPathMatching("/n/.*")).willReturn(WireMock.ok().withBody("dynamic").withHeader("Cache-Control", "no-store")));
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      for (int i = 0; i < 4; i++) {
+        String path = "/n/" + i;
+        for (int round = 0; round < 2; round++) {
+          for (TestNode n : c.nodes) {
+            assertEquals("dynamic", new String(get(n, path).body(), java.nio.charset.StandardCharsets.UTF_8));
+          }
+        }
+        List<com.github.tomakehurst.wiremock.verification.LoggedRequest> asked = origin.findAll(WireMock.getRequestedFor(WireMock.urlEqualTo(path)));
+        assertEquals(6, asked.size(), path + ": nothing stored, every request reaches the origin");
+        for (var r : asked.subList(3, 6)) {
+          assertEquals(1, r.getHeader("Via").split(",").length, path + ": the second round goes straight to the origin: Via " + r.getHeader("Via"));
+        }
+      }
+    } finally {
+      origin.stop();
+    }
+  }
 }

@@ -47,6 +47,11 @@ public final class DirectoryBook {
   private final InstantSource clock;
   private final Cache<String, URI> fillers =
       Caffeine.newBuilder().maximumSize(MAX_ENTRIES).expireAfterWrite(ENTRY_LIFETIME).executor(Runnable::run).build();
+  /** URLs whose last fill here through the directory was not stored: their misses go to the origin for a while. */
+  private final Cache<String, Boolean> notStored =
+      Caffeine.newBuilder().maximumSize(MAX_ENTRIES).expireAfterWrite(NOT_STORED_FOR).executor(Runnable::run).build();
+  /** How long a URL whose fill was not stored (no-store, private, an error) skips the directory. */
+  static final Duration NOT_STORED_FOR = Duration.ofMinutes(5);
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong sentOn = new AtomicLong();
   private final AtomicLong named = new AtomicLong();
@@ -164,6 +169,21 @@ public final class DirectoryBook {
   /** This node as its own URL's claimant: {@link #fillerFor} with itself. */
   Optional<URI> fillerForSelf(String url, Predicate<URI> placeable) {
     return fillerFor(url, self, placeable);
+  }
+
+  /**
+   * A fill of {@code url} here through the directory (or, on the directory, through the URL's
+   * filler) got a response this node did not store: the next misses of the URL here go to the
+   * origin for {@link #NOT_STORED_FOR}, instead of three hops to it through the directory and the
+   * filler, which store nothing either.
+   */
+  void notStored(String url) {
+    notStored.put(url, Boolean.TRUE);
+  }
+
+  /** Whether the misses of {@code url} here go past the directory (see {@link #notStored}). */
+  boolean passesBy(String url) {
+    return notStored.getIfPresent(url) != null;
   }
 
   /** Claims refused (not verified, or too old). */

@@ -37,6 +37,11 @@ final class OriginAttempt {
     this(pool, Optional.of(directory), origins, Optional.of(claim), book);
   }
 
+  /** A directory node's own miss: to the URL's {@code filler} first, when another node filled it; {@code book} hears what came of it. */
+  OriginAttempt(OriginPool pool, Optional<URI> filler, List<URI> origins, DirectoryBook book) {
+    this(pool, filler, origins, Optional.empty(), book);
+  }
+
   private OriginAttempt(OriginPool pool, Optional<URI> shield, List<URI> origins, Optional<String> claim, DirectoryBook book) {
     this.pool = pool;
     this.claim = claim;
@@ -65,6 +70,13 @@ final class OriginAttempt {
    */
   boolean answeredByCluster(String answerHeader) {
     return !atDirectory() || book.answers(claim.get(), answerHeader);
+  }
+
+  /** A fill of {@code url} by this attempt was not stored: the directory's book hears it (see {@link DirectoryBook#notStored}). */
+  void notStored(String url) {
+    if (book != null) {
+      book.notStored(url);
+    }
   }
 
   /** The claim to send with the request now: to a directory node, asked first. */

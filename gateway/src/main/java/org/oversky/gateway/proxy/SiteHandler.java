@@ -206,14 +206,14 @@ public final class SiteHandler extends ContainerLifeCycle {
     }
     String url = CacheKeys.of(request);
     Optional<java.net.URI> at = shields.directoryFor(url);
-    if (at.isEmpty() || purgedLately(url)) {
+    if (at.isEmpty() || purgedLately(url) || directory.passesBy(url)) {
       return new OriginAttempt(pool, Optional.empty(), order);
     }
     if (!at.get().equals(self)) {
       return new OriginAttempt(pool, shields.siteBase(at.get(), site.host()), order, directory.claim(), directory);
     }
     Optional<java.net.URI> filler = directory.fillerForSelf(url, shields::placeable);
-    return new OriginAttempt(pool, filler.map(f -> shields.siteBase(f, site.host())), order);
+    return new OriginAttempt(pool, filler.map(f -> shields.siteBase(f, site.host())), order, directory);
   }
 
   /**

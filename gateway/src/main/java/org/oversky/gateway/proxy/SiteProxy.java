@@ -374,6 +374,9 @@ final class SiteProxy extends ProxyHandler {
         fill =
             storer.open(ex.site(), ex.url(), request.getHeaders(), status, fromOrigin.getHeaders(), ex.requestTime(), responseTime, Long.MAX_VALUE, true)
                 .orElse(null);
+        if (fill == null) {
+          ex.origin().notStored(ex.url());
+        }
         if (fill != null && ex.origin().atShield() && !ex.origin().atDirectory()) {
           fill.fromShield(); // the shield stored it and told the cluster; a directory node may not have
         }
