@@ -27,8 +27,8 @@ import java.util.Optional;
  * @param shield whether a region's misses go through one node of the region, a shield, before
  *     the origin: one node for the whole site ({@code shield=on}), or one for each URL, spread
  *     over the region's nodes by the URL ({@code shield=url}); or a directory node for each URL
- *     that knows which node filled it ({@code shield=directory}, the default; with no cluster
- *     secret a site's cooperation falls back to {@code off}'s URL records)
+ *     that knows which node filled it ({@code shield=directory}; with no cluster secret a site's
+ *     cooperation falls back to {@code off}'s URL records); {@link Shield#OFF} by default
  * @param check the active checks of the origins ({@code check=/health;check-interval=5s})
  * @param dnsName the site's name under the CDN's DNS zone ({@code dns-name=www}); empty: its host
  *     with dots as dashes
@@ -126,7 +126,7 @@ public record SiteConfig(
 
   /** A site with one origin. */
   public SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
-    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, Shield.DIRECTORY, Check.NONE, Optional.empty(), 0);
+    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, Shield.OFF, Check.NONE, Optional.empty(), 0);
   }
 
   public SiteConfig {
@@ -175,7 +175,7 @@ public record SiteConfig(
     Duration ttl = Duration.ZERO;
     boolean ignoreSetCookie = false;
     boolean redirect = false;
-    Shield shield = Shield.DIRECTORY;
+    Shield shield = Shield.OFF;
     String checkPath = "";
     Duration checkInterval = Check.NONE.interval();
     Optional<String> dnsName = Optional.empty();
