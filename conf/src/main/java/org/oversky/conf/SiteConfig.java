@@ -126,7 +126,7 @@ public record SiteConfig(
 
   /** A site with one origin. */
   public SiteConfig(String host, URI origin, Duration defaultTtl, boolean ignoreSetCookie, boolean redirect) {
-    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, Shield.OFF, Check.NONE, Optional.empty(), 0);
+    this(host, List.of(new Origin(Objects.requireNonNull(origin, "origin"), 1, 1)), defaultTtl, ignoreSetCookie, redirect, Shield.DIRECTORY, Check.NONE, Optional.empty(), 0);
   }
 
   public SiteConfig {
@@ -175,7 +175,7 @@ public record SiteConfig(
     Duration ttl = Duration.ZERO;
     boolean ignoreSetCookie = false;
     boolean redirect = false;
-    Shield shield = Shield.OFF;
+    Shield shield = Shield.DIRECTORY;
     String checkPath = "";
     Duration checkInterval = Check.NONE.interval();
     Optional<String> dnsName = Optional.empty();

@@ -47,7 +47,7 @@ class SiteConfigTest {
     assertEquals(java.util.Optional.of("www"), SiteConfig.parse("a.test=http://o;dns-name=WWW").dnsName());
     assertEquals(new SiteConfig.Check("/health", Duration.ofSeconds(2)), SiteConfig.parse("a.test=http://o;check=/health;check-interval=2s").check());
     org.junit.jupiter.api.Assertions.assertFalse(s.check().on(), "no active checks unless asked");
-    assertEquals(SiteConfig.Shield.OFF, s.shield(), "URL records unless asked otherwise");
+    assertEquals(SiteConfig.Shield.DIRECTORY, s.shield(), "a directory node for each URL unless asked otherwise");
     assertEquals(3, SiteConfig.parse("a.test=http://o;replicas=3").replicas());
     assertEquals(0, s.replicas(), "no copies beyond the nodes that fetched a body unless asked");
   }

@@ -58,11 +58,15 @@ public final class Gateway extends ContainerLifeCycle {
   private final Failures failures;
 
   /** The cluster's part of the status document: cooperation's figures and the directory's ({@code shield=directory}). */
-  private static Map<String, Object> clusterStatus(Cooperation cooperation, org.oversky.gateway.proxy.DirectoryBook directory) {
+  private static Map<String, Object> clusterStatus(Cooperation cooperation, org.oversky.gateway.proxy.DirectoryBook directory,
+      org.oversky.gateway.proxy.DirectoryHandOver handOver) {
     Map<String, Object> out = new java.util.LinkedHashMap<>(cooperation.status());
     out.put("directoryFillersNamed", directory.named());
     out.put("directoryMissesSentOn", directory.sentOn());
     out.put("directoryClaimsRefused", directory.refused());
+    out.put("directoryEntriesHandedOn", directory.handedOut());
+    out.put("directoryEntriesTaken", directory.handedIn());
+    out.put("directoryViewFollowed", handOver.followedNodes());
     return out;
   }
 
@@ -119,6 +123,11 @@ public final class Gateway extends ContainerLifeCycle {
             b.clock);
     addBean(sites);
     bindOriginMetrics(sites, metrics.registry());
+    org.oversky.gateway.proxy.DirectoryHandOver handOver = new org.oversky.gateway.proxy.DirectoryHandOver(
+        sites.directory(), http::directoryFor, monitor::placeable,
+        new org.oversky.gateway.cluster.ClusterMessages("directory", config.cluster().secret(), config.publicUrl(), monitor, failures, b.clock));
+    addBean(handOver);
+    dht.onBriefTick(handOver::followView);
     org.oversky.gateway.replica.Replicas replicas =
         new org.oversky.gateway.replica.Replicas(config.replicas(), config.publicUrl(), store, monitor, dht.peers(), failures, b.clock,
             siteReplicas(config.sites()));
@@ -165,7 +174,7 @@ public final class Gateway extends ContainerLifeCycle {
             identity,
             store,
             Map.<String, java.util.function.Supplier<Map<String, Object>>>ofEntries(
-                Map.entry("dht", dht::status), Map.entry("cluster", () -> clusterStatus(cooperation, sites.directory())), Map.entry("cache", metrics::cacheOutcomes),
+                Map.entry("dht", dht::status), Map.entry("cluster", () -> clusterStatus(cooperation, sites.directory(), handOver)), Map.entry("cache", metrics::cacheOutcomes),
                 Map.entry("routing", routing::status),
                 Map.entry("origins", () -> originStatus(sites)),
                 Map.entry("view", monitor::byRegion),
@@ -176,7 +185,7 @@ public final class Gateway extends ContainerLifeCycle {
                 Map.entry("dnslink", () -> dnslinkResolver.map(r -> r.status()).orElse(Map.of("enabled", false)))));
     ApiHandler api =
         new ApiHandler(fetcher, store, new Hosts(dht, monitor::regionOf), info, sites, config.adminToken(),
-            new RoutingApi(config.publicUrl().toString(), routing, monitor), replicas, purges, challenges, history::snapshot);
+            new RoutingApi(config.publicUrl().toString(), routing, monitor), replicas, purges, challenges, handOver, history::snapshot);
     KeyHandler key = new KeyHandler(store, dht.misses((request, keyHex, providers) -> http.provider(request, keyHex, providers)
         .map(p -> new org.oversky.gateway.dht.ProviderRoute.Routed(p.url(), p.reason()))));
     java.util.Optional<org.oversky.gateway.dnslink.DnslinkHandler> dnslink = dnslinkResolver.map(r ->

@@ -137,6 +137,48 @@ class DirectoryTest {
   }
 
   /**
+   * A node that filled URLs while it knew no other (as in the cooperative acceptance check, whose
+   * first node fetches before the others have joined it) hands its entries to each URL's directory
+   * node once the others join, so that their misses fill from it, not from the origin. Before the
+   * hand-over, the URLs whose directory was a new node went to the origin again from that node.
+   */
+  @Test
+  void urlsFilledAloneAreHandedToTheirDirectoryWhenOthersJoin(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(10_000, 45);
+    WireMockServer origin = origin(body);
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    int urls = 12; // each URL's directory is the first node with odds of 1 in 3: all 12, 1 in 500,000
+    try (Cluster c = Cluster.start(dir, 1, settings)) {
+      for (int i = 0; i < urls; i++) {
+        assertArrayEquals(body, get(c.nodes.get(0), "/d/alone" + i).body());
+      }
+      for (int i = 1; i < 3; i++) {
+        Map<String, String> s = new HashMap<>(settings);
+        s.put("dht.bootstrap", c.nodes.get(0).base.toString());
+        c.nodes.add(TestNode.start(dir.resolve("node" + i), s));
+      }
+      c.awaitJoined();
+      org.awaitility.Awaitility.await("every node has followed the view of three and every entry handed on has arrived")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> Cluster.clusterFigure(c.nodes, "directoryViewFollowed") == 9
+              && Cluster.clusterFigure(c.nodes, "directoryEntriesHandedOn") == Cluster.clusterFigure(c.nodes, "directoryEntriesTaken"));
+      assertTrue(Cluster.clusterFigure(c.nodes, "directoryEntriesHandedOn") > 0, "the first node handed entries on");
+      for (int i = 0; i < urls; i++) {
+        String path = "/d/alone" + i;
+        for (int j = 1; j < 3; j++) {
+          HttpResponse<byte[]> r = get(c.nodes.get(j), path);
+          assertArrayEquals(body, r.body(), path);
+          String status = r.headers().firstValue("Cache-Status").orElse("");
+          assertTrue(status.contains("fwd=peer"), path + " through node " + j + ": a peer fill, not the origin: " + status);
+        }
+        assertEquals(1, originRequests(origin, path), path + ": one origin request, by the first node");
+      }
+    } finally {
+      origin.stop();
+    }
+  }
+
+  /**
    * A node of another cluster in the same DHT is in every node's view, so it is some URLs'
    * directory as the cluster's nodes reckon. One that does not play along (no directory: it
    * serves its own copies to whoever asks) must not fill their caches: its answer carries no

@@ -33,14 +33,16 @@ public final class ApiHandler extends Handler.Abstract {
   private final org.oversky.gateway.replica.Replicas replicas;
   private final org.oversky.gateway.purge.ClusterPurge purges;
   private final org.oversky.gateway.acme.ChallengeAnswers challenges;
+  private final org.oversky.gateway.proxy.DirectoryHandOver handOver;
   private final java.util.function.Supplier<java.util.Map<String, Object>> history;
 
   public ApiHandler(
       OriginFetcher fetcher, ContentStore store, Hosts hosts, NodeInfo info, SiteHandler sites, String adminToken,
       org.oversky.gateway.routing.RoutingApi routingApi, org.oversky.gateway.replica.Replicas replicas,
       org.oversky.gateway.purge.ClusterPurge purges, org.oversky.gateway.acme.ChallengeAnswers challenges,
-      java.util.function.Supplier<java.util.Map<String, Object>> history) {
+      org.oversky.gateway.proxy.DirectoryHandOver handOver, java.util.function.Supplier<java.util.Map<String, Object>> history) {
     this.challenges = challenges;
+    this.handOver = handOver;
     this.purges = purges;
     this.history = history;
     this.routingApi = routingApi;
@@ -136,6 +138,15 @@ public final class ApiHandler extends Handler.Abstract {
           Problem.methodNotAllowed(method, "POST").send(response, callback);
         } else {
           clusterPurge(request, response, callback);
+        }
+      }
+      case PREFIX + "cluster/directory" -> {
+        if (!HttpMethod.POST.is(method)) {
+          Problem.methodNotAllowed(method, "POST").send(response, callback);
+        } else {
+          clusterMessage(request, response, callback, handOver::receive, java.util.Map.of("taken", true), "a hand-over of directory entries",
+              "it keeps no directory", "stale-message", "Stale message", "malformed-directory-entries",
+              "a hand-over of directory entries is {\"entries\": [{\"url\": \"http://HOST/PATH\", \"filler\": \"NODE URL\"}]}");
         }
       }
       case PREFIX + "cluster/acme" -> {

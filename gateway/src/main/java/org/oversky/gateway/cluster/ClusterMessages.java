@@ -111,6 +111,25 @@ public final class ClusterMessages extends AbstractLifeCycle {
     if (macKey == null) {
       return answers;
     }
+    Signed signed = sign(fields);
+    for (URI node : monitor.messageable()) {
+      answers.put(node, post(node, signed, what));
+    }
+    return answers;
+  }
+
+  /**
+   * Sends {@code fields} to {@code node} alone, as {@link #send} does to every node; completes
+   * {@code false} at once without a secret.
+   */
+  public CompletableFuture<Boolean> sendTo(URI node, Map<String, Object> fields, String what) {
+    return macKey == null ? CompletableFuture.completedFuture(false) : post(node, sign(fields), what);
+  }
+
+  /** A message's body and its signature. */
+  private record Signed(String body, String mac) {}
+
+  private Signed sign(Map<String, Object> fields) {
     Map<String, Object> message = new LinkedHashMap<>(fields);
     message.put("at", clock.millis());
     byte[] id = new byte[16];
@@ -121,28 +140,28 @@ public final class ClusterMessages extends AbstractLifeCycle {
     try {
       body = Json.MAPPER.writeValueAsBytes(message);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("a map of strings, numbers and booleans is JSON", e);
+      throw new IllegalStateException("a map of strings, numbers, booleans and lists of them is JSON", e);
     }
-    String mac = HexFormat.of().formatHex(HmacSha256.of(macKey, body));
-    for (URI node : monitor.messageable()) {
-      CompletableFuture<Boolean> answer = new CompletableFuture<>();
-      sent.increment();
-      client.newRequest(node + "/api/v1/cluster/" + kind)
-          .method(HttpMethod.POST)
-          .headers(h -> h.put(MAC_HEADER, mac))
-          .body(new StringRequestContent("application/json", new String(body, StandardCharsets.UTF_8)))
-          .timeout(WAIT.toMillis(), TimeUnit.MILLISECONDS)
-          .send(r -> {
-            boolean ok = r.isSucceeded() && r.getResponse().getStatus() == 200;
-            if (!ok) {
-              failures.report(LOG, kind + "-not-confirmed", "node " + node + " did not confirm " + what + " ("
-                  + (r.isFailed() ? r.getFailure() : "HTTP " + r.getResponse().getStatus()) + ")", null);
-            }
-            answer.complete(ok);
-          });
-      answers.put(node, answer);
-    }
-    return answers;
+    return new Signed(new String(body, StandardCharsets.UTF_8), HexFormat.of().formatHex(HmacSha256.of(macKey, body)));
+  }
+
+  private CompletableFuture<Boolean> post(URI node, Signed signed, String what) {
+    CompletableFuture<Boolean> answer = new CompletableFuture<>();
+    sent.increment();
+    client.newRequest(node + "/api/v1/cluster/" + kind)
+        .method(HttpMethod.POST)
+        .headers(h -> h.put(MAC_HEADER, signed.mac()))
+        .body(new StringRequestContent("application/json", signed.body()))
+        .timeout(WAIT.toMillis(), TimeUnit.MILLISECONDS)
+        .send(r -> {
+          boolean ok = r.isSucceeded() && r.getResponse().getStatus() == 200;
+          if (!ok) {
+            failures.report(LOG, kind + "-not-confirmed", "node " + node + " did not confirm " + what + " ("
+                + (r.isFailed() ? r.getFailure() : "HTTP " + r.getResponse().getStatus()) + ")", null);
+          }
+          answer.complete(ok);
+        });
+    return answer;
   }
 
   /** Checks a message another node sent: {@code body} as it came, {@code macHex} its signature header. */

@@ -45,7 +45,12 @@ public final class DirectoryBook {
   private final byte[] key;
   private final URI self;
   private final InstantSource clock;
-  private final Cache<String, URI> fillers =
+  /**
+   * The URLs this node knows a filler of: as their directory (at this node), as their filler (at
+   * the directory it had then, or {@link #NOBODY}), or as their directory once (at the node it
+   * handed the entry on to).
+   */
+  private final Cache<String, Entry> entries =
       Caffeine.newBuilder().maximumSize(MAX_ENTRIES).expireAfterWrite(ENTRY_LIFETIME).executor(Runnable::run).build();
   /** URLs whose last fill here through the directory was not stored: their misses go to the origin for a while. */
   private final Cache<String, Boolean> notStored =
@@ -55,6 +60,17 @@ public final class DirectoryBook {
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong sentOn = new AtomicLong();
   private final AtomicLong named = new AtomicLong();
+  private final AtomicLong handedOut = new AtomicLong();
+  private final AtomicLong handedIn = new AtomicLong();
+
+  /** Where an entry's directory is when there was none: the URL was filled while this node knew no other. */
+  static final URI NOBODY = URI.create("oversky:nobody");
+
+  /** A URL's entry: the node that filled it first, as far as this node knows, and the directory node that has the entry ({@link #NOBODY}: none yet). */
+  record Entry(URI filler, URI at) {}
+
+  /** One entry handed to a URL's new directory node. */
+  public record HandedOn(String url, URI filler) {}
 
   /** A book for a cluster with {@code secret} (empty: no claim verifies, none is made). */
   public DirectoryBook(String secret, URI self, InstantSource clock) {
@@ -151,12 +167,12 @@ public final class DirectoryBook {
    */
   Optional<URI> fillerFor(String url, URI claimant, Predicate<URI> placeable) {
     URI[] before = new URI[1];
-    fillers.asMap().compute(url, (u, known) -> {
-      if (known != null && !known.equals(claimant) && (known.equals(self) || placeable.test(known))) {
-        before[0] = known;
-        return known;
+    entries.asMap().compute(url, (u, known) -> {
+      if (known != null && !known.filler().equals(claimant) && (known.filler().equals(self) || placeable.test(known.filler()))) {
+        before[0] = known.filler();
+        return known.at().equals(self) ? known : new Entry(known.filler(), self);
       }
-      return claimant;
+      return new Entry(claimant, self);
     });
     if (before[0] != null) {
       sentOn.incrementAndGet();
@@ -169,6 +185,49 @@ public final class DirectoryBook {
   /** This node as its own URL's claimant: {@link #fillerFor} with itself. */
   Optional<URI> fillerForSelf(String url, Predicate<URI> placeable) {
     return fillerFor(url, self, placeable);
+  }
+
+  /**
+   * This node stored a response of {@code url}, a URL whose directory node is {@code directory}
+   * (empty: it knows no other node): unless it knows a filler already, it is the URL's filler, and
+   * it hands that on when the URL's directory node changes (see {@link #handOn}).
+   */
+  void filledHere(String url, Optional<URI> directory) {
+    entries.asMap().putIfAbsent(url, new Entry(self, directory.orElse(NOBODY)));
+  }
+
+  /**
+   * The entries whose directory node is another one now: for each URL whose directory {@code
+   * directoryFor} names differs from the node that has its entry, the URL and its filler, by the
+   * new directory node (an entry whose new directory is this node is kept here). Each entry is
+   * handed on once per change: run when the view changes, so that a node that filled URLs alone,
+   * or under another directory, tells the new one, and its misses elsewhere come to it.
+   */
+  public java.util.Map<URI, java.util.List<HandedOn>> handOn(java.util.function.Function<String, Optional<URI>> directoryFor) {
+    java.util.Map<URI, java.util.List<HandedOn>> out = new java.util.HashMap<>();
+    for (var e : entries.asMap().entrySet()) {
+      Optional<URI> at = directoryFor.apply(e.getKey());
+      Entry entry = e.getValue();
+      if (at.isEmpty() || at.get().equals(entry.at())) {
+        continue;
+      }
+      if (!entries.asMap().replace(e.getKey(), entry, new Entry(entry.filler(), at.get())) || at.get().equals(self)) {
+        continue; // changed meanwhile (a claim, a fill): that writer's entry stands; or kept here
+      }
+      out.computeIfAbsent(at.get(), n -> new java.util.ArrayList<>()).add(new HandedOn(e.getKey(), entry.filler()));
+      handedOut.incrementAndGet();
+    }
+    return out;
+  }
+
+  /**
+   * An entry another node handed here: this node is the URL's directory now. A filler known here
+   * and still {@code placeable} stays; otherwise {@code filler} is the URL's.
+   */
+  void takeHandedOn(String url, URI filler, Predicate<URI> placeable) {
+    entries.asMap().compute(url, (u, known) ->
+        known != null && (known.filler().equals(self) || placeable.test(known.filler())) ? new Entry(known.filler(), self) : new Entry(filler, self));
+    handedIn.incrementAndGet();
   }
 
   /**
@@ -194,6 +253,16 @@ public final class DirectoryBook {
   /** Misses sent to the node that filled the URL first. */
   public long sentOn() {
     return sentOn.get();
+  }
+
+  /** Entries this node handed to another directory node. */
+  public long handedOut() {
+    return handedOut.get();
+  }
+
+  /** Entries other nodes handed here. */
+  public long handedIn() {
+    return handedIn.get();
   }
 
   /** URLs whose filler this directory named (the claimant went to the origin). */

@@ -277,10 +277,14 @@ public final class SiteHandler extends ContainerLifeCycle {
 
   /**
    * Tells the cluster about a stored response while it is fresh; not one a shield answered: the
-   * shield, which stored it first, has told the cluster.
+   * shield, which stored it first, has told the cluster. With {@code shield=directory}, notes in
+   * the directory book that this node holds the URL.
    */
   private void tellPeers(StoredResponse r) {
     Optional<SiteConfig> site = siteOfUrl(r.url());
+    if (site.isPresent() && site.get().shield() == SiteConfig.Shield.DIRECTORY && directory.enabled()) {
+      directory.filledHere(r.url(), shields.directoryFor(r.url())); // handed on when the URL's directory changes
+    }
     if (site.isEmpty() || storer.committingShieldFill() || !viaCluster(site.get())) {
       return;
     }

@@ -59,4 +59,29 @@ class DirectoryBookTest {
     assertEquals(4, directory.sentOn());
     assertTrue(directory.enabled());
   }
+
+  @Test
+  void entriesGoToTheNewDirectoryOncePerChangeAndAKnownFillerStaysThere() {
+    DirectoryBook a = new DirectoryBook("s3cret", A, clock);
+    a.filledHere(URL, Optional.empty()); // alone
+    a.filledHere("http://site.test/kept", Optional.empty());
+    a.filledHere("http://site.test/at-b", Optional.of(B));
+    assertEquals(java.util.Map.of(), a.handOn(u -> Optional.empty()), "still alone: nothing to hand on");
+    java.util.function.Function<String, Optional<URI>> now = u -> Optional.of(u.endsWith("kept") ? A : u.endsWith("at-b") ? B : C);
+    assertEquals(java.util.Map.of(C, java.util.List.of(new DirectoryBook.HandedOn(URL, A))), a.handOn(now),
+        "the URL filled alone goes to its new directory; the one it is directory of stays; the one already at B is not sent again");
+    assertEquals(java.util.Map.of(), a.handOn(now), "once per change");
+    assertEquals(Optional.of(A), a.fillerFor("http://site.test/kept", B, Set.of(A, B)::contains), "kept here: B is sent to this node's copy");
+
+    DirectoryBook c = new DirectoryBook("s3cret", C, clock);
+    Set<URI> up = Set.of(A, B, C);
+    c.takeHandedOn(URL, A, up::contains);
+    c.takeHandedOn(URL, B, up::contains);
+    assertEquals(Optional.of(A), c.fillerFor(URL, B, up::contains), "the first filler handed on stays");
+    assertEquals(2, c.handedIn());
+    assertEquals(1, a.handedOut());
+    java.util.function.Function<String, Optional<URI>> moved = u -> Optional.of(B);
+    assertEquals(java.util.Map.of(B, java.util.List.of(new DirectoryBook.HandedOn(URL, A))), c.handOn(moved),
+        "a directory's entry moves on to the next directory, naming the filler");
+  }
 }

@@ -1,0 +1,71 @@
+package org.oversky.gateway.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.oversky.gateway.cluster.ClusterMessages;
+import org.oversky.gateway.crypto.HmacSha256;
+
+class DirectoryHandOverTest {
+  private static final URI A = URI.create("http://127.0.0.1:8001");
+  private static final URI C = URI.create("http://127.0.0.1:8003");
+  private static final String SECRET = "s3cret";
+  private final InstantSource clock = () -> Instant.ofEpochMilli(1_800_000_000_000L);
+
+  private DirectoryHandOver at(DirectoryBook book) {
+    // receiving uses neither the monitor nor the failure counters, which only sending does
+    return new DirectoryHandOver(book, u -> Optional.of(C), () -> List.of(A, C),
+        new ClusterMessages("directory", SECRET, C, null, null, clock));
+  }
+
+  private static String mac(String body) {
+    byte[] key = HmacSha256.of(SECRET.getBytes(StandardCharsets.UTF_8), "oversky-cluster-directory".getBytes(StandardCharsets.US_ASCII));
+    return HexFormat.of().formatHex(HmacSha256.of(key, body.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private String message(String id, String entries) {
+    return "{\"entries\":" + entries + ",\"at\":" + clock.millis() + ",\"id\":\"" + id + "\",\"from\":\"" + A + "\"}";
+  }
+
+  @Test
+  void signedEntriesAreTakenAndAMalformedOneRefusesTheWholeMessage() {
+    DirectoryBook book = new DirectoryBook(SECRET, C, clock);
+    DirectoryHandOver handOver = at(book);
+    String bad = message("1", "[{\"url\":\"http://site.test/x\",\"filler\":\"" + A + "\"},{\"url\":\"ftp://site.test/y\",\"filler\":\"" + A + "\"}]");
+    assertEquals(ClusterMessages.Verdict.MALFORMED, handOver.receive(bad.getBytes(StandardCharsets.UTF_8), mac(bad)));
+    String noNode = message("2", "[{\"url\":\"http://site.test/x\",\"filler\":\"not a node\"}]");
+    assertEquals(ClusterMessages.Verdict.MALFORMED, handOver.receive(noNode.getBytes(StandardCharsets.UTF_8), mac(noNode)));
+    assertEquals(0, book.handedIn(), "nothing of a malformed message is taken");
+    String good = message("3", "[{\"url\":\"http://site.test/x\",\"filler\":\"" + A + "\"}]");
+    assertEquals(ClusterMessages.Verdict.BAD_SIGNATURE, handOver.receive(good.getBytes(StandardCharsets.UTF_8), mac(good + " ")));
+    assertEquals(ClusterMessages.Verdict.TAKEN, handOver.receive(good.getBytes(StandardCharsets.UTF_8), mac(good)));
+    assertEquals(Optional.of(A), book.fillerFor("http://site.test/x", URI.create("http://127.0.0.1:8002"), List.of(A, C)::contains),
+        "a miss elsewhere is sent to the filler handed on");
+    assertEquals(ClusterMessages.Verdict.SEEN_BEFORE, handOver.receive(good.getBytes(StandardCharsets.UTF_8), mac(good)), "no replay");
+  }
+
+  @Test
+  void batchesStayUnderTheMessageSizeAndKeepEveryEntryButOverlongOnes() {
+    List<DirectoryBook.HandedOn> entries = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      entries.add(new DirectoryBook.HandedOn("http://site.test/" + "p".repeat(60) + i, A));
+    }
+    entries.add(new DirectoryBook.HandedOn("http://site.test/" + "q".repeat(DirectoryHandOver.MAX_MESSAGE_CHARS), A));
+    List<List<java.util.Map<String, Object>>> batches = DirectoryHandOver.batches(entries);
+    assertTrue(batches.size() > 1, "2,000 entries of about 100 characters take several messages");
+    assertEquals(2_000, batches.stream().mapToInt(List::size).sum(), "every entry but the overlong one");
+    for (var b : batches) {
+      int chars = b.stream().mapToInt(e -> e.get("url").toString().length() + e.get("filler").toString().length() + 32).sum();
+      assertTrue(chars <= DirectoryHandOver.MAX_MESSAGE_CHARS, "a batch of " + chars + " characters");
+    }
+  }
+}
