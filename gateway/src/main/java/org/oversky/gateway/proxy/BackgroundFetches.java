@@ -77,7 +77,7 @@ final class BackgroundFetches {
       return;
     }
     long requestTime = clock.millis();
-    URI target = URI.create(site.origin() + pathQueryOf(url));
+    URI target = URI.create(site.origin() + RequestTargets.forUri(pathQueryOf(url)));
     var toOrigin = client.get().newRequest(target).headers(h -> {
       h.put(HttpHeader.HOST, target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort());
       h.put(HttpHeader.VIA, via);
@@ -312,7 +312,7 @@ final class BackgroundFetches {
    * hop-by-hop fields, with this node's forwarding fields.
    */
   private org.eclipse.jetty.client.Request wholeRequest(Exchange ex, Request request) {
-    URI target = URI.create(ex.origin().current() + request.getHttpURI().getPathQuery());
+    URI target = URI.create(ex.origin().current() + RequestTargets.forUri(request.getHttpURI().getPathQuery()));
     var toOrigin = client.get().newRequest(target).idleTimeout(fetch.readTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     java.util.Set<String> connectionListed = new java.util.HashSet<>();
     for (String v : request.getHeaders().getValuesList(HttpHeader.CONNECTION)) {

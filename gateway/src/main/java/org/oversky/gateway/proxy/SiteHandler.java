@@ -932,7 +932,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       boolean names = switch (rule.scope()) {
         case URL -> url.equals(rule.value());
         case PREFIX -> url.startsWith(rule.value());
-        case SITE -> Sites.hostOnly(java.net.URI.create(url).getRawAuthority()).equals(rule.value());
+        case SITE -> Sites.hostOnly(authority(url)).equals(rule.value());
         case TAG -> true; // the tags come with the response
       };
       if (names) {
@@ -940,6 +940,21 @@ public final class SiteHandler extends ContainerLifeCycle {
       }
     }
     return false;
+  }
+
+  /**
+   * The authority of a cache key ({@code scheme://authority/path?query}), read without {@link
+   * java.net.URI}: a key's path and query are the request's, which may hold characters a URI may
+   * not (a raw {@code |} in a query).
+   */
+  static String authority(String url) {
+    int start = url.indexOf("://");
+    start = start < 0 ? 0 : start + 3;
+    int end = start;
+    while (end < url.length() && url.charAt(end) != '/' && url.charAt(end) != '?') {
+      end++;
+    }
+    return url.substring(start, end);
   }
 
   /** Whether {@code r} was stored before a purge here removed its URL (by URL, prefix, site or tag). */
@@ -964,7 +979,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       boolean takes = switch (rule.scope()) {
         case URL -> r.url().equals(rule.value());
         case PREFIX -> r.url().startsWith(rule.value());
-        case SITE -> (host != null ? host : (host = Sites.hostOnly(java.net.URI.create(r.url()).getRawAuthority()))).equals(rule.value());
+        case SITE -> (host != null ? host : (host = Sites.hostOnly(authority(r.url())))).equals(rule.value());
         case TAG -> (tags != null ? tags : (tags = tags(r))).contains(rule.value());
       };
       if (takes) {

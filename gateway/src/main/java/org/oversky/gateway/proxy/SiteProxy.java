@@ -112,7 +112,7 @@ final class SiteProxy extends ProxyHandler {
   protected HttpURI rewriteHttpURI(Request request) {
     Exchange ex = exchange(request);
     ex.origin().sending();
-    return HttpURI.build(ex.origin().current() + request.getHttpURI().getPathQuery());
+    return HttpURI.build(ex.origin().current() + RequestTargets.forUri(request.getHttpURI().getPathQuery()));
   }
 
   @Override

@@ -74,7 +74,7 @@ public final class HttpRouting implements org.oversky.gateway.proxy.SiteHandler.
       return new SiteRoute(true, Optional.empty(), "no node chosen (" + String.join("; ", answer.steps()) + "): served here");
     }
     Decision.Choice to = chosen.get(Math.floorMod(turn.getAndIncrement(), chosen.size()));
-    URI location = URI.create(to.url() + reservedPrefix + SITE_PATH + host.toLowerCase(Locale.ROOT) + pathQuery);
+    URI location = URI.create(to.url() + reservedPrefix + SITE_PATH + host.toLowerCase(Locale.ROOT) + org.oversky.gateway.proxy.RequestTargets.forUri(pathQuery));
     return new SiteRoute(false, Optional.of(location), to.url() + ": " + to.reason());
   }
 
