@@ -179,6 +179,39 @@ class DirectoryTest {
   }
 
   /**
+   * The origin's directives for the CDN ({@code Oversky-Cache-Control}) reach the node that fills
+   * from a peer, so it keeps the copy as long as they say, not as long as the browsers'
+   * {@code Cache-Control}; a client never sees them, not even with a made-up node header. Before,
+   * every node stripped them from its answers, those to the cluster's nodes too, and a peer fill
+   * was stored for a second here.
+   */
+  @Test
+  void aPeerFillKeepsTheOriginsDirectivesForTheCdn(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(5_000, 46);
+    WireMockServer origin = Origins.wireMock();
+    origin.stubFor(WireMock.get(WireMock.urlPathMatching("/t/.*")).willReturn(WireMock.ok().withBody(body)
+        .withHeader("Cache-Control", "max-age=1").withHeader("Oversky-Cache-Control", "max-age=300")));
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      for (int i = 0; i < 12; i++) { // each URL's directory falls on each node in some of them
+        String path = "/t/" + i;
+        get(c.nodes.get(i % 3), path);
+        TestNode next = c.nodes.get((i + 1) % 3);
+        HttpResponse<byte[]> fill = get(next, path, "Oversky-Node", "by=http://127.0.0.1:9/; t=1; mac=" + "00".repeat(32));
+        assertTrue(fill.headers().firstValue("Cache-Status").orElse("").contains("fwd=peer"), path + ": " + fill.headers().map());
+        assertTrue(fill.headers().firstValue("Oversky-Cache-Control").isEmpty(), path + ": a client never sees the directives for the CDN");
+        String again = get(next, path).headers().firstValue("Cache-Status").orElse("");
+        java.util.regex.Matcher ttl = java.util.regex.Pattern.compile("hit; ttl=(-?\\d+)").matcher(again);
+        assertTrue(ttl.find() && Integer.parseInt(ttl.group(1)) > 100,
+            path + ": the peer's copy is fresh for the 300 s of Oversky-Cache-Control, not the 1 s of Cache-Control: " + again);
+      }
+      assertEquals(12, origin.findAll(WireMock.getRequestedFor(WireMock.urlPathMatching("/t/.*"))).size(), "one origin request a URL");
+    } finally {
+      origin.stop();
+    }
+  }
+
+  /**
    * A node of another cluster in the same DHT is in every node's view, so it is some URLs'
    * directory as the cluster's nodes reckon. One that does not play along (no directory: it
    * serves its own copies to whoever asks) must not fill their caches: its answer carries no

@@ -39,6 +39,8 @@ final class BackgroundFetches {
   private final Failures failures;
   private final InstantSource clock;
   private final Set<String> revalidating = ConcurrentHashMap.newKeySet();
+  /** Signs this node's {@link DirectoryBook#NODE_HEADER} toward other nodes. */
+  private final DirectoryBook directory;
 
   /**
    * @param client the proxy's HTTP client (made when the proxy starts)
@@ -46,6 +48,7 @@ final class BackgroundFetches {
    * @param finished told when a background fill is over (the collapser's entry goes)
    * @param fromOrigin told of each body chunk received from an origin (its size)
    */
+
   BackgroundFetches(
       Supplier<HttpClient> client,
       Storer storer,
@@ -55,7 +58,9 @@ final class BackgroundFetches {
       Consumer<Exchange> finished,
       java.util.function.LongConsumer fromOrigin,
       Failures failures,
+      DirectoryBook directory,
       InstantSource clock) {
+    this.directory = directory;
     this.fromOrigin = fromOrigin;
     this.client = client;
     this.storer = storer;
@@ -331,8 +336,13 @@ final class BackgroundFetches {
       h.put(HttpHeader.HOST, target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort());
       h.remove(OriginAttempt.SHIELDED_HEADER);
       h.remove(DirectoryBook.CLAIM_HEADER);
+      h.remove(DirectoryBook.NODE_HEADER);
       if (ex.origin().atShield()) {
         h.put(OriginAttempt.SHIELDED_HEADER, "1"); // as the proxy's fills: the shield goes to the origin itself
+        String proof = directory.nodeProof();
+        if (proof != null) {
+          h.put(DirectoryBook.NODE_HEADER, proof);
+        }
       }
       ex.origin().claim().ifPresent(claim -> h.put(DirectoryBook.CLAIM_HEADER, claim));
       h.add(HttpHeader.VIA, via);

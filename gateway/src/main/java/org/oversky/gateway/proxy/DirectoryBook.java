@@ -33,6 +33,13 @@ import org.oversky.gateway.crypto.HmacSha256;
 public final class DirectoryBook {
   /** The request header a claim travels in. */
   public static final String CLAIM_HEADER = "Oversky-Claim";
+  /**
+   * The request header by which a node of the cluster says so to another (a shield's, a
+   * directory's or a filler's fill): a claim's value. A request that carries one that verifies is
+   * answered with the fields meant for the cluster's nodes alone ({@code Oversky-Cache-Control}),
+   * so that the node that stores the answer keeps the origin's directives for the CDN.
+   */
+  public static final String NODE_HEADER = "Oversky-Node";
   /** The response header by which a directory proves it holds the cluster's key: {@code mac=HEX} over the claim. */
   public static final String ANSWER_HEADER = "Oversky-Directory";
   /** How far a claim's time may be from the directory's clock. */
@@ -88,6 +95,16 @@ public final class DirectoryBook {
   String claim() {
     long t = clock.millis();
     return "by=" + self + "; t=" + t + "; mac=" + HexFormat.of().formatHex(mac(self.toString(), t));
+  }
+
+  /** This node's {@link #NODE_HEADER} value; null without a cluster secret. */
+  String nodeProof() {
+    return key == null ? null : claim();
+  }
+
+  /** Whether {@code proof} (a {@link #NODE_HEADER} value, or null) verifies: the request comes from a node of the cluster. */
+  boolean provesNode(String proof) {
+    return proof != null && parse(proof).isPresent();
   }
 
   /** The node a claim names, when it verifies and is recent; empty otherwise (counted). */

@@ -161,9 +161,9 @@ public final class SiteHandler extends ContainerLifeCycle {
         collapser.finished(ex.url(), ex.inFlight());
       }
     };
-    this.proxy = new SiteProxy(store, policy, storer, config.fetch(), via, outcomes, finished, this::originDown, originBytes::add, failures, clock);
+    this.proxy = new SiteProxy(store, policy, storer, config.fetch(), via, outcomes, finished, this::originDown, originBytes::add, failures, directory, clock);
     this.background =
-        new BackgroundFetches(proxy::getHttpClient, storer, config.fetch(), this.via, outcomes, finished, originBytes::add, failures, clock);
+        new BackgroundFetches(proxy::getHttpClient, storer, config.fetch(), this.via, outcomes, finished, originBytes::add, failures, directory, clock);
     addBean(proxy);
     addBean(new org.oversky.gateway.origin.OriginChecks(
         config.sites().stream().map(s -> new org.oversky.gateway.origin.OriginChecks.Checked(origins.get(s.host()), s.check())).toList(),
@@ -237,6 +237,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     // the asker takes only an answer with the proof: put on a stored copy's answer here, on a
     // passed-through one by the proxy once the upstream's head has replaced the fields
     String answer = directory.answer(claim);
+    request.setAttribute(StoredHeaders.FOR_CLUSTER, Boolean.TRUE);
     response.getHeaders().put(DirectoryBook.ANSWER_HEADER, answer);
     request.setAttribute(DirectoryBook.ANSWER_HEADER, answer);
     CacheDecision.Input input = input(request);
@@ -350,6 +351,10 @@ public final class SiteHandler extends ContainerLifeCycle {
               "a method of " + method.length() + " characters; this node forwards methods of at most " + MAX_METHOD_LENGTH)
           .send(response, callback);
       return;
+    }
+    String proof = request.getHeaders().get(DirectoryBook.NODE_HEADER);
+    if (proof != null && directory.provesNode(proof)) {
+      request.setAttribute(StoredHeaders.FOR_CLUSTER, Boolean.TRUE); // another node of the cluster fills from this one
     }
     if (site.shield() == SiteConfig.Shield.DIRECTORY && request.getHeaders().contains(DirectoryBook.CLAIM_HEADER)) {
       Dispatch.blocking(request, callback, () -> asDirectory(site, request, response, callback));
@@ -683,8 +688,10 @@ public final class SiteHandler extends ContainerLifeCycle {
     CacheStatus cs = CacheStatus.collapsed();
     outcomes.accept(cs);
     response.setStatus(range == null ? head.status() : 206);
+    boolean forCluster = StoredHeaders.fromCluster(request);
     for (StoredResponse.Header h : head.headers()) {
-      if (StoredHeaders.onlyForThisNode(h.name().toLowerCase(java.util.Locale.ROOT))) {
+      String name = h.name().toLowerCase(java.util.Locale.ROOT);
+      if (StoredHeaders.onlyForThisNode(name) && !(forCluster && StoredHeaders.forCluster(name))) {
         continue;
       }
       if (h.name().equalsIgnoreCase("Date")) {

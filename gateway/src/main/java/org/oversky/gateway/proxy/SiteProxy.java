@@ -62,6 +62,9 @@ final class SiteProxy extends ProxyHandler {
     void serve(Request request, Response response, Callback callback, Exchange ex, Runnable fallback);
   }
 
+  /** Signs this node's {@link DirectoryBook#NODE_HEADER} toward other nodes. */
+  private final DirectoryBook directory;
+
   SiteProxy(
       ContentStore store,
       CachePolicy policy,
@@ -73,7 +76,9 @@ final class SiteProxy extends ProxyHandler {
       OriginDown originDown,
       java.util.function.LongConsumer fromOrigin,
       org.oversky.gateway.metrics.Failures failures,
+      DirectoryBook directory,
       java.time.InstantSource clock) {
+    this.directory = directory;
     this.fromOrigin = fromOrigin;
     this.clock = clock;
     this.originDown = originDown;
@@ -124,8 +129,13 @@ final class SiteProxy extends ProxyHandler {
       h.put(HttpHeader.HOST, hostOf(ex));
       h.remove(OriginAttempt.SHIELDED_HEADER);
       h.remove(DirectoryBook.CLAIM_HEADER);
+      h.remove(DirectoryBook.NODE_HEADER);
       if (ex.origin().atShield()) {
         h.put(OriginAttempt.SHIELDED_HEADER, "1");
+        String proof = directory.nodeProof();
+        if (proof != null) {
+          h.put(DirectoryBook.NODE_HEADER, proof); // the node asked answers with the fields for the cluster
+        }
       }
       ex.origin().claim().ifPresent(claim -> h.put(DirectoryBook.CLAIM_HEADER, claim));
       forwardingFields(h, request, clientHost);
@@ -416,6 +426,13 @@ final class SiteProxy extends ProxyHandler {
       response.getHeaders().put(CacheStatus.HEADER, cs.value());
       if (request.getAttribute(DirectoryBook.ANSWER_HEADER) instanceof String answer) {
         response.getHeaders().put(DirectoryBook.ANSWER_HEADER, answer); // this node answers a claim as the URL's directory
+      }
+      if (StoredHeaders.fromCluster(request)) {
+        for (HttpField f : fromOrigin.getHeaders()) {
+          if (StoredHeaders.forCluster(f.getLowerCaseName())) {
+            response.getHeaders().add(f); // the node that asked stores this answer
+          }
+        }
       }
       response.getHeaders().add(HttpHeader.VIA, "1.1 " + getViaHost());
       outcomes.accept(cs);

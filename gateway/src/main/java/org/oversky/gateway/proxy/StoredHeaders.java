@@ -24,9 +24,26 @@ final class StoredHeaders {
   private StoredHeaders() {}
 
   /**
+   * The request attribute set on a request from a node of the cluster (a verified {@link
+   * DirectoryBook#NODE_HEADER} or claim): its answer carries {@code Oversky-Cache-Control}.
+   */
+  static final String FOR_CLUSTER = "oversky.forCluster";
+
+  /** Whether a response field (lower-case name) goes to the cluster's nodes too: the origin's directives for the CDN. */
+  static boolean forCluster(String lowerCaseName) {
+    return lowerCaseName.equals("oversky-cache-control");
+  }
+
+  /** Whether {@code request} came from a node of the cluster (see {@link #FOR_CLUSTER}). */
+  static boolean fromCluster(org.eclipse.jetty.server.Request request) {
+    return request.getAttribute(FOR_CLUSTER) != null;
+  }
+
+  /**
    * Whether a response field (lower-case name) is meant for this node alone and never sent on:
-   * {@code Oversky-Cache-Control}, and a directory's {@code Oversky-Directory} proof. {@code CDN-Cache-Control} is sent on, for CDN caches further
-   * down the path.
+   * {@code Oversky-Cache-Control} (but to the cluster's nodes, see {@link #FOR_CLUSTER}), and a
+   * directory's {@code Oversky-Directory} proof. {@code CDN-Cache-Control} is sent on, for CDN
+   * caches further down the path.
    */
   static boolean onlyForThisNode(String lowerCaseName) {
     return lowerCaseName.equals("oversky-cache-control") || lowerCaseName.equals("oversky-directory");

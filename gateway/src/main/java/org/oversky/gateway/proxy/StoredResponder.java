@@ -101,6 +101,13 @@ final class StoredResponder {
       String via,
       BodyResponder.Validators validators) {
     var headers = response.getHeaders();
+    if (StoredHeaders.fromCluster(request)) {
+      for (StoredResponse.Header h : stored.headers()) {
+        if (StoredHeaders.forCluster(h.name().toLowerCase(java.util.Locale.ROOT))) {
+          headers.add(h.name(), h.value()); // another node of the cluster stores this answer
+        }
+      }
+    }
     headers.put(HttpHeader.AGE, Long.toString(Math.max(0, age)));
     headers.put(CacheStatus.HEADER, status.value());
     headers.add(HttpHeader.VIA, via);
