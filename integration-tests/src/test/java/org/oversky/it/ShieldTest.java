@@ -84,6 +84,38 @@ class ShieldTest {
     }
   }
 
+  /**
+   * A client's {@code Oversky-Shielded} does not send its misses past the shield: with a cluster
+   * secret, a node takes a request as another node's fill only with a verified {@code
+   * Oversky-Node}. Before, anyone could make every miss go straight to the origin, which the
+   * shield is there to spare.
+   */
+  @Test
+  void aClientsShieldedHeaderDoesNotGoPastTheShield(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(5_000, 32);
+    WireMockServer origin = origin("/o/", body);
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "shielded.test=" + origin.baseUrl() + ";shield=on", "cluster.secret", "shield-secret"));
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      awaitAllUp(c.nodes);
+      get(c.nodes.get(0), "/o/first");
+      String[] first = origin.findAll(WireMock.getRequestedFor(WireMock.urlEqualTo("/o/first"))).get(0).getHeader("Via").split(",");
+      String shield = first[first.length - 1].trim(); // the region's shield, the last node a fill passes
+      for (int i = 0; i < 6; i++) {
+        String path = "/o/forged" + i;
+        HttpResponse<byte[]> r = TestNode.HTTP.send(HttpRequest.newBuilder(c.nodes.get(i % 3).url(path)).header("Host", "shielded.test")
+            .header("Oversky-Shielded", "1").header("Oversky-Node", "by=http://127.0.0.1:9/; t=" + System.currentTimeMillis() + "; mac=" + "00".repeat(32))
+            .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertArrayEquals(body, r.body());
+        List<LoggedRequest> asked = origin.findAll(WireMock.getRequestedFor(WireMock.urlEqualTo(path)));
+        assertEquals(1, asked.size());
+        String[] hops = asked.get(0).getHeader("Via").split(",");
+        assertEquals(shield, hops[hops.length - 1].trim(), path + ": the forged fill went through the shield like any miss: Via " + asked.get(0).getHeader("Via"));
+      }
+    } finally {
+      origin.stop();
+    }
+  }
+
   /** Every node of {@code nodes} sees every other up (probes answered), so the shields agree. */
   private static void awaitAllUp(List<TestNode> nodes) {
     await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).until(() -> {

@@ -186,10 +186,20 @@ public final class SiteHandler extends ContainerLifeCycle {
     if (site.shield() == SiteConfig.Shield.DIRECTORY) {
       return directoryAttempt(site, request, pool, order);
     }
-    Optional<java.net.URI> shield = (site.shield() == SiteConfig.Shield.SITE || site.shield() == SiteConfig.Shield.URL) && request != null && !request.getHeaders().contains(OriginAttempt.SHIELDED_HEADER)
+    Optional<java.net.URI> shield = (site.shield() == SiteConfig.Shield.SITE || site.shield() == SiteConfig.Shield.URL) && request != null && !sentOnByNode(request)
         ? site.shield() == SiteConfig.Shield.URL ? shields.shieldForUrl(site.host(), CacheKeys.of(request)) : shields.shieldFor(site.host())
         : Optional.empty();
     return new OriginAttempt(pool, shield, order);
+  }
+
+  /**
+   * Whether another node sent this request on (its shield's, directory's or filler's fill: {@code
+   * Oversky-Shielded}), so that its miss goes to the origin: with a cluster secret only when its
+   * {@code Oversky-Node} proof (or directory claim) verified, so that a client's made-up header
+   * does not send its misses past the shield.
+   */
+  private boolean sentOnByNode(Request request) {
+    return request.getHeaders().contains(OriginAttempt.SHIELDED_HEADER) && (!directory.enabled() || StoredHeaders.fromCluster(request));
   }
 
   /**
@@ -200,7 +210,7 @@ public final class SiteHandler extends ContainerLifeCycle {
    * knows no other or the cluster has no secret.
    */
   private OriginAttempt directoryAttempt(SiteConfig site, Request request, OriginPool pool, List<java.net.URI> order) {
-    if (request == null || !directory.enabled() || request.getHeaders().contains(OriginAttempt.SHIELDED_HEADER)
+    if (request == null || !directory.enabled() || sentOnByNode(request)
         || request.getHeaders().contains(HttpHeader.RANGE)) { // a range's whole fetch fails over to no one: the origin
       return new OriginAttempt(pool, Optional.empty(), order);
     }
