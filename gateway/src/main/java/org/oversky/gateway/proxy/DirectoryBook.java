@@ -44,10 +44,12 @@ public final class DirectoryBook {
   public static final String ANSWER_HEADER = "Oversky-Directory";
   /** How far a claim's time may be from the directory's clock. */
   static final Duration CLAIM_SKEW = Duration.ofMinutes(5);
-  /** Most URLs remembered. */
+  /**
+   * Most URLs remembered, the least used going first. No entry expires by age: a filler's copy may
+   * live for days, and with the origin down a URL whose entry had gone is filled from nowhere (the
+   * directory keeps no URL records); a filler that no longer has the copy fills it again.
+   */
   static final int MAX_ENTRIES = 200_000;
-  /** How long a URL's filler is remembered after it was named. */
-  static final Duration ENTRY_LIFETIME = Duration.ofHours(1);
 
   private final byte[] key;
   private final URI self;
@@ -57,11 +59,9 @@ public final class DirectoryBook {
    * the directory it had then, or {@link #NOBODY}), or as their directory once (at the node it
    * handed the entry on to).
    */
-  private final Cache<String, Entry> entries =
-      Caffeine.newBuilder().maximumSize(MAX_ENTRIES).expireAfterWrite(ENTRY_LIFETIME).executor(Runnable::run).build();
-  /** URLs whose last fill here through the directory was not stored: their misses go to the origin for a while. */
-  private final Cache<String, Boolean> notStored =
-      Caffeine.newBuilder().maximumSize(MAX_ENTRIES).expireAfterWrite(NOT_STORED_FOR).executor(Runnable::run).build();
+  private final Cache<String, Entry> entries = Caffeine.newBuilder().maximumSize(MAX_ENTRIES).executor(Runnable::run).build();
+  /** URLs whose last fill here through the directory was not stored: their misses go to the origin for a while (this node's clock). */
+  private final Cache<String, Boolean> notStored;
   /** How long a URL whose fill was not stored (no-store, private, an error) skips the directory. */
   static final Duration NOT_STORED_FOR = Duration.ofMinutes(5);
   private final AtomicLong refused = new AtomicLong();
@@ -84,6 +84,8 @@ public final class DirectoryBook {
     this.key = secret.isEmpty() ? null : HmacSha256.of(secret.getBytes(StandardCharsets.UTF_8), "oversky-directory-claim".getBytes(StandardCharsets.US_ASCII));
     this.self = self;
     this.clock = clock;
+    this.notStored = Caffeine.newBuilder().maximumSize(MAX_ENTRIES).expireAfterWrite(NOT_STORED_FOR)
+        .ticker(() -> clock.millis() * 1_000_000L).executor(Runnable::run).build();
   }
 
   /** Whether this node can make claims (the cluster has a secret). */

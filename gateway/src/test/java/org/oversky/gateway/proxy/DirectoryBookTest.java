@@ -84,4 +84,22 @@ class DirectoryBookTest {
     assertEquals(java.util.Map.of(B, java.util.List.of(new DirectoryBook.HandedOn(URL, A))), c.handOn(moved),
         "a directory's entry moves on to the next directory, naming the filler");
   }
+
+  /**
+   * A directory knows a URL's filler as long as it has room for it, not an hour: the filler's copy
+   * may live for days, and with the origin down a URL whose entry had gone was filled from nowhere
+   * (no URL records with the directory). The skip after a fill that was not stored follows this
+   * node's clock.
+   */
+  @Test
+  void anEntryOutlivesAnHourAndTheNotStoredSkipEndsOnTheInjectedClock() {
+    DirectoryBook directory = new DirectoryBook("s3cret", C, clock);
+    Set<URI> up = Set.of(A, B, C);
+    directory.fillerFor(URL, A, up::contains);
+    directory.notStored("http://site.test/dynamic");
+    now.addAndGet(java.time.Duration.ofMinutes(6).toMillis());
+    assertFalse(directory.passesBy("http://site.test/dynamic"), "5 minutes of this node's clock later, the directory again");
+    now.addAndGet(java.time.Duration.ofHours(30).toMillis());
+    assertEquals(Optional.of(A), directory.fillerFor(URL, B, up::contains), "a day and more later, the filler is still known");
+  }
 }
