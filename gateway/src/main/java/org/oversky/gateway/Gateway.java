@@ -64,6 +64,8 @@ public final class Gateway extends ContainerLifeCycle {
     out.put("directoryFillersNamed", directory.named());
     out.put("directoryMissesSentOn", directory.sentOn());
     out.put("directoryClaimsRefused", directory.refused());
+    out.put("directoryMissesAsked", directory.asked());
+    out.put("directoryMissesFailedOver", directory.failedOver());
     out.put("directoryEntriesHandedOn", directory.handedOut());
     out.put("directoryEntriesTaken", directory.handedIn());
     out.put("directoryViewFollowed", handOver.followedNodes());

@@ -70,6 +70,8 @@ class DirectoryTest {
             path + ": the later nodes fill from a peer: " + statuses);
       }
       assertEquals(12, Cluster.clusterFigure(c.nodes, "directoryFillersNamed"), "each URL's directory named its first asker the filler");
+      assertEquals(24, Cluster.clusterFigure(c.nodes, "directoryMissesAsked"), "each URL's two other nodes asked its directory");
+      assertEquals(0, Cluster.clusterFigure(c.nodes, "directoryMissesFailedOver"), "and every directory answered");
       assertEquals(0, Cluster.clusterFigure(c.nodes, "recordsPublished"), "no URL records");
       assertEquals(0, Cluster.clusterFigure(c.nodes, "recordLookups"), "no URL record lookups");
 
@@ -248,6 +250,7 @@ class DirectoryTest {
             assertArrayEquals(body, r.body(), "/d/s" + i + " through " + n.base + ": the cluster's origin's body, not the stranger's copy");
           }
         }
+        assertTrue(Cluster.clusterFigure(c.nodes, "directoryMissesFailedOver") > 0, "the misses the stranger answered without the proof are counted");
       }
     } finally {
       origin.stop();

@@ -68,6 +68,8 @@ public final class DirectoryBook {
   private final AtomicLong sentOn = new AtomicLong();
   private final AtomicLong named = new AtomicLong();
   private final AtomicLong handedOut = new AtomicLong();
+  private final AtomicLong asked = new AtomicLong();
+  private final AtomicLong failedOver = new AtomicLong();
   private final AtomicLong handedIn = new AtomicLong();
 
   /** Where an entry's directory is when there was none: the URL was filled while this node knew no other. */
@@ -272,6 +274,26 @@ public final class DirectoryBook {
   /** Misses sent to the node that filled the URL first. */
   public long sentOn() {
     return sentOn.get();
+  }
+
+  /** A miss here was sent to its URL's directory node, with a claim. */
+  void countAsked() {
+    asked.incrementAndGet();
+  }
+
+  /** A URL's directory node failed a miss sent there (down, 5xx, refused, or no proof of the cluster's key): it went on to the origin. */
+  void countFailedOver() {
+    failedOver.incrementAndGet();
+  }
+
+  /** Misses this node sent to their URL's directory node. */
+  public long asked() {
+    return asked.get();
+  }
+
+  /** Of {@link #asked}, those the directory failed, which went on to the origin. */
+  public long failedOver() {
+    return failedOver.get();
   }
 
   /** Entries this node handed to another directory node. */

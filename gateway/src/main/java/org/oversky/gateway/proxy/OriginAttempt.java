@@ -104,12 +104,18 @@ final class OriginAttempt {
 
   /** Counts the current origin as failed and moves to the next. */
   void failedOver() {
+    if (atDirectory()) {
+      book.countFailedOver();
+    }
     pool.failed(current());
     index++;
   }
 
   /** The request to the current origin is being sent. */
   void sending() {
+    if (atDirectory()) {
+      book.countAsked();
+    }
     sentNanos = System.nanoTime();
   }
 
