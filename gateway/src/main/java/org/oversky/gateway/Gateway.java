@@ -68,6 +68,7 @@ public final class Gateway extends ContainerLifeCycle {
     out.put("directoryMissesFailedOver", directory.failedOver());
     out.put("directoryEntriesHandedOn", directory.handedOut());
     out.put("directoryEntriesTaken", directory.handedIn());
+    out.put("directoryHandOverFailures", directory.handOverFailures());
     out.put("directoryViewFollowed", handOver.followedNodes());
     return out;
   }

@@ -339,7 +339,7 @@ final class BackgroundFetches {
       h.remove(DirectoryBook.NODE_HEADER);
       if (ex.origin().atShield()) {
         h.put(OriginAttempt.SHIELDED_HEADER, "1"); // as the proxy's fills: the shield goes to the origin itself
-        String proof = directory.nodeProof();
+        String proof = directory.nodeProof(ex.origin().current().toString());
         if (proof != null) {
           h.put(DirectoryBook.NODE_HEADER, proof);
         }

@@ -69,11 +69,25 @@ public final class DirectoryBook {
   private final AtomicLong named = new AtomicLong();
   private final AtomicLong handedOut = new AtomicLong();
   private final AtomicLong asked = new AtomicLong();
+  private final AtomicLong handOverFailures = new AtomicLong();
   private final AtomicLong failedOver = new AtomicLong();
   private final AtomicLong handedIn = new AtomicLong();
 
   /** Where an entry's directory is when there was none: the URL was filled while this node knew no other. */
   static final URI NOBODY = URI.create("oversky:nobody");
+
+  /**
+   * The key a URL is known by in the book and placed by ({@code HttpRouting.directoryFor}): its
+   * host, path and query without the scheme, with the characters a URI may not hold
+   * percent-encoded. Each node keys a request by what reached it: a client's {@code https} and raw
+   * {@code a|b} at the asking node, the cluster's {@code http} and {@code a%7Cb} at the directory;
+   * keyed as they came, the directory's entries and the asker's fills never met. The same key
+   * whatever form it is given in ({@code keyOf(keyOf(u)) == keyOf(u)}).
+   */
+  public static String keyOf(String url) {
+    String rest = url.startsWith("https://") ? url.substring(8) : url.startsWith("http://") ? url.substring(7) : url;
+    return RequestTargets.forUri(rest);
+  }
 
   /** A URL's entry: the node that filled it first, as far as this node knows, and the directory node that has the entry ({@link #NOBODY}: none yet). */
   record Entry(URI filler, URI at) {}
@@ -95,25 +109,33 @@ public final class DirectoryBook {
     return key != null;
   }
 
-  /** This node's claim: {@code by=URL; t=MILLIS; mac=HEX}. */
-  String claim() {
+  /**
+   * This node's claim for the node whose site path is {@code to} (its URL up to the site's host,
+   * as asked): {@code by=URL; to=TARGET; t=MILLIS; mac=HEX}. Bound to its target, a claim or proof
+   * that a node outside the cluster receives (the view holds every node the DHT knows, so one may
+   * be taken for a shield or a directory) is good nowhere else.
+   */
+  String claim(String to) {
     long t = clock.millis();
-    return "by=" + self + "; t=" + t + "; mac=" + HexFormat.of().formatHex(mac(self.toString(), t));
+    return "by=" + self + "; to=" + to + "; t=" + t + "; mac=" + HexFormat.of().formatHex(mac(self.toString(), to, t));
   }
 
-  /** This node's {@link #NODE_HEADER} value; null without a cluster secret. */
-  String nodeProof() {
-    return key == null ? null : claim();
+  /** This node's {@link #NODE_HEADER} value for the node whose site path is {@code to}; null without a cluster secret. */
+  String nodeProof(String to) {
+    return key == null ? null : claim(to);
   }
 
-  /** Whether {@code proof} (a {@link #NODE_HEADER} value, or null) verifies: the request comes from a node of the cluster. */
-  boolean provesNode(String proof) {
-    return proof != null && parse(proof).isPresent();
+  /**
+   * Whether {@code proof} (a {@link #NODE_HEADER} value, or null) verifies and was made for this
+   * node ({@code here}: its site path as others ask it): the request comes from a node of the cluster.
+   */
+  boolean provesNode(String proof, String here) {
+    return proof != null && parse(proof, here).isPresent();
   }
 
-  /** The node a claim names, when it verifies and is recent; empty otherwise (counted). */
-  Optional<URI> verify(String claim) {
-    Optional<URI> by = parse(claim);
+  /** The node a claim names, when it verifies, is recent and was made for this node ({@code here}); empty otherwise (counted). */
+  Optional<URI> verify(String claim, String here) {
+    Optional<URI> by = parse(claim, here);
     if (by.isEmpty()) {
       refused.incrementAndGet();
     }
@@ -141,24 +163,27 @@ public final class DirectoryBook {
     return HmacSha256.of(key, ("oversky-directory-answer\n" + claim).getBytes(StandardCharsets.UTF_8));
   }
 
-  private Optional<URI> parse(String claim) {
+  private Optional<URI> parse(String claim, String here) {
     if (key == null || claim == null) {
       return Optional.empty();
     }
     String by = null;
+    String to = null;
     String t = null;
     String mac = null;
     for (String part : claim.split(";")) {
       String p = part.trim();
       if (p.startsWith("by=")) {
         by = p.substring(3);
+      } else if (p.startsWith("to=")) {
+        to = p.substring(3);
       } else if (p.startsWith("t=")) {
         t = p.substring(2);
       } else if (p.startsWith("mac=")) {
         mac = p.substring(4);
       }
     }
-    if (by == null || t == null || mac == null || mac.length() != 64) {
+    if (by == null || to == null || !to.equals(here) || t == null || mac == null || mac.length() != 64) {
       return Optional.empty();
     }
     try {
@@ -166,7 +191,7 @@ public final class DirectoryBook {
       if (Math.abs(clock.millis() - time) > CLAIM_SKEW.toMillis()) {
         return Optional.empty();
       }
-      if (!MessageDigest.isEqual(mac(by, time), HexFormat.of().parseHex(mac))) {
+      if (!MessageDigest.isEqual(mac(by, to, time), HexFormat.of().parseHex(mac))) {
         return Optional.empty();
       }
       URI node = URI.create(by);
@@ -176,8 +201,8 @@ public final class DirectoryBook {
     }
   }
 
-  private byte[] mac(String by, long t) {
-    return HmacSha256.of(key, ("oversky-claim\n" + by + "\n" + t).getBytes(StandardCharsets.UTF_8));
+  private byte[] mac(String by, String to, long t) {
+    return HmacSha256.of(key, ("oversky-claim\n" + by + "\n" + to + "\n" + t).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -188,7 +213,7 @@ public final class DirectoryBook {
    */
   Optional<URI> fillerFor(String url, URI claimant, Predicate<URI> placeable) {
     URI[] before = new URI[1];
-    entries.asMap().compute(url, (u, known) -> {
+    entries.asMap().compute(keyOf(url), (u, known) -> {
       if (known != null && !known.filler().equals(claimant) && (known.filler().equals(self) || placeable.test(known.filler()))) {
         before[0] = known.filler();
         return known.at().equals(self) ? known : new Entry(known.filler(), self);
@@ -214,7 +239,7 @@ public final class DirectoryBook {
    * it hands that on when the URL's directory node changes (see {@link #handOn}).
    */
   void filledHere(String url, Optional<URI> directory) {
-    entries.asMap().putIfAbsent(url, new Entry(self, directory.orElse(NOBODY)));
+    entries.asMap().putIfAbsent(keyOf(url), new Entry(self, directory.orElse(NOBODY)));
   }
 
   /**
@@ -242,11 +267,23 @@ public final class DirectoryBook {
   }
 
   /**
+   * A hand-over of {@code batch} to {@code node} was not taken (the node down, starting, or
+   * refusing): those of its entries still marked at that node are due again ({@link #NOBODY}), to
+   * be handed on by the next {@link #handOn}.
+   */
+  void handOverFailed(java.util.List<HandedOn> batch, URI node) {
+    for (HandedOn e : batch) {
+      entries.asMap().computeIfPresent(e.url(), (u, known) -> known.at().equals(node) ? new Entry(known.filler(), NOBODY) : known);
+    }
+    handOverFailures.addAndGet(batch.size());
+  }
+
+  /**
    * An entry another node handed here: this node is the URL's directory now. A filler known here
    * and still {@code placeable} stays; otherwise {@code filler} is the URL's.
    */
   void takeHandedOn(String url, URI filler, Predicate<URI> placeable) {
-    entries.asMap().compute(url, (u, known) ->
+    entries.asMap().compute(keyOf(url), (u, known) ->
         known != null && (known.filler().equals(self) || placeable.test(known.filler())) ? new Entry(known.filler(), self) : new Entry(filler, self));
     handedIn.incrementAndGet();
   }
@@ -258,12 +295,12 @@ public final class DirectoryBook {
    * filler, which store nothing either.
    */
   void notStored(String url) {
-    notStored.put(url, Boolean.TRUE);
+    notStored.put(keyOf(url), Boolean.TRUE);
   }
 
   /** Whether the misses of {@code url} here go past the directory (see {@link #notStored}). */
   boolean passesBy(String url) {
-    return notStored.getIfPresent(url) != null;
+    return notStored.getIfPresent(keyOf(url)) != null;
   }
 
   /** Claims refused (not verified, or too old). */
@@ -299,6 +336,11 @@ public final class DirectoryBook {
   /** Entries this node handed to another directory node. */
   public long handedOut() {
     return handedOut.get();
+  }
+
+  /** Entries handed on that the receiving node did not take (they are handed on again). */
+  public long handOverFailures() {
+    return handOverFailures.get();
   }
 
   /** Entries other nodes handed here. */

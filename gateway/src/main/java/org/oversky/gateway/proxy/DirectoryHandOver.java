@@ -22,7 +22,7 @@ import org.oversky.gateway.cluster.ClusterMessages;
  */
 public final class DirectoryHandOver extends ContainerLifeCycle {
   /** Most bytes of URLs and fillers in one message (a cluster message's body is at most 64 KiB). */
-  static final int MAX_MESSAGE_CHARS = 48 * 1024;
+  static final int MAX_MESSAGE_BYTES = 48 * 1024;
 
   private final DirectoryBook book;
   private final Function<String, Optional<URI>> directoryFor;
@@ -46,45 +46,71 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
     addBean(messages);
   }
 
-  /** Hands on the entries whose directory node changed; does nothing unless the view did. Run every few hundred milliseconds. */
+  /** Hands on the entries whose directory node changed; does nothing unless the view did, or a hand-over failed. Run every few hundred milliseconds. */
   public void followView() {
     if (!book.enabled()) {
       return;
     }
     List<URI> now = view.get();
-    if (now.equals(followed)) {
+    boolean changed = !now.equals(followed);
+    boolean retry = retryDue && ++ticksSinceRetry >= retryTicks;
+    if (!changed && !retry) {
       return;
     }
+    if (retry || changed) {
+      retryDue = false;
+      ticksSinceRetry = 0;
+      // a node that keeps refusing (one of another cluster the view holds) is asked less and less often
+      retryTicks = changed ? RETRY_TICKS : Math.min(retryTicks * 2, MAX_RETRY_TICKS);
+    }
     book.handOn(directoryFor).forEach((node, entries) -> {
-      for (List<Map<String, Object>> batch : batches(entries)) {
-        messages.sendTo(node, Map.of("entries", batch), batch.size() + " directory entries; their URLs are filled from the origin once more");
+      for (List<DirectoryBook.HandedOn> batch : batches(entries)) {
+        List<Map<String, Object>> fields = batch.stream().map(e -> Map.<String, Object>of("url", e.url(), "filler", e.filler().toString())).toList();
+        messages.sendTo(node, Map.of("entries", fields), batch.size() + " directory entries; they are sent again later")
+            .thenAccept(taken -> {
+              if (!taken) {
+                book.handOverFailed(batch, node); // due again: the next view change or retry sends them
+                retryDue = true;
+              }
+            });
       }
     });
     followed = now;
   }
+
+  /** Brief ticks (250 ms) between a failed hand-over and the next try, when the view has not changed meanwhile; doubled after each try, up to {@link #MAX_RETRY_TICKS}. */
+  static final int RETRY_TICKS = 20;
+  /** The longest wait between tries: 5 minutes. */
+  static final int MAX_RETRY_TICKS = 1_200;
+  /** The wait before the next try, in ticks; {@link #followView}'s alone. */
+  private int retryTicks = RETRY_TICKS;
+  /** Set when a hand-over was not taken (by the client's thread); read and cleared by {@link #followView}. */
+  private volatile boolean retryDue;
+  /** Ticks since a failure was seen; {@link #followView}'s alone. */
+  private int ticksSinceRetry;
 
   /** How many nodes the view held when {@link #followView} last handed entries on (its hand-over sent). */
   public int followedNodes() {
     return followed.size();
   }
 
-  /** Entries as message fields, in batches of at most {@link #MAX_MESSAGE_CHARS} characters of URLs. */
-  static List<List<Map<String, Object>>> batches(List<DirectoryBook.HandedOn> entries) {
-    List<List<Map<String, Object>>> out = new ArrayList<>();
-    List<Map<String, Object>> batch = new ArrayList<>();
-    int chars = 0;
+  /** Entries in batches of at most {@link #MAX_MESSAGE_BYTES} bytes of URLs and fillers (UTF-8); one too long for a message is left out. */
+  static List<List<DirectoryBook.HandedOn>> batches(List<DirectoryBook.HandedOn> entries) {
+    List<List<DirectoryBook.HandedOn>> out = new ArrayList<>();
+    List<DirectoryBook.HandedOn> batch = new ArrayList<>();
+    int bytes = 0;
     for (DirectoryBook.HandedOn e : entries) {
-      int size = e.url().length() + e.filler().toString().length() + 32;
-      if (size > MAX_MESSAGE_CHARS) {
+      int size = e.url().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + e.filler().toString().length() + 32;
+      if (size > MAX_MESSAGE_BYTES) {
         continue; // a URL this long is filled from the origin once more
       }
-      if (chars + size > MAX_MESSAGE_CHARS) {
+      if (bytes + size > MAX_MESSAGE_BYTES) {
         out.add(batch);
         batch = new ArrayList<>();
-        chars = 0;
+        bytes = 0;
       }
-      batch.add(Map.of("url", e.url(), "filler", e.filler().toString()));
-      chars += size;
+      batch.add(e);
+      bytes += size;
     }
     if (!batch.isEmpty()) {
       out.add(batch);
@@ -106,8 +132,8 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
     for (JsonNode e : entries) {
       Optional<URI> filler = node(e.path("filler"));
       String url = e.path("url").asText("");
-      if (filler.isEmpty() || !(url.startsWith("http://") || url.startsWith("https://"))) {
-        return ClusterMessages.Verdict.MALFORMED;
+      if (filler.isEmpty() || url.indexOf('/') <= 0) {
+        return ClusterMessages.Verdict.MALFORMED; // a URL's key is HOST/PATH?QUERY
       }
       taken.add(new DirectoryBook.HandedOn(url, filler.get()));
     }

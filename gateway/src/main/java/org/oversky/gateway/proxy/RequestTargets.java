@@ -15,19 +15,20 @@ public final class RequestTargets {
 
   /** {@code pathQuery} with every character a URI's path or query may not hold percent-encoded. */
   public static String forUri(String pathQuery) {
+    int query = pathQuery.indexOf('?');
     for (int i = 0; i < pathQuery.length(); i++) {
-      if (!allowed(pathQuery, i)) {
-        return encode(pathQuery);
+      if (!allowed(pathQuery, i, query >= 0 && i > query)) {
+        return encode(pathQuery, query);
       }
     }
     return pathQuery; // the common case: nothing to copy
   }
 
-  private static String encode(String pathQuery) {
+  private static String encode(String pathQuery, int query) {
     StringBuilder out = new StringBuilder(pathQuery.length() + 16);
     for (int i = 0; i < pathQuery.length(); i++) {
       char c = pathQuery.charAt(i);
-      if (allowed(pathQuery, i)) {
+      if (allowed(pathQuery, i, query >= 0 && i > query)) {
         out.append(c);
         continue;
       }
@@ -40,9 +41,16 @@ public final class RequestTargets {
     return out.toString();
   }
 
-  /** Whether the character at {@code i} may stand as it is: RFC 3986's pchar, '/', '?', or a '%' that starts an escape. */
-  private static boolean allowed(String s, int i) {
+  /**
+   * Whether the character at {@code i} may stand as it is: RFC 3986's pchar, '/', '?', a '%' that
+   * starts an escape, and in the query '[' and ']', which a URI takes there and which origins that
+   * sign or parse the raw query ({@code filter[a]=1}) expect as sent.
+   */
+  private static boolean allowed(String s, int i, boolean inQuery) {
     char c = s.charAt(i);
+    if (inQuery && (c == '[' || c == ']')) {
+      return true;
+    }
     if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
       return true;
     }

@@ -220,7 +220,8 @@ public final class SiteHandler extends ContainerLifeCycle {
       return new OriginAttempt(pool, Optional.empty(), order);
     }
     if (!at.get().equals(self)) {
-      return new OriginAttempt(pool, shields.siteBase(at.get(), site.host()), order, directory.claim(), directory);
+      java.net.URI there = shields.siteBase(at.get(), site.host());
+      return new OriginAttempt(pool, there, order, directory.claim(there.toString()), directory);
     }
     Optional<java.net.URI> filler = directory.fillerForSelf(url, shields::placeable);
     return new OriginAttempt(pool, filler.map(f -> shields.siteBase(f, site.host())), order, directory);
@@ -236,7 +237,7 @@ public final class SiteHandler extends ContainerLifeCycle {
   private void asDirectory(SiteConfig site, Request request, Response response, Callback callback) throws Exception {
     String url = CacheKeys.of(request);
     String claim = request.getHeaders().get(DirectoryBook.CLAIM_HEADER);
-    Optional<java.net.URI> claimant = directory.verify(claim);
+    Optional<java.net.URI> claimant = directory.verify(claim, shields.siteBase(self, site.host()).toString());
     if (claimant.isEmpty()) {
       new Problem(503, "claim-refused", "Claim refused",
               "the " + DirectoryBook.CLAIM_HEADER + " header does not verify under this cluster's secret (a node of another cluster,"
@@ -325,12 +326,8 @@ public final class SiteHandler extends ContainerLifeCycle {
   }
 
   private Optional<SiteConfig> siteOfUrl(String url) {
-    try {
-      java.net.URI u = java.net.URI.create(url);
-      return u.getHost() == null ? Optional.empty() : sites.match(u.getHost());
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
+    String authority = authority(url); // not a java.net.URI: a key may hold a raw '|'
+    return authority.isEmpty() ? Optional.empty() : sites.match(authority);
   }
 
   /** The Jetty proxy handler inside, for the host's handler tree. */
@@ -363,7 +360,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       return;
     }
     String proof = request.getHeaders().get(DirectoryBook.NODE_HEADER);
-    if (proof != null && directory.provesNode(proof)) {
+    if (proof != null && directory.provesNode(proof, shields.siteBase(self, site.host()).toString())) {
       request.setAttribute(StoredHeaders.FOR_CLUSTER, Boolean.TRUE); // another node of the cluster fills from this one
     }
     if (site.shield() == SiteConfig.Shield.DIRECTORY && request.getHeaders().contains(DirectoryBook.CLAIM_HEADER)) {

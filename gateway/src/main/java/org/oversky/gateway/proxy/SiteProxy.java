@@ -132,7 +132,7 @@ final class SiteProxy extends ProxyHandler {
       h.remove(DirectoryBook.NODE_HEADER);
       if (ex.origin().atShield()) {
         h.put(OriginAttempt.SHIELDED_HEADER, "1");
-        String proof = directory.nodeProof();
+        String proof = directory.nodeProof(ex.origin().current().toString());
         if (proof != null) {
           h.put(DirectoryBook.NODE_HEADER, proof); // the node asked answers with the fields for the cluster
         }

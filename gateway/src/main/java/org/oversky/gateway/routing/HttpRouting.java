@@ -132,7 +132,9 @@ public final class HttpRouting implements org.oversky.gateway.proxy.SiteHandler.
 
   /**
    * The directory node of {@code url} ({@code shield=directory}): the first of {@link
-   * ClusterMonitor#placeable} in the rendezvous order of the key {@code directory} + URL,
+   * ClusterMonitor#placeable} in the rendezvous order of the key {@code directory} + the URL's
+   * {@code DirectoryBook.keyOf} (no scheme: an https client's miss and the cluster's http request
+   * name the same node),
    * unweighted and over every region, so that every node of the cluster names the same one from
    * its first seconds (placeable nodes count from the moment they are known, not after five good
    * probes as routable ones do); empty while this node knows no other.
@@ -144,7 +146,7 @@ public final class HttpRouting implements org.oversky.gateway.proxy.SiteHandler.
       return Optional.empty();
     }
     List<Placement.Node> all = nodes.stream().map(u -> new Placement.Node(u, "")).toList();
-    return Optional.of(Placement.holders(("directory\n" + url).getBytes(StandardCharsets.UTF_8), all, 1).get(0).url());
+    return Optional.of(Placement.holders(("directory\n" + org.oversky.gateway.proxy.DirectoryBook.keyOf(url)).getBytes(StandardCharsets.UTF_8), all, 1).get(0).url());
   }
 
   @Override

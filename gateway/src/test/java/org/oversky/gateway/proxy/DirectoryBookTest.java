@@ -25,19 +25,25 @@ class DirectoryBookTest {
     DirectoryBook a = new DirectoryBook("s3cret", A, clock);
     DirectoryBook directory = new DirectoryBook("s3cret", C, clock);
     DirectoryBook outsider = new DirectoryBook("other", C, clock);
-    String claim = a.claim();
-    assertEquals(Optional.of(A), directory.verify(claim));
-    assertEquals(Optional.empty(), outsider.verify(claim), "another cluster's secret");
-    assertEquals(Optional.empty(), directory.verify(claim.replace("by=" + A, "by=" + B)), "the named node is under the MAC");
-    assertEquals(Optional.empty(), directory.verify("by=" + A + "; t=12; mac=zz"), "not hex");
-    assertEquals(Optional.empty(), directory.verify(null));
+    String atC = C + "/.well-known/oversky/site/site.test";
+    String claim = a.claim(atC);
+    assertEquals(Optional.of(A), directory.verify(claim, atC));
+    assertEquals(Optional.empty(), outsider.verify(claim, atC), "another cluster's secret");
+    assertEquals(Optional.empty(), directory.verify(claim.replace("by=" + A, "by=" + B), atC), "the named node is under the MAC");
+    assertEquals(Optional.empty(), directory.verify("by=" + A + "; to=" + atC + "; t=12; mac=zz", atC), "not hex");
+    assertEquals(Optional.empty(), directory.verify(null, atC));
+    String atB = B + "/.well-known/oversky/site/site.test";
+    assertEquals(Optional.empty(), directory.verify(claim, atB), "made for another node: good nowhere else");
+    assertEquals(Optional.empty(), directory.verify(claim.replace("to=" + atC, "to=" + atB), atB), "its target is under the MAC");
+    assertTrue(directory.provesNode(a.nodeProof(atC), atC), "a node proof is a claim's value");
+    assertFalse(directory.provesNode(a.nodeProof(atC), atB), "and as bound to its target");
     assertTrue(a.answers(claim, directory.answer(claim)), "the directory's answer proves it holds the key");
     assertFalse(a.answers(claim, outsider.answer(claim)), "an outsider's does not");
     assertFalse(a.answers(claim, null), "no answer header: not the cluster's");
-    assertFalse(a.answers(a.claim().replace("t=", "t=1"), directory.answer(claim)), "an answer is to one claim");
+    assertFalse(a.answers(a.claim(atC).replace("t=", "t=1"), directory.answer(claim)), "an answer is to one claim");
     now.addAndGet(DirectoryBook.CLAIM_SKEW.toMillis() + 1);
-    assertEquals(Optional.empty(), directory.verify(claim), "too old");
-    assertEquals(4, directory.refused());
+    assertEquals(Optional.empty(), directory.verify(claim, atC), "too old");
+    assertEquals(6, directory.refused());
     assertFalse(new DirectoryBook("", A, clock).enabled(), "no secret, no claims");
   }
 
@@ -68,7 +74,7 @@ class DirectoryBookTest {
     a.filledHere("http://site.test/at-b", Optional.of(B));
     assertEquals(java.util.Map.of(), a.handOn(u -> Optional.empty()), "still alone: nothing to hand on");
     java.util.function.Function<String, Optional<URI>> now = u -> Optional.of(u.endsWith("kept") ? A : u.endsWith("at-b") ? B : C);
-    assertEquals(java.util.Map.of(C, java.util.List.of(new DirectoryBook.HandedOn(URL, A))), a.handOn(now),
+    assertEquals(java.util.Map.of(C, java.util.List.of(new DirectoryBook.HandedOn(DirectoryBook.keyOf(URL), A))), a.handOn(now),
         "the URL filled alone goes to its new directory; the one it is directory of stays; the one already at B is not sent again");
     assertEquals(java.util.Map.of(), a.handOn(now), "once per change");
     assertEquals(Optional.of(A), a.fillerFor("http://site.test/kept", B, Set.of(A, B)::contains), "kept here: B is sent to this node's copy");
@@ -81,7 +87,7 @@ class DirectoryBookTest {
     assertEquals(2, c.handedIn());
     assertEquals(1, a.handedOut());
     java.util.function.Function<String, Optional<URI>> moved = u -> Optional.of(B);
-    assertEquals(java.util.Map.of(B, java.util.List.of(new DirectoryBook.HandedOn(URL, A))), c.handOn(moved),
+    assertEquals(java.util.Map.of(B, java.util.List.of(new DirectoryBook.HandedOn(DirectoryBook.keyOf(URL), A))), c.handOn(moved),
         "a directory's entry moves on to the next directory, naming the filler");
   }
 
@@ -101,5 +107,21 @@ class DirectoryBookTest {
     assertFalse(directory.passesBy("http://site.test/dynamic"), "5 minutes of this node's clock later, the directory again");
     now.addAndGet(java.time.Duration.ofHours(30).toMillis());
     assertEquals(Optional.of(A), directory.fillerFor(URL, B, up::contains), "a day and more later, the filler is still known");
+  }
+
+  /**
+   * The asking node keys a miss as its client sent it (https, a raw '|'), the directory as the
+   * cluster's request reached it (http, encoded): one entry for both. Before, each form had an
+   * entry of its own, and a URL's claimants and its directory's own misses never met.
+   */
+  @Test
+  void aUrlIsOneEntryWhateverItsSchemeOrEncoding() {
+    DirectoryBook directory = new DirectoryBook("s3cret", C, clock);
+    Set<URI> up = Set.of(A, B, C);
+    assertEquals(Optional.empty(), directory.fillerFor("https://site.test/a?q=x|y", A, up::contains));
+    assertEquals(Optional.of(A), directory.fillerFor("http://site.test/a?q=x%7Cy", B, up::contains), "the same URL from the cluster");
+    assertEquals(Optional.of(A), directory.fillerForSelf("site.test/a?q=x|y", up::contains), "and as a key");
+    assertEquals(DirectoryBook.keyOf("https://site.test/a?q=x|y"), DirectoryBook.keyOf(DirectoryBook.keyOf("http://site.test/a?q=x|y")));
+    assertEquals("site.test/r?to=http://x", DirectoryBook.keyOf("https://site.test/r?to=http://x"), "only a leading scheme goes");
   }
 }

@@ -40,7 +40,7 @@ class DirectoryHandOverTest {
   void signedEntriesAreTakenAndAMalformedOneRefusesTheWholeMessage() {
     DirectoryBook book = new DirectoryBook(SECRET, C, clock);
     DirectoryHandOver handOver = at(book);
-    String bad = message("1", "[{\"url\":\"http://site.test/x\",\"filler\":\"" + A + "\"},{\"url\":\"ftp://site.test/y\",\"filler\":\"" + A + "\"}]");
+    String bad = message("1", "[{\"url\":\"http://site.test/x\",\"filler\":\"" + A + "\"},{\"url\":\"no-path\",\"filler\":\"" + A + "\"}]");
     assertEquals(ClusterMessages.Verdict.MALFORMED, handOver.receive(bad.getBytes(StandardCharsets.UTF_8), mac(bad)));
     String noNode = message("2", "[{\"url\":\"http://site.test/x\",\"filler\":\"not a node\"}]");
     assertEquals(ClusterMessages.Verdict.MALFORMED, handOver.receive(noNode.getBytes(StandardCharsets.UTF_8), mac(noNode)));
@@ -57,15 +57,28 @@ class DirectoryHandOverTest {
   void batchesStayUnderTheMessageSizeAndKeepEveryEntryButOverlongOnes() {
     List<DirectoryBook.HandedOn> entries = new ArrayList<>();
     for (int i = 0; i < 2_000; i++) {
-      entries.add(new DirectoryBook.HandedOn("http://site.test/" + "p".repeat(60) + i, A));
+      entries.add(new DirectoryBook.HandedOn("site.test/" + "\u00e9".repeat(60) + i, A)); // two bytes a character
     }
-    entries.add(new DirectoryBook.HandedOn("http://site.test/" + "q".repeat(DirectoryHandOver.MAX_MESSAGE_CHARS), A));
-    List<List<java.util.Map<String, Object>>> batches = DirectoryHandOver.batches(entries);
-    assertTrue(batches.size() > 1, "2,000 entries of about 100 characters take several messages");
+    entries.add(new DirectoryBook.HandedOn("site.test/" + "q".repeat(DirectoryHandOver.MAX_MESSAGE_BYTES), A));
+    List<List<DirectoryBook.HandedOn>> batches = DirectoryHandOver.batches(entries);
+    assertTrue(batches.size() > 1, "2,000 entries of about 150 bytes take several messages");
     assertEquals(2_000, batches.stream().mapToInt(List::size).sum(), "every entry but the overlong one");
     for (var b : batches) {
-      int chars = b.stream().mapToInt(e -> e.get("url").toString().length() + e.get("filler").toString().length() + 32).sum();
-      assertTrue(chars <= DirectoryHandOver.MAX_MESSAGE_CHARS, "a batch of " + chars + " characters");
+      int bytes = b.stream().mapToInt(e -> e.url().getBytes(StandardCharsets.UTF_8).length + e.filler().toString().length() + 32).sum();
+      assertTrue(bytes <= DirectoryHandOver.MAX_MESSAGE_BYTES, "a batch of " + bytes + " bytes");
     }
+  }
+
+  @Test
+  void entriesAHandOverFailedToDeliverAreDueAgain() {
+    DirectoryBook a = new DirectoryBook(SECRET, A, clock);
+    a.filledHere("http://site.test/x", Optional.empty());
+    java.util.function.Function<String, Optional<URI>> toC = u -> Optional.of(C);
+    var sent = a.handOn(toC).get(C);
+    assertEquals(1, sent.size());
+    assertEquals(java.util.Map.of(), a.handOn(toC), "handed on once");
+    a.handOverFailed(sent, C);
+    assertEquals(java.util.Map.of(C, sent), a.handOn(toC), "C did not take it: due again");
+    assertEquals(1, a.handOverFailures());
   }
 }
