@@ -15,6 +15,7 @@
 #   MODE=processes COOP_SITE_OPTIONS=';shield=url' bash bench/offload.sh   # options for the cluster's site
 #   MODE=processes RATE=800 bash bench/offload.sh     # the measured load at a fixed rate, latency from each request's due time
 #   MODE=processes IDLE=30 bash bench/offload.sh      # the nodes' CPU over 30 s without requests (default 10, 0: not measured)
+#   MODE=processes SLOW_OUT=slow.json bash bench/offload.sh  # every hit over 50 ms: [sent at, s; node; ms], by mode
 set -euo pipefail
 
 bench_name=offload-processes
@@ -94,7 +95,7 @@ for w in weights:
     s += w; cdf.append(s)
 plan = [(min(bisect.bisect_left(cdf, r.random() * s), objects - 1), r.randrange(len(ports))) for _ in range(requests)]
 nxt, lock = [0], threading.Lock()
-out = {"hit": [], "peer": [], "origin": [], "errors": [], "mismatches": 0}
+out = {"hit": [], "peer": [], "origin": [], "errors": [], "mismatches": 0, "slow": []}
 def client():
     conns = {}
     mine = {"hit": [], "peer": [], "origin": []}
@@ -142,6 +143,10 @@ def client():
         cs = resp.getheader("Cache-Status", "")
         kind = "peer" if "fwd=peer" in cs else "hit" if "hit" in cs else "origin"
         mine[kind].append(ms)
+        if kind == "hit" and ms > 50:
+            # The slow hits, each with when it was sent (s from the start) and through which node,
+            # to tell a pause of one node from the whole machine's.
+            mine.setdefault("slow", []).append([round(t - start, 3), node, round(ms, 1)])
     with lock:
         for k, v in mine.items(): out[k].extend(v)
 start = time.perf_counter()
@@ -152,6 +157,7 @@ out["wall"] = time.perf_counter() - start
 out["distinct"] = len({o for o, _ in plan})
 out["errorCount"] = len(out["errors"])
 out["errors"] = out["errors"][:5] + (["..."] if len(out["errors"]) > 5 else [])
+out["slow"].sort()
 print(json.dumps(out))
 PYEOF
 
@@ -367,6 +373,21 @@ types = {k: ta.get(k, 0) - tb.get(k, 0) for k in ta}
 if any(types.values()):
     print("\nCooperating, DHT requests received during the measured load by RPC, per fill (%d fills): %s."
           % (c["fills"], ", ".join("`%s` %.2f" % (k, v / max(1, c["fills"])) for k, v in types.items() if v)))
+for name in rows:
+    slow = rows[name]["d"].get("slow", [])
+    if slow:
+        # Where the slow hits fall: spread over the nodes and the run (the machine), or bunched on
+        # one node or one moment (a pause of one JVM).
+        by_node, by_tenth = {}, {}
+        wall = rows[name]["d"]["wall"]
+        for t, node, ms in slow:
+            by_node[node] = by_node.get(node, 0) + 1
+            by_tenth[min(9, int(10 * t / wall))] = by_tenth.get(min(9, int(10 * t / wall)), 0) + 1
+        print("\n%s, hits over 50 ms: %d; by node %s; by tenth of the run %s."
+              % (name.capitalize(), len(slow), " ".join("%d:%d" % kv for kv in sorted(by_node.items())),
+                 " ".join("%d" % by_tenth.get(k, 0) for k in range(10))))
+    if os.environ.get("SLOW_OUT"):
+        json.dump({n: rows[n]["d"].get("slow", []) for n in rows}, open(os.environ["SLOW_OUT"], "w"))
 for name in rows:
     if rows[name]["d"]["errors"]:
         print("\n%s errors: %s" % (name, "; ".join(rows[name]["d"]["errors"])))

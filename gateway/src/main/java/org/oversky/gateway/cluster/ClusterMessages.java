@@ -58,7 +58,7 @@ public final class ClusterMessages extends AbstractLifeCycle {
   public record Received(Verdict verdict, Optional<JsonNode> message) {}
 
   private final String kind;
-  private final byte[] macKey;
+  private final HmacSha256.Key macKey;
   private final URI self;
   private final ClusterMonitor monitor;
   private final Failures failures;
@@ -78,7 +78,7 @@ public final class ClusterMessages extends AbstractLifeCycle {
   public ClusterMessages(String kind, String secret, URI self, ClusterMonitor monitor, Failures failures, InstantSource clock) {
     this.kind = kind;
     this.macKey = secret.isEmpty() ? null
-        : HmacSha256.of(secret.getBytes(StandardCharsets.UTF_8), ("oversky-cluster-" + kind).getBytes(StandardCharsets.US_ASCII));
+        : new HmacSha256.Key(HmacSha256.of(secret.getBytes(StandardCharsets.UTF_8), ("oversky-cluster-" + kind).getBytes(StandardCharsets.US_ASCII)));
     this.self = self;
     this.monitor = monitor;
     this.failures = failures;
@@ -142,7 +142,7 @@ public final class ClusterMessages extends AbstractLifeCycle {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("a map of strings, numbers, booleans and lists of them is JSON", e);
     }
-    return new Signed(new String(body, StandardCharsets.UTF_8), HexFormat.of().formatHex(HmacSha256.of(macKey, body)));
+    return new Signed(new String(body, StandardCharsets.UTF_8), HexFormat.of().formatHex(macKey.of(body)));
   }
 
   private CompletableFuture<Boolean> post(URI node, Signed signed, String what) {
@@ -185,7 +185,7 @@ public final class ClusterMessages extends AbstractLifeCycle {
     } catch (IllegalArgumentException e) {
       return new Received(Verdict.BAD_SIGNATURE, Optional.empty());
     }
-    if (!MessageDigest.isEqual(given, HmacSha256.of(macKey, body))) {
+    if (!MessageDigest.isEqual(given, macKey.of(body))) {
       return new Received(Verdict.BAD_SIGNATURE, Optional.empty());
     }
     JsonNode m;

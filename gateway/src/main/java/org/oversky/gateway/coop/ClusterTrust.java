@@ -25,7 +25,7 @@ final class ClusterTrust {
   static final byte VERSION = 1;
   static final int MAC_BYTES = 32;
 
-  private final byte[] macKey;
+  private final org.oversky.gateway.crypto.HmacSha256.Key macKey;
   private final String tag;
   private final Set<String> trustedNodes;
 
@@ -36,7 +36,7 @@ final class ClusterTrust {
       this.tag = "";
     } else {
       byte[] secret = settings.secret().getBytes(StandardCharsets.UTF_8);
-      this.macKey = org.oversky.gateway.crypto.HmacSha256.of(secret, "oversky-cluster-mac".getBytes(StandardCharsets.US_ASCII));
+      this.macKey = new org.oversky.gateway.crypto.HmacSha256.Key(org.oversky.gateway.crypto.HmacSha256.of(secret, "oversky-cluster-mac".getBytes(StandardCharsets.US_ASCII)));
       this.tag = HexFormat.of().formatHex(org.oversky.gateway.crypto.HmacSha256.of(secret, "oversky-cluster-tag".getBytes(StandardCharsets.US_ASCII)), 0, 16);
     }
   }
@@ -72,7 +72,7 @@ final class ClusterTrust {
   private byte[] mac(NodeId key, byte[] json) {
     byte[] keyBytes = key.bytes();
     byte[] data = ByteBuffer.allocate(keyBytes.length + json.length).put(keyBytes).put(json).array();
-    return org.oversky.gateway.crypto.HmacSha256.of(macKey, data);
+    return macKey.of(data);
   }
 
 }

@@ -51,7 +51,7 @@ public final class DirectoryBook {
    */
   static final int MAX_ENTRIES = 200_000;
 
-  private final byte[] key;
+  private final HmacSha256.Key key;
   private final URI self;
   private final InstantSource clock;
   /**
@@ -97,7 +97,7 @@ public final class DirectoryBook {
 
   /** A book for a cluster with {@code secret} (empty: no claim verifies, none is made). */
   public DirectoryBook(String secret, URI self, InstantSource clock) {
-    this.key = secret.isEmpty() ? null : HmacSha256.of(secret.getBytes(StandardCharsets.UTF_8), "oversky-directory-claim".getBytes(StandardCharsets.US_ASCII));
+    this.key = secret.isEmpty() ? null : new HmacSha256.Key(HmacSha256.of(secret.getBytes(StandardCharsets.UTF_8), "oversky-directory-claim".getBytes(StandardCharsets.US_ASCII)));
     this.self = self;
     this.clock = clock;
     this.notStored = Caffeine.newBuilder().maximumSize(MAX_ENTRIES).expireAfterWrite(NOT_STORED_FOR)
@@ -160,7 +160,7 @@ public final class DirectoryBook {
   }
 
   private byte[] answerMac(String claim) {
-    return HmacSha256.of(key, ("oversky-directory-answer\n" + claim).getBytes(StandardCharsets.UTF_8));
+    return key.of(("oversky-directory-answer\n" + claim).getBytes(StandardCharsets.UTF_8));
   }
 
   private Optional<URI> parse(String claim, String here) {
@@ -202,7 +202,7 @@ public final class DirectoryBook {
   }
 
   private byte[] mac(String by, String to, long t) {
-    return HmacSha256.of(key, ("oversky-claim\n" + by + "\n" + to + "\n" + t).getBytes(StandardCharsets.UTF_8));
+    return key.of(("oversky-claim\n" + by + "\n" + to + "\n" + t).getBytes(StandardCharsets.UTF_8));
   }
 
   /**

@@ -192,12 +192,7 @@ public final class Decision {
 
   /** As {@link #score(byte[], URI, double)}, for anything named by text (a region, say). */
   public static double score(byte[] key, String name, double weight) {
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
+    MessageDigest sha = sha256();
     sha.update(key);
     sha.update((byte) 0);
     byte[] d = sha.digest(name.getBytes(StandardCharsets.UTF_8));
@@ -207,5 +202,24 @@ public final class Decision {
     }
     double u = ((h >>> 11) + 0.5) * 0x1.0p-53;
     return -weight / Math.log(u);
+  }
+
+  /** Never updated: only copied, which costs less than a provider lookup per score (a placement scores every node). */
+  private static final MessageDigest SHA256 = newSha256();
+
+  private static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return (MessageDigest) SHA256.clone();
+    } catch (CloneNotSupportedException e) {
+      return newSha256(); // a provider whose SHA-256 cannot be copied
+    }
   }
 }
