@@ -15,6 +15,7 @@
 #   MODE=processes COOP_SITE_OPTIONS=';shield=url' bash bench/offload.sh   # options for the cluster's site
 #   MODE=processes RATE=800 bash bench/offload.sh     # the measured load at a fixed rate, latency from each request's due time
 #   MODE=processes IDLE=30 bash bench/offload.sh      # the nodes' CPU over 30 s without requests (default 10, 0: not measured)
+#   MODE=processes WARM=20000 WARM_OBJECTS=20000 bash bench/offload.sh  # a warm-up of mostly fills (their code compiled before the measured load)
 #   MODE=processes SLOW_OUT=slow.json bash bench/offload.sh  # every hit over 50 ms: [sent at, s; node; ms], by mode
 set -euo pipefail
 
@@ -24,6 +25,7 @@ NODES=${NODES:-10}                  # oversky serve processes
 OBJECTS=${OBJECTS:-1000}            # objects at the origin
 REQUESTS=${REQUESTS:-20000}         # measured requests, in all
 WARM=${WARM:-4000}                  # requests for other objects before the measured load
+WARM_OBJECTS=${WARM_OBJECTS:-$OBJECTS} # how many other objects the warm-up asks for (more: more fills, the fill path's code compiled)
 CLIENTS=${CLIENTS:-32}              # concurrent clients
 OBJECT_BYTES=${OBJECT_BYTES:-16384} # size of every object
 ORIGIN_DELAY_MS=${ORIGIN_DELAY_MS:-20}
@@ -33,9 +35,9 @@ export COOP_SITE_OPTIONS=${COOP_SITE_OPTIONS:-} # appended to the cooperating no
 IDLE=${IDLE:-10}                    # seconds without requests after the warm-up: the nodes' CPU at rest
 SECRET=offload-processes
 SITE=site.test
-export IDLE
+export IDLE WARM_OBJECTS
 
-need_positive_ints NODES OBJECTS REQUESTS CLIENTS OBJECT_BYTES STARTUP_TIMEOUT
+need_positive_ints NODES OBJECTS WARM_OBJECTS REQUESTS CLIENTS OBJECT_BYTES STARTUP_TIMEOUT
 [[ $RATE =~ ^[0-9]+$ ]] || die "RATE expects a whole number of requests a second (0: as fast as the clients go), got '$RATE'"
 [[ $WARM =~ ^[0-9]+$ ]] || die "WARM expects a whole number, got '$WARM'"
 [[ $IDLE =~ ^[0-9]+$ ]] || die "IDLE expects a whole number of seconds (0: not measured), got '$IDLE'"
@@ -264,8 +266,8 @@ run_mode() { # MODE
   start_nodes "$mode"
   ports=$(IFS=,; echo "${node_ports[*]}")
   if [ "$WARM" -gt 0 ]; then
-    log "$mode: warm-up, $WARM requests for other objects"
-    "$python_bin" "$tmp/load.py" "$ports" /warm/ "$OBJECTS" "$WARM" "$CLIENTS" "$OBJECT_BYTES" 7 > /dev/null
+    log "$mode: warm-up, $WARM requests for $WARM_OBJECTS other objects"
+    "$python_bin" "$tmp/load.py" "$ports" /warm/ "$WARM_OBJECTS" "$WARM" "$CLIENTS" "$OBJECT_BYTES" 7 > /dev/null
   fi
   res[$mode,idle_ms]=0; res[$mode,idle_jit_ms]=0
   if [ "$IDLE" -gt 0 ]; then
@@ -337,8 +339,8 @@ print("### %s (commit %s)\n" % (when, commit))
 import os
 opts = os.environ.get("COOP_SITE_OPTIONS", "")
 rate = os.environ.get("RATE", "0")
-print("`MODE=processes bash bench/offload.sh` (NODES=%s OBJECTS=%s REQUESTS=%s WARM=%s CLIENTS=%s OBJECT_BYTES=%s ORIGIN_DELAY_MS=%s%s%s), %s cores, load before %s. Each node an `oversky serve` process; the same Zipf(1.0) load on independent nodes, then on one site cluster%s, in one run, after %s warm-up requests for other objects.\n"
-      % (nodes, objects, requests, warm, clients, size, delay, " RATE=%s" % rate if rate != "0" else "", " COOP_SITE_OPTIONS='%s'" % opts if opts else "", cores, load,
+print("`MODE=processes bash bench/offload.sh` (NODES=%s OBJECTS=%s REQUESTS=%s WARM=%s%s CLIENTS=%s OBJECT_BYTES=%s ORIGIN_DELAY_MS=%s%s%s), %s cores, load before %s. Each node an `oversky serve` process; the same Zipf(1.0) load on independent nodes, then on one site cluster%s, in one run, after %s warm-up requests for other objects.\n"
+      % (nodes, objects, requests, warm, " WARM_OBJECTS=%s" % os.environ["WARM_OBJECTS"] if os.environ.get("WARM_OBJECTS", objects) != objects else "", clients, size, delay, " RATE=%s" % rate if rate != "0" else "", " COOP_SITE_OPTIONS='%s'" % opts if opts else "", cores, load,
          " (its site with `%s`)" % opts.lstrip(";") if opts else "", warm))
 print("| | independent | cooperating | cooperating / independent |")
 print("|---|---|---|---|")

@@ -63,6 +63,7 @@ public final class Gateway extends ContainerLifeCycle {
     Map<String, Object> out = new java.util.LinkedHashMap<>(cooperation.status());
     out.put("directoryFillersNamed", directory.named());
     out.put("directoryMissesSentOn", directory.sentOn());
+    out.put("directoryMissesPointed", directory.pointed());
     out.put("directoryClaimsRefused", directory.refused());
     out.put("directoryMissesAsked", directory.asked());
     out.put("directoryMissesFailedOver", directory.failedOver());

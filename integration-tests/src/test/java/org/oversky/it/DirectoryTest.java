@@ -65,6 +65,8 @@ class DirectoryTest {
           statuses.add(r.headers().firstValue("Cache-Status").orElse(""));
         }
         assertEquals(1, originRequests(origin, path), path + ": three nodes, one origin request: " + statuses);
+        String via = origin.findAll(WireMock.getRequestedFor(WireMock.urlEqualTo(path))).get(0).getHeader("Via");
+        assertEquals(1, via.split(",").length, path + ": the node that missed first asks the origin itself, not through the directory: Via " + via);
         assertFalse(statuses.get(0).contains("fwd=peer"), path + ": the first miss fills from the origin: " + statuses);
         assertTrue(statuses.get(1).contains("fwd=peer") && statuses.get(2).contains("fwd=peer"),
             path + ": the later nodes fill from a peer: " + statuses);
@@ -72,6 +74,12 @@ class DirectoryTest {
       assertEquals(12, Cluster.clusterFigure(c.nodes, "directoryFillersNamed"), "each URL's directory named its first asker the filler");
       assertEquals(24, Cluster.clusterFigure(c.nodes, "directoryMissesAsked"), "each URL's two other nodes asked its directory");
       assertEquals(0, Cluster.clusterFigure(c.nodes, "directoryMissesFailedOver"), "and every directory answered");
+      // a directory that had no fresh copy named whom to fill from (the filler, or the origin): no body passed through it
+      assertTrue(Cluster.clusterFigure(c.nodes, "directoryMissesPointed") > 0, "the directories named whom to fill from");
+      for (TestNode n : c.nodes) {
+        String metrics = new String(n.get("/metrics").body(), java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(metrics.contains("oversky_cache_requests_total{outcome=\"directory\"}"), "no fill passed through a directory node to the origin");
+      }
       assertEquals(0, Cluster.clusterFigure(c.nodes, "recordsPublished"), "no URL records");
       assertEquals(0, Cluster.clusterFigure(c.nodes, "recordLookups"), "no URL record lookups");
 

@@ -42,6 +42,14 @@ public final class DirectoryBook {
   public static final String NODE_HEADER = "Oversky-Node";
   /** The response header by which a directory proves it holds the cluster's key: {@code mac=HEX} over the claim. */
   public static final String ANSWER_HEADER = "Oversky-Directory";
+  /**
+   * The response header by which a directory names whom the asker fills from, in a {@code 204}
+   * instead of the response: the filler's site base URL, or {@link #NEXT_ORIGIN} (the asker is
+   * now the URL's filler). Its {@link #ANSWER_HEADER} is then an HMAC of the claim and this value.
+   */
+  public static final String NEXT_HEADER = "Oversky-Directory-Next";
+  /** The {@link #NEXT_HEADER} value that sends the asker to the origin. */
+  public static final String NEXT_ORIGIN = "origin";
   /** How far a claim's time may be from the directory's clock. */
   static final Duration CLAIM_SKEW = Duration.ofMinutes(5);
   /**
@@ -66,6 +74,7 @@ public final class DirectoryBook {
   static final Duration NOT_STORED_FOR = Duration.ofMinutes(5);
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong sentOn = new AtomicLong();
+  private final AtomicLong pointed = new AtomicLong();
   private final AtomicLong named = new AtomicLong();
   private final AtomicLong handedOut = new AtomicLong();
   private final AtomicLong asked = new AtomicLong();
@@ -161,6 +170,20 @@ public final class DirectoryBook {
 
   private byte[] answerMac(String claim) {
     return key.of(("oversky-directory-answer\n" + claim).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The {@link #ANSWER_HEADER} value of this directory's answer to {@code claim} that names {@code
+   * next} (a {@link #NEXT_HEADER} value) instead of carrying the response.
+   */
+  String answerNaming(String claim, String next) {
+    pointed.incrementAndGet();
+    return answer(claim + "\n" + next);
+  }
+
+  /** Whether {@code answer} answers {@code claim} by naming {@code next}: from a node that holds the cluster's key. */
+  boolean answersNaming(String claim, String answer, String next) {
+    return answers(claim + "\n" + next, answer);
   }
 
   private Optional<URI> parse(String claim, String here) {
@@ -311,6 +334,11 @@ public final class DirectoryBook {
   /** Misses sent to the node that filled the URL first. */
   public long sentOn() {
     return sentOn.get();
+  }
+
+  /** Answers of this directory that named whom to fill from ({@link #NEXT_HEADER}) instead of carrying the response. */
+  public long pointed() {
+    return pointed.get();
   }
 
   /** A miss here was sent to its URL's directory node, with a claim. */

@@ -17,11 +17,14 @@ final class OriginAttempt {
 
   private final OriginPool pool;
   private final boolean viaShield;
+  /** The shield (or directory) first when there is one, then the origins; a directory's answer may put its filler second. */
   private final List<URI> order;
   /** The claim sent to the shield when it is the URL's directory ({@code shield=directory}). */
   private final Optional<String> claim;
   /** What checks the directory's answer to the claim (null without a claim). */
   private final DirectoryBook book;
+  /** Whether the directory named a filler, asked next as a shield is ({@link #follow}). */
+  private boolean toFiller;
   private int index;
   private long sentNanos;
 
@@ -50,7 +53,7 @@ final class OriginAttempt {
     List<URI> all = new ArrayList<>();
     shield.ifPresent(all::add);
     all.addAll(origins);
-    this.order = List.copyOf(all);
+    this.order = all;
   }
 
   /** Whether this request goes to its region's shield first. */
@@ -58,9 +61,12 @@ final class OriginAttempt {
     return viaShield;
   }
 
-  /** Whether the one asked now is the shield. */
+  /**
+   * Whether the one asked now is the shield: the region's, the URL's directory, or the filler a
+   * directory node named (each is sent {@link #SHIELDED_HEADER} and this node's proof).
+   */
   boolean atShield() {
-    return viaShield && index == 0;
+    return viaShield && (index == 0 || toFiller && index == 1);
   }
 
   /**
@@ -81,7 +87,34 @@ final class OriginAttempt {
 
   /** The claim to send with the request now: to a directory node, asked first. */
   Optional<String> claim() {
-    return atShield() ? claim : Optional.empty();
+    return atDirectory() ? claim : Optional.empty();
+  }
+
+  /**
+   * The directory asked now answered with whom to fill from instead of the response: {@code next}
+   * (its {@link DirectoryBook#NEXT_HEADER}), proved by {@code answer}. When that verifies, moves to
+   * the filler it names (asked next, then the origins) or to the origins, without counting the
+   * directory as failed, and returns true; false (nothing changed) for an answer that does not.
+   */
+  boolean follow(String next, String answer) {
+    if (!atDirectory() || !book.answersNaming(claim.get(), answer, next)) {
+      return false;
+    }
+    if (!next.equals(DirectoryBook.NEXT_ORIGIN)) {
+      URI filler;
+      try {
+        filler = URI.create(next);
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+      if (!filler.isAbsolute() || filler.getHost() == null) {
+        return false;
+      }
+      order.add(1, filler);
+      toFiller = true;
+    }
+    index++;
+    return true;
   }
 
   /**
@@ -89,7 +122,7 @@ final class OriginAttempt {
    * answer from the origin without storing: what it answers is this node's to tell the cluster.
    */
   boolean atDirectory() {
-    return atShield() && claim.isPresent();
+    return viaShield && index == 0 && claim.isPresent();
   }
 
   /** The origin asked now. */

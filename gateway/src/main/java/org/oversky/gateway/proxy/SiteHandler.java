@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import org.eclipse.jetty.http.ByteRange;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
@@ -229,9 +230,10 @@ public final class SiteHandler extends ContainerLifeCycle {
 
   /**
    * This node as the directory of a URL another node missed ({@code shield=directory}): serves it
-   * when it has it stored and fresh; otherwise passes the request on, storing nothing, to the
-   * node that filled the URL first, or (when none did, or that node is down) to the origin, and
-   * the claimant is the URL's filler from now on. A claim that does not verify (another cluster,
+   * when it has it stored and fresh; otherwise answers a {@code GET} or {@code HEAD} with a {@code
+   * 204} naming whom the claimant fills from ({@link DirectoryBook#NEXT_HEADER}): the node that
+   * filled the URL first, or (when none did, or that node is down) the origin, and the claimant is
+   * the URL's filler from now on. Any other request is passed on, storing nothing. A claim that does not verify (another cluster,
    * a clock five minutes off) gets a 503, and the asking node goes to the origin itself.
    */
   private void asDirectory(SiteConfig site, Request request, Response response, Callback callback) throws Exception {
@@ -268,8 +270,18 @@ public final class SiteHandler extends ContainerLifeCycle {
       lookup(site, request, response, callback, true);
       return;
     }
-    passThrough(site, request, response, callback, CacheStatus.forward("directory", false),
-        new OriginAttempt(pool, filler.map(f -> shields.siteBase(f, site.host())), order));
+    Optional<java.net.URI> next = filler.map(f -> shields.siteBase(f, site.host()));
+    if ((HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod())) && !input.hasBody()) {
+      // the asker fills from the filler or the origin itself: the body does not pass through here
+      String to = next.map(java.net.URI::toString).orElse(DirectoryBook.NEXT_ORIGIN);
+      response.setStatus(HttpStatus.NO_CONTENT_204);
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      response.getHeaders().put(DirectoryBook.NEXT_HEADER, to);
+      response.getHeaders().put(DirectoryBook.ANSWER_HEADER, directory.answerNaming(claim, to));
+      callback.succeeded();
+      return;
+    }
+    passThrough(site, request, response, callback, CacheStatus.forward("directory", false), new OriginAttempt(pool, next, order));
   }
 
   /** The directory this node keeps for sites with {@code shield=directory}. */

@@ -373,6 +373,11 @@ final class SiteProxy extends ProxyHandler {
       if (mode == Mode.FRESHEN || mode == Mode.STALE || mode == Mode.RETRY) {
         return;
       }
+      String next = fromOrigin.getHeaders().get(DirectoryBook.NEXT_HEADER);
+      if (next != null && ex.origin().follow(next, fromOrigin.getHeaders().get(DirectoryBook.ANSWER_HEADER))) {
+        mode = Mode.RETRY; // the directory named whom to fill from: its filler, or the origin
+        return;
+      }
       if (!ex.origin().answeredByCluster(fromOrigin.getHeaders().get(DirectoryBook.ANSWER_HEADER)) && failOver(ex, request)) {
         // a node the view holds (every node the DHT knows) but not of the cluster: nothing it says is used
         failures.report(LOG, "directory-not-of-cluster", "the directory asked for " + ex.url()
