@@ -17,6 +17,7 @@
 #   MODE=processes IDLE=30 bash bench/offload.sh      # the nodes' CPU over 30 s without requests (default 10, 0: not measured)
 #   MODE=processes WARM=20000 WARM_OBJECTS=20000 bash bench/offload.sh  # a warm-up of mostly fills (their code compiled before the measured load)
 #   MODE=processes SLOW_OUT=slow.json bash bench/offload.sh  # every hit over 50 ms: [sent at, s; node; ms], by mode
+#   MODE=processes KEEP_LOGS=dir bash bench/offload.sh      # the nodes' logs copied to dir before they go
 set -euo pipefail
 
 bench_name=offload-processes
@@ -97,7 +98,7 @@ for w in weights:
     s += w; cdf.append(s)
 plan = [(min(bisect.bisect_left(cdf, r.random() * s), objects - 1), r.randrange(len(ports))) for _ in range(requests)]
 nxt, lock = [0], threading.Lock()
-out = {"hit": [], "peer": [], "origin": [], "errors": [], "mismatches": 0, "slow": []}
+out = {"hit": [], "peer": [], "origin": [], "errors": [], "mismatches": 0, "mismatchDetails": [], "slow": []}
 def client():
     conns = {}
     mine = {"hit": [], "peer": [], "origin": []}
@@ -140,7 +141,11 @@ def client():
             continue
         ms = (time.perf_counter() - t) * 1000
         if resp.status != 200 or body != random.Random(path).randbytes(size):
-            with lock: out["mismatches"] += 1
+            with lock:
+                out["mismatches"] += 1
+                if len(out["mismatchDetails"]) < 10:
+                    out["mismatchDetails"].append("%s via node %d: status %d, %d bytes, Cache-Status %s"
+                                         % (path, node, resp.status, len(body), resp.getheader("Cache-Status", "")))
             continue
         cs = resp.getheader("Cache-Status", "")
         kind = "peer" if "fwd=peer" in cs else "hit" if "hit" in cs else "origin"
@@ -298,8 +303,11 @@ run_mode() { # MODE
   res[$mode,lookups]=$(( $(status_sum cluster.recordLookups) - lookups0 )); res[$mode,timeouts]=$(( $(status_sum cluster.recordLookupTimeouts) - timeouts0 ))
   by_type "$tmp/$mode-types-after.json"
   for ((i = 0; i < NODES; i++)); do
-    ! grep -qE "$exception_re" "$tmp/$mode-node$i.log" || log "warning: $mode node $i logged an exception (see its log)"
+    ! grep -qE "$exception_re" "$tmp/$mode-node$i.log" || log "warning: $mode node $i logged an exception (see its log${KEEP_LOGS:+ in $KEEP_LOGS})"
   done
+  if [ -n "${KEEP_LOGS:-}" ]; then
+    mkdir -p "$KEEP_LOGS" && cp "$tmp/$mode"-node*.log "$KEEP_LOGS/" || log "warning: could not copy the nodes' logs to $KEEP_LOGS"
+  fi
   stop_nodes
 }
 
@@ -391,6 +399,8 @@ for name in rows:
     if os.environ.get("SLOW_OUT"):
         json.dump({n: rows[n]["d"].get("slow", []) for n in rows}, open(os.environ["SLOW_OUT"], "w"))
 for name in rows:
+    if rows[name]["d"].get("mismatchDetails"):
+        print("\n%s mismatches: %s" % (name, "; ".join(rows[name]["d"]["mismatchDetails"])))
     if rows[name]["d"]["errors"]:
         print("\n%s errors: %s" % (name, "; ".join(rows[name]["d"]["errors"])))
 PYEOF

@@ -278,7 +278,11 @@ public final class SiteHandler extends ContainerLifeCycle {
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
       response.getHeaders().put(DirectoryBook.NEXT_HEADER, to);
       response.getHeaders().put(DirectoryBook.ANSWER_HEADER, directory.answerNaming(claim, to));
-      callback.succeeded();
+      // an empty last write, not the callback alone: a callback succeeded with nothing written
+      // makes Jetty send the head itself, and that path can complete the stream twice when it
+      // races the handler thread's return (NullPointerException in completeStream, the
+      // connection's next request answered 500), which a fast answer from the pool does
+      response.write(true, ByteBuffer.allocate(0), callback);
       return;
     }
     passThrough(site, request, response, callback, CacheStatus.forward("directory", false), new OriginAttempt(pool, next, order));
