@@ -129,7 +129,8 @@ public final class Gateway extends ContainerLifeCycle {
     bindOriginMetrics(sites, metrics.registry());
     org.oversky.gateway.proxy.DirectoryHandOver handOver = new org.oversky.gateway.proxy.DirectoryHandOver(
         sites.directory(), http::directoryFor, monitor::placeable,
-        new org.oversky.gateway.cluster.ClusterMessages("directory", config.cluster().secret(), config.publicUrl(), monitor, failures, b.clock));
+        new org.oversky.gateway.cluster.ClusterMessages("directory", config.cluster().secret(), config.publicUrl(), monitor, failures, b.clock),
+        failures);
     addBean(handOver);
     dht.onBriefTick(handOver::followView);
     org.oversky.gateway.replica.Replicas replicas =
