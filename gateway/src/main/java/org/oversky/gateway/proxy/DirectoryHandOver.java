@@ -36,11 +36,7 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
    * {@link #followView} (a pass over 200,000 entries took 0.6–1.1 s on an idle core, placing each
    * URL over the view: the DHT's timers would wait that long at every change of the view).
    */
-  private final java.util.concurrent.ExecutorService passes = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "directory-hand-over");
-    t.setDaemon(true);
-    return t;
-  });
+  private volatile java.util.concurrent.ExecutorService passes = newPasses();
   /** Whether a pass is under way; set by {@link #followView}, cleared by the pass. */
   private final java.util.concurrent.atomic.AtomicBoolean passing = new java.util.concurrent.atomic.AtomicBoolean();
   /** The view the last pass handed entries on for; written by the pass alone. */
@@ -86,14 +82,34 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
         try {
           pass(now);
         } catch (RuntimeException e) {
-          failures.report(LOG, "directory-hand-over", "a pass over the directory book failed; the next change of the view tries again", e);
+          // not every tick: the retry's backoff, as for a hand-over not taken
+          followed = now;
+          retryDue = true;
+          failures.report(LOG, "directory-hand-over",
+              "a pass over the directory book failed; it is tried again after a backoff (5 s, doubling), or when the view changes", e);
         } finally {
           passing.set(false);
         }
       });
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      passing.set(false); // stopping
+      passing.set(false); // stopped: the next start makes a new thread
     }
+  }
+
+  private static java.util.concurrent.ExecutorService newPasses() {
+    return java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "directory-hand-over");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @Override
+  protected void doStart() throws Exception {
+    if (passes.isShutdown()) {
+      passes = newPasses(); // started again after a stop
+    }
+    super.doStart();
   }
 
   @Override

@@ -120,4 +120,31 @@ class DirectoryHandOverTest {
       h.stop();
     }
   }
+
+  /** A pass that fails is counted and tried again after the retry's backoff, not on every tick. */
+  @Test
+  void aPassThatFailsIsTriedAgainAfterTheBackoffNotEveryTick() throws Exception {
+    DirectoryBook book = new DirectoryBook(SECRET, A, clock);
+    book.filledHere("http://site.test/fails", Optional.empty());
+    java.util.concurrent.atomic.AtomicInteger passes = new java.util.concurrent.atomic.AtomicInteger();
+    DirectoryHandOver h = new DirectoryHandOver(book, u -> {
+      passes.incrementAndGet();
+      throw new IllegalStateException("placement failed");
+    }, () -> List.of(A, C), new ClusterMessages("directory", SECRET, A, null, null, clock), org.oversky.gateway.metrics.Failures.NONE);
+    try {
+      h.followView();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> passes.get() == 1 && h.followedNodes() == 2);
+      for (int tick = 1; tick < DirectoryHandOver.RETRY_TICKS; tick++) {
+        h.followView();
+      }
+      assertEquals(1, passes.get(), "no pass before the backoff's " + DirectoryHandOver.RETRY_TICKS + " ticks");
+      // the next ticks (one more, or two if the first of the loop came while the pass was ending) try again
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+        h.followView();
+        return passes.get() == 2;
+      });
+    } finally {
+      h.stop();
+    }
+  }
 }
