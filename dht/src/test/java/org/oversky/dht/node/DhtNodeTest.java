@@ -383,15 +383,18 @@ class DhtNodeTest {
     assertTrue(bits > 0, "more than k nodes: announcements go in groups");
     NodeId first = NodeId.random(new SplittableRandom(31));
     NodeId second = first.xor(new NodeId(0, 0, 0, 12345)); // the same first bits: the same group
-    long lookups = a.announcementLookups();
+    long before = a.announcementLookups();
     assertTrue(a.provideAll(List.of(first)).join() >= config.k());
-    assertEquals(lookups + 1, a.announcementLookups(), "the first announcement looks its group up");
+    // one lookup of the group's middle, or more when this node's table, still filling after the
+    // joins, judged the group too wide and the lookup split it (a run under load did)
+    long lookups = a.announcementLookups();
+    assertTrue(lookups >= before + 1, "the first announcement looks its group up");
     assertTrue(net.awaitQuiet(Duration.ofSeconds(30)));
     long findNodes = nodes.stream().mapToLong(n -> n.receivedByRpc().get("find_node")).sum();
     int stored = a.provideAll(List.of(second)).join();
     assertTrue(stored >= config.k(), "stored at the k closest: " + stored);
     assertTrue(net.awaitQuiet(Duration.ofSeconds(30)));
-    assertEquals(lookups + 1, a.announcementLookups(), "the second, a moment later in the same group, does not");
+    assertEquals(lookups, a.announcementLookups(), "the second, a moment later in the same group, does not");
     assertEquals(findNodes, nodes.stream().mapToLong(n -> n.receivedByRpc().get("find_node")).sum(), "no find_node sent for it");
     LookupResult r = nodes.get(17).findProviders(second, 1).join();
     assertEquals(List.of(a.id()), r.providers().stream().map(p -> p.providerId()).toList(), "and it is found");
