@@ -267,6 +267,60 @@ class DirectoryTest {
   }
 
   /**
+   * A revalidation goes to the URL's directory too. A node of another cluster taken for one
+   * holds its own copy under the same validator, fresh, and answers the conditional request with
+   * a 304 that carries no proof of the cluster's key. That 304 must not freshen the stored
+   * response: the request goes on to the origin, whose body has changed. Before the check, the
+   * node served its old body, freshened by the stranger.
+   */
+  @Test
+  void aNodeOfAnotherClusterCannotFreshenAStoredResponse(@TempDir Path dir) throws Exception {
+    WireMockServer origin = Origins.wireMock();
+    WireMockServer elsewhere = Origins.wireMock();
+    origin.stubFor(WireMock.get(WireMock.urlPathMatching("/v/.*"))
+        .willReturn(WireMock.ok().withBody("first").withHeader("ETag", "\"v1\"").withHeader("Cache-Control", "no-cache")));
+    elsewhere.stubFor(WireMock.get(WireMock.urlPathMatching("/v/.*"))
+        .willReturn(WireMock.ok().withBody("first").withHeader("ETag", "\"v1\"").withHeader("Cache-Control", "max-age=300")));
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      Map<String, String> outsider = new HashMap<>(Map.of("sites", "dir.test=" + elsewhere.baseUrl() + ";shield=off",
+          "cluster.secret", "another-secret", "dht.bootstrap", c.nodes.get(0).base.toString()));
+      try (TestNode stranger = TestNode.start(dir.resolve("stranger"), outsider)) {
+        int urls = 40; // each the stranger's with odds of 1 in 4: none of 40, 1 in 100,000
+        for (int i = 0; i < urls; i++) {
+          assertEquals("first", new String(get(stranger, "/v/" + i).body(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        org.awaitility.Awaitility.await("every node knows the stranger").atMost(Duration.ofSeconds(30))
+            .until(() -> c.nodes.stream().allMatch(n -> {
+              try {
+                return Cluster.hosts(n) >= 3;
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            }));
+        for (int i = 0; i < urls; i++) {
+          for (TestNode n : c.nodes) {
+            assertEquals("first", new String(get(n, "/v/" + i).body(), java.nio.charset.StandardCharsets.UTF_8));
+          }
+        }
+        origin.stubFor(WireMock.get(WireMock.urlPathMatching("/v/.*"))
+            .willReturn(WireMock.ok().withBody("second").withHeader("ETag", "\"v2\"").withHeader("Cache-Control", "no-cache")));
+        for (int i = 0; i < urls; i++) {
+          for (TestNode n : c.nodes) {
+            HttpResponse<byte[]> r = get(n, "/v/" + i);
+            assertEquals(200, r.statusCode());
+            assertEquals("second", new String(r.body(), java.nio.charset.StandardCharsets.UTF_8),
+                "/v/" + i + " through " + n.base + ": the origin's new body, not the stored one freshened by the stranger's 304");
+          }
+        }
+      }
+    } finally {
+      origin.stop();
+      elsewhere.stop();
+    }
+  }
+
+  /**
    * A URL whose responses may not be stored (no-store) gains nothing from the directory: each
    * node whose fill of it was not stored sends its next misses of it straight to the origin (one
    * hop in the origin's Via), not through the directory and the URL's filler (up to three), which

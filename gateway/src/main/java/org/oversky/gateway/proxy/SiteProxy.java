@@ -370,19 +370,23 @@ final class SiteProxy extends ProxyHandler {
     @Override
     public void onHeaders(org.eclipse.jetty.client.Response fromOrigin) {
       responseTime = clock.millis();
-      if (mode == Mode.FRESHEN || mode == Mode.STALE || mode == Mode.RETRY) {
+      if (mode == Mode.STALE || mode == Mode.RETRY) {
         return;
       }
-      String next = fromOrigin.getHeaders().get(DirectoryBook.NEXT_HEADER);
+      String next = mode == Mode.FRESHEN ? null : fromOrigin.getHeaders().get(DirectoryBook.NEXT_HEADER);
       if (next != null && ex.origin().follow(next, fromOrigin.getHeaders().get(DirectoryBook.ANSWER_HEADER))) {
         mode = Mode.RETRY; // the directory named whom to fill from: its filler, or the origin
         return;
       }
       if (!ex.origin().answeredByCluster(fromOrigin.getHeaders().get(DirectoryBook.ANSWER_HEADER)) && failOver(ex, request)) {
-        // a node the view holds (every node the DHT knows) but not of the cluster: nothing it says is used
+        // a node the view holds (every node the DHT knows) but not of the cluster: nothing it
+        // says is used, a 304 that would freshen the stored response no more than a body
         failures.report(LOG, "directory-not-of-cluster", "the directory asked for " + ex.url()
             + " answered without the cluster's proof (a node of another cluster, or of an older version); trying " + ex.origin().current(), null);
         mode = Mode.RETRY;
+        return;
+      }
+      if (mode == Mode.FRESHEN) {
         return;
       }
       if (ex.fill()) {
