@@ -53,9 +53,11 @@ class DirectoryTest {
     WireMockServer origin = origin(body);
     Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
     try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
-      // 12 URLs, the first asker taking turns: each URL's directory falls on each node in some of them;
+      // 30 URLs, the first asker taking turns: each URL's directory falls on each node in some of them;
       // some with percent-encoded paths, which a directory sees decoded (a claim names a node, not a URL)
-      for (int i = 0; i < 12; i++) {
+      int urls = 30;
+      int directoryHits = 0;
+      for (int i = 0; i < urls; i++) {
         String path = i % 3 == 2 ? "/d/x%20" + i : "/d/" + i;
         List<String> statuses = new ArrayList<>();
         for (int j = 0; j < 3; j++) {
@@ -68,14 +70,20 @@ class DirectoryTest {
         String via = origin.findAll(WireMock.getRequestedFor(WireMock.urlEqualTo(path))).get(0).getHeader("Via");
         assertEquals(1, via.split(",").length, path + ": the node that missed first asks the origin itself, not through the directory: Via " + via);
         assertFalse(statuses.get(0).contains("fwd=peer"), path + ": the first miss fills from the origin: " + statuses);
-        assertTrue(statuses.get(1).contains("fwd=peer") && statuses.get(2).contains("fwd=peer"),
-            path + ": the later nodes fill from a peer: " + statuses);
+        assertTrue(statuses.get(1).contains("fwd=peer"), path + ": the second node fills from a peer: " + statuses);
+        // the third fills from a peer too, or, when it is the URL's directory, has the copy it
+        // filled for the second node's claim: no further request between nodes
+        assertTrue(statuses.get(2).contains("fwd=peer") || statuses.get(2).startsWith("oversky; hit"),
+            path + ": the third node fills from a peer or holds the copy it filled as the directory: " + statuses);
+        directoryHits += statuses.get(2).startsWith("oversky; hit") ? 1 : 0;
       }
-      assertEquals(12, Cluster.clusterFigure(c.nodes, "directoryFillersNamed"), "each URL's directory named its first asker the filler");
-      assertEquals(24, Cluster.clusterFigure(c.nodes, "directoryMissesAsked"), "each URL's two other nodes asked its directory");
+      // the third node is a URL's directory about once in three (never in 30: 1 in 190,000)
+      assertTrue(directoryHits > 0, "a directory keeps the copy it fills for a claim");
+      assertEquals(urls, Cluster.clusterFigure(c.nodes, "directoryFillersNamed"), "each URL's directory named its first asker the filler");
+      assertEquals(2 * urls, Cluster.clusterFigure(c.nodes, "directoryMissesAsked"), "each URL's two other nodes asked its directory");
       assertEquals(0, Cluster.clusterFigure(c.nodes, "directoryMissesFailedOver"), "and every directory answered");
-      // a directory that had no fresh copy named whom to fill from (the filler, or the origin): no body passed through it
-      assertTrue(Cluster.clusterFigure(c.nodes, "directoryMissesPointed") > 0, "the directories named whom to fill from");
+      // a first claim is answered with the origin to fill from: no body passed through the directory
+      assertTrue(Cluster.clusterFigure(c.nodes, "directoryMissesPointed") > 0, "the directories named the origin to fill from");
       for (TestNode n : c.nodes) {
         String metrics = new String(n.get("/metrics").body(), java.nio.charset.StandardCharsets.UTF_8);
         assertFalse(metrics.contains("oversky_cache_requests_total{outcome=\"directory\"}"), "no fill passed through a directory node to the origin");
@@ -179,7 +187,9 @@ class DirectoryTest {
           HttpResponse<byte[]> r = get(c.nodes.get(j), path);
           assertArrayEquals(body, r.body(), path);
           String status = r.headers().firstValue("Cache-Status").orElse("");
-          assertTrue(status.contains("fwd=peer"), path + " through node " + j + ": a peer fill, not the origin: " + status);
+          // node 2 may be the URL's directory, which kept the copy it filled for node 1's claim
+          assertTrue(status.contains("fwd=peer") || j == 2 && status.startsWith("oversky; hit"),
+              path + " through node " + j + ": a peer fill, not the origin: " + status);
         }
         assertEquals(1, originRequests(origin, path), path + ": one origin request, by the first node");
       }

@@ -35,6 +35,12 @@ import org.oversky.gateway.origin.OriginPool;
  * Unsafe methods pass through and invalidate what they change (§4.4).
  */
 public final class SiteHandler extends ContainerLifeCycle {
+  /**
+   * On a claim this node answers as the URL's directory: the filler it fills from, for the
+   * claimant and its own store (see {@link #asDirectory}).
+   */
+  private static final String FILL_FROM = "org.oversky.directory.fillFrom";
+
   /** Body bytes received from origins, by client requests and background fetches alike. */
   private final java.util.concurrent.atomic.LongAdder originBytes = new java.util.concurrent.atomic.LongAdder();
   private final Sites sites;
@@ -211,6 +217,9 @@ public final class SiteHandler extends ContainerLifeCycle {
    * knows no other or the cluster has no secret.
    */
   private OriginAttempt directoryAttempt(SiteConfig site, Request request, OriginPool pool, List<java.net.URI> order) {
+    if (request != null && request.getAttribute(FILL_FROM) instanceof java.net.URI filler) {
+      return new OriginAttempt(pool, Optional.of(filler), order, directory); // a claim this node fills for, as its own miss
+    }
     if (request == null || !directory.enabled() || sentOnByNode(request)
         || request.getHeaders().contains(HttpHeader.RANGE)) { // a range's whole fetch fails over to no one: the origin
       return new OriginAttempt(pool, Optional.empty(), order);
@@ -230,10 +239,12 @@ public final class SiteHandler extends ContainerLifeCycle {
 
   /**
    * This node as the directory of a URL another node missed ({@code shield=directory}): serves it
-   * when it has it stored and fresh; otherwise answers a {@code GET} or {@code HEAD} with a {@code
-   * 204} naming whom the claimant fills from ({@link DirectoryBook#NEXT_HEADER}): the node that
-   * filled the URL first, or (when none did, or that node is down) the origin, and the claimant is
-   * the URL's filler from now on. Any other request is passed on, storing nothing. A claim that does not verify (another cluster,
+   * when it has it stored and fresh; otherwise fills a {@code GET} from the node that filled the
+   * URL first, as its own miss would, and keeps the copy, so that the claims after it are hits
+   * here (one request between nodes a fill, not two); otherwise (none filled it, or that node is
+   * down, or a {@code HEAD}) answers with a {@code 204} naming whom the claimant fills from ({@link
+   * DirectoryBook#NEXT_HEADER}): the origin, the claimant being the URL's filler from now on, or
+   * the filler. Any other request is passed on, storing nothing. A claim that does not verify (another cluster,
    * a clock five minutes off) gets a 503, and the asking node goes to the origin itself.
    */
   private void asDirectory(SiteConfig site, Request request, Response response, Callback callback) throws Exception {
@@ -271,6 +282,13 @@ public final class SiteHandler extends ContainerLifeCycle {
       return;
     }
     Optional<java.net.URI> next = filler.map(f -> shields.siteBase(f, site.host()));
+    if (next.isPresent() && HttpMethod.GET.is(request.getMethod()) && !input.hasBody()) {
+      // a later claimant: this node fills from the filler and keeps the copy, so that each claim
+      // after it is answered from this store, one request between nodes instead of two
+      request.setAttribute(FILL_FROM, next.get());
+      lookup(site, request, response, callback, true);
+      return;
+    }
     if ((HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod())) && !input.hasBody()) {
       // the asker fills from the filler or the origin itself: the body does not pass through here
       String to = next.map(java.net.URI::toString).orElse(DirectoryBook.NEXT_ORIGIN);
