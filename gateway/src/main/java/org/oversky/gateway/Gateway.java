@@ -68,6 +68,7 @@ public final class Gateway extends ContainerLifeCycle {
     out.put("directoryMissesAsked", directory.asked());
     out.put("directoryMissesFailedOver", directory.failedOver());
     out.put("directoryEntriesHandedOn", directory.handedOut());
+    out.put("directoryEntriesTooLong", directory.tooLongToHandOn());
     out.put("directoryEntriesTaken", directory.handedIn());
     out.put("directoryHandOverFailures", directory.handOverFailures());
     out.put("directoryViewFollowed", handOver.followedNodes());

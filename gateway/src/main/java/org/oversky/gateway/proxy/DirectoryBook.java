@@ -81,6 +81,7 @@ public final class DirectoryBook {
   private final AtomicLong handOverFailures = new AtomicLong();
   private final AtomicLong failedOver = new AtomicLong();
   private final AtomicLong handedIn = new AtomicLong();
+  private final AtomicLong tooLong = new AtomicLong();
 
   /** Where an entry's directory is when there was none: the URL was filled while this node knew no other. */
   static final URI NOBODY = URI.create("oversky:nobody");
@@ -102,7 +103,12 @@ public final class DirectoryBook {
   record Entry(URI filler, URI at) {}
 
   /** One entry handed to a URL's new directory node. */
-  public record HandedOn(String url, URI filler) {}
+  public record HandedOn(String url, URI filler) {
+    /** What it takes of a hand-over message, in bytes (UTF-8, with the JSON around it). */
+    int bytes() {
+      return url.getBytes(StandardCharsets.UTF_8).length + filler.toString().length() + 32;
+    }
+  }
 
   /** A book for a cluster with {@code secret} (empty: no claim verifies, none is made). */
   public DirectoryBook(String secret, URI self, InstantSource clock) {
@@ -270,7 +276,8 @@ public final class DirectoryBook {
    * directoryFor} names differs from the node that has its entry, the URL and its filler, by the
    * new directory node (an entry whose new directory is this node is kept here). Each entry is
    * handed on once per change: run when the view changes, so that a node that filled URLs alone,
-   * or under another directory, tells the new one, and its misses elsewhere come to it.
+   * or under another directory, tells the new one, and its misses elsewhere come to it. An entry
+   * too long for a hand-over message is left out and counted ({@link #tooLongToHandOn}).
    */
   public java.util.Map<URI, java.util.List<HandedOn>> handOn(java.util.function.Function<String, Optional<URI>> directoryFor) {
     java.util.Map<URI, java.util.List<HandedOn>> out = new java.util.HashMap<>();
@@ -283,7 +290,12 @@ public final class DirectoryBook {
       if (!entries.asMap().replace(e.getKey(), entry, new Entry(entry.filler(), at.get())) || at.get().equals(self)) {
         continue; // changed meanwhile (a claim, a fill): that writer's entry stands; or kept here
       }
-      out.computeIfAbsent(at.get(), n -> new java.util.ArrayList<>()).add(new HandedOn(e.getKey(), entry.filler()));
+      HandedOn on = new HandedOn(e.getKey(), entry.filler());
+      if (on.bytes() > DirectoryHandOver.MAX_MESSAGE_BYTES) {
+        tooLong.incrementAndGet(); // marked at the new node all the same: not tried at every pass
+        continue;
+      }
+      out.computeIfAbsent(at.get(), n -> new java.util.ArrayList<>()).add(on);
       handedOut.incrementAndGet();
     }
     return out;
@@ -364,6 +376,14 @@ public final class DirectoryBook {
   /** Entries this node handed to another directory node. */
   public long handedOut() {
     return handedOut.get();
+  }
+
+  /**
+   * Entries not handed on because their URL does not fit in a hand-over message (about 48 KiB):
+   * the new directory's next claimant of such a URL fills it from the origin once more.
+   */
+  public long tooLongToHandOn() {
+    return tooLong.get();
   }
 
   /** Entries handed on that the receiving node did not take (they are handed on again). */

@@ -150,15 +150,19 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
     return followed.size();
   }
 
-  /** Entries in batches of at most {@link #MAX_MESSAGE_BYTES} bytes of URLs and fillers (UTF-8); one too long for a message is left out. */
+  /**
+   * Entries in batches of at most {@link #MAX_MESSAGE_BYTES} bytes of URLs and fillers (UTF-8); one
+   * too long for a message is left out (the book's {@code handOn} has counted and left out those
+   * already).
+   */
   static List<List<DirectoryBook.HandedOn>> batches(List<DirectoryBook.HandedOn> entries) {
     List<List<DirectoryBook.HandedOn>> out = new ArrayList<>();
     List<DirectoryBook.HandedOn> batch = new ArrayList<>();
     int bytes = 0;
     for (DirectoryBook.HandedOn e : entries) {
-      int size = e.url().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + e.filler().toString().length() + 32;
+      int size = e.bytes();
       if (size > MAX_MESSAGE_BYTES) {
-        continue; // a URL this long is filled from the origin once more
+        continue;
       }
       if (bytes + size > MAX_MESSAGE_BYTES) {
         out.add(batch);

@@ -69,6 +69,25 @@ class DirectoryHandOverTest {
     }
   }
 
+  /**
+   * An entry whose URL does not fit in a message is left out of the hand-over, counted as such and
+   * not as handed on (the receiving node's count of entries taken would never catch up), and not
+   * offered again at the next pass.
+   */
+  @Test
+  void anEntryTooLongForAMessageIsCountedApartAndNotHandedOn() {
+    DirectoryBook a = new DirectoryBook(SECRET, A, clock);
+    a.filledHere("http://site.test/x", Optional.empty());
+    a.filledHere("http://site.test/" + "q".repeat(DirectoryHandOver.MAX_MESSAGE_BYTES), Optional.empty());
+    java.util.function.Function<String, Optional<URI>> toC = u -> Optional.of(C);
+    var sent = a.handOn(toC);
+    assertEquals(List.of(new DirectoryBook.HandedOn(DirectoryBook.keyOf("http://site.test/x"), A)), sent.get(C));
+    assertEquals(1, a.handedOut(), "one entry handed on");
+    assertEquals(1, a.tooLongToHandOn(), "one too long for a message");
+    assertEquals(java.util.Map.of(), a.handOn(toC), "neither offered again");
+    assertEquals(1, a.tooLongToHandOn());
+  }
+
   @Test
   void entriesAHandOverFailedToDeliverAreDueAgain() {
     DirectoryBook a = new DirectoryBook(SECRET, A, clock);
