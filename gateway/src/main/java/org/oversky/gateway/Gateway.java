@@ -129,7 +129,7 @@ public final class Gateway extends ContainerLifeCycle {
     addBean(sites);
     bindOriginMetrics(sites, metrics.registry());
     org.oversky.gateway.proxy.DirectoryHandOver handOver = new org.oversky.gateway.proxy.DirectoryHandOver(
-        sites.directory(), http::directoryFor, monitor::placeable,
+        sites.directory(), http::directoryFor, monitor::placeable, monitor::starts,
         new org.oversky.gateway.cluster.ClusterMessages("directory", config.cluster().secret(), config.publicUrl(), monitor, failures, b.clock),
         failures);
     addBean(handOver);

@@ -199,6 +199,45 @@ class DirectoryTest {
   }
 
   /**
+   * A node that restarts before the others' probes take it for down keeps its place in their
+   * view, so no change of the view hands it its entries again, and its book (in memory) is empty.
+   * The others see its new start time in its health answer and hand back the entries it is the
+   * directory of. Before, the next claimant of each of its URLs was named the filler and filled
+   * from the origin again.
+   */
+  @Test
+  void aNodeRestartedUnseenIsHandedItsEntriesAgain(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(8_000, 47);
+    WireMockServer origin = origin(body);
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      int urls = 30; // node 2 the directory of none of 30: 1 in 190,000
+      for (int i = 0; i < urls; i++) {
+        assertArrayEquals(body, get(c.nodes.get(0), "/d/r" + i).body());
+      }
+      TestNode old = c.nodes.get(2);
+      // node 0 has heard node 2 answer (and say when it started) before the restart
+      org.awaitility.Awaitility.await("node 0 sees node 2 up").atMost(Duration.ofSeconds(30)).until(() -> c.nodes.get(0).stateOf(old).equals("up"));
+      old.close();
+      Map<String, String> again = new HashMap<>(settings);
+      again.put("listen", "127.0.0.1:" + old.base.getPort());
+      again.put("dht.bootstrap", c.nodes.get(0).base.toString());
+      c.nodes.set(2, TestNode.start(old.data, again));
+      org.awaitility.Awaitility.await("node 0 hands the restarted node its entries").atMost(Duration.ofSeconds(30))
+          .until(() -> Cluster.clusterFigure(List.of(c.nodes.get(2)), "directoryEntriesTaken") > 0);
+      for (int i = 0; i < urls; i++) {
+        String path = "/d/r" + i;
+        HttpResponse<byte[]> r = get(c.nodes.get(1), path);
+        assertArrayEquals(body, r.body(), path);
+        assertEquals(1, originRequests(origin, path), path + ": filled from node 0's copy, not the origin again: "
+            + r.headers().firstValue("Cache-Status").orElse(""));
+      }
+    } finally {
+      origin.stop();
+    }
+  }
+
+  /**
    * The origin's directives for the CDN ({@code Oversky-Cache-Control}) reach the node that fills
    * from a peer, so it keeps the copy as long as they say, not as long as the browsers'
    * {@code Cache-Control}; a client never sees them, not even with a made-up node header. Before,

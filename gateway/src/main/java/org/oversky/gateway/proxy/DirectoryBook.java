@@ -302,6 +302,21 @@ public final class DirectoryBook {
   }
 
   /**
+   * {@code node} restarted (its book, in memory, is empty): every entry marked at it is due again
+   * ({@link #NOBODY}), to be handed on by the next {@link #handOn}. Returns how many.
+   */
+  int reopenAt(URI node) {
+    int n = 0;
+    for (var e : entries.asMap().entrySet()) {
+      Entry entry = e.getValue();
+      if (entry.at().equals(node) && entries.asMap().replace(e.getKey(), entry, new Entry(entry.filler(), NOBODY))) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
    * A hand-over of {@code batch} to {@code node} was not taken (the node down, starting, or
    * refusing): those of its entries still marked at that node are due again ({@link #NOBODY}), to
    * be handed on by the next {@link #handOn}.

@@ -27,6 +27,7 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
   private final DirectoryBook book;
   private final Function<String, Optional<URI>> directoryFor;
   private final Supplier<List<URI>> view;
+  private final Supplier<Map<URI, Long>> starts;
   private final Predicate<URI> placeable;
   private final ClusterMessages messages;
   private final org.oversky.gateway.metrics.Failures failures;
@@ -41,17 +42,22 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
   private final java.util.concurrent.atomic.AtomicBoolean passing = new java.util.concurrent.atomic.AtomicBoolean();
   /** The view the last pass handed entries on for; written by the pass alone. */
   private volatile List<URI> followed = List.of();
+  /** When each node said it started, as {@link #followView} last looked; {@link #followView}'s alone. */
+  private Map<URI, Long> followedStarts = Map.of();
 
   /**
    * @param directoryFor a URL's directory node over the current view (empty while this node knows no other)
    * @param view the nodes directories are placed over ({@code ClusterMonitor#placeable})
+   * @param starts when each node said it started ({@code ClusterMonitor#starts}): a node that
+   *     restarted unseen is handed its entries again
    */
   public DirectoryHandOver(DirectoryBook book, Function<String, Optional<URI>> directoryFor, Supplier<List<URI>> view,
-      ClusterMessages messages, org.oversky.gateway.metrics.Failures failures) {
+      Supplier<Map<URI, Long>> starts, ClusterMessages messages, org.oversky.gateway.metrics.Failures failures) {
     this.failures = failures;
     this.book = book;
     this.directoryFor = directoryFor;
     this.view = view;
+    this.starts = starts;
     this.placeable = node -> view.get().contains(node);
     this.messages = messages;
     addBean(messages);
@@ -59,15 +65,22 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
 
   /**
    * Hands on the entries whose directory node changed, in a pass on this component's own thread;
-   * does nothing unless the view did, or a hand-over failed, and while a pass is under way (the
-   * next call after it sees a view that changed meanwhile). Run every few hundred milliseconds.
+   * does nothing unless the view did, or a node restarted (a new start time in its health answer:
+   * its book is empty, and it is handed its entries again), or a hand-over failed, and while a
+   * pass is under way (the next call after it sees a view that changed meanwhile). Run every few
+   * hundred milliseconds.
    */
   public void followView() {
     if (!book.enabled() || passing.get()) {
       return;
     }
     List<URI> now = view.get();
-    boolean changed = !now.equals(followed);
+    Map<URI, Long> startsNow = starts.get();
+    List<URI> restarted = startsNow.entrySet().stream()
+        .filter(e -> followedStarts.containsKey(e.getKey()) && !followedStarts.get(e.getKey()).equals(e.getValue()))
+        .map(Map.Entry::getKey).toList();
+    followedStarts = Map.copyOf(startsNow);
+    boolean changed = !now.equals(followed) || !restarted.isEmpty();
     boolean retry = retryDue && ++ticksSinceRetry >= retryTicks;
     if (!changed && !retry) {
       return;
@@ -80,7 +93,7 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
     try {
       passes.execute(() -> {
         try {
-          pass(now);
+          pass(now, restarted);
         } catch (RuntimeException e) {
           // not every tick: the retry's backoff, as for a hand-over not taken
           followed = now;
@@ -118,7 +131,10 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
     super.doStop();
   }
 
-  private void pass(List<URI> now) {
+  private void pass(List<URI> now, List<URI> restarted) {
+    for (URI node : restarted) {
+      LOG.info("{} restarted: {} directory entries are handed to it again", node, book.reopenAt(node));
+    }
     book.handOn(directoryFor).forEach((node, entries) -> {
       for (List<DirectoryBook.HandedOn> batch : batches(entries)) {
         List<Map<String, Object>> fields = batch.stream().map(e -> Map.<String, Object>of("url", e.url(), "filler", e.filler().toString())).toList();

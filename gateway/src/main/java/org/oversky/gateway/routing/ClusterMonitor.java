@@ -96,6 +96,8 @@ public final class ClusterMonitor extends AbstractLifeCycle {
   }
   private HttpClient client;
   private ScheduledExecutorService scheduler;
+  /** When this node started (ms since the epoch), in its health answer: a restart shows as a new value. */
+  private final long started;
 
   public ClusterMonitor(
       URI self, NodeRouting routing, LoadMeter load, Supplier<List<URI>> known, InstantSource clock, Failures failures) {
@@ -105,6 +107,7 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     this.known = known;
     this.clock = clock;
     this.failures = failures;
+    this.started = clock.millis();
   }
 
   @Override
@@ -283,6 +286,20 @@ public final class ClusterMonitor extends AbstractLifeCycle {
     placeable = null; // a verdict may have changed: the next placement sees it, not a computation from before
   }
 
+  /**
+   * When each node that answered said it started (ms since the epoch; those that did not say are
+   * left out): a node that restarted between two probes, never seen down, shows a new value.
+   */
+  public Map<URI, Long> starts() {
+    Map<URI, Long> out = new java.util.HashMap<>();
+    reports.forEach((url, r) -> {
+      if (r.said().started() > 0) {
+        out.put(url, r.said().started());
+      }
+    });
+    return out;
+  }
+
   /** The region {@code url}'s node gave in its last health answer, if it has answered. */
   public java.util.Optional<String> regionOf(URI url) {
     Observed o = view.get(url);
@@ -310,7 +327,7 @@ public final class ClusterMonitor extends AbstractLifeCycle {
             r != null && r.said().draining()));
       }
     }
-    return new HealthAnswer(routing.region(), draining, load.current(), seen, ownRtt());
+    return new HealthAnswer(routing.region(), draining, load.current(), seen, ownRtt(), started);
   }
 
   /** This node's median round trip to the up nodes of each region, in milliseconds. */

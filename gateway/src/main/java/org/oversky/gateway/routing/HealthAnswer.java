@@ -23,7 +23,7 @@ import org.oversky.routing.view.NodeState;
  * @param view each node it probes and what it saw of it first-hand
  * @param rttMillis its median probe round trip to each region's up nodes
  */
-public record HealthAnswer(String region, boolean draining, Load load, Map<URI, Seen> view, Map<String, Long> rttMillis) {
+public record HealthAnswer(String region, boolean draining, Load load, Map<URI, Seen> view, Map<String, Long> rttMillis, long started) {
   /**
    * What a node saw of another first-hand: never what it was told, so that no rumour sustains
    * itself between nodes.
@@ -43,12 +43,18 @@ public record HealthAnswer(String region, boolean draining, Load load, Map<URI, 
     rttMillis = Map.copyOf(rttMillis);
   }
 
+  /** An answer that does not say when its node started ({@code started} 0: unknown). */
+  public HealthAnswer(String region, boolean draining, Load load, Map<URI, Seen> view, Map<String, Long> rttMillis) {
+    this(region, draining, load, view, rttMillis, 0);
+  }
+
   /** The JSON of this answer, for the node at {@code url}. */
   public Map<String, Object> toJson(String url) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("url", url);
     out.put("region", region);
     out.put("state", draining ? "draining" : "up");
+    out.put("started", started);
     Map<String, Object> l = new LinkedHashMap<>();
     l.put("inFlight", load.inFlight());
     l.put("requestsPerSecond", Math.round(load.requestsPerSecond() * 10) / 10.0);
@@ -110,6 +116,7 @@ public record HealthAnswer(String region, boolean draining, Load load, Map<URI, 
         rtt.put(e.getKey(), e.getValue().asLong());
       }
     }
-    return Optional.of(new HealthAnswer(answer.get("region").asText(), "draining".equals(answer.path("state").asText()), load, view, rtt));
+    long started = answer.path("started").canConvertToLong() ? Math.max(0, answer.path("started").asLong()) : 0;
+    return Optional.of(new HealthAnswer(answer.get("region").asText(), "draining".equals(answer.path("state").asText()), load, view, rtt, started));
   }
 }

@@ -23,7 +23,7 @@ class DirectoryHandOverTest {
 
   private DirectoryHandOver at(DirectoryBook book) {
     // receiving uses neither the monitor nor the failure counters, which only sending does
-    return new DirectoryHandOver(book, u -> Optional.of(C), () -> List.of(A, C),
+    return new DirectoryHandOver(book, u -> Optional.of(C), () -> List.of(A, C), java.util.Map::of,
         new ClusterMessages("directory", SECRET, C, null, null, clock), org.oversky.gateway.metrics.Failures.NONE);
   }
 
@@ -88,6 +88,33 @@ class DirectoryHandOverTest {
     assertEquals(1, a.tooLongToHandOn());
   }
 
+  /**
+   * A node that restarted between two probes stays in the view, so only its new start time tells
+   * that its book is empty: the entries it is the directory of are handed to it again. Before,
+   * they waited for the next change of the view.
+   */
+  @Test
+  void aNodeThatRestartedIsHandedItsEntriesAgain() throws Exception {
+    DirectoryBook book = new DirectoryBook(SECRET, A, clock);
+    book.filledHere("http://site.test/x", Optional.of(C)); // filled through C: C has the entry
+    java.util.concurrent.atomic.AtomicReference<java.util.Map<URI, Long>> starts = new java.util.concurrent.atomic.AtomicReference<>(java.util.Map.of(C, 1L));
+    // without a secret for the messages nothing is sent: each hand-over counts as not taken
+    DirectoryHandOver h = new DirectoryHandOver(book, u -> Optional.of(C), () -> List.of(A, C), starts::get,
+        new ClusterMessages("directory", "", A, null, null, clock), org.oversky.gateway.metrics.Failures.NONE);
+    try {
+      h.followView();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> h.followedNodes() == 2);
+      assertEquals(0, book.handedOut(), "C has the entry already");
+      starts.set(java.util.Map.of(C, 2L));
+      org.awaitility.Awaitility.await("C's restart hands it the entry again").atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+        h.followView();
+        return book.handedOut() == 1;
+      });
+    } finally {
+      h.stop();
+    }
+  }
+
   @Test
   void entriesAHandOverFailedToDeliverAreDueAgain() {
     DirectoryBook a = new DirectoryBook(SECRET, A, clock);
@@ -123,7 +150,7 @@ class DirectoryHandOverTest {
         Thread.currentThread().interrupt();
       }
       return Optional.of(A); // this node: the entry stays here, nothing is sent
-    }, () -> List.of(A, C), new ClusterMessages("directory", SECRET, A, null, null, clock), org.oversky.gateway.metrics.Failures.NONE);
+    }, () -> List.of(A, C), java.util.Map::of, new ClusterMessages("directory", SECRET, A, null, null, clock), org.oversky.gateway.metrics.Failures.NONE);
     try {
       org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), h::followView,
           "followView returns while the pass is placing URLs");
@@ -149,7 +176,7 @@ class DirectoryHandOverTest {
     DirectoryHandOver h = new DirectoryHandOver(book, u -> {
       passes.incrementAndGet();
       throw new IllegalStateException("placement failed");
-    }, () -> List.of(A, C), new ClusterMessages("directory", SECRET, A, null, null, clock), org.oversky.gateway.metrics.Failures.NONE);
+    }, () -> List.of(A, C), java.util.Map::of, new ClusterMessages("directory", SECRET, A, null, null, clock), org.oversky.gateway.metrics.Failures.NONE);
     try {
       h.followView();
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> passes.get() == 1 && h.followedNodes() == 2);

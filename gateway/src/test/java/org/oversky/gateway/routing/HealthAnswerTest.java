@@ -19,7 +19,8 @@ class HealthAnswerTest {
   @Test
   void whatANodeSaysIsReadBackAsItWasSaid() throws Exception {
     HealthAnswer said = new HealthAnswer("eu", true, new Load(3, 12.5, 4096, 0.25, 1 << 30, 10, 20),
-        Map.of(URI.create("http://10.0.0.2:8080"), new HealthAnswer.Seen(NodeState.DOWN, "us", true, false)), Map.of("us", 80L));
+        Map.of(URI.create("http://10.0.0.2:8080"), new HealthAnswer.Seen(NodeState.DOWN, "us", true, false)), Map.of("us", 80L),
+        1_800_000_000_000L);
     HealthAnswer read = parse(Json.MAPPER.writeValueAsString(said.toJson("http://10.0.0.1:8080"))).orElseThrow();
     assertEquals(said, read);
   }
@@ -34,6 +35,8 @@ class HealthAnswerTest {
     assertEquals(Map.of(), odd.view(), "an unknown state is not read");
     assertEquals(Map.of(), odd.rttMillis(), "round trips that are not whole numbers of 0 or more are not read");
     assertEquals(Load.UNKNOWN, odd.load(), "no load figures: idle and unbounded");
+    assertEquals(0, odd.started(), "no start time: unknown");
+    assertEquals(0, parse("{\"region\": \"eu\", \"started\": \"yesterday\"}").orElseThrow().started(), "a start time that is no number: unknown");
     StringBuilder many = new StringBuilder("{\"region\": \"eu\", \"view\": [");
     for (int i = 0; i < HealthAnswer.MAX_ENTRIES + 50; i++) {
       many.append(i == 0 ? "" : ",").append("{\"url\": \"http://10.0.").append(i / 250).append('.').append(i % 250).append("\", \"state\": \"up\"}");
