@@ -35,6 +35,9 @@ public record HealthAnswer(String region, boolean draining, Load load, Map<URI, 
    */
   public record Seen(NodeState state, String region, boolean quorumDown, boolean draining) {}
 
+  /** A region's name, compiled once: every probe's answer checks one per view entry. */
+  private static final java.util.regex.Pattern REGION = java.util.regex.Pattern.compile(org.oversky.conf.RoutingSettings.REGION_PATTERN);
+
   /** The most entries of a view or RTT map read from one answer: a hostile peer cannot fill memory. */
   static final int MAX_ENTRIES = 1_000;
 
@@ -101,7 +104,7 @@ public record HealthAnswer(String region, boolean draining, Load load, Map<URI, 
       String state = n.path("state").asText("").toUpperCase(Locale.ROOT);
       String region = n.path("region").asText("");
       if (n.path("url").isTextual() && List.of("JOINING", "UP", "DOWN").contains(state)
-          && (region.isEmpty() || region.matches(org.oversky.conf.RoutingSettings.REGION_PATTERN))) {
+          && (region.isEmpty() || REGION.matcher(region).matches())) {
         try {
           view.put(URI.create(n.path("url").asText()),
               new Seen(NodeState.valueOf(state), region, n.path("quorumDown").asBoolean(false), n.path("draining").asBoolean(false)));
