@@ -199,6 +199,33 @@ class DirectoryTest {
   }
 
   /**
+   * When the origin fails (here a 503 to every request), a miss costs it one request, not one for
+   * each node on the way: a node of the cluster that asked the origin and got an error says so to
+   * the node that asked it ({@code Oversky-Origin-Failed}), which passes the error on instead of
+   * asking the origin again. Before, a claim that the directory filled from the URL's filler cost
+   * the origin three requests: the filler's, the directory's and the claimant's.
+   */
+  @Test
+  void aFailingOriginIsAskedOnceForAMissNotOnceForEachNode(@TempDir Path dir) throws Exception {
+    WireMockServer origin = Origins.wireMock();
+    origin.stubFor(WireMock.get(WireMock.urlPathMatching("/e/.*")).willReturn(WireMock.aResponse().withStatus(503).withBody("down")));
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      for (int i = 0; i < 12; i++) { // each URL's directory falls on each node in some of them
+        String path = "/e/" + i;
+        for (int j = 0; j < 3; j++) {
+          HttpResponse<byte[]> r = get(c.nodes.get((i + j) % 3), path);
+          assertEquals(503, r.statusCode(), path);
+          assertFalse(r.headers().firstValue("Oversky-Origin-Failed").isPresent(), path + ": the cluster's own field reaches no client");
+          assertEquals(j + 1, originRequests(origin, path), path + ": client request " + (j + 1) + " cost the origin one request");
+        }
+      }
+    } finally {
+      origin.stop();
+    }
+  }
+
+  /**
    * A node that restarts before the others' probes take it for down keeps its place in their
    * view, so no change of the view hands it its entries again, and its book (in memory) is empty.
    * The others see its new start time in its health answer and hand back the entries it is the

@@ -14,6 +14,11 @@ import org.oversky.gateway.origin.OriginPool;
 final class OriginAttempt {
   /** Sent with a fill to a shield: the shield then goes to the cluster and the origin itself, never to a shield. */
   static final String SHIELDED_HEADER = "Oversky-Shielded";
+  /**
+   * On a node's 5xx answer to a request of the cluster: the node asked the origin and this is
+   * the origin's failure, so the asker passes it on instead of asking the origin again.
+   */
+  static final String ORIGIN_FAILED_HEADER = "Oversky-Origin-Failed";
 
   private final OriginPool pool;
   private final boolean viaShield;

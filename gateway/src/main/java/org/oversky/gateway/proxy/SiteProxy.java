@@ -132,6 +132,9 @@ final class SiteProxy extends ProxyHandler {
       h.remove(DirectoryBook.NODE_HEADER);
       if (ex.origin().atShield()) {
         h.put(OriginAttempt.SHIELDED_HEADER, "1");
+        // the node may wait for the origin itself (and a directory for the filler before it): it
+        // answers the origin's failure before this node gives up on it and asks the origin too
+        toOrigin.idleTimeout(2 * fetch.readTimeout().toMillis() + fetch.connectTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         String proof = directory.nodeProof(ex.origin().current().toString());
         if (proof != null) {
           h.put(DirectoryBook.NODE_HEADER, proof); // the node asked answers with the fields for the cluster
@@ -235,9 +238,9 @@ final class SiteProxy extends ProxyHandler {
     }
     response.reset();
     if (!why.clientFault() && ex.fill() && ex.validating() == null) {
-      originDown.serve(request, response, callback, ex, () -> originProblem(response, callback, ex, why));
+      originDown.serve(request, response, callback, ex, () -> originProblem(request, response, callback, ex, why));
     } else {
-      originProblem(response, callback, ex, why);
+      originProblem(request, response, callback, ex, why);
     }
   }
 
@@ -274,7 +277,10 @@ final class SiteProxy extends ProxyHandler {
     return failed;
   }
 
-  private static void originProblem(Response response, Callback callback, Exchange ex, OriginFailure why) {
+  private static void originProblem(Request request, Response response, Callback callback, Exchange ex, OriginFailure why) {
+    if (!why.clientFault() && !ex.origin().atShield() && StoredHeaders.fromCluster(request)) {
+      response.getHeaders().put(OriginAttempt.ORIGIN_FAILED_HEADER, "1"); // the node that asked does not ask the origin too
+    }
     String detail =
         why.clientFault()
             ? why.words() + "; nothing was forwarded to the origin as complete"
@@ -328,6 +334,10 @@ final class SiteProxy extends ProxyHandler {
     private final Callback callback;
     private final Exchange ex;
     private Mode mode = Mode.PASS;
+    /** A 5xx from another node, decided once its head is read ({@link #onHeaders}). */
+    private boolean nodeError;
+    /** Whether the node asked answered with the origin's failure ({@link OriginAttempt#ORIGIN_FAILED_HEADER}). */
+    private boolean originFailedBehind;
     private Storer.Fill fill;
     private int status;
     private long responseTime;
@@ -347,13 +357,25 @@ final class SiteProxy extends ProxyHandler {
     @Override
     public void onBegin(org.eclipse.jetty.client.Response fromOrigin) {
       status = fromOrigin.getStatus();
+      if (status >= 500 && ex.origin().atShield()) {
+        nodeError = true; // another node's error: its head says whether the origin failed behind it (onHeaders)
+        return;
+      }
+      begin(fromOrigin, true);
+    }
+
+    /**
+     * The answer's status is known: on a 5xx, moves to the next origin when {@code mayFailOver}
+     * and one is left; otherwise starts passing the answer on (or freshens, or serves stale).
+     */
+    private void begin(org.eclipse.jetty.client.Response fromOrigin, boolean mayFailOver) {
       URI asked = ex.origin().current();
-      if (status >= 500 && failOver(ex, request)) {
+      if (status >= 500 && mayFailOver && failOver(ex, request)) {
         failures.report(LOG, "origin-5xx", asked + " answered " + status + " (for " + ex.url() + "); trying " + ex.origin().current(), null);
         mode = Mode.RETRY; // nothing of this answer reaches the client
         return;
       }
-      long upstream = status >= 500 ? ex.origin().failed() : ex.origin().answered();
+      long upstream = status >= 500 && mayFailOver ? ex.origin().failed() : ex.origin().answered();
       request.setAttribute(org.oversky.gateway.http.AccessLog.UPSTREAM_MILLIS, upstream);
       if (ex.validating() != null && status == 304) {
         mode = Mode.FRESHEN;
@@ -370,6 +392,14 @@ final class SiteProxy extends ProxyHandler {
     @Override
     public void onHeaders(org.eclipse.jetty.client.Response fromOrigin) {
       responseTime = clock.millis();
+      if (nodeError) {
+        nodeError = false;
+        // the node asked the origin and got this error: asking the origin from here as well would
+        // double the load on an origin already failing, and fail the same way
+        originFailedBehind = fromOrigin.getHeaders().contains(OriginAttempt.ORIGIN_FAILED_HEADER)
+            && ex.origin().answeredByCluster(fromOrigin.getHeaders().get(DirectoryBook.ANSWER_HEADER));
+        begin(fromOrigin, !originFailedBehind);
+      }
       if (mode == Mode.STALE || mode == Mode.RETRY) {
         return;
       }
@@ -444,6 +474,9 @@ final class SiteProxy extends ProxyHandler {
         }
       }
       response.getHeaders().add(HttpHeader.VIA, "1.1 " + getViaHost());
+      if (status >= 500 && StoredHeaders.fromCluster(request) && (!ex.origin().atShield() || originFailedBehind)) {
+        response.getHeaders().put(OriginAttempt.ORIGIN_FAILED_HEADER, "1"); // the node that asked does not ask the origin too
+      }
       outcomes.accept(cs);
     }
 
@@ -618,6 +651,6 @@ final class SiteProxy extends ProxyHandler {
   @Override
   protected HttpField filterServerToProxyResponseField(HttpField field) {
     String name = field.getLowerCaseName();
-    return name.equals("cache-status") || StoredHeaders.onlyForThisNode(name) ? null : field;
+    return name.equals("cache-status") || name.equals("oversky-origin-failed") || StoredHeaders.onlyForThisNode(name) ? null : field;
   }
 }
