@@ -199,6 +199,33 @@ class DirectoryTest {
   }
 
   /**
+   * A range miss fetches the whole object in the background; with the directory that fetch goes
+   * through it as any other miss: from the origin once, by the node that missed first, and from a
+   * peer on every other node. Before, every node's range miss fetched the whole object from the
+   * origin.
+   */
+  @Test
+  void rangeMissesFillThroughTheDirectoryToo(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(300_000, 48);
+    WireMockServer origin = origin(body);
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      for (int i = 0; i < 12; i++) { // each URL's directory falls on each node in some of them
+        String path = "/d/g" + i;
+        for (int j = 0; j < 3; j++) {
+          HttpResponse<byte[]> r = get(c.nodes.get((i + j) % 3), path, "Range", "bytes=1000-1999");
+          assertEquals(206, r.statusCode(), path);
+          assertArrayEquals(java.util.Arrays.copyOfRange(body, 1000, 2000), r.body(), path);
+        }
+        assertEquals(1, originRequests(origin, path), path + ": three nodes' range misses, one origin request");
+      }
+      assertEquals(0, Cluster.clusterFigure(c.nodes, "directoryMissesFailedOver"), "every directory answered");
+    } finally {
+      origin.stop();
+    }
+  }
+
+  /**
    * When the origin fails (here a 503 to every request), a miss costs it one request, not one for
    * each node on the way: a node of the cluster that asked the origin and got an error says so to
    * the node that asked it ({@code Oversky-Origin-Failed}), which passes the error on instead of

@@ -156,7 +156,7 @@ final class BackgroundFetches {
   void fillInBackground(Exchange ex, Request request, long maxSize, Runnable tooLarge) {
     HttpFields requestFields = HttpFields.build(request.getHeaders()).asImmutable(); // the request may be recycled first
     var toOrigin = wholeRequest(ex, request);
-    new WholeFill(ex, requestFields, maxSize, tooLarge, toOrigin).attempt(toOrigin);
+    new WholeFill(ex, requestFields, maxSize, tooLarge, toOrigin, RequestTargets.forUri(request.getHttpURI().getPathQuery())).attempt(toOrigin);
   }
 
   /** Times a broken background fill resumes where it stopped before it gives up. */
@@ -171,18 +171,23 @@ final class BackgroundFetches {
     private final Exchange ex;
     private final HttpFields requestFields;
     private final HttpFields originFields;
-    private final URI target;
+    private URI target;
+    /** The path and query asked, whoever is asked. */
+    private final String pathQuery;
+    /** Set when the answer is not used: the next one asked gets the request when it is over. */
+    private boolean movingOn;
     private final long maxSize;
     private final Runnable tooLarge;
     private Storer.Fill fill;
     private String validator;
     private int resumes;
 
-    WholeFill(Exchange ex, HttpFields requestFields, long maxSize, Runnable tooLarge, org.eclipse.jetty.client.Request first) {
+    WholeFill(Exchange ex, HttpFields requestFields, long maxSize, Runnable tooLarge, org.eclipse.jetty.client.Request first, String pathQuery) {
       this.ex = ex;
       this.requestFields = requestFields;
       this.originFields = HttpFields.build(first.getHeaders()).asImmutable();
       this.target = first.getURI();
+      this.pathQuery = pathQuery;
       this.maxSize = maxSize;
       this.tooLarge = tooLarge;
     }
@@ -190,9 +195,16 @@ final class BackgroundFetches {
     void attempt(org.eclipse.jetty.client.Request toOrigin) {
       boolean resuming = fill != null;
       InFlight flight = ex.inFlight();
+      if (!resuming) {
+        ex.origin().sending();
+      }
       toOrigin.send(new org.eclipse.jetty.client.Response.Listener() {
         @Override
         public void onHeaders(org.eclipse.jetty.client.Response r) {
+          if (!resuming && !usable(r)) {
+            movingOn = true; // nothing of this answer is stored: onComplete asks the next one
+            return;
+          }
           if (resuming) {
             String range = r.getHeaders().get(HttpHeader.CONTENT_RANGE);
             if (r.getStatus() != 206 || range == null || !range.startsWith("bytes " + fill.size() + "-")) {
@@ -213,6 +225,7 @@ final class BackgroundFetches {
                       .orElse(null);
           try {
             if (fill == null) {
+              ex.origin().notStored(ex.url());
               flight.notShared();
               r.abort(new IOException("not a storable 200"));
               return;
@@ -227,7 +240,7 @@ final class BackgroundFetches {
         @Override
         public void onContent(org.eclipse.jetty.client.Response r, ByteBuffer content) {
           fromOrigin.accept(content.remaining());
-          if (fill == null || resuming && r.getStatus() != 206) {
+          if (fill == null || movingOn || resuming && r.getStatus() != 206) {
             return;
           }
           try {
@@ -244,6 +257,11 @@ final class BackgroundFetches {
 
         @Override
         public void onComplete(Result result) {
+          if (movingOn || !resuming && fill == null && result.isFailed() && result.getResponse().getStatus() == 0 && failOver(result.getFailure())) {
+            movingOn = false;
+            attempt(retarget());
+            return;
+          }
           if (result.isFailed() && canResume()) {
             resumes++;
             failures.report(LOG, "range-fill-resumed", "the background fill of " + ex.url() + " broke at byte " + fill.size()
@@ -254,6 +272,53 @@ final class BackgroundFetches {
           finish(result);
         }
       });
+    }
+
+    /**
+     * Whether an answer's head is the fill's, or the next one asked gets the request: a
+     * directory's answer naming whom to fill from ({@link OriginAttempt#follow}); one without the
+     * cluster's proof; a 5xx while another is left to ask, unless a node says it is the origin's
+     * own ({@link OriginAttempt#ORIGIN_FAILED_HEADER}).
+     */
+    private boolean usable(org.eclipse.jetty.client.Response r) {
+      OriginAttempt origin = ex.origin();
+      String answer = r.getHeaders().get(DirectoryBook.ANSWER_HEADER);
+      String next = r.getHeaders().get(DirectoryBook.NEXT_HEADER);
+      if (next != null && origin.follow(next, answer)) {
+        return false;
+      }
+      boolean originFailed = origin.atShield() && r.getHeaders().contains(OriginAttempt.ORIGIN_FAILED_HEADER) && origin.answeredByCluster(answer);
+      if (!origin.answeredByCluster(answer) || r.getStatus() >= 500 && !originFailed) {
+        return !failOver(new IOException(origin.current() + " answered " + r.getStatus()
+            + (origin.answeredByCluster(answer) ? "" : " without the cluster's proof")));
+      }
+      if (r.getStatus() < 500) {
+        origin.answered();
+      }
+      return true;
+    }
+
+    /** Moves to the next one to ask after {@code why}, when one is left; false (nothing changed) otherwise. */
+    private boolean failOver(Throwable why) {
+      if (!ex.origin().hasNext()) {
+        return false;
+      }
+      URI asked = ex.origin().current();
+      ex.origin().failedOver();
+      failures.report(LOG, "range-fill-failed-over", asked + " failed the background fill of " + ex.url() + "; trying " + ex.origin().current(), why);
+      return true;
+    }
+
+    /** The whole request again, to the one {@code ex} asks now. */
+    private org.eclipse.jetty.client.Request retarget() {
+      target = URI.create(ex.origin().current() + pathQuery);
+      return client.get()
+          .newRequest(target)
+          .idleTimeout(idleMillis(ex), java.util.concurrent.TimeUnit.MILLISECONDS)
+          .headers(h -> {
+            h.add(originFields);
+            targetFields(h, ex, target);
+          });
     }
 
     /** Whether a broken fill may go on with a range: a known length, a validator, bytes left, tries left. */
@@ -268,9 +333,10 @@ final class BackgroundFetches {
     private org.eclipse.jetty.client.Request resumption() {
       return client.get()
           .newRequest(target)
-          .idleTimeout(fetch.readTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+          .idleTimeout(idleMillis(ex), java.util.concurrent.TimeUnit.MILLISECONDS)
           .headers(h -> {
             h.add(originFields);
+            targetFields(h, ex, target); // the one that answered, which the first request may not have asked
             h.put(HttpHeader.RANGE, "bytes=" + fill.size() + "-");
             h.put(HttpHeader.IF_RANGE, validator);
           });
@@ -318,7 +384,7 @@ final class BackgroundFetches {
    */
   private org.eclipse.jetty.client.Request wholeRequest(Exchange ex, Request request) {
     URI target = URI.create(ex.origin().current() + RequestTargets.forUri(request.getHttpURI().getPathQuery()));
-    var toOrigin = client.get().newRequest(target).idleTimeout(fetch.readTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    var toOrigin = client.get().newRequest(target).idleTimeout(idleMillis(ex), java.util.concurrent.TimeUnit.MILLISECONDS);
     java.util.Set<String> connectionListed = new java.util.HashSet<>();
     for (String v : request.getHeaders().getValuesList(HttpHeader.CONNECTION)) {
       for (String n : v.split(",")) {
@@ -333,23 +399,38 @@ final class BackgroundFetches {
           h.add(f);
         }
       }
-      h.put(HttpHeader.HOST, target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort());
-      h.remove(OriginAttempt.SHIELDED_HEADER);
-      h.remove(DirectoryBook.CLAIM_HEADER);
-      h.remove(DirectoryBook.NODE_HEADER);
-      if (ex.origin().atShield()) {
-        h.put(OriginAttempt.SHIELDED_HEADER, "1"); // as the proxy's fills: the shield goes to the origin itself
-        String proof = directory.nodeProof(ex.origin().current().toString());
-        if (proof != null) {
-          h.put(DirectoryBook.NODE_HEADER, proof);
-        }
-      }
-      ex.origin().claim().ifPresent(claim -> h.put(DirectoryBook.CLAIM_HEADER, claim));
+      targetFields(h, ex, target);
       h.add(HttpHeader.VIA, via);
       SiteProxy.forwardingFields(h, request, clientHost);
       h.put(HttpHeader.FORWARDED, "for=\"" + Request.getRemoteAddr(request) + "\";host=\"" + clientHost + "\";proto=" + (request.isSecure() ? "https" : "http"));
     });
     return toOrigin;
+  }
+
+  /** How long a whole fetch may be silent: longer toward a node, which may wait on the origin itself. */
+  private long idleMillis(Exchange ex) {
+    return ex.origin().atShield()
+        ? 2 * fetch.readTimeout().toMillis() + fetch.connectTimeout().toMillis()
+        : fetch.readTimeout().toMillis();
+  }
+
+  /**
+   * The fields that depend on whom {@code ex} asks now, at {@code target}: {@code Host}, and
+   * toward a shield, directory or filler this node's {@code Oversky-Shielded}, proof and claim.
+   */
+  private void targetFields(HttpFields.Mutable h, Exchange ex, URI target) {
+    h.put(HttpHeader.HOST, target.getPort() < 0 ? target.getHost() : target.getHost() + ":" + target.getPort());
+    h.remove(OriginAttempt.SHIELDED_HEADER);
+    h.remove(DirectoryBook.CLAIM_HEADER);
+    h.remove(DirectoryBook.NODE_HEADER);
+    if (ex.origin().atShield()) {
+      h.put(OriginAttempt.SHIELDED_HEADER, "1"); // as the proxy's fills: the shield goes to the origin itself
+      String proof = directory.nodeProof(ex.origin().current().toString());
+      if (proof != null) {
+        h.put(DirectoryBook.NODE_HEADER, proof);
+      }
+    }
+    ex.origin().claim().ifPresent(claim -> h.put(DirectoryBook.CLAIM_HEADER, claim));
   }
 
   private static final java.util.Set<String> WHOLE_FETCH_SKIPPED =

@@ -220,8 +220,7 @@ public final class SiteHandler extends ContainerLifeCycle {
     if (request != null && request.getAttribute(FILL_FROM) instanceof java.net.URI filler) {
       return new OriginAttempt(pool, Optional.of(filler), order, directory); // a claim this node fills for, as its own miss
     }
-    if (request == null || !directory.enabled() || sentOnByNode(request)
-        || request.getHeaders().contains(HttpHeader.RANGE)) { // a range's whole fetch fails over to no one: the origin
+    if (request == null || !directory.enabled() || sentOnByNode(request)) {
       return new OriginAttempt(pool, Optional.empty(), order);
     }
     String url = CacheKeys.of(request);
