@@ -199,6 +199,93 @@ class DirectoryTest {
   }
 
   /**
+   * The origin cannot be reached (the connection is reset): the node that asked it answers
+   * another node with a {@code 502} saying so, and that answer keeps the directory's proof when the
+   * node is the directory, so the claimant passes the error on. Before, the reset answer lost the
+   * proof, and the claimant asked the origin again.
+   */
+  @Test
+  void anOriginThatCannotBeReachedIsAskedOnceForAMiss(@TempDir Path dir) throws Exception {
+    eachMissAsksAFailingOriginOnce(dir, WireMock.aResponse().withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER),
+        status -> status == 502 || status == 504);
+  }
+
+  /**
+   * Three nodes each miss 12 URLs whose origin answers {@code failing}: every client request
+   * gets an error {@code expected} allows, without the cluster's own field, and costs the origin
+   * exactly one request, whichever node is each URL's directory.
+   */
+  private static void eachMissAsksAFailingOriginOnce(Path dir, com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder failing,
+      java.util.function.IntPredicate expected) throws Exception {
+    WireMockServer origin = Origins.wireMock();
+    origin.stubFor(WireMock.get(WireMock.urlPathMatching("/e/.*")).willReturn(failing));
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      for (int i = 0; i < 12; i++) { // each URL's directory falls on each node in some of them
+        String path = "/e/" + i;
+        for (int j = 0; j < 3; j++) {
+          HttpResponse<byte[]> r = get(c.nodes.get((i + j) % 3), path);
+          assertTrue(expected.test(r.statusCode()), path + ": " + r.statusCode());
+          assertFalse(r.headers().firstValue("Oversky-Origin-Failed").isPresent(), path + ": the cluster's own field reaches no client");
+          assertEquals(j + 1, originRequests(origin, path), path + ": client request " + (j + 1) + " cost the origin one request");
+        }
+      }
+    } finally {
+      origin.stop();
+    }
+  }
+
+  /**
+   * For a minute after a purge reaches a directory, it fills no claim from the URL's filler, which
+   * may not have the purge yet: the claimant goes to the origin, and the directory stores nothing
+   * the purge named. Here the purge reaches two of four nodes only (a signed cluster message to
+   * each), and the fourth, which has not heard of it, misses every URL. Before, a directory that
+   * had the purge filled the claim from the filler and stored its copy, the purged content again.
+   */
+  @Test
+  void aDirectoryThatHasAPurgeStoresNoFillersCopyOfIt(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(4_000, 49);
+    WireMockServer origin = origin(body);
+    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    try (Cluster c = Cluster.start(dir, 4, settings).awaitJoined()) {
+      int urls = 12; // the directory is node 1 or 2 for none of 12: 1 in 4,096
+      for (int i = 0; i < urls; i++) {
+        assertArrayEquals(body, get(c.nodes.get(0), "/d/p" + i).body());
+      }
+      for (int i = 0; i < urls; i++) {
+        for (TestNode n : List.of(c.nodes.get(1), c.nodes.get(2))) {
+          String message = "{\"scope\":\"url\",\"value\":\"http://dir.test/d/p" + i + "\",\"soft\":false,\"at\":" + System.currentTimeMillis()
+              + ",\"id\":\"test-" + i + "-" + n.base.getPort() + "\",\"from\":\"" + c.nodes.get(0).base + "\"}";
+          HttpResponse<byte[]> r = TestNode.HTTP.send(HttpRequest.newBuilder(n.url("/api/v1/cluster/purge")).header("Content-Type", "application/json")
+              .header("Oversky-Cluster-Mac", clusterMac("purge", message)).POST(HttpRequest.BodyPublishers.ofString(message)).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+          assertEquals(200, r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+      for (int i = 0; i < urls; i++) {
+        assertArrayEquals(body, get(c.nodes.get(3), "/d/p" + i).body());
+      }
+      for (int i = 0; i < urls; i++) {
+        for (TestNode n : List.of(c.nodes.get(1), c.nodes.get(2))) {
+          assertEquals(504, get(n, "/d/p" + i, "Cache-Control", "only-if-cached").statusCode(),
+              "/d/p" + i + " through " + n.base + ": the purge holds there, no filler's copy was stored back");
+        }
+      }
+    } finally {
+      origin.stop();
+    }
+  }
+
+  /** The signature of a cluster message of {@code kind}, as {@code ClusterMessages} makes it. */
+  private static String clusterMac(String kind, String body) throws Exception {
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+    byte[] key = mac.doFinal(("oversky-cluster-" + kind).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+    return java.util.HexFormat.of().formatHex(mac.doFinal(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  /**
    * A range miss fetches the whole object in the background; with the directory that fetch goes
    * through it as any other miss: from the origin once, by the node that missed first, and from a
    * peer on every other node. Before, every node's range miss fetched the whole object from the
@@ -234,22 +321,7 @@ class DirectoryTest {
    */
   @Test
   void aFailingOriginIsAskedOnceForAMissNotOnceForEachNode(@TempDir Path dir) throws Exception {
-    WireMockServer origin = Origins.wireMock();
-    origin.stubFor(WireMock.get(WireMock.urlPathMatching("/e/.*")).willReturn(WireMock.aResponse().withStatus(503).withBody("down")));
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
-    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
-      for (int i = 0; i < 12; i++) { // each URL's directory falls on each node in some of them
-        String path = "/e/" + i;
-        for (int j = 0; j < 3; j++) {
-          HttpResponse<byte[]> r = get(c.nodes.get((i + j) % 3), path);
-          assertEquals(503, r.statusCode(), path);
-          assertFalse(r.headers().firstValue("Oversky-Origin-Failed").isPresent(), path + ": the cluster's own field reaches no client");
-          assertEquals(j + 1, originRequests(origin, path), path + ": client request " + (j + 1) + " cost the origin one request");
-        }
-      }
-    } finally {
-      origin.stop();
-    }
+    eachMissAsksAFailingOriginOnce(dir, WireMock.aResponse().withStatus(503).withBody("down"), status -> status == 503);
   }
 
   /**

@@ -203,6 +203,7 @@ final class BackgroundFetches {
         public void onHeaders(org.eclipse.jetty.client.Response r) {
           if (!resuming && !usable(r)) {
             movingOn = true; // nothing of this answer is stored: onComplete asks the next one
+            r.abort(new IOException("not used: the fill moves on to " + ex.origin().current())); // not read to its end
             return;
           }
           if (resuming) {
@@ -321,9 +322,14 @@ final class BackgroundFetches {
           });
     }
 
-    /** Whether a broken fill may go on with a range: a known length, a validator, bytes left, tries left. */
+    /**
+     * Whether a broken fill may go on with a range: a known length, a validator, bytes left, tries
+     * left, and not from a directory (its claim may have expired, and its answer proves the first
+     * request only).
+     */
     private boolean canResume() {
       return fill != null
+          && !ex.origin().atDirectory()
           && validator != null
           && fill.contentLength > 0
           && fill.size() < fill.contentLength

@@ -76,8 +76,10 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
     }
     List<URI> now = view.get();
     Map<URI, Long> startsNow = starts.get();
+    // a later start of a node directories are placed on (health answers are not signed: a node
+    // outside the cluster saying a new time on every probe would cost a pass each time)
     List<URI> restarted = startsNow.entrySet().stream()
-        .filter(e -> followedStarts.containsKey(e.getKey()) && !followedStarts.get(e.getKey()).equals(e.getValue()))
+        .filter(e -> now.contains(e.getKey()) && followedStarts.containsKey(e.getKey()) && e.getValue() > followedStarts.get(e.getKey()))
         .map(Map.Entry::getKey).toList();
     followedStarts = Map.copyOf(startsNow);
     boolean changed = !now.equals(followed) || !restarted.isEmpty();

@@ -280,7 +280,9 @@ public final class SiteHandler extends ContainerLifeCycle {
       lookup(site, request, response, callback, true);
       return;
     }
-    Optional<java.net.URI> next = filler.map(f -> shields.siteBase(f, site.host()));
+    // for a minute after a purge here, the filler may not have it yet: the claimant goes to the
+    // origin, and nothing the filler still holds is stored here
+    Optional<java.net.URI> next = purgedLately(url) ? Optional.empty() : filler.map(f -> shields.siteBase(f, site.host()));
     if (next.isPresent() && HttpMethod.GET.is(request.getMethod()) && !input.hasBody()) {
       // a later claimant: this node fills from the filler and keeps the copy, so that each claim
       // after it is answered from this store, one request between nodes instead of two

@@ -237,6 +237,7 @@ final class SiteProxy extends ProxyHandler {
       return;
     }
     response.reset();
+    keepDirectoryAnswer(request, response);
     if (!why.clientFault() && ex.fill() && ex.validating() == null) {
       originDown.serve(request, response, callback, ex, () -> originProblem(request, response, callback, ex, why));
     } else {
@@ -314,6 +315,7 @@ final class SiteProxy extends ProxyHandler {
   private boolean serveStale(Request request, Response response, Callback callback, StoredResponse stale, CacheStatus status) {
     outcomes.accept(status);
     response.reset();
+    keepDirectoryAnswer(request, response);
     Dispatch.blocking(request, callback, () -> {
       long age = CachePolicy.currentAge(stale, clock.millis());
       if (!StoredResponder.serve(store, request, response, callback, stale, age, status, "1.1 " + getViaHost())) {
@@ -321,6 +323,17 @@ final class SiteProxy extends ProxyHandler {
       }
     });
     return true;
+  }
+
+  /**
+   * After a reset, puts back this node's answer to a claim as the URL's directory ({@link
+   * DirectoryBook#ANSWER_HEADER}): without it the claimant takes no answer of this node, its
+   * stale copy or the origin's failure either.
+   */
+  private static void keepDirectoryAnswer(Request request, Response response) {
+    if (request.getAttribute(DirectoryBook.ANSWER_HEADER) instanceof String answer) {
+      response.getHeaders().put(DirectoryBook.ANSWER_HEADER, answer);
+    }
   }
 
   static Exchange exchange(Request request) {

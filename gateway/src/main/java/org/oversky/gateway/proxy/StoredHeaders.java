@@ -15,7 +15,9 @@ final class StoredHeaders {
   private static final Set<String> NOT_STORED =
       Set.of(
           "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "trailer", "upgrade",
-          "proxy-authenticate", "proxy-authentication-info", "proxy-authorization", "content-length", "cache-status");
+          "proxy-authenticate", "proxy-authentication-info", "proxy-authorization", "content-length", "cache-status",
+          // the cluster's answers between nodes: about this exchange, never about the response
+          "oversky-origin-failed", "oversky-directory-next");
 
   /** Fields a 304 must not replace (RFC 9111 §3.2). */
   private static final Set<String> NOT_UPDATED =
