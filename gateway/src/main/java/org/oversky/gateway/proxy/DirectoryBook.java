@@ -100,7 +100,18 @@ public final class DirectoryBook {
   }
 
   /** A URL's entry: the node that filled it first, as far as this node knows, and the directory node that has the entry ({@link #NOBODY}: none yet). */
-  record Entry(URI filler, URI at) {}
+  record Entry(URI filler, URI at, int sentOn) {
+    Entry(URI filler, URI at) {
+      this(filler, at, 0);
+    }
+  }
+
+  /**
+   * From which miss sent on to a URL's filler the directory fills a claim itself and keeps the
+   * copy ({@link #keepsCopy}): the second, so that a URL only two nodes want is stored on those
+   * two, and one more wants it often enough to be worth a third copy here.
+   */
+  static final int KEEP_FROM = 2;
 
   /** One entry handed to a URL's new directory node. */
   public record HandedOn(String url, URI filler) {
@@ -245,7 +256,7 @@ public final class DirectoryBook {
     entries.asMap().compute(keyOf(url), (u, known) -> {
       if (known != null && !known.filler().equals(claimant) && (known.filler().equals(self) || placeable.test(known.filler()))) {
         before[0] = known.filler();
-        return known.at().equals(self) ? known : new Entry(known.filler(), self);
+        return new Entry(known.filler(), self, known.sentOn() + 1);
       }
       return new Entry(claimant, self);
     });
@@ -255,6 +266,16 @@ public final class DirectoryBook {
     }
     named.incrementAndGet();
     return Optional.empty();
+  }
+
+  /**
+   * Whether this directory fills a claim of {@code url} from its filler itself, keeping the copy:
+   * when it has sent the URL's misses on to the filler {@link #KEEP_FROM} times or more (this one
+   * included). Otherwise it names the filler, and the claimant fills from it.
+   */
+  boolean keepsCopy(String url) {
+    Entry e = entries.getIfPresent(keyOf(url));
+    return e != null && e.sentOn() >= KEEP_FROM;
   }
 
   /** This node as its own URL's claimant: {@link #fillerFor} with itself. */

@@ -238,12 +238,12 @@ public final class SiteHandler extends ContainerLifeCycle {
 
   /**
    * This node as the directory of a URL another node missed ({@code shield=directory}): serves it
-   * when it has it stored and fresh; otherwise fills a {@code GET} from the node that filled the
-   * URL first, as its own miss would, and keeps the copy, so that the claims after it are hits
-   * here (one request between nodes a fill, not two); otherwise (none filled it, or that node is
-   * down, or a {@code HEAD}) answers with a {@code 204} naming whom the claimant fills from ({@link
-   * DirectoryBook#NEXT_HEADER}): the origin, the claimant being the URL's filler from now on, or
-   * the filler. Any other request is passed on, storing nothing. A claim that does not verify (another cluster,
+   * when it has it stored and fresh; otherwise, from the second miss of the URL it sends on to
+   * the node that filled it first ({@link DirectoryBook#keepsCopy}), fills a {@code GET} from that
+   * node, as its own miss would, and keeps the copy, so that the claims after it are hits here (one
+   * request between nodes a fill, not two); otherwise answers with a {@code 204} naming whom the
+   * claimant fills from ({@link DirectoryBook#NEXT_HEADER}): the filler, or the origin when none
+   * filled it or that node is down (the claimant is then the URL's filler). Any other request is passed on, storing nothing. A claim that does not verify (another cluster,
    * a clock five minutes off) gets a 503, and the asking node goes to the origin itself.
    */
   private void asDirectory(SiteConfig site, Request request, Response response, Callback callback) throws Exception {
@@ -283,9 +283,10 @@ public final class SiteHandler extends ContainerLifeCycle {
     // for a minute after a purge here, the filler may not have it yet: the claimant goes to the
     // origin, and nothing the filler still holds is stored here
     Optional<java.net.URI> next = purgedLately(url) ? Optional.empty() : filler.map(f -> shields.siteBase(f, site.host()));
-    if (next.isPresent() && HttpMethod.GET.is(request.getMethod()) && !input.hasBody()) {
-      // a later claimant: this node fills from the filler and keeps the copy, so that each claim
-      // after it is answered from this store, one request between nodes instead of two
+    if (next.isPresent() && directory.keepsCopy(url) && HttpMethod.GET.is(request.getMethod()) && !input.hasBody()) {
+      // a URL the directory sent on before: this node fills from the filler and keeps the copy,
+      // so that each claim after it is answered from this store, one request between nodes
+      // instead of two
       request.setAttribute(FILL_FROM, next.get());
       lookup(site, request, response, callback, true);
       return;
