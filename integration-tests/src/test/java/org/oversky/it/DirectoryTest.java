@@ -42,6 +42,11 @@ class DirectoryTest {
     return origin;
   }
 
+  /** The settings of a cluster node with one site, {@code dir.test}, of {@code origin} through the directory. */
+  private static Map<String, String> directorySite(WireMockServer origin) {
+    return new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+  }
+
   private static int originRequests(WireMockServer origin, String path) {
     return origin.findAll(WireMock.getRequestedFor(WireMock.urlEqualTo(path))).size();
   }
@@ -51,7 +56,7 @@ class DirectoryTest {
   void theFirstMissFillsFromTheOriginAndEveryOtherNodeFromAPeer(@TempDir Path dir) throws Exception {
     byte[] body = Bytes.random(20_000, 41);
     WireMockServer origin = origin(body);
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    Map<String, String> settings = directorySite(origin);
     try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
       // 30 URLs, the first asker taking turns: each URL's directory falls on each node in some of them;
       // some with percent-encoded paths, which a directory sees decoded (a claim names a node, not a URL)
@@ -121,7 +126,7 @@ class DirectoryTest {
   void aDirectoryKeepsACopyOfAUrlMissedOftenAndServesTheClaimsAfter(@TempDir Path dir) throws Exception {
     byte[] body = Bytes.random(6_000, 50);
     WireMockServer origin = origin(body);
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    Map<String, String> settings = directorySite(origin);
     try (Cluster c = Cluster.start(dir, 4, settings).awaitJoined()) {
       int urls = 40; // the fourth asker the directory of none of 40: 1 in 100,000
       int directoryHits = 0;
@@ -150,7 +155,7 @@ class DirectoryTest {
     WireMockServer origin = Origins.wireMock();
     origin.stubFor(WireMock.get(WireMock.urlPathMatching("/d/.*"))
         .willReturn(WireMock.ok().withBody(body).withHeader("Cache-Control", "max-age=300").withFixedDelay(300)));
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    Map<String, String> settings = directorySite(origin);
     try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
       for (int i = 0; i < 6; i++) {
         String path = "/d/c" + i;
@@ -191,7 +196,7 @@ class DirectoryTest {
   void urlsFilledAloneAreHandedToTheirDirectoryWhenOthersJoin(@TempDir Path dir) throws Exception {
     byte[] body = Bytes.random(10_000, 45);
     WireMockServer origin = origin(body);
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    Map<String, String> settings = directorySite(origin);
     int urls = 12; // each URL's directory is the first node with odds of 1 in 3: all 12, 1 in 500,000
     try (Cluster c = Cluster.start(dir, 1, settings)) {
       for (int i = 0; i < urls; i++) {
@@ -244,7 +249,7 @@ class DirectoryTest {
       java.util.function.IntPredicate expected) throws Exception {
     WireMockServer origin = Origins.wireMock();
     origin.stubFor(WireMock.get(WireMock.urlPathMatching("/e/.*")).willReturn(failing));
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    Map<String, String> settings = directorySite(origin);
     try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
       for (int i = 0; i < 12; i++) { // each URL's directory falls on each node in some of them
         String path = "/e/" + i;
@@ -272,7 +277,7 @@ class DirectoryTest {
   void aDirectoryThatHasAPurgeStoresNoFillersCopyOfIt(@TempDir Path dir) throws Exception {
     byte[] body = Bytes.random(4_000, 49);
     WireMockServer origin = origin(body);
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    Map<String, String> settings = directorySite(origin);
     try (Cluster c = Cluster.start(dir, 5, settings).awaitJoined()) {
       int urls = 20; // the directory is node 1 or 2 for none of 20: 1 in 27,000
       for (int i = 0; i < urls; i++) {
@@ -322,7 +327,7 @@ class DirectoryTest {
   void rangeMissesFillThroughTheDirectoryToo(@TempDir Path dir) throws Exception {
     byte[] body = Bytes.random(300_000, 48);
     WireMockServer origin = origin(body);
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    Map<String, String> settings = directorySite(origin);
     try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
       for (int i = 0; i < 12; i++) { // each URL's directory falls on each node in some of them
         String path = "/d/g" + i;
@@ -362,7 +367,7 @@ class DirectoryTest {
   void aNodeRestartedUnseenIsHandedItsEntriesAgain(@TempDir Path dir) throws Exception {
     byte[] body = Bytes.random(8_000, 47);
     WireMockServer origin = origin(body);
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    Map<String, String> settings = directorySite(origin);
     try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
       int urls = 30; // node 2 the directory of none of 30: 1 in 190,000
       for (int i = 0; i < urls; i++) {
@@ -403,7 +408,7 @@ class DirectoryTest {
     WireMockServer origin = Origins.wireMock();
     origin.stubFor(WireMock.get(WireMock.urlPathMatching("/t/.*")).willReturn(WireMock.ok().withBody(body)
         .withHeader("Cache-Control", "max-age=1").withHeader("Oversky-Cache-Control", "max-age=300")));
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    Map<String, String> settings = directorySite(origin);
     try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
       for (int i = 0; i < 12; i++) { // each URL's directory falls on each node in some of them
         String path = "/t/" + i;
@@ -436,7 +441,7 @@ class DirectoryTest {
     byte[] other = Bytes.random(10_000, 44);
     WireMockServer origin = origin(body);
     WireMockServer elsewhere = origin(other);
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    Map<String, String> settings = directorySite(origin);
     try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
       Map<String, String> outsider = new HashMap<>(Map.of("sites", "dir.test=" + elsewhere.baseUrl() + ";shield=off",
           "cluster.secret", "another-secret", "dht.bootstrap", c.nodes.get(0).base.toString()));
@@ -483,7 +488,7 @@ class DirectoryTest {
         .willReturn(WireMock.ok().withBody("first").withHeader("ETag", "\"v1\"").withHeader("Cache-Control", "no-cache")));
     elsewhere.stubFor(WireMock.get(WireMock.urlPathMatching("/v/.*"))
         .willReturn(WireMock.ok().withBody("first").withHeader("ETag", "\"v1\"").withHeader("Cache-Control", "max-age=300")));
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    Map<String, String> settings = directorySite(origin);
     try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
       Map<String, String> outsider = new HashMap<>(Map.of("sites", "dir.test=" + elsewhere.baseUrl() + ";shield=off",
           "cluster.secret", "another-secret", "dht.bootstrap", c.nodes.get(0).base.toString()));
@@ -532,7 +537,7 @@ class DirectoryTest {
   void aUrlThatIsNotStoredSkipsTheDirectoryAfterItsFirstFill(@TempDir Path dir) throws Exception {
     WireMockServer origin = Origins.wireMock();
     origin.stubFor(WireMock.get(WireMock.urlPathMatching("/n/.*")).willReturn(WireMock.ok().withBody("dynamic").withHeader("Cache-Control", "no-store")));
-    Map<String, String> settings = new HashMap<>(Map.of("sites", "dir.test=" + origin.baseUrl() + ";shield=directory", "cluster.secret", SECRET));
+    Map<String, String> settings = directorySite(origin);
     try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
       for (int i = 0; i < 4; i++) {
         String path = "/n/" + i;

@@ -315,7 +315,7 @@ final class BackgroundFetches {
       target = URI.create(ex.origin().current() + pathQuery);
       return client.get()
           .newRequest(target)
-          .idleTimeout(idleMillis(ex), java.util.concurrent.TimeUnit.MILLISECONDS)
+          .idleTimeout(ex.origin().idleMillis(fetch), java.util.concurrent.TimeUnit.MILLISECONDS)
           .headers(h -> {
             h.add(originFields);
             targetFields(h, ex, target);
@@ -339,7 +339,7 @@ final class BackgroundFetches {
     private org.eclipse.jetty.client.Request resumption() {
       return client.get()
           .newRequest(target)
-          .idleTimeout(idleMillis(ex), java.util.concurrent.TimeUnit.MILLISECONDS)
+          .idleTimeout(ex.origin().idleMillis(fetch), java.util.concurrent.TimeUnit.MILLISECONDS)
           .headers(h -> {
             h.add(originFields);
             targetFields(h, ex, target); // the one that answered, which the first request may not have asked
@@ -390,7 +390,7 @@ final class BackgroundFetches {
    */
   private org.eclipse.jetty.client.Request wholeRequest(Exchange ex, Request request) {
     URI target = URI.create(ex.origin().current() + RequestTargets.forUri(request.getHttpURI().getPathQuery()));
-    var toOrigin = client.get().newRequest(target).idleTimeout(idleMillis(ex), java.util.concurrent.TimeUnit.MILLISECONDS);
+    var toOrigin = client.get().newRequest(target).idleTimeout(ex.origin().idleMillis(fetch), java.util.concurrent.TimeUnit.MILLISECONDS);
     java.util.Set<String> connectionListed = new java.util.HashSet<>();
     for (String v : request.getHeaders().getValuesList(HttpHeader.CONNECTION)) {
       for (String n : v.split(",")) {
@@ -411,13 +411,6 @@ final class BackgroundFetches {
       h.put(HttpHeader.FORWARDED, "for=\"" + Request.getRemoteAddr(request) + "\";host=\"" + clientHost + "\";proto=" + (request.isSecure() ? "https" : "http"));
     });
     return toOrigin;
-  }
-
-  /** How long a whole fetch may be silent: longer toward a node, which may wait on the origin itself. */
-  private long idleMillis(Exchange ex) {
-    return ex.origin().atShield()
-        ? 2 * fetch.readTimeout().toMillis() + fetch.connectTimeout().toMillis()
-        : fetch.readTimeout().toMillis();
   }
 
   /**

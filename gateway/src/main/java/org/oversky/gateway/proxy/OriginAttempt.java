@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.oversky.conf.FetchConfig;
 import org.oversky.gateway.origin.OriginPool;
 
 /**
@@ -59,6 +60,15 @@ final class OriginAttempt {
     shield.ifPresent(all::add);
     all.addAll(origins);
     this.order = all;
+  }
+
+  /**
+   * How long the answer of the one asked now may be silent, ms: {@code fetch}'s read timeout for an
+   * origin; for another node (a shield, directory or filler), which may wait on the origin itself,
+   * twice that plus the connect timeout, so that it answers the origin's failure first.
+   */
+  long idleMillis(FetchConfig fetch) {
+    return atShield() ? 2 * fetch.readTimeout().toMillis() + fetch.connectTimeout().toMillis() : fetch.readTimeout().toMillis();
   }
 
   /** Whether this request goes to its region's shield first. */

@@ -134,7 +134,7 @@ final class SiteProxy extends ProxyHandler {
         h.put(OriginAttempt.SHIELDED_HEADER, "1");
         // the node may wait for the origin itself (and a directory for the filler before it): it
         // answers the origin's failure before this node gives up on it and asks the origin too
-        toOrigin.idleTimeout(2 * fetch.readTimeout().toMillis() + fetch.connectTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        toOrigin.idleTimeout(ex.origin().idleMillis(fetch), java.util.concurrent.TimeUnit.MILLISECONDS);
         String proof = directory.nodeProof(ex.origin().current().toString());
         if (proof != null) {
           h.put(DirectoryBook.NODE_HEADER, proof); // the node asked answers with the fields for the cluster
@@ -326,9 +326,9 @@ final class SiteProxy extends ProxyHandler {
   }
 
   /**
-   * After a reset, puts back this node's answer to a claim as the URL's directory ({@link
-   * DirectoryBook#ANSWER_HEADER}): without it the claimant takes no answer of this node, its
-   * stale copy or the origin's failure either.
+   * Puts this node's answer to a claim as the URL's directory ({@link DirectoryBook#ANSWER_HEADER})
+   * on the response, as the upstream's head or a reset has left it: without it the claimant takes
+   * no answer of this node, its stale copy or the origin's failure either.
    */
   private static void keepDirectoryAnswer(Request request, Response response) {
     if (request.getAttribute(DirectoryBook.ANSWER_HEADER) instanceof String answer) {
@@ -476,9 +476,7 @@ final class SiteProxy extends ProxyHandler {
                   ? CacheStatus.fromShield(mode == Mode.STORE)
                   : CacheStatus.forward(ex.forward(), mode == Mode.STORE);
       response.getHeaders().put(CacheStatus.HEADER, cs.value());
-      if (request.getAttribute(DirectoryBook.ANSWER_HEADER) instanceof String answer) {
-        response.getHeaders().put(DirectoryBook.ANSWER_HEADER, answer); // this node answers a claim as the URL's directory
-      }
+      keepDirectoryAnswer(request, response); // this node answers a claim as the URL's directory
       if (StoredHeaders.fromCluster(request)) {
         for (HttpField f : fromOrigin.getHeaders()) {
           if (StoredHeaders.forCluster(f.getLowerCaseName())) {
