@@ -67,6 +67,7 @@ public final class Gateway extends ContainerLifeCycle {
     out.put("directoryClaimsRefused", directory.refused());
     out.put("directoryMissesAsked", directory.asked());
     out.put("directoryMissesFailedOver", directory.failedOver());
+    out.put("directoryMissesWentPast", directory.wentPast());
     out.put("directoryEntriesHandedOn", directory.handedOut());
     out.put("directoryEntriesTooLong", directory.tooLongToHandOn());
     out.put("directoryEntriesTaken", directory.handedIn());

@@ -285,12 +285,7 @@ class DirectoryTest {
       }
       for (int i = 0; i < urls; i++) {
         for (TestNode n : List.of(c.nodes.get(1), c.nodes.get(2))) {
-          String message = "{\"scope\":\"url\",\"value\":\"http://dir.test/d/p" + i + "\",\"soft\":false,\"at\":" + System.currentTimeMillis()
-              + ",\"id\":\"test-" + i + "-" + n.base.getPort() + "\",\"from\":\"" + c.nodes.get(0).base + "\"}";
-          HttpResponse<byte[]> r = TestNode.HTTP.send(HttpRequest.newBuilder(n.url("/api/v1/cluster/purge")).header("Content-Type", "application/json")
-              .header("Oversky-Cluster-Mac", clusterMac("purge", message)).POST(HttpRequest.BodyPublishers.ofString(message)).build(),
-              HttpResponse.BodyHandlers.ofByteArray());
-          assertEquals(200, r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+          purgeAt(n, "/d/p" + i, "test-" + i + "-" + n.base.getPort(), c.nodes.get(0));
         }
       }
       for (int i = 0; i < urls; i++) {
@@ -306,6 +301,52 @@ class DirectoryTest {
     } finally {
       origin.stop();
     }
+  }
+
+  /**
+   * A miss that went to the origin past its URL's directory (here: a purge of the last minute on
+   * that node alone) leaves the directory without an entry. What that fill stored is handed to
+   * the directory a few seconds later, so the next claimant fills from the node, not from the
+   * origin. Before, the node marked the URL as known to its directory, and each URL whose
+   * directory was another node cost the origin a second request.
+   */
+  @Test
+  void aUrlFilledPastItsDirectoryIsHandedToItAndFilledFromThatNodeAfter(@TempDir Path dir) throws Exception {
+    byte[] body = Bytes.random(4_000, 50);
+    WireMockServer origin = origin(body);
+    Map<String, String> settings = directorySite(origin);
+    try (Cluster c = Cluster.start(dir, 3, settings).awaitJoined()) {
+      int urls = 12; // the directory is node 0 for all twelve: 1 in 530,000
+      TestNode first = c.nodes.get(0);
+      for (int i = 0; i < urls; i++) {
+        purgeAt(first, "/d/w" + i, "past-" + i, c.nodes.get(1));
+      }
+      for (int i = 0; i < urls; i++) {
+        assertArrayEquals(body, get(first, "/d/w" + i).body()); // for a minute after its purge: to the origin, past the directory
+      }
+      long past = Cluster.clusterFigure(List.of(first), "directoryMissesWentPast");
+      assertTrue(past > 0, "some of the twelve have their directory on another node");
+      org.awaitility.Awaitility.await("the fills past their directory are handed to it").atMost(Duration.ofSeconds(30))
+          .until(() -> Cluster.clusterFigure(c.nodes.subList(1, 3), "directoryEntriesTaken") == past);
+      for (int i = 0; i < urls; i++) {
+        for (TestNode n : c.nodes.subList(1, 3)) {
+          assertArrayEquals(body, get(n, "/d/w" + i).body());
+        }
+        assertEquals(1, originRequests(origin, "/d/w" + i), "/d/w" + i + ": the other nodes fill from the first");
+      }
+    } finally {
+      origin.stop();
+    }
+  }
+
+  /** Purges {@code path} of the site at {@code node} alone: a cluster purge message {@code from} another node, signed. */
+  private static void purgeAt(TestNode node, String path, String id, TestNode from) throws Exception {
+    String message = "{\"scope\":\"url\",\"value\":\"http://dir.test" + path + "\",\"soft\":false,\"at\":" + System.currentTimeMillis()
+        + ",\"id\":\"" + id + "\",\"from\":\"" + from.base + "\"}";
+    HttpResponse<byte[]> r = TestNode.HTTP.send(HttpRequest.newBuilder(node.url("/api/v1/cluster/purge")).header("Content-Type", "application/json")
+        .header("Oversky-Cluster-Mac", clusterMac("purge", message)).POST(HttpRequest.BodyPublishers.ofString(message)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** The signature of a cluster message of {@code kind}, as {@code ClusterMessages} makes it. */

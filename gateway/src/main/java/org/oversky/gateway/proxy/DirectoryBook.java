@@ -70,6 +70,14 @@ public final class DirectoryBook {
   private final Cache<String, Entry> entries = Caffeine.newBuilder().maximumSize(MAX_ENTRIES).executor(Runnable::run).build();
   /** URLs whose last fill here through the directory was not stored: their misses go to the origin for a while (this node's clock). */
   private final Cache<String, Boolean> notStored;
+  /**
+   * URLs whose last miss here went past their directory node (it failed or refused, or a purge or
+   * a fill not stored sent the miss to the origin): the directory does not know this node fills
+   * them, so a fill of them stored here is handed to it ({@link #filledHere}).
+   */
+  private final Cache<String, Boolean> filledPast;
+  /** Whether an entry is due to be handed on though the view did not change ({@link #handOnDue}). */
+  private final java.util.concurrent.atomic.AtomicBoolean due = new java.util.concurrent.atomic.AtomicBoolean();
   /** How long a URL whose fill was not stored (no-store, private, an error) skips the directory. */
   static final Duration NOT_STORED_FOR = Duration.ofMinutes(5);
   private final AtomicLong refused = new AtomicLong();
@@ -82,6 +90,7 @@ public final class DirectoryBook {
   private final AtomicLong failedOver = new AtomicLong();
   private final AtomicLong handedIn = new AtomicLong();
   private final AtomicLong tooLong = new AtomicLong();
+  private final AtomicLong past = new AtomicLong();
 
   /** Where an entry's directory is when there was none: the URL was filled while this node knew no other. */
   static final URI NOBODY = URI.create("oversky:nobody");
@@ -127,6 +136,8 @@ public final class DirectoryBook {
     this.self = self;
     this.clock = clock;
     this.notStored = Caffeine.newBuilder().maximumSize(MAX_ENTRIES).expireAfterWrite(NOT_STORED_FOR)
+        .ticker(() -> clock.millis() * 1_000_000L).executor(Runnable::run).build();
+    this.filledPast = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1))
         .ticker(() -> clock.millis() * 1_000_000L).executor(Runnable::run).build();
   }
 
@@ -286,10 +297,35 @@ public final class DirectoryBook {
   /**
    * This node stored a response of {@code url}, a URL whose directory node is {@code directory}
    * (empty: it knows no other node): unless it knows a filler already, it is the URL's filler, and
-   * it hands that on when the URL's directory node changes (see {@link #handOn}).
+   * it hands that on when the URL's directory node changes (see {@link #handOn}), or, when its miss
+   * went past the directory ({@link #wentPast}), at the next pass ({@link #handOnDue}).
    */
   void filledHere(String url, Optional<URI> directory) {
-    entries.asMap().putIfAbsent(keyOf(url), new Entry(self, directory.orElse(NOBODY)));
+    String key = keyOf(url);
+    boolean past = filledPast.asMap().remove(key) != null;
+    // a miss that went past the directory: the entry is the directory's news, due to be handed on
+    if (entries.asMap().putIfAbsent(key, new Entry(self, past ? NOBODY : directory.orElse(NOBODY))) == null && past && directory.isPresent()) {
+      due.set(true);
+    }
+  }
+
+  /**
+   * This node's miss of {@code url}, whose directory is another node, went to the origin past it:
+   * it failed or refused the claim, or a purge or a fill not stored here sent the miss past it.
+   */
+  void wentPast(String url) {
+    past.incrementAndGet();
+    if (url != null) {
+      filledPast.put(keyOf(url), Boolean.TRUE);
+    }
+  }
+
+  /**
+   * Whether an entry is due at its directory though the view has not changed: a URL this node
+   * filled past its directory ({@link #wentPast}). The next {@link #handOn} takes it.
+   */
+  boolean handOnDue() {
+    return due.get();
   }
 
   /**
@@ -301,6 +337,7 @@ public final class DirectoryBook {
    * too long for a hand-over message is left out and counted ({@link #tooLongToHandOn}).
    */
   public java.util.Map<URI, java.util.List<HandedOn>> handOn(java.util.function.Function<String, Optional<URI>> directoryFor) {
+    due.set(false); // what is marked from here on is due at the next pass
     java.util.Map<URI, java.util.List<HandedOn>> out = new java.util.HashMap<>();
     for (var e : entries.asMap().entrySet()) {
       Optional<URI> at = directoryFor.apply(e.getKey());
@@ -387,6 +424,14 @@ public final class DirectoryBook {
   /** Answers of this directory that named whom to fill from ({@link #NEXT_HEADER}) instead of carrying the response. */
   public long pointed() {
     return pointed.get();
+  }
+
+  /**
+   * Misses here of URLs whose directory is another node that went to the origin past it: those
+   * the directory failed ({@link #failedOver}), and those a purge or a fill not stored sent there.
+   */
+  public long wentPast() {
+    return past.get();
   }
 
   /** A miss here was sent to its URL's directory node, with a claim. */

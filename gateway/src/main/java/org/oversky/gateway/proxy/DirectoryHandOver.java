@@ -67,8 +67,9 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
    * Hands on the entries whose directory node changed, in a pass on this component's own thread;
    * does nothing unless the view did, or a node restarted (a new start time in its health answer:
    * its book is empty, and it is handed its entries again), or a hand-over failed, and while a
-   * pass is under way (the next call after it sees a view that changed meanwhile). Run every few
-   * hundred milliseconds.
+   * pass is under way (the next call after it sees a view that changed meanwhile), or the book has
+   * URLs filled past their directory (at most one pass each {@link #RETRY_TICKS} for those). Run
+   * every few hundred milliseconds.
    */
   public void followView() {
     if (!book.enabled() || passing.get()) {
@@ -84,13 +85,16 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
     followedStarts = Map.copyOf(startsNow);
     boolean changed = !now.equals(followed) || !restarted.isEmpty();
     boolean retry = retryDue && ++ticksSinceRetry >= retryTicks;
-    if (!changed && !retry) {
+    // URLs filled past their directory (it failed or refused): at most one pass each RETRY_TICKS for them
+    boolean news = book.handOnDue() && ++ticksSinceNews >= RETRY_TICKS;
+    if (!changed && !retry && !news) {
       return;
     }
     retryDue = false;
     ticksSinceRetry = 0;
+    ticksSinceNews = 0;
     // a node that keeps refusing (one of another cluster the view holds) is asked less and less often
-    retryTicks = changed ? RETRY_TICKS : Math.min(retryTicks * 2, MAX_RETRY_TICKS);
+    retryTicks = changed ? RETRY_TICKS : retry ? Math.min(retryTicks * 2, MAX_RETRY_TICKS) : retryTicks;
     passing.set(true);
     try {
       passes.execute(() -> {
@@ -162,6 +166,8 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
   private volatile boolean retryDue;
   /** Ticks since a failure was seen; {@link #followView}'s alone. */
   private int ticksSinceRetry;
+  /** Ticks since the book had an entry due ({@link DirectoryBook#handOnDue}); {@link #followView}'s alone. */
+  private int ticksSinceNews;
 
   /** How many nodes the view held when {@link #followView} last handed entries on (its hand-over sent). */
   public int followedNodes() {

@@ -29,32 +29,36 @@ final class OriginAttempt {
   private final Optional<String> claim;
   /** What checks the directory's answer to the claim (null without a claim). */
   private final DirectoryBook book;
+  /** The URL asked for, as the directory book keys it; null unless a claim goes with it. */
+  private final String url;
   /** Whether the directory named a filler, asked next as a shield is ({@link #follow}). */
   private boolean toFiller;
   private int index;
   private long sentNanos;
 
   OriginAttempt(OriginPool pool, Optional<URI> shield, List<URI> origins) {
-    this(pool, shield, origins, Optional.empty(), null);
+    this(pool, shield, origins, Optional.empty(), null, null);
   }
 
   /**
-   * As above, with the shield the URL's directory: {@code claim} goes to it with the request
-   * ({@link DirectoryBook#CLAIM_HEADER}), and {@code book} checks its answer.
+   * As above, with the shield the directory of {@code url}: {@code claim} goes to it with the
+   * request ({@link DirectoryBook#CLAIM_HEADER}), and {@code book} checks its answer and hears when
+   * the miss went past it ({@link DirectoryBook#wentPast}).
    */
-  OriginAttempt(OriginPool pool, URI directory, List<URI> origins, String claim, DirectoryBook book) {
-    this(pool, Optional.of(directory), origins, Optional.of(claim), book);
+  OriginAttempt(OriginPool pool, URI directory, List<URI> origins, String claim, DirectoryBook book, String url) {
+    this(pool, Optional.of(directory), origins, Optional.of(claim), book, url);
   }
 
   /** A directory node's own miss: to the URL's {@code filler} first, when another node filled it; {@code book} hears what came of it. */
   OriginAttempt(OriginPool pool, Optional<URI> filler, List<URI> origins, DirectoryBook book) {
-    this(pool, filler, origins, Optional.empty(), book);
+    this(pool, filler, origins, Optional.empty(), book, null);
   }
 
-  private OriginAttempt(OriginPool pool, Optional<URI> shield, List<URI> origins, Optional<String> claim, DirectoryBook book) {
+  private OriginAttempt(OriginPool pool, Optional<URI> shield, List<URI> origins, Optional<String> claim, DirectoryBook book, String url) {
     this.pool = pool;
     this.claim = claim;
     this.book = book;
+    this.url = url;
     this.viaShield = shield.isPresent();
     List<URI> all = new ArrayList<>();
     shield.ifPresent(all::add);
@@ -154,6 +158,7 @@ final class OriginAttempt {
   void failedOver() {
     if (atDirectory()) {
       book.countFailedOver();
+      book.wentPast(url);
     }
     pool.failed(current());
     index++;

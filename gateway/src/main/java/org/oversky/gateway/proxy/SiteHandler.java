@@ -225,12 +225,18 @@ public final class SiteHandler extends ContainerLifeCycle {
     }
     String url = CacheKeys.of(request);
     Optional<java.net.URI> at = shields.directoryFor(url);
-    if (at.isEmpty() || purgedLately(url) || directory.passesBy(url)) {
+    if (at.isEmpty()) {
+      return new OriginAttempt(pool, Optional.empty(), order);
+    }
+    if (purgedLately(url) || directory.passesBy(url)) {
+      if (!at.get().equals(self)) {
+        directory.wentPast(url); // what this fill stores is handed to the directory
+      }
       return new OriginAttempt(pool, Optional.empty(), order);
     }
     if (!at.get().equals(self)) {
       java.net.URI there = shields.siteBase(at.get(), site.host());
-      return new OriginAttempt(pool, there, order, directory.claim(there.toString()), directory);
+      return new OriginAttempt(pool, there, order, directory.claim(there.toString()), directory, url);
     }
     Optional<java.net.URI> filler = directory.fillerForSelf(url, shields::placeable);
     return new OriginAttempt(pool, filler.map(f -> shields.siteBase(f, site.host())), order, directory);

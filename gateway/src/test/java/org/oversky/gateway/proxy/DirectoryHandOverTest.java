@@ -115,6 +115,42 @@ class DirectoryHandOverTest {
     }
   }
 
+  /**
+   * A URL this node filled past its directory (the directory failed or refused the claim) is news
+   * to the directory: it is handed on by a pass of its own, {@link DirectoryHandOver#RETRY_TICKS}
+   * ticks later, though the view did not change. One filled through the directory is not. Before,
+   * both were marked as known to the directory, and its next claimant went to the origin again.
+   */
+  @Test
+  void aUrlFilledPastItsDirectoryIsHandedToItWithoutAChangeOfTheView() throws Exception {
+    DirectoryBook book = new DirectoryBook(SECRET, A, clock);
+    book.filledHere("http://site.test/through", Optional.of(C));
+    java.util.concurrent.atomic.AtomicInteger passes = new java.util.concurrent.atomic.AtomicInteger();
+    DirectoryHandOver h = new DirectoryHandOver(book, u -> {
+      passes.incrementAndGet();
+      return Optional.of(C);
+    }, () -> List.of(A, C), java.util.Map::of, new ClusterMessages("directory", "", A, null, null, clock), org.oversky.gateway.metrics.Failures.NONE);
+    try {
+      h.followView();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> passes.get() == 1 && h.followedNodes() == 2);
+      assertEquals(0, book.handedOut(), "C has the entry of a URL filled through it");
+      book.wentPast("http://site.test/past");
+      book.filledHere("http://site.test/past", Optional.of(C));
+      for (int tick = 1; tick < DirectoryHandOver.RETRY_TICKS; tick++) {
+        h.followView();
+      }
+      assertEquals(1, passes.get(), "no pass before " + DirectoryHandOver.RETRY_TICKS + " ticks");
+      // the next tick (or two, if the first of the loop came while the first pass was ending) hands it on
+      org.awaitility.Awaitility.await("the URL filled past C is handed to it").atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+        h.followView();
+        return book.handedOut() == 1;
+      });
+      assertEquals(3, passes.get(), "one pass placed both URLs");
+    } finally {
+      h.stop();
+    }
+  }
+
   @Test
   void entriesAHandOverFailedToDeliverAreDueAgain() {
     DirectoryBook a = new DirectoryBook(SECRET, A, clock);
