@@ -24,19 +24,26 @@ public final class BodyWriter extends OutputStream {
   private final int inlineMax;
   private final boolean spill;
   private final MessageDigest digest = DigestUtils.getSha256Digest();
-  private byte[] buffer = new byte[256];
+  /** The bytes of a body small enough to stay in heap: sized as announced, else grown by doubling. */
+  private byte[] buffer;
   private int buffered;
   private Path tempFile;
   private FileChannel channel;
   private long size;
   private boolean done;
 
-  BodyWriter(ContentStore store, String contentType, long limit, int inlineMax, boolean spill) {
+  /**
+   * @param expectedLength the length the body was announced with, -1 when unknown: a body that
+   *     will stay in heap is received into an array of that size (an announced length is a hint,
+   *     bounded by {@code inlineMax}; a body of another length is still received whole)
+   */
+  BodyWriter(ContentStore store, String contentType, long limit, int inlineMax, boolean spill, long expectedLength) {
     this.spill = spill;
     this.store = store;
     this.contentType = contentType;
     this.limit = limit;
     this.inlineMax = inlineMax;
+    this.buffer = new byte[!spill && expectedLength > 0 && expectedLength <= Math.min(inlineMax, limit) ? (int) expectedLength : 256];
   }
 
   /** Bytes received so far. */
@@ -135,7 +142,8 @@ public final class BodyWriter extends OutputStream {
     done = true;
     try {
       if (channel == null) {
-        return store.commitInline(key, contentType, Arrays.copyOf(buffer, buffered));
+        // an array filled exactly (the announced length) is handed over as it is: no one writes it after this
+        return store.commitInline(key, contentType, buffered == buffer.length ? buffer : Arrays.copyOf(buffer, buffered));
       }
       if (size <= inlineMax) {
         byte[] small = new byte[(int) size];

@@ -292,7 +292,16 @@ public final class ContentStore implements AutoCloseable {
    * @param maxBytes the most bytes to accept (further capped by the disk budget)
    */
   public BodyWriter newWriter(String contentType, long maxBytes) {
-    return writer(contentType, maxBytes, false);
+    return writer(contentType, maxBytes, false, -1);
+  }
+
+  /**
+   * A writer as {@link #newWriter(String, long)} for a body announced as {@code expectedLength}
+   * bytes (-1: unknown): one small enough to live in the index is received into an array of that
+   * size, not one grown by doubling and copied again at the commit.
+   */
+  public BodyWriter newWriter(String contentType, long maxBytes, long expectedLength) {
+    return writer(contentType, maxBytes, false, expectedLength);
   }
 
   /**
@@ -303,11 +312,11 @@ public final class ContentStore implements AutoCloseable {
    */
   public BodyWriter newFollowableWriter(String contentType, long maxBytes, long expectedLength) {
     boolean small = expectedLength >= 0 && expectedLength <= inlineMax();
-    return writer(contentType, maxBytes, !small);
+    return writer(contentType, maxBytes, !small, expectedLength);
   }
 
-  private BodyWriter writer(String contentType, long maxBytes, boolean followable) {
-    return new BodyWriter(this, contentType, Math.min(maxBytes, config.diskBytes()), inlineMax(), followable);
+  private BodyWriter writer(String contentType, long maxBytes, boolean followable, long expectedLength) {
+    return new BodyWriter(this, contentType, Math.min(maxBytes, config.diskBytes()), inlineMax(), followable, expectedLength);
   }
 
   private int inlineMax() {

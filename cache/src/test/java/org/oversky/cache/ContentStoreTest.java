@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.oversky.conf.StoreConfig;
 
@@ -133,6 +134,28 @@ class ContentStoreTest {
     }
 
     assertEquals(sha256(data), meta.key());
+    assertArrayEquals(data, read(store, meta.key()));
+  }
+
+  /**
+   * A writer told the body's length receives a small body into an array of that size; the length
+   * is a hint, so a body that turns out shorter, longer, or past the inline maximum is stored
+   * whole all the same, under the hash of what came.
+   */
+  @ParameterizedTest
+  @CsvSource({"600, 600", "600, 400", "600, 1024", "600, 1500", "2000, 600", "-1, 800"})
+  void aLengthAnnouncedIsAHintAndTheBodyAsItCameIsStored(long announced, int actual) throws IOException {
+    byte[] data = randomBytes(actual, 8);
+
+    StoredBody meta;
+    try (BodyWriter w = store.newWriter(TYPE, Long.MAX_VALUE, announced)) {
+      w.write(data, 0, actual / 2);
+      w.write(data, actual / 2, actual - actual / 2);
+      meta = w.commit(Optional.empty());
+    }
+
+    assertEquals(sha256(data), meta.key());
+    assertEquals(actual, meta.size());
     assertArrayEquals(data, read(store, meta.key()));
   }
 

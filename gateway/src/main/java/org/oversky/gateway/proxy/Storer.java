@@ -76,7 +76,7 @@ final class Storer {
     String type = Optional.ofNullable(response.get(HttpHeader.CONTENT_TYPE)).orElse("application/octet-stream");
     long length = response.getLongField(HttpHeader.CONTENT_LENGTH);
     long limit = Math.min(maxSize, maxBody);
-    BodyWriter writer = followable ? store.newFollowableWriter(type, limit, length) : store.newWriter(type, limit);
+    BodyWriter writer = followable ? store.newFollowableWriter(type, limit, length) : store.newWriter(type, limit, length);
     return Optional.of(new Fill(url, variant, status, headers, length, requestTime, responseTime, writer));
   }
 
