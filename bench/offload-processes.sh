@@ -98,10 +98,10 @@ for w in weights:
     s += w; cdf.append(s)
 plan = [(min(bisect.bisect_left(cdf, r.random() * s), objects - 1), r.randrange(len(ports))) for _ in range(requests)]
 nxt, lock = [0], threading.Lock()
-out = {"hit": [], "peer": [], "origin": [], "errors": [], "mismatches": 0, "mismatchDetails": [], "slow": []}
+out = {"hit": [], "hitAt": [], "peer": [], "origin": [], "errors": [], "mismatches": 0, "mismatchDetails": [], "slow": []}
 def client():
     conns = {}
-    mine = {"hit": [], "peer": [], "origin": []}
+    mine = {"hit": [], "hitAt": [], "peer": [], "origin": []}
     while True:
         with lock:
             i = nxt[0]; nxt[0] += 1
@@ -150,6 +150,8 @@ def client():
         cs = resp.getheader("Cache-Status", "")
         kind = "peer" if "fwd=peer" in cs else "hit" if "hit" in cs else "origin"
         mine[kind].append(ms)
+        if kind == "hit":
+            mine["hitAt"].append(round(t - start, 3)) # when it was due: the hits' tail by part of the run
         if kind == "hit" and ms > 50:
             # The slow hits, each with when it was sent (s from the start) and through which node,
             # to tell a pause of one node from the whole machine's.
@@ -396,6 +398,13 @@ for name in rows:
         print("\n%s, hits over 50 ms: %d; by node %s; by tenth of the run %s."
               % (name.capitalize(), len(slow), " ".join("%d:%d" % kv for kv in sorted(by_node.items())),
                  " ".join("%d" % by_tenth.get(k, 0) for k in range(10))))
+    at = rows[name]["d"].get("hitAt", [])
+    if at:
+        wall = rows[name]["d"]["wall"]
+        tenths = [[] for _ in range(10)]
+        for t, ms in zip(at, rows[name]["d"]["hit"]):
+            tenths[min(9, int(10 * t / wall))].append(ms)
+        print("\n%s, hits p99 ms by tenth of the run: %s." % (name.capitalize(), " ".join("%.1f" % q(v, .99) for v in tenths)))
     if os.environ.get("SLOW_OUT"):
         json.dump({n: rows[n]["d"].get("slow", []) for n in rows}, open(os.environ["SLOW_OUT"], "w"))
 for name in rows:
