@@ -327,7 +327,7 @@ class DirectoryTest {
       long past = Cluster.clusterFigure(List.of(first), "directoryMissesWentPast");
       assertTrue(past > 0, "some of the twelve have their directory on another node");
       org.awaitility.Awaitility.await("the fills past their directory are handed to it").atMost(Duration.ofSeconds(30))
-          .until(() -> Cluster.clusterFigure(c.nodes.subList(1, 3), "directoryEntriesTaken") == past);
+          .until(() -> Cluster.clusterFigure(c.nodes.subList(1, 3), "directoryEntriesTaken") >= past); // a hand-over sent again counts twice
       for (int i = 0; i < urls; i++) {
         for (TestNode n : c.nodes.subList(1, 3)) {
           assertArrayEquals(body, get(n, "/d/w" + i).body());

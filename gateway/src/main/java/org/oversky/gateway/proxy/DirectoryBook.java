@@ -71,11 +71,13 @@ public final class DirectoryBook {
   /** URLs whose last fill here through the directory was not stored: their misses go to the origin for a while (this node's clock). */
   private final Cache<String, Boolean> notStored;
   /**
-   * URLs whose last miss here went past their directory node (it failed or refused, or a purge or
-   * a fill not stored sent the miss to the origin): the directory does not know this node fills
-   * them, so a fill of them stored here is handed to it ({@link #filledHere}).
+   * URLs whose last miss here went past their directory node (it failed or refused, or a purge
+   * sent the miss to the origin): the directory does not know this node fills them, so a fill of
+   * them stored here is handed to it ({@link #filledHere}).
    */
   private final Cache<String, Boolean> filledPast;
+  /** How long a miss that went past its directory waits for its fill to be stored (a slow body's too). */
+  static final Duration FILLED_PAST_FOR = Duration.ofMinutes(10);
   /** Whether an entry is due to be handed on though the view did not change ({@link #handOnDue}). */
   private final java.util.concurrent.atomic.AtomicBoolean due = new java.util.concurrent.atomic.AtomicBoolean();
   /** How long a URL whose fill was not stored (no-store, private, an error) skips the directory. */
@@ -137,7 +139,7 @@ public final class DirectoryBook {
     this.clock = clock;
     this.notStored = Caffeine.newBuilder().maximumSize(MAX_ENTRIES).expireAfterWrite(NOT_STORED_FOR)
         .ticker(() -> clock.millis() * 1_000_000L).executor(Runnable::run).build();
-    this.filledPast = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1))
+    this.filledPast = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(FILLED_PAST_FOR)
         .ticker(() -> clock.millis() * 1_000_000L).executor(Runnable::run).build();
   }
 
@@ -311,7 +313,7 @@ public final class DirectoryBook {
 
   /**
    * This node's miss of {@code url}, whose directory is another node, went to the origin past it:
-   * it failed or refused the claim, or a purge or a fill not stored here sent the miss past it.
+   * it failed or refused the claim, or a purge here in the last minute sent the miss past it.
    */
   void wentPast(String url) {
     past.incrementAndGet();
@@ -428,7 +430,7 @@ public final class DirectoryBook {
 
   /**
    * Misses here of URLs whose directory is another node that went to the origin past it: those
-   * the directory failed ({@link #failedOver}), and those a purge or a fill not stored sent there.
+   * the directory failed ({@link #failedOver}), and those a purge in the last minute sent there.
    */
   public long wentPast() {
     return past.get();

@@ -68,7 +68,8 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
    * does nothing unless the view did, or a node restarted (a new start time in its health answer:
    * its book is empty, and it is handed its entries again), or a hand-over failed, and while a
    * pass is under way (the next call after it sees a view that changed meanwhile), or the book has
-   * URLs filled past their directory (at most one pass each {@link #RETRY_TICKS} for those). Run
+   * URLs filled past their directory (at most one pass each {@link #RETRY_TICKS} for those, and
+   * while no hand-over waits for its retry). Run
    * every few hundred milliseconds.
    */
   public void followView() {
@@ -85,8 +86,10 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
     followedStarts = Map.copyOf(startsNow);
     boolean changed = !now.equals(followed) || !restarted.isEmpty();
     boolean retry = retryDue && ++ticksSinceRetry >= retryTicks;
-    // URLs filled past their directory (it failed or refused): at most one pass each RETRY_TICKS for them
-    boolean news = book.handOnDue() && ++ticksSinceNews >= RETRY_TICKS;
+    // URLs filled past their directory (it failed or refused): at most one pass each RETRY_TICKS
+    // for them, and none while a hand-over was not taken: the retry's backoff paces those passes,
+    // or a node that refuses everything (of another cluster) would be sent the book every 5 s
+    boolean news = !retryDue && book.handOnDue() && ++ticksSinceNews >= RETRY_TICKS;
     if (!changed && !retry && !news) {
       return;
     }
@@ -168,6 +171,11 @@ public final class DirectoryHandOver extends ContainerLifeCycle {
   private int ticksSinceRetry;
   /** Ticks since the book had an entry due ({@link DirectoryBook#handOnDue}); {@link #followView}'s alone. */
   private int ticksSinceNews;
+
+  /** Whether a pass is under way (a call of {@link #followView} now does nothing). */
+  boolean passing() {
+    return passing.get();
+  }
 
   /** How many nodes the view held when {@link #followView} last handed entries on (its hand-over sent). */
   public int followedNodes() {

@@ -228,7 +228,10 @@ public final class SiteHandler extends ContainerLifeCycle {
     if (at.isEmpty()) {
       return new OriginAttempt(pool, Optional.empty(), order);
     }
-    if (purgedLately(url) || directory.passesBy(url)) {
+    if (directory.passesBy(url)) {
+      return new OriginAttempt(pool, Optional.empty(), order); // not stored last time: most likely not this time either
+    }
+    if (purgedLately(url)) {
       if (!at.get().equals(self)) {
         directory.wentPast(url); // what this fill stores is handed to the directory
       }

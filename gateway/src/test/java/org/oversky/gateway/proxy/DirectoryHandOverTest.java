@@ -141,14 +141,57 @@ class DirectoryHandOverTest {
       }
       assertEquals(1, passes.get(), "no pass before " + DirectoryHandOver.RETRY_TICKS + " ticks");
       // the next tick (or two, if the first of the loop came while the first pass was ending) hands it on
-      org.awaitility.Awaitility.await("the URL filled past C is handed to it").atMost(java.time.Duration.ofSeconds(10)).until(() -> {
-        h.followView();
-        return book.handedOut() == 1;
-      });
-      assertEquals(3, passes.get(), "one pass placed both URLs");
+      org.awaitility.Awaitility.await("the URL filled past C is handed to it, by one pass placing both URLs").atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> {
+            h.followView();
+            return book.handedOut() == 1 && passes.get() == 3 && h.followedNodes() == 2;
+          });
     } finally {
       h.stop();
     }
+  }
+
+  /**
+   * While a hand-over waits for its retry (the node refused it: one of another cluster, say),
+   * URLs filled past their directory do not bring a pass every {@link DirectoryHandOver#RETRY_TICKS}:
+   * the retry's backoff paces them, or a node that refuses everything would be sent the book every
+   * 5 s.
+   */
+  @Test
+  void urlsFilledPastARefusingDirectoryWaitForTheRetrysBackoff() throws Exception {
+    DirectoryBook book = new DirectoryBook(SECRET, A, clock);
+    java.util.concurrent.atomic.AtomicInteger passes = new java.util.concurrent.atomic.AtomicInteger();
+    // without a secret for the messages nothing is sent: each hand-over counts as not taken
+    DirectoryHandOver h = new DirectoryHandOver(book, u -> {
+      if (u.endsWith("/first")) {
+        passes.incrementAndGet(); // each pass places every entry: this one's placements count the passes
+      }
+      return Optional.of(C);
+    }, () -> List.of(A, C), java.util.Map::of, new ClusterMessages("directory", "", A, null, null, clock), org.oversky.gateway.metrics.Failures.NONE);
+    try {
+      book.wentPast("http://site.test/first");
+      book.filledHere("http://site.test/first", Optional.of(C));
+      h.followView(); // the view is new: a pass, and C does not take the entry
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> book.handOverFailures() == 1);
+      for (int tick = 0, url = 0; tick < 3 * DirectoryHandOver.RETRY_TICKS - 1; tick++) {
+        if (tick % 5 == 0) {
+          book.wentPast("http://site.test/u" + url);
+          book.filledHere("http://site.test/u" + url++, Optional.of(C));
+        }
+        awaitNoPass(h); // each tick after the pass before it has ended, as 250 ms apart would be
+        h.followView();
+      }
+      awaitNoPass(h);
+      // one retry after RETRY_TICKS, then the backoff doubled: the next is due at 3 × RETRY_TICKS
+      assertEquals(2, passes.get(), "the view's pass and one retry, not a pass every " + DirectoryHandOver.RETRY_TICKS + " ticks");
+    } finally {
+      h.stop();
+    }
+  }
+
+  private static void awaitNoPass(DirectoryHandOver h) {
+    org.awaitility.Awaitility.await().pollDelay(java.time.Duration.ZERO).pollInterval(java.time.Duration.ofMillis(1))
+        .atMost(java.time.Duration.ofSeconds(10)).until(() -> !h.passing());
   }
 
   @Test
