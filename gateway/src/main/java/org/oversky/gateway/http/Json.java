@@ -24,6 +24,11 @@ public final class Json {
       callback.failed(e);
       return;
     }
+    sendBytes(response, callback, status, body);
+  }
+
+  /** Sends {@code body}, JSON already written, as a response with {@code status}. */
+  public static void sendBytes(Response response, Callback callback, int status, byte[] body) {
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");

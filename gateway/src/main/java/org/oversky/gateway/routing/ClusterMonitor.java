@@ -199,11 +199,7 @@ public final class ClusterMonitor extends AbstractLifeCycle {
             long millis = (System.nanoTime() - sent) / 1_000_000;
             Optional<HealthAnswer> answer = Optional.empty();
             if (!result.isFailed() && result.getResponse().getStatus() == 200) {
-              try {
-                answer = HealthAnswer.parse(Json.MAPPER.readTree(getContent()));
-              } catch (java.io.IOException e) {
-                answer = Optional.empty(); // not JSON: not a node's health answer, a miss
-              }
+              answer = HealthAnswer.parse(getContent()); // empty when it is not a node's health answer: a miss
             }
             done.accept(answer, millis);
           }

@@ -1,13 +1,15 @@
 package org.oversky.gateway.routing;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.net.URI;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.oversky.gateway.http.Json;
 import org.oversky.routing.view.Load;
 import org.oversky.routing.view.NodeState;
 
@@ -51,75 +53,177 @@ public record HealthAnswer(String region, boolean draining, Load load, Map<URI, 
     this(region, draining, load, view, rttMillis, 0);
   }
 
-  /** The JSON of this answer, for the node at {@code url}. */
-  public Map<String, Object> toJson(String url) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("url", url);
-    out.put("region", region);
-    out.put("state", draining ? "draining" : "up");
-    out.put("started", started);
-    Map<String, Object> l = new LinkedHashMap<>();
-    l.put("inFlight", load.inFlight());
-    l.put("requestsPerSecond", Math.round(load.requestsPerSecond() * 10) / 10.0);
-    l.put("bytesOutPerSecond", load.bytesOutPerSecond());
-    l.put("cpu", load.cpu() < 0 ? -1 : Math.round(load.cpu() * 1000) / 1000.0);
-    l.put("freeDiskBytes", load.freeDiskBytes());
-    l.put("softCapacity", load.softCapacity());
-    l.put("hardCapacity", load.hardCapacity());
-    out.put("load", l);
-    out.put("rttMillis", new java.util.TreeMap<>(rttMillis));
-    out.put("view", view.entrySet().stream()
-        .sorted(Map.Entry.comparingByKey())
-        .map(e -> Map.of("url", e.getKey().toString(), "state", e.getValue().state().name().toLowerCase(Locale.ROOT),
-            "region", e.getValue().region(), "quorumDown", e.getValue().quorumDown(), "draining", e.getValue().draining()))
-        .toList());
-    return out;
+  /**
+   * The JSON of this answer, for the node at {@code url}. Written with Jackson's streaming
+   * generator, not data binding: every node asks every other for it each {@link
+   * ClusterMonitor#PROBE_MILLIS}, and on a young JVM the binding's serializers are more code to
+   * compile and more objects to collect for the few hundred bytes this is.
+   */
+  public byte[] toBytes(String url) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256 + 160 * view.size());
+    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("url", url);
+      g.writeStringField("region", region);
+      g.writeStringField("state", draining ? "draining" : "up");
+      g.writeNumberField("started", started);
+      g.writeObjectFieldStart("load");
+      g.writeNumberField("inFlight", load.inFlight());
+      g.writeNumberField("requestsPerSecond", Math.round(load.requestsPerSecond() * 10) / 10.0);
+      g.writeNumberField("bytesOutPerSecond", load.bytesOutPerSecond());
+      g.writeNumberField("cpu", load.cpu() < 0 ? -1 : Math.round(load.cpu() * 1000) / 1000.0);
+      g.writeNumberField("freeDiskBytes", load.freeDiskBytes());
+      g.writeNumberField("softCapacity", load.softCapacity());
+      g.writeNumberField("hardCapacity", load.hardCapacity());
+      g.writeEndObject();
+      g.writeObjectFieldStart("rttMillis");
+      for (Map.Entry<String, Long> e : new java.util.TreeMap<>(rttMillis).entrySet()) {
+        g.writeNumberField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+      g.writeArrayFieldStart("view");
+      for (Map.Entry<URI, Seen> e : new java.util.TreeMap<>(view).entrySet()) {
+        g.writeStartObject();
+        g.writeStringField("url", e.getKey().toString());
+        g.writeStringField("state", e.getValue().state().name().toLowerCase(Locale.ROOT));
+        g.writeStringField("region", e.getValue().region());
+        g.writeBooleanField("quorumDown", e.getValue().quorumDown());
+        g.writeBooleanField("draining", e.getValue().draining());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("writing to memory failed", e); // a ByteArrayOutputStream does not
+    }
+    return out.toByteArray();
   }
 
   /**
-   * Reads a health answer; empty when it is not one (no region, capacities out of order, a view
-   * entry whose URL is not one), so that the probe counts as missed. View entries past {@link
-   * #MAX_ENTRIES}, and RTTs that are not whole numbers, are not read.
+   * Reads a health answer as it came; empty when it is not one (not JSON, no region, capacities out
+   * of order, a view entry whose URL is not one), so that the probe counts as missed. View
+   * entries past {@link #MAX_ENTRIES}, entries of an unknown state or region, and RTTs that are not
+   * whole numbers of 0 or more, are not read. Read with Jackson's streaming parser, for the reason
+   * {@link #toBytes} gives.
    */
-  public static Optional<HealthAnswer> parse(JsonNode answer) {
-    if (answer == null || !answer.isObject() || !answer.path("region").isTextual()) {
-      return Optional.empty();
-    }
-    JsonNode l = answer.path("load");
-    Load load;
-    try {
-      load = l.isObject()
-          ? new Load(l.path("inFlight").asInt(0), l.path("requestsPerSecond").asDouble(0), l.path("bytesOutPerSecond").asLong(0),
-              l.path("cpu").asDouble(-1), l.path("freeDiskBytes").asLong(-1),
-              l.path("softCapacity").asInt(Load.UNKNOWN.softCapacity()), l.path("hardCapacity").asInt(Load.UNKNOWN.hardCapacity()))
-          : Load.UNKNOWN;
-    } catch (IllegalArgumentException e) {
-      return Optional.empty(); // capacities out of order: not a node's answer
-    }
-    Map<URI, Seen> view = new HashMap<>();
-    for (JsonNode n : answer.path("view")) {
-      if (view.size() >= MAX_ENTRIES) {
-        break;
+  public static Optional<HealthAnswer> parse(byte[] body) {
+    try (JsonParser p = Json.MAPPER.getFactory().createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return Optional.empty();
       }
-      String state = n.path("state").asText("").toUpperCase(Locale.ROOT);
-      String region = n.path("region").asText("");
-      if (n.path("url").isTextual() && List.of("JOINING", "UP", "DOWN").contains(state)
-          && (region.isEmpty() || REGION.matcher(region).matches())) {
-        try {
-          view.put(URI.create(n.path("url").asText()),
-              new Seen(NodeState.valueOf(state), region, n.path("quorumDown").asBoolean(false), n.path("draining").asBoolean(false)));
-        } catch (IllegalArgumentException e) {
-          return Optional.empty(); // a view entry that is not a URL: not a node's answer
+      String region = null;
+      boolean draining = false;
+      long started = 0;
+      Load load = Load.UNKNOWN;
+      Map<URI, Seen> view = new HashMap<>();
+      Map<String, Long> rtt = new HashMap<>();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (name) {
+          case "region" -> region = t == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "state" -> draining = t == JsonToken.VALUE_STRING && p.getText().equals("draining");
+          case "started" -> started = t == JsonToken.VALUE_NUMBER_INT ? Math.max(0, p.getLongValue()) : 0;
+          case "load" -> load = t == JsonToken.START_OBJECT ? readLoad(p) : skip(p, Load.UNKNOWN);
+          case "rttMillis" -> {
+            if (t == JsonToken.START_OBJECT) {
+              readRtt(p, rtt);
+            } else {
+              p.skipChildren();
+            }
+          }
+          case "view" -> {
+            if (t == JsonToken.START_ARRAY) {
+              readView(p, view);
+            } else {
+              p.skipChildren();
+            }
+          }
+          default -> p.skipChildren();
         }
       }
+      return region == null ? Optional.empty() : Optional.of(new HealthAnswer(region, draining, load, view, rtt, started));
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      // not JSON, a number out of range, capacities out of order, a view entry that is not a URL: not a node's answer
+      return Optional.empty();
     }
-    Map<String, Long> rtt = new HashMap<>();
-    for (Map.Entry<String, JsonNode> e : answer.path("rttMillis").properties()) {
-      if (rtt.size() < MAX_ENTRIES && e.getValue().canConvertToLong() && e.getValue().asLong() >= 0) {
-        rtt.put(e.getKey(), e.getValue().asLong());
+  }
+
+  private static <T> T skip(JsonParser p, T value) throws java.io.IOException {
+    p.skipChildren();
+    return value;
+  }
+
+  /** The load object, its start read; a figure missing or not a number takes the unknown load's. */
+  private static Load readLoad(JsonParser p) throws java.io.IOException {
+    Load u = Load.UNKNOWN;
+    int inFlight = 0;
+    double rps = 0;
+    long bps = 0;
+    double cpu = -1;
+    long disk = -1;
+    int soft = u.softCapacity();
+    int hard = u.hardCapacity();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      p.nextToken();
+      switch (name) {
+        case "inFlight" -> inFlight = p.getValueAsInt(0);
+        case "requestsPerSecond" -> rps = p.getValueAsDouble(0);
+        case "bytesOutPerSecond" -> bps = p.getValueAsLong(0);
+        case "cpu" -> cpu = p.getValueAsDouble(-1);
+        case "freeDiskBytes" -> disk = p.getValueAsLong(-1);
+        case "softCapacity" -> soft = p.getValueAsInt(u.softCapacity());
+        case "hardCapacity" -> hard = p.getValueAsInt(u.hardCapacity());
+        default -> { }
+      }
+      p.skipChildren();
+    }
+    return new Load(inFlight, rps, bps, cpu, disk, soft, hard);
+  }
+
+  private static void readRtt(JsonParser p, Map<String, Long> rtt) throws java.io.IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String region = p.currentName();
+      JsonToken t = p.nextToken();
+      if (t == JsonToken.VALUE_NUMBER_INT && rtt.size() < MAX_ENTRIES && p.getLongValue() >= 0) {
+        rtt.put(region, p.getLongValue());
+      }
+      p.skipChildren();
+    }
+  }
+
+  private static void readView(JsonParser p, Map<URI, Seen> view) throws java.io.IOException {
+    while (p.nextToken() == JsonToken.START_OBJECT) {
+      String url = null;
+      String state = "";
+      String region = "";
+      boolean quorumDown = false;
+      boolean draining = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (name) {
+          case "url" -> url = t == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "state" -> state = p.getValueAsString("").toUpperCase(Locale.ROOT);
+          case "region" -> region = p.getValueAsString("");
+          case "quorumDown" -> quorumDown = p.getValueAsBoolean(false);
+          case "draining" -> draining = p.getValueAsBoolean(false);
+          default -> { }
+        }
+        p.skipChildren();
+      }
+      if (view.size() < MAX_ENTRIES && url != null && List.of("JOINING", "UP", "DOWN").contains(state)
+          && (region.isEmpty() || REGION.matcher(region).matches())) {
+        view.put(URI.create(url), new Seen(NodeState.valueOf(state), region, quorumDown, draining)); // not a URI: not a node's answer
       }
     }
-    long started = answer.path("started").canConvertToLong() ? Math.max(0, answer.path("started").asLong()) : 0;
-    return Optional.of(new HealthAnswer(answer.get("region").asText(), "draining".equals(answer.path("state").asText()), load, view, rtt, started));
+    // past the array's end, or at something that is not an entry: what is left of it is not read
+    if (p.currentToken() != JsonToken.END_ARRAY) {
+      p.skipChildren();
+      while (p.nextToken() != null && p.currentToken() != JsonToken.END_ARRAY) {
+        p.skipChildren();
+      }
+    }
   }
 }

@@ -46,7 +46,7 @@ public final class RoutingApi {
   }
 
   public void health(Response response, Callback callback) {
-    Json.send(response, callback, 200, monitor.ownAnswer().toJson(selfUrl));
+    Json.sendBytes(response, callback, 200, monitor.ownAnswer().toBytes(selfUrl));
   }
 
   /**

@@ -13,7 +13,7 @@ import org.oversky.routing.view.NodeState;
 
 class HealthAnswerTest {
   private static Optional<HealthAnswer> parse(String json) throws Exception {
-    return HealthAnswer.parse(Json.MAPPER.readTree(json));
+    return HealthAnswer.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   @Test
@@ -21,8 +21,16 @@ class HealthAnswerTest {
     HealthAnswer said = new HealthAnswer("eu", true, new Load(3, 12.5, 4096, 0.25, 1 << 30, 10, 20),
         Map.of(URI.create("http://10.0.0.2:8080"), new HealthAnswer.Seen(NodeState.DOWN, "us", true, false)), Map.of("us", 80L),
         1_800_000_000_000L);
-    HealthAnswer read = parse(Json.MAPPER.writeValueAsString(said.toJson("http://10.0.0.1:8080"))).orElseThrow();
-    assertEquals(said, read);
+    byte[] written = said.toBytes("http://10.0.0.1:8080");
+    assertEquals(said, HealthAnswer.parse(written).orElseThrow());
+    // the wire form, as docs/api.md gives it
+    Map<?, ?> json = Json.MAPPER.readValue(written, Map.class);
+    assertEquals("http://10.0.0.1:8080", json.get("url"));
+    assertEquals("draining", json.get("state"));
+    assertEquals(Map.of("inFlight", 3, "requestsPerSecond", 12.5, "bytesOutPerSecond", 4096, "cpu", 0.25, "freeDiskBytes", 1 << 30,
+        "softCapacity", 10, "hardCapacity", 20), json.get("load"));
+    assertEquals(java.util.List.of(Map.of("url", "http://10.0.0.2:8080", "state", "down", "region", "us", "quorumDown", true, "draining", false)),
+        json.get("view"));
   }
 
   @Test
@@ -42,5 +50,15 @@ class HealthAnswerTest {
       many.append(i == 0 ? "" : ",").append("{\"url\": \"http://10.0.").append(i / 250).append('.').append(i % 250).append("\", \"state\": \"up\"}");
     }
     assertTrue(parse(many.append("]}").toString()).orElseThrow().view().size() <= HealthAnswer.MAX_ENTRIES, "a hostile peer cannot fill memory");
+    assertEquals(Optional.empty(), parse("{\"region\": \"eu\", \"load\": {"), "cut short: not JSON");
+    assertEquals(Optional.empty(), parse("not json"));
+    HealthAnswer nested = parse("{\"x\": {\"region\": \"no\"}, \"region\": \"eu\", \"load\": {\"inFlight\": \"7\", \"cpu\": [1], \"extra\": {\"a\": 1}},"
+        + " \"view\": [{\"url\": \"http://a\", \"state\": \"up\", \"more\": [1, {}]}, 3, {\"url\": \"http://b\", \"state\": \"up\"}], \"rttMillis\": {\"us\": 80}}").orElseThrow();
+    assertEquals("eu", nested.region(), "a field of the same name inside another object is not the answer's");
+    assertEquals(7, nested.load().inFlight(), "a number written as a string is read, as before");
+    assertEquals(-1, nested.load().cpu(), "a figure that is no number: unknown");
+    assertEquals(Map.of(URI.create("http://a"), new HealthAnswer.Seen(NodeState.UP, "", false, false)), nested.view(),
+        "the entries before one that is not an object are read");
+    assertEquals(Map.of("us", 80L), nested.rttMillis(), "the fields after the view are read");
   }
 }
