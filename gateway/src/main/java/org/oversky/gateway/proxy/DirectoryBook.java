@@ -92,7 +92,7 @@ public final class DirectoryBook {
   private final AtomicLong failedOver = new AtomicLong();
   private final AtomicLong handedIn = new AtomicLong();
   private final AtomicLong tooLong = new AtomicLong();
-  private final AtomicLong past = new AtomicLong();
+  private final AtomicLong wentPastCount = new AtomicLong();
 
   /** Where an entry's directory is when there was none: the URL was filled while this node knew no other. */
   static final URI NOBODY = URI.create("oversky:nobody");
@@ -316,7 +316,7 @@ public final class DirectoryBook {
    * it failed or refused the claim, or a purge here in the last minute sent the miss past it.
    */
   void wentPast(String url) {
-    past.incrementAndGet();
+    wentPastCount.incrementAndGet();
     if (url != null) {
       filledPast.put(keyOf(url), Boolean.TRUE);
     }
@@ -433,7 +433,7 @@ public final class DirectoryBook {
    * the directory failed ({@link #failedOver}), and those a purge in the last minute sent there.
    */
   public long wentPast() {
-    return past.get();
+    return wentPastCount.get();
   }
 
   /** A miss here was sent to its URL's directory node, with a claim. */

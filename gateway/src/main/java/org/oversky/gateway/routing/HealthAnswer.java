@@ -124,21 +124,9 @@ public record HealthAnswer(String region, boolean draining, Load load, Map<URI, 
           case "region" -> region = t == JsonToken.VALUE_STRING ? p.getText() : null;
           case "state" -> draining = t == JsonToken.VALUE_STRING && p.getText().equals("draining");
           case "started" -> started = t == JsonToken.VALUE_NUMBER_INT ? Math.max(0, p.getLongValue()) : 0;
-          case "load" -> load = t == JsonToken.START_OBJECT ? readLoad(p) : skip(p, Load.UNKNOWN);
-          case "rttMillis" -> {
-            if (t == JsonToken.START_OBJECT) {
-              readRtt(p, rtt);
-            } else {
-              p.skipChildren();
-            }
-          }
-          case "view" -> {
-            if (t == JsonToken.START_ARRAY) {
-              readView(p, view);
-            } else {
-              p.skipChildren();
-            }
-          }
+          case "load" -> load = readLoad(p, t);
+          case "rttMillis" -> readRtt(p, t, rtt);
+          case "view" -> readView(p, t, view);
           default -> p.skipChildren();
         }
       }
@@ -149,14 +137,16 @@ public record HealthAnswer(String region, boolean draining, Load load, Map<URI, 
     }
   }
 
-  private static <T> T skip(JsonParser p, T value) throws java.io.IOException {
-    p.skipChildren();
-    return value;
-  }
-
-  /** The load object, its start read; a figure missing or not a number takes the unknown load's. */
-  private static Load readLoad(JsonParser p) throws java.io.IOException {
+  /**
+   * The load object, {@code t} its first token; a figure missing or not a number takes the
+   * unknown load's, as does a value that is no object (skipped).
+   */
+  private static Load readLoad(JsonParser p, JsonToken t) throws java.io.IOException {
     Load u = Load.UNKNOWN;
+    if (t != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return u;
+    }
     int inFlight = 0;
     double rps = 0;
     long bps = 0;
@@ -182,18 +172,27 @@ public record HealthAnswer(String region, boolean draining, Load load, Map<URI, 
     return new Load(inFlight, rps, bps, cpu, disk, soft, hard);
   }
 
-  private static void readRtt(JsonParser p, Map<String, Long> rtt) throws java.io.IOException {
+  /** The round trips object, {@code t} its first token, into {@code rtt}; a value that is no object is skipped. */
+  private static void readRtt(JsonParser p, JsonToken t, Map<String, Long> rtt) throws java.io.IOException {
+    if (t != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return;
+    }
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String region = p.currentName();
-      JsonToken t = p.nextToken();
-      if (t == JsonToken.VALUE_NUMBER_INT && rtt.size() < MAX_ENTRIES && p.getLongValue() >= 0) {
+      if (p.nextToken() == JsonToken.VALUE_NUMBER_INT && rtt.size() < MAX_ENTRIES && p.getLongValue() >= 0) {
         rtt.put(region, p.getLongValue());
       }
       p.skipChildren();
     }
   }
 
-  private static void readView(JsonParser p, Map<URI, Seen> view) throws java.io.IOException {
+  /** The view array, {@code t} its first token, into {@code view}; a value that is no array is skipped. */
+  private static void readView(JsonParser p, JsonToken t, Map<URI, Seen> view) throws java.io.IOException {
+    if (t != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return;
+    }
     while (p.nextToken() == JsonToken.START_OBJECT) {
       String url = null;
       String state = "";
@@ -202,9 +201,9 @@ public record HealthAnswer(String region, boolean draining, Load load, Map<URI, 
       boolean draining = false;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
-        JsonToken t = p.nextToken();
+        JsonToken value = p.nextToken();
         switch (name) {
-          case "url" -> url = t == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "url" -> url = value == JsonToken.VALUE_STRING ? p.getText() : null;
           case "state" -> state = p.getValueAsString("").toUpperCase(Locale.ROOT);
           case "region" -> region = p.getValueAsString("");
           case "quorumDown" -> quorumDown = p.getValueAsBoolean(false);
