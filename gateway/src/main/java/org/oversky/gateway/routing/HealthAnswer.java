@@ -127,8 +127,9 @@ public record HealthAnswer(String region, boolean draining, Load load, Map<URI, 
           case "load" -> load = readLoad(p, t);
           case "rttMillis" -> readRtt(p, t, rtt);
           case "view" -> readView(p, t, view);
-          default -> p.skipChildren();
+          default -> { }
         }
+        p.skipChildren(); // a value of the wrong kind (an object for a region) is passed over whole; a no-op after a reader
       }
       return region == null ? Optional.empty() : Optional.of(new HealthAnswer(region, draining, load, view, rtt, started));
     } catch (java.io.IOException | IllegalArgumentException e) {

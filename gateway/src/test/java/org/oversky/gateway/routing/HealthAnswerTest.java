@@ -60,5 +60,8 @@ class HealthAnswerTest {
     assertEquals(Map.of(URI.create("http://a"), new HealthAnswer.Seen(NodeState.UP, "", false, false)), nested.view(),
         "the entries before one that is not an object are read");
     assertEquals(Map.of("us", 80L), nested.rttMillis(), "the fields after the view are read");
+    assertEquals(Optional.empty(), parse("{\"state\": {\"region\": \"eu\"}}"), "a region inside another field's object is not the answer's");
+    assertEquals("us", parse("{\"started\": [{\"region\": \"eu\"}], \"region\": \"us\"}").orElseThrow().region(),
+        "a field of the wrong kind is passed over whole");
   }
 }
