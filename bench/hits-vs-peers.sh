@@ -15,6 +15,7 @@
 #
 #   bash bench/hits-vs-peers.sh > result.md
 #   ROUNDS=3 ROUND=10s CONNECTIONS=100 bash bench/hits-vs-peers.sh
+#   SERVER_CPUS=0 CLIENT_CPUS=1 bash bench/hits-vs-peers.sh   # each server on core 0, wrk and curl on core 1
 #   PROFILE=DIR ASYNC_PROFILER=/path/to/libasyncProfiler.so bash bench/hits-vs-peers.sh   # the node's CPU samples
 #
 # Tools: nginx, wrk, curl and varnish come from Debian's packages when missing. Everything listens
@@ -35,6 +36,7 @@ need_wrk_durations ROUND WARMUP
 [ "$ROUNDS" -le 20 ] || die "ROUNDS ($ROUNDS) is capped at 20"
 [[ $VARNISH_STORAGE =~ ^malloc,[0-9]+[kmg]$ ]] || die "VARNISH_STORAGE expects malloc,SIZE (malloc,512m), got '$VARNISH_STORAGE'"
 need_profiler
+need_cpus
 
 ensure_tools nginx wrk curl
 find_varnishd() { command -v varnishd || { [ -x /usr/sbin/varnishd ] && echo /usr/sbin/varnishd; } || true; }
@@ -129,6 +131,7 @@ fi
 
 start_oversky --no-request-log --site "$SITE=http://127.0.0.1:${origin_port[oversky]}"
 
+for p in "$nginx_pid" "$varnish_pid" "$oversky_pid"; do pin_server "$p"; done
 declare -A port=([oversky]=$oversky_port [nginx]=$nginx_port [varnish]=$varnish_port)
 declare -A pid_of=([oversky]=$oversky_pid [nginx]=$nginx_pid [varnish]=$varnish_pid)
 host_args=(-H "Host: $SITE")
@@ -166,7 +169,19 @@ for s in "${servers[@]}"; do origin_before[$s]=$(origin_count "$s"); done
 # ---------------------------------------------------------------------------------------------
 # Hits: a wrk warm-up of each proxy and object, then the rounds.
 # ---------------------------------------------------------------------------------------------
-declare -A rounds   # rounds[server,object]: "rps p50 p99" of each round, one per line
+tree_sum() { # PID FILE AWK -> the sum, over the process and its descendants, of what the awk
+  # program prints for /proc/P/FILE (0 for a process gone)
+  local p sum=0 t
+  for p in "$1" $(descendants "$1"); do
+    t=$(awk "$3" "/proc/$p/$2" 2>/dev/null || echo 0)
+    sum=$((sum + ${t:-0}))
+  done
+  echo "$sum"
+}
+cpu_ticks() { tree_sum "$1" stat '{ print $14 + $15 }'; }   # PID -> user + system clock ticks so far
+syscalls() { tree_sum "$1" io '/^sysc[rw]:/ { n += $2 } END { print n + 0 }'; }   # PID -> read and write system calls so far
+hz=$(getconf CLK_TCK)
+declare -A rounds   # rounds[server,object]: "rps p50 p99 socket_errors cpu_us syscalls" of each round, one per line (the last two a request)
 wrk_cmd="wrk -t$THREADS -c$CONNECTIONS -d$ROUND --latency -H 'Host: $SITE'"
 wrk_once() { # SERVER OBJECT_INDEX DURATION OUT
   client wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3" --latency "${host_args[@]}" "$(url_of "$1" "$2")" > "$4" \
@@ -186,13 +201,16 @@ for r in $(seq "$ROUNDS"); do
     for k in 0 1 2; do
       s=${servers[$(((k + r) % 3))]}
       out="$tmp/wrk-$s-$i-$r.txt"
+      ticks0=$(cpu_ticks "${pid_of[$s]}"); calls0=$(syscalls "${pid_of[$s]}")
       wrk_once "$s" "$i" "$ROUND" "$out"
+      ticks1=$(cpu_ticks "${pid_of[$s]}"); calls1=$(syscalls "${pid_of[$s]}")
       read -r rps p50 p99 tput reqs non2xx sock < <(parse_wrk "$out")
       [ -n "$rps" ] && [ "$reqs" -gt 0 ] || { cat "$out" >&2; die "wrk completed no request against $s for ${labels[$i]}"; }
       [ "$non2xx" -eq 0 ] || failed+="$s ${labels[$i]} round $r: $non2xx non-2xx/3xx of $reqs requests. "
       [ "$sock" -eq 0 ] || log "warning: $s ${labels[$i]} round $r: $sock socket errors"
-      rounds[$s,$i]+="$rps $p50 $p99 $sock"$'\n'
-      log "round $r of $ROUNDS, ${labels[$i]}, $s: $rps requests/s, p50 $p50 ms, p99 $p99 ms"
+      per_req=$(awk -v t=$((ticks1 - ticks0)) -v c=$((calls1 - calls0)) -v hz="$hz" -v n="$reqs" 'BEGIN { printf "%.1f %.2f", 1e6 * t / hz / n, c / n }')
+      rounds[$s,$i]+="$rps $p50 $p99 $sock $per_req"$'\n'
+      log "round $r of $ROUNDS, ${labels[$i]}, $s: $rps requests/s, p50 $p50 ms, p99 $p99 ms, CPU and system calls a request $per_req"
     done
   done
 done
@@ -203,14 +221,6 @@ column_median() { rounds_median "${rounds[$1,$2]}" "$3"; }   # SERVER OBJECT COL
 # ---------------------------------------------------------------------------------------------
 # The 100 MiB file: curl downloads, the proxies in turn.
 # ---------------------------------------------------------------------------------------------
-cpu_ticks() { # PID -> the user + system clock ticks of it and its descendants so far
-  local p sum=0 t
-  for p in "$1" $(descendants "$1"); do
-    t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)
-    sum=$((sum + ${t:-0}))
-  done
-  echo "$sum"
-}
 declare -A speeds download_ticks
 log "${labels[$big]}: one download each, then $DOWNLOADS each, in turn"
 for s in "${servers[@]}"; do download "$s" "$big" > /dev/null; download_ticks[$s]=0; done
@@ -224,7 +234,6 @@ for d in $(seq "$DOWNLOADS"); do
   done
 done
 profile "$oversky_pid" stop oversky-download
-hz=$(getconf CLK_TCK)
 cpu_per_download() { awk -v t="${download_ticks[$1]}" -v hz="$hz" -v n="$DOWNLOADS" 'BEGIN { printf "%.0f", 1000 * t / hz / n }'; }
 
 declare -A origin_during
@@ -233,14 +242,7 @@ for s in "${servers[@]}"; do
   [ "${origin_during[$s]}" -eq 0 ] || failed+="$s sent ${origin_during[$s]} requests to the origin while its hits were measured. "
 done
 
-peak_rss_mib() { # PID -> the peak resident memory (VmHWM) of it and its descendants, summed, in MiB
-  local p sum=0 kb
-  for p in "$1" $(descendants "$1"); do
-    kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)
-    sum=$((sum + ${kb:-0}))
-  done
-  echo $((sum / 1024))
-}
+peak_rss_mib() { echo $(($(tree_sum "$1" status '/^VmHWM:/ { print $2 }') / 1024)); }   # PID -> peak resident memory (VmHWM) summed, MiB
 declare -A rss
 for s in "${servers[@]}"; do rss[$s]=$(peak_rss_mib "${pid_of[$s]}"); done
 
@@ -251,7 +253,7 @@ collect_facts
 load_end=$(loadavg)
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 peer_name() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b ? "nginx" : "Varnish") }'; }
-command_line="ROUNDS=$ROUNDS ROUND=$ROUND WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS DOWNLOADS=$DOWNLOADS NGINX_WORKERS=$NGINX_WORKERS VARNISH_STORAGE=$VARNISH_STORAGE bash bench/hits-vs-peers.sh"
+command_line="${SERVER_CPUS:+SERVER_CPUS=$SERVER_CPUS CLIENT_CPUS=$CLIENT_CPUS }ROUNDS=$ROUNDS ROUND=$ROUND WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS DOWNLOADS=$DOWNLOADS NGINX_WORKERS=$NGINX_WORKERS VARNISH_STORAGE=$VARNISH_STORAGE bash bench/hits-vs-peers.sh"
 
 cat <<EOF
 ## Cached hits: oversky, nginx and Varnish, $(date -u '+%Y-%m-%d %H:%M UTC')
@@ -264,7 +266,7 @@ cat <<EOF
 - origin: nginx (1 worker) serving the files with \`Cache-Control: max-age=3600\`
 - hits: $wrk_version, \`$wrk_cmd URL\`, $ROUNDS rounds, each proxy and object once a round in a rotating order, after a $WARMUP warm-up of each; a figure is the median of the rounds
 - ${labels[$big]}: \`curl -o /dev/null\`, one warm-up and $DOWNLOADS downloads per proxy, in turn; the median
-- client, proxies and origin share the same cores; everything on 127.0.0.1
+- $(cpus_line); the origin where the kernel puts it; everything on 127.0.0.1
 
 | object | oversky | nginx | Varnish | oversky / nginx | Varnish / nginx | oversky / best peer |
 |---|---:|---:|---:|---:|---:|---:|
@@ -287,6 +289,17 @@ for i in "${small[@]}"; do
   printf '| %s hit |' "${labels[$i]}"
   for s in "${servers[@]}"; do
     printf ' %s / %s |' "$(fmt "$(column_median "$s" "$i" 2)" %.2f)" "$(fmt "$(column_median "$s" "$i" 3)" %.2f)"
+  done
+  echo
+done
+
+echo
+echo "| object | server CPU a hit, µs (user + system, /proc): oversky | nginx | Varnish | read and write system calls a hit: oversky | nginx | Varnish |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for i in "${small[@]}"; do
+  printf '| %s hit |' "${labels[$i]}"
+  for c in 5 6; do
+    for s in "${servers[@]}"; do printf ' %s |' "$(fmt "$(column_median "$s" "$i" "$c")" %.1f)"; done
   done
   echo
 done

@@ -28,6 +28,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OVERSKY=${OVERSKY:-$root/oversky}
 oversky_root=$(cd "$(dirname "$OVERSKY")" && pwd)   # the checkout the launcher builds and runs
 
+SERVER_CPUS=${SERVER_CPUS:-}        # the CPUs (a taskset -c list: 0 or 0-1) the measured servers run on; empty: where the kernel puts them
+CLIENT_CPUS=${CLIENT_CPUS:-}        # the CPUs the load generators (wrk, curl) run on; empty: where the kernel puts them
 PROFILE=${PROFILE:-}                # a directory: async-profiler's samples of the node(s) for the measured part
 ASYNC_PROFILER=${ASYNC_PROFILER:-}  # with PROFILE: the path of libasyncProfiler.so (in the tools.profiler:async-profiler jar)
 PROFILE_EVENT=${PROFILE_EVENT:-cpu} # with PROFILE: async-profiler's event (cpu, wall, alloc, ...)
@@ -398,9 +400,42 @@ parse_wrk() { # wrk output file -> "rps p50_ms p99_ms mib_per_s requests non2xx 
   ' "$1"
 }
 
-client() { # COMMAND...: runs it in the background and waits, so that traps run without delay
+need_cpus() { # dies unless SERVER_CPUS and CLIENT_CPUS are both empty or both CPU lists taskset takes
+  [ -z "$SERVER_CPUS$CLIENT_CPUS" ] && return 0
+  [ -n "$SERVER_CPUS" ] && [ -n "$CLIENT_CPUS" ] \
+    || die "SERVER_CPUS and CLIENT_CPUS go together (SERVER_CPUS=0 CLIENT_CPUS=1: the servers on one core, the client on the other), got '$SERVER_CPUS' and '$CLIENT_CPUS'"
+  command -v taskset > /dev/null || die "SERVER_CPUS and CLIENT_CPUS need taskset (util-linux)"
+  local c
+  for c in "$SERVER_CPUS" "$CLIENT_CPUS"; do
+    taskset -c "$c" true 2> /dev/null || die "'$c' is not a CPU list this machine has (nproc: $(nproc)); SERVER_CPUS and CLIENT_CPUS take taskset -c lists, 0 or 0-1"
+  done
+}
+
+pin_server() { # PID: with SERVER_CPUS, every thread of the process and of its descendants on those
+  # CPUs (threads started later inherit it)
+  [ -n "$SERVER_CPUS" ] || return 0
+  local p
+  for p in "$1" $(descendants "$1"); do
+    taskset -a -p -c "$SERVER_CPUS" "$p" > /dev/null || die "could not pin process $p to CPUs $SERVER_CPUS"
+  done
+}
+
+on_client_cpus() { # COMMAND...: runs it on CLIENT_CPUS when set
+  if [ -n "$CLIENT_CPUS" ]; then taskset -c "$CLIENT_CPUS" "$@"; else "$@"; fi
+}
+
+cpus_line() { # the report's line on where the servers and the client ran
+  if [ -n "$SERVER_CPUS" ]; then
+    echo "the servers pinned to CPUs $SERVER_CPUS (\`taskset\`, every thread), the client to CPUs $CLIENT_CPUS"
+  else
+    echo "servers and client where the kernel puts them, on the same cores"
+  fi
+}
+
+client() { # COMMAND...: runs it in the background (on CLIENT_CPUS when set) and waits, so that
+  # traps run without delay
   local rc=0
-  "$@" &
+  on_client_cpus "$@" &
   client_pid=$!
   wait "$client_pid" || rc=$?
   client_pid=""
@@ -454,7 +489,7 @@ download() { # SERVER [OBJECT_INDEX] -> MiB/s of one download of the object (the
   local i=${2:-2} url via="" out code size speed
   url=$(url_of "$1" "$i")
   [ ${#host_args[@]} -eq 0 ] || via=" through $1"
-  out=$(curl -sS --max-time 300 "${host_args[@]}" -o /dev/null -w '%{http_code} %{size_download} %{speed_download}' "$url") \
+  out=$(on_client_cpus curl -sS --max-time 300 "${host_args[@]}" -o /dev/null -w '%{http_code} %{size_download} %{speed_download}' "$url") \
     || die "downloading $url$via failed"
   read -r code size speed <<<"$out"
   [ "$code" = 200 ] || die "downloading $url$via answered $code"
