@@ -68,6 +68,7 @@ public final class Gateway extends ContainerLifeCycle {
     out.put("directoryMissesAsked", directory.asked());
     out.put("directoryMissesFailedOver", directory.failedOver());
     out.put("directoryMissesWentPast", directory.wentPast());
+    out.put("purgedCopiesRefused", directory.purgedCopiesRefused());
     out.put("directoryEntriesHandedOn", directory.handedOut());
     out.put("directoryEntriesTooLong", directory.tooLongToHandOn());
     out.put("directoryEntriesTaken", directory.handedIn());

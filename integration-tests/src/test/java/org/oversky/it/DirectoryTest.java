@@ -339,9 +339,64 @@ class DirectoryTest {
     }
   }
 
+  /**
+   * A tag purge that one node has and the others do not have yet. That node's misses of URLs the
+   * tag does not name still fill from a peer. A copy the purge names, answered by a node that still
+   * holds it, is refused, and the origin's new version is fetched instead. Before, every miss of
+   * the node went to the origin for a minute after any tag purge.
+   */
+  @Test
+  void aTagPurgeOnOneNodeSendsOnlyTheCopiesItNamesToTheOrigin(@TempDir Path dir) throws Exception {
+    WireMockServer origin = Origins.wireMock();
+    java.util.function.Consumer<String> version = v -> {
+      origin.stubFor(WireMock.get(WireMock.urlPathMatching("/d/h.*")).willReturn(WireMock.ok().withBody("hot " + v)
+          .withHeader("Cache-Control", "max-age=300").withHeader("Surrogate-Key", "hot all")));
+      origin.stubFor(WireMock.get(WireMock.urlPathMatching("/d/c.*")).willReturn(WireMock.ok().withBody("cold " + v)
+          .withHeader("Cache-Control", "max-age=300").withHeader("Cache-Tag", "cold, all-cold")));
+    };
+    version.accept("v1");
+    try (Cluster c = Cluster.start(dir, 3, directorySite(origin)).awaitJoined()) {
+      int urls = 6;
+      TestNode filler = c.nodes.get(1);
+      TestNode purged = c.nodes.get(0);
+      for (int i = 0; i < urls; i++) {
+        assertEquals("hot v1", new String(get(filler, "/d/h" + i).body(), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("cold v1", new String(get(filler, "/d/c" + i).body(), java.nio.charset.StandardCharsets.UTF_8));
+      }
+      assertEquals("hot v1", new String(get(filler, "/d/hr").body(), java.nio.charset.StandardCharsets.UTF_8));
+      purgeAt(purged, "tag", "hot", "tag-hot", filler);
+      version.accept("v2");
+      for (int i = 0; i < urls; i++) {
+        HttpResponse<byte[]> cold = get(purged, "/d/c" + i);
+        assertEquals("cold v1", new String(cold.body(), java.nio.charset.StandardCharsets.UTF_8), "/d/c" + i + ": not named by the purge");
+        assertTrue(cold.headers().firstValue("Cache-Status").orElse("").contains("fwd=peer"),
+            "/d/c" + i + ": filled from a peer, not from the origin: " + cold.headers().firstValue("Cache-Status"));
+        assertEquals(1, originRequests(origin, "/d/c" + i), "/d/c" + i + ": one origin request in all");
+        HttpResponse<byte[]> hot = get(purged, "/d/h" + i);
+        assertEquals("hot v2", new String(hot.body(), java.nio.charset.StandardCharsets.UTF_8),
+            "/d/h" + i + ": the purge names it, so the copy the other nodes still hold is refused");
+        assertEquals(2, originRequests(origin, "/d/h" + i), "/d/h" + i + ": fetched again from the origin");
+      }
+      // a range miss fetches the whole object in the background, through the directory as well
+      HttpResponse<byte[]> range = get(purged, "/d/hr", "Range", "bytes=4-5");
+      assertEquals(206, range.statusCode());
+      assertEquals("v2", new String(range.body(), java.nio.charset.StandardCharsets.UTF_8), "/d/hr: the range of the origin's new version");
+      assertEquals(2, originRequests(origin, "/d/hr"), "/d/hr: the background fill went on to the origin");
+      assertEquals(urls + 1, Cluster.clusterFigure(List.of(purged), "purgedCopiesRefused"), "one copy refused for each URL the purge names");
+      assertEquals(0, Cluster.clusterFigure(c.nodes.subList(1, 3), "purgedCopiesRefused"), "the nodes without the purge refused nothing");
+    } finally {
+      origin.stop();
+    }
+  }
+
   /** Purges {@code path} of the site at {@code node} alone: a cluster purge message {@code from} another node, signed. */
   private static void purgeAt(TestNode node, String path, String id, TestNode from) throws Exception {
-    String message = "{\"scope\":\"url\",\"value\":\"http://dir.test" + path + "\",\"soft\":false,\"at\":" + System.currentTimeMillis()
+    purgeAt(node, "url", "http://dir.test" + path, id, from);
+  }
+
+  /** Purges what {@code scope} and {@code value} name at {@code node} alone, as above. */
+  private static void purgeAt(TestNode node, String scope, String value, String id, TestNode from) throws Exception {
+    String message = "{\"scope\":\"" + scope + "\",\"value\":\"" + value + "\",\"soft\":false,\"at\":" + System.currentTimeMillis()
         + ",\"id\":\"" + id + "\",\"from\":\"" + from.base + "\"}";
     HttpResponse<byte[]> r = TestNode.HTTP.send(HttpRequest.newBuilder(node.url("/api/v1/cluster/purge")).header("Content-Type", "application/json")
         .header("Oversky-Cluster-Mac", clusterMac("purge", message)).POST(HttpRequest.BodyPublishers.ofString(message)).build(),

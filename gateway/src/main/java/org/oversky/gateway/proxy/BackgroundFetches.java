@@ -41,6 +41,7 @@ final class BackgroundFetches {
   private final Set<String> revalidating = ConcurrentHashMap.newKeySet();
   /** Signs this node's {@link DirectoryBook#NODE_HEADER} toward other nodes. */
   private final DirectoryBook directory;
+  private final SiteProxy.PurgedCopy purgedCopy;
 
   /**
    * @param client the proxy's HTTP client (made when the proxy starts)
@@ -59,8 +60,10 @@ final class BackgroundFetches {
       java.util.function.LongConsumer fromOrigin,
       Failures failures,
       DirectoryBook directory,
+      SiteProxy.PurgedCopy purgedCopy,
       InstantSource clock) {
     this.directory = directory;
+    this.purgedCopy = purgedCopy;
     this.fromOrigin = fromOrigin;
     this.client = client;
     this.storer = storer;
@@ -292,6 +295,11 @@ final class BackgroundFetches {
       if (!origin.answeredByCluster(answer) || r.getStatus() >= 500 && !originFailed) {
         return !failOver(new IOException(origin.current() + " answered " + r.getStatus()
             + (origin.answeredByCluster(answer) ? "" : " without the cluster's proof")));
+      }
+      if (origin.atShield() && r.getStatus() < 500 && origin.hasNext() && purgedCopy.test(ex.url(), r.getHeaders(), clock.millis())) {
+        origin.refused(); // that node has not had a purge this one has: its copy is not stored here
+        directory.countPurgedCopyRefused();
+        return false;
       }
       if (r.getStatus() < 500) {
         origin.answered();

@@ -93,6 +93,7 @@ public final class DirectoryBook {
   private final AtomicLong handedIn = new AtomicLong();
   private final AtomicLong tooLong = new AtomicLong();
   private final AtomicLong wentPastCount = new AtomicLong();
+  private final AtomicLong purgedCopiesRefused = new AtomicLong();
 
   /** Where an entry's directory is when there was none: the URL was filled while this node knew no other. */
   static final URI NOBODY = URI.create("oversky:nobody");
@@ -444,6 +445,16 @@ public final class DirectoryBook {
   /** A URL's directory node failed a miss sent there (down, 5xx, refused, or no proof of the cluster's key): it went on to the origin. */
   void countFailedOver() {
     failedOver.incrementAndGet();
+  }
+
+  /** Another node's copy older than a purge here was refused, and the miss went on to the origin. */
+  void countPurgedCopyRefused() {
+    purgedCopiesRefused.incrementAndGet();
+  }
+
+  /** Copies from other nodes refused as older than a purge here (see {@link #countPurgedCopyRefused}). */
+  public long purgedCopiesRefused() {
+    return purgedCopiesRefused.get();
   }
 
   /** Misses this node sent to their URL's directory node. */

@@ -164,6 +164,17 @@ final class OriginAttempt {
     index++;
   }
 
+  /**
+   * The node asked now answered with a copy older than a purge here: moves to the next without
+   * counting that node as failed (it works; it has not had the purge yet).
+   */
+  void refused() {
+    if (atDirectory()) {
+      book.wentPast(url);
+    }
+    index++;
+  }
+
   /** The request to the current origin is being sent. */
   void sending() {
     if (atDirectory()) {

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.ByteRange;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
@@ -168,9 +169,9 @@ public final class SiteHandler extends ContainerLifeCycle {
         collapser.finished(ex.url(), ex.inFlight());
       }
     };
-    this.proxy = new SiteProxy(store, policy, storer, config.fetch(), via, outcomes, finished, this::originDown, originBytes::add, failures, directory, clock);
+    this.proxy = new SiteProxy(store, policy, storer, config.fetch(), via, outcomes, finished, this::originDown, originBytes::add, failures, directory, this::purgedCopy, clock);
     this.background =
-        new BackgroundFetches(proxy::getHttpClient, storer, config.fetch(), this.via, outcomes, finished, originBytes::add, failures, directory, clock);
+        new BackgroundFetches(proxy::getHttpClient, storer, config.fetch(), this.via, outcomes, finished, originBytes::add, failures, directory, this::purgedCopy, clock);
     addBean(proxy);
     addBean(new org.oversky.gateway.origin.OriginChecks(
         config.sites().stream().map(s -> new org.oversky.gateway.origin.OriginChecks.Checked(origins.get(s.host()), s.check())).toList(),
@@ -289,7 +290,7 @@ public final class SiteHandler extends ContainerLifeCycle {
       lookup(site, request, response, callback, true);
       return;
     }
-    // for a minute after a purge here, the filler may not have it yet: the claimant goes to the
+    // for a minute after a purge here removed this URL, the filler may not have it yet: the claimant goes to the
     // origin, and nothing the filler still holds is stored here
     Optional<java.net.URI> next = purgedLately(url) ? Optional.empty() : filler.map(f -> shields.siteBase(f, site.host()));
     if (next.isPresent() && directory.keepsCopy(url) && HttpMethod.GET.is(request.getMethod()) && !input.hasBody()) {
@@ -946,8 +947,13 @@ public final class SiteHandler extends ContainerLifeCycle {
 
   /** The tags an origin gave a response: {@code Surrogate-Key} (space-separated) and {@code Cache-Tag} (comma-separated). */
   static java.util.Set<String> tags(StoredResponse r) {
+    return tags(r.headers());
+  }
+
+  /** The tags in {@code headers}: {@code Surrogate-Key} (space-separated) and {@code Cache-Tag} (comma-separated). */
+  static java.util.Set<String> tags(List<StoredResponse.Header> headers) {
     java.util.Set<String> out = new java.util.HashSet<>();
-    for (StoredResponse.Header h : r.headers()) {
+    for (StoredResponse.Header h : headers) {
       if (h.name().equalsIgnoreCase("Surrogate-Key")) {
         for (String t : h.value().trim().split("\\s+")) {
           if (!t.isEmpty()) {
@@ -970,14 +976,16 @@ public final class SiteHandler extends ContainerLifeCycle {
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(java.time.Duration.ofDays(1)).build();
 
   /**
-   * How long after a purge here a miss of a URL it may name goes to the origin instead of the
-   * URL's directory ({@code shield=directory}): the directory node and the URL's filler may not
-   * have the purge yet (it reaches the cluster within a second or two), and their copy, taken now,
-   * would be stored here as new.
+   * How long after a purge here of a URL (by itself, or as one of those a prefix, site or tag
+   * purge removed here) a miss of it goes to the origin instead of the URL's directory ({@code
+   * shield=directory}): the directory node and the URL's filler may not have the purge yet (it
+   * reaches the cluster within a second or two), and their copy, taken now, would be stored here
+   * as new. A prefix, site or tag purge sends no other URL past the directory: a copy another node
+   * answers that such a purge names is refused when it arrives ({@link #purgedCopy}).
    */
   static final long PURGE_BYPASS_MILLIS = 60_000;
 
-  /** Whether a purge here in the last {@link #PURGE_BYPASS_MILLIS} may name {@code url} (a tag purge may name any). */
+  /** Whether a purge here in the last {@link #PURGE_BYPASS_MILLIS} named {@code url} itself. */
   private boolean purgedLately(String url) {
     long since = clock.millis() - PURGE_BYPASS_MILLIS;
     Long at = purgedAt.getIfPresent(url);
@@ -988,14 +996,8 @@ public final class SiteHandler extends ContainerLifeCycle {
       if (rule.at() < since) {
         break; // newest first
       }
-      boolean names = switch (rule.scope()) {
-        case URL -> url.equals(rule.value());
-        case PREFIX -> url.startsWith(rule.value());
-        case SITE -> Sites.hostOnly(authority(url)).equals(rule.value());
-        case TAG -> true; // the tags come with the response
-      };
-      if (names) {
-        return true;
+      if (rule.scope() == PurgeScope.URL && url.equals(rule.value())) {
+        return true; // a soft purge of the URL
       }
     }
     return false;
@@ -1016,6 +1018,28 @@ public final class SiteHandler extends ContainerLifeCycle {
     return url.substring(start, end);
   }
 
+  /**
+   * Whether the copy of {@code url} another node of the cluster answered with {@code head},
+   * received at {@code now}, may be older than a purge here that names it (by URL, prefix, site or
+   * tag, soft or not): that node has not had the purge yet, and the copy must not be stored or
+   * served here. Its origin answered it {@code Age} seconds before now, give or take the second
+   * the field rounds away; a copy whose {@code Age} does not parse counts as old.
+   */
+  boolean purgedCopy(String url, HttpFields head, long now) {
+    if (rules.isEmpty() && purgedAt.getIfPresent(url) == null) {
+      return false;
+    }
+    long fetched;
+    try {
+      String age = head.get(HttpHeader.AGE);
+      fetched = age == null ? now - 1_000 : now - (Math.addExact(Long.parseLong(age.trim()), 1) * 1_000);
+    } catch (NumberFormatException | ArithmeticException e) {
+      fetched = Long.MIN_VALUE;
+    }
+    Long at = purgedAt.getIfPresent(url);
+    return at != null && fetched <= at || ruleNames(url, fetched, null, StoredHeaders.from(head));
+  }
+
   /** Whether {@code r} was stored before a purge here removed its URL (by URL, prefix, site or tag). */
   private boolean purgedSince(StoredResponse r) {
     Long at = purgedAt.getIfPresent(r.url());
@@ -1027,19 +1051,28 @@ public final class SiteHandler extends ContainerLifeCycle {
     return !rules.isEmpty() && ruleTakes(r, true);
   }
 
-  /** Runs on every hit while purge rules exist: the host and the tags are worked out once, and only when a rule needs them. */
+  /** Runs on every hit while purge rules exist. */
   private boolean ruleTakes(StoredResponse r, boolean soft) {
+    return ruleNames(r.url(), r.responseTime(), soft, r.headers());
+  }
+
+  /**
+   * Whether a rule here ({@code soft} ones, or hard ones; both when null) made at {@code time} or
+   * after names the response of {@code url} with {@code headers}. The host and the tags are worked
+   * out once, and only when a rule needs them.
+   */
+  private boolean ruleNames(String url, long time, Boolean soft, List<StoredResponse.Header> headers) {
     String host = null;
     java.util.Set<String> tags = null;
     for (PurgeRule rule : rules) {
-      if (rule.soft() != soft || r.responseTime() > rule.at()) {
+      if (soft != null && rule.soft() != soft || time > rule.at()) {
         continue;
       }
       boolean takes = switch (rule.scope()) {
-        case URL -> r.url().equals(rule.value());
-        case PREFIX -> r.url().startsWith(rule.value());
-        case SITE -> (host != null ? host : (host = Sites.hostOnly(authority(r.url())))).equals(rule.value());
-        case TAG -> (tags != null ? tags : (tags = tags(r))).contains(rule.value());
+        case URL -> url.equals(rule.value());
+        case PREFIX -> url.startsWith(rule.value());
+        case SITE -> (host != null ? host : (host = Sites.hostOnly(authority(url)))).equals(rule.value());
+        case TAG -> (tags != null ? tags : (tags = tags(headers))).contains(rule.value());
       };
       if (takes) {
         return true;

@@ -62,8 +62,18 @@ final class SiteProxy extends ProxyHandler {
     void serve(Request request, Response response, Callback callback, Exchange ex, Runnable fallback);
   }
 
-  /** Signs this node's {@link DirectoryBook#NODE_HEADER} toward other nodes. */
+  /**
+   * Whether a copy of a URL another node answered with these fields, received at that time, may
+   * be older than a purge here that names it (see {@link SiteHandler#purgedCopy}).
+   */
+  @FunctionalInterface
+  interface PurgedCopy {
+    boolean test(String url, org.eclipse.jetty.http.HttpFields head, long receivedAt);
+  }
+
+  /** Signs this node's {@link DirectoryBook#NODE_HEADER} toward other nodes, and counts the copies refused. */
   private final DirectoryBook directory;
+  private final PurgedCopy purgedCopy;
 
   SiteProxy(
       ContentStore store,
@@ -77,8 +87,10 @@ final class SiteProxy extends ProxyHandler {
       java.util.function.LongConsumer fromOrigin,
       org.oversky.gateway.metrics.Failures failures,
       DirectoryBook directory,
+      PurgedCopy purgedCopy,
       java.time.InstantSource clock) {
     this.directory = directory;
+    this.purgedCopy = purgedCopy;
     this.fromOrigin = fromOrigin;
     this.clock = clock;
     this.originDown = originDown;
@@ -250,12 +262,17 @@ final class SiteProxy extends ProxyHandler {
    * without a body) and another origin is left; false otherwise.
    */
   private static boolean failOver(Exchange ex, Request request) {
-    boolean again = (HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod()))
-        && !SiteHandler.hasBody(request) && ex.origin().hasNext();
+    boolean again = mayResend(ex, request);
     if (again) {
       ex.origin().failedOver();
     }
     return again;
+  }
+
+  /** Whether {@code request} may be sent again (a GET or HEAD without a body) to another origin {@code ex} has left. */
+  private static boolean mayResend(Exchange ex, Request request) {
+    return (HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod()))
+        && !SiteHandler.hasBody(request) && ex.origin().hasNext();
   }
 
   /** Sends the request again, to the origin its exchange now names. */
@@ -426,6 +443,14 @@ final class SiteProxy extends ProxyHandler {
         // says is used, a 304 that would freshen the stored response no more than a body
         failures.report(LOG, "directory-not-of-cluster", "the directory asked for " + ex.url()
             + " answered without the cluster's proof (a node of another cluster, or of an older version); trying " + ex.origin().current(), null);
+        mode = Mode.RETRY;
+        return;
+      }
+      if (mode != Mode.FRESHEN && ex.origin().atShield() && purgedCopy.test(ex.url(), fromOrigin.getHeaders(), responseTime)
+          && mayResend(ex, request)) {
+        // the node asked has not had a purge this one has: nothing of its copy is stored or served here
+        ex.origin().refused();
+        directory.countPurgedCopyRefused();
         mode = Mode.RETRY;
         return;
       }

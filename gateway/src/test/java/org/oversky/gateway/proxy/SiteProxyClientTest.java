@@ -19,7 +19,7 @@ class SiteProxyClientTest {
   void theOriginClientsReadBuffersComeBackFromItsPool() throws Exception {
     SiteProxy proxy = new SiteProxy(null, null, null,
         new FetchConfig(true, Duration.ofSeconds(5), Duration.ofSeconds(30), 1L << 30, 5),
-        "test", s -> {}, e -> {}, null, n -> {}, null, null, java.time.InstantSource.system());
+        "test", s -> {}, e -> {}, null, n -> {}, null, null, null, java.time.InstantSource.system());
     HttpClient client = proxy.newHttpClient();
     proxy.configureHttpClient(client);
     client.start();
