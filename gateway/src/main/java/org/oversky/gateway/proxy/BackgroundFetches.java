@@ -296,7 +296,7 @@ final class BackgroundFetches {
         return !failOver(new IOException(origin.current() + " answered " + r.getStatus()
             + (origin.answeredByCluster(answer) ? "" : " without the cluster's proof")));
       }
-      if (origin.atShield() && r.getStatus() < 500 && origin.hasNext() && purgedCopy.test(ex.url(), r.getHeaders(), clock.millis())) {
+      if (origin.atShield() && r.getStatus() < 500 && origin.hasNext() && purgedCopy.test(ex.url(), r.getHeaders(), clock.millis(), null)) {
         origin.refused(); // that node has not had a purge this one has: its copy is not stored here
         directory.countPurgedCopyRefused();
         return false;

@@ -1022,22 +1022,51 @@ public final class SiteHandler extends ContainerLifeCycle {
    * Whether the copy of {@code url} another node of the cluster answered with {@code head},
    * received at {@code now}, may be older than a purge here that names it (by URL, prefix, site or
    * tag, soft or not): that node has not had the purge yet, and the copy must not be stored or
-   * served here. Its origin answered it {@code Age} seconds before now, give or take the second
-   * the field rounds away; a copy whose {@code Age} does not parse counts as old.
+   * served here (see {@link #originAnswered} for its age). A {@code 304} that would freshen
+   * {@code validating}, the copy stored here, is refused when a purge here since that copy was
+   * stored names it: the node that sent the 304 may hold the same pre-purge copy.
    */
-  boolean purgedCopy(String url, HttpFields head, long now) {
+  boolean purgedCopy(String url, HttpFields head, long now, StoredResponse validating) {
     if (rules.isEmpty() && purgedAt.getIfPresent(url) == null) {
       return false;
     }
-    long fetched;
-    try {
-      String age = head.get(HttpHeader.AGE);
-      fetched = age == null ? now - 1_000 : now - (Math.addExact(Long.parseLong(age.trim()), 1) * 1_000);
-    } catch (NumberFormatException | ArithmeticException e) {
-      fetched = Long.MIN_VALUE;
+    if (validating != null) {
+      return purgedSince(validating) || ruleTakes(validating, true);
     }
+    long fetched = originAnswered(head, now);
     Long at = purgedAt.getIfPresent(url);
     return at != null && fetched <= at || ruleNames(url, fetched, null, StoredHeaders.from(head));
+  }
+
+  /**
+   * When, at the latest, the origin answered a response another node passed on with {@code head}
+   * at {@code now}, epoch ms: {@code Age} seconds before now, less a second for what the field
+   * rounds away, and no later than its {@code Date} (a fill still under way at that node carries
+   * no {@code Age}). A negative or unreadable {@code Age} or {@code Date} makes it as old as can be.
+   */
+  static long originAnswered(HttpFields head, long now) {
+    long fetched = now - 1_000;
+    String age = head.get(HttpHeader.AGE);
+    if (age != null) {
+      String digits = age.trim();
+      if (digits.isEmpty() || digits.chars().anyMatch(c -> c < '0' || c > '9')) {
+        return Long.MIN_VALUE;
+      }
+      try {
+        fetched = Math.subtractExact(now, Math.multiplyExact(Math.addExact(Long.parseLong(digits), 1), 1_000L));
+      } catch (NumberFormatException | ArithmeticException e) {
+        return Long.MIN_VALUE;
+      }
+    }
+    String date = head.get(HttpHeader.DATE);
+    if (date != null) {
+      long at = org.oversky.gateway.http.HttpDates.parse(date, now);
+      if (at < 0) {
+        return Long.MIN_VALUE;
+      }
+      fetched = Math.min(fetched, at);
+    }
+    return fetched;
   }
 
   /** Whether {@code r} was stored before a purge here removed its URL (by URL, prefix, site or tag). */

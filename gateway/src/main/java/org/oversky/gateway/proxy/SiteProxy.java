@@ -68,7 +68,7 @@ final class SiteProxy extends ProxyHandler {
    */
   @FunctionalInterface
   interface PurgedCopy {
-    boolean test(String url, org.eclipse.jetty.http.HttpFields head, long receivedAt);
+    boolean test(String url, org.eclipse.jetty.http.HttpFields head, long receivedAt, StoredResponse validating);
   }
 
   /** Signs this node's {@link DirectoryBook#NODE_HEADER} toward other nodes, and counts the copies refused. */
@@ -446,12 +446,15 @@ final class SiteProxy extends ProxyHandler {
         mode = Mode.RETRY;
         return;
       }
-      if (mode != Mode.FRESHEN && ex.origin().atShield() && purgedCopy.test(ex.url(), fromOrigin.getHeaders(), responseTime)
-          && mayResend(ex, request)) {
-        // the node asked has not had a purge this one has: nothing of its copy is stored or served here
+      if (status < 500 && ex.origin().atShield() && mayResend(ex, request)
+          && purgedCopy.test(ex.url(), fromOrigin.getHeaders(), responseTime, mode == Mode.FRESHEN ? ex.validating() : null)) {
+        // the node asked has not had a purge this one has: nothing of its answer is stored, used or
+        // read, and the request goes on to the origin (onComplete)
+        URI asked = ex.origin().current();
         ex.origin().refused();
         directory.countPurgedCopyRefused();
         mode = Mode.RETRY;
+        fromOrigin.abort(new IOException(asked + " answered " + ex.url() + " with a copy older than a purge here"));
         return;
       }
       if (mode == Mode.FRESHEN) {
