@@ -58,9 +58,11 @@ public final class Gateway extends ContainerLifeCycle {
   private final Failures failures;
 
   /** The cluster's part of the status document: cooperation's figures and the directory's ({@code shield=directory}). */
-  private static Map<String, Object> clusterStatus(Cooperation cooperation, org.oversky.gateway.proxy.DirectoryBook directory,
+  private static Map<String, Object> clusterStatus(Cooperation cooperation, SiteHandler sites,
       org.oversky.gateway.proxy.DirectoryHandOver handOver) {
+    org.oversky.gateway.proxy.DirectoryBook directory = sites.directory();
     Map<String, Object> out = new java.util.LinkedHashMap<>(cooperation.status());
+    out.put("bytesFromUpstream", sites.bytesFromOrigins());
     out.put("directoryFillersNamed", directory.named());
     out.put("directoryMissesSentOn", directory.sentOn());
     out.put("directoryMissesPointed", directory.pointed());
@@ -182,7 +184,7 @@ public final class Gateway extends ContainerLifeCycle {
             identity,
             store,
             Map.<String, java.util.function.Supplier<Map<String, Object>>>ofEntries(
-                Map.entry("dht", dht::status), Map.entry("cluster", () -> clusterStatus(cooperation, sites.directory(), handOver)), Map.entry("cache", metrics::cacheOutcomes),
+                Map.entry("dht", dht::status), Map.entry("cluster", () -> clusterStatus(cooperation, sites, handOver)), Map.entry("cache", metrics::cacheOutcomes),
                 Map.entry("routing", routing::status),
                 Map.entry("origins", () -> originStatus(sites)),
                 Map.entry("view", monitor::byRegion),

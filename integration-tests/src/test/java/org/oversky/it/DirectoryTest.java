@@ -355,6 +355,9 @@ class DirectoryTest {
           .withHeader("Cache-Control", "max-age=300").withHeader("Cache-Tag", "cold, all-cold")));
     };
     version.accept("v1");
+    byte[] big = Bytes.random(2_000_000, 52);
+    origin.stubFor(WireMock.get(WireMock.urlPathEqualTo("/d/big")).willReturn(WireMock.ok().withBody(big)
+        .withHeader("Cache-Control", "max-age=300").withHeader("Surrogate-Key", "hot")));
     try (Cluster c = Cluster.start(dir, 3, directorySite(origin)).awaitJoined()) {
       int urls = 6;
       TestNode filler = c.nodes.get(1);
@@ -364,6 +367,7 @@ class DirectoryTest {
         assertEquals("cold v1", text(filler, "/d/c" + i));
       }
       assertEquals("hot v1", text(filler, "/d/hr"));
+      assertArrayEquals(big, get(filler, "/d/big").body());
       purgeAt(purged, "tag", "hot", "tag-hot", filler);
       version.accept("v2");
       for (int i = 0; i < urls; i++) {
@@ -382,7 +386,13 @@ class DirectoryTest {
       assertEquals(206, range.statusCode());
       assertEquals("v2", new String(range.body(), java.nio.charset.StandardCharsets.UTF_8), "/d/hr: the range of the origin's new version");
       assertEquals(2, originRequests(origin, "/d/hr"), "/d/hr: the background fill went on to the origin");
-      assertEquals(urls + 1, Cluster.clusterFigure(List.of(purged), "purgedCopiesRefused"), "one copy refused for each URL the purge names");
+      // a refused copy is not read: 2 MB from the origin, not 2 more from the node that held it
+      long before = Cluster.clusterFigure(List.of(purged), "bytesFromUpstream");
+      assertArrayEquals(big, get(purged, "/d/big").body());
+      assertEquals(2, originRequests(origin, "/d/big"), "/d/big: fetched again from the origin");
+      long read = Cluster.clusterFigure(List.of(purged), "bytesFromUpstream") - before;
+      assertTrue(read < big.length * 3 / 2, "/d/big: " + read + " body bytes read for a body of " + big.length);
+      assertEquals(urls + 2, Cluster.clusterFigure(List.of(purged), "purgedCopiesRefused"), "one copy refused for each URL the purge names");
       assertEquals(0, Cluster.clusterFigure(c.nodes.subList(1, 3), "purgedCopiesRefused"), "the nodes without the purge refused nothing");
     } finally {
       origin.stop();

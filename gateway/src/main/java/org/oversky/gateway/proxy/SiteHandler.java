@@ -323,7 +323,10 @@ public final class SiteHandler extends ContainerLifeCycle {
     return directory;
   }
 
-  /** Body bytes received from origins so far, by client requests and background fetches. */
+  /**
+   * Body bytes received so far from origins and from the other nodes asked in their place (a
+   * shield, a directory, a filler), by client requests and background fetches.
+   */
   public long bytesFromOrigins() {
     return originBytes.sum();
   }
