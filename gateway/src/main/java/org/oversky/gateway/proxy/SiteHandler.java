@@ -1030,15 +1030,17 @@ public final class SiteHandler extends ContainerLifeCycle {
    * stored names it: the node that sent the 304 may hold the same pre-purge copy.
    */
   boolean purgedCopy(String url, HttpFields head, long now, StoredResponse validating) {
-    if (rules.isEmpty() && purgedAt.getIfPresent(url) == null) {
+    Long at = purgedAt.getIfPresent(url);
+    PurgeRule newest = rules.peekFirst();
+    if (at == null && newest == null) {
       return false;
     }
     if (validating != null) {
       return purgedSince(validating) || ruleTakes(validating, true);
     }
     long fetched = originAnswered(head, now);
-    Long at = purgedAt.getIfPresent(url);
-    return at != null && fetched <= at || ruleNames(url, fetched, null, StoredHeaders.from(head));
+    // the answer's fields are copied only when a rule is as new as the copy (newest first)
+    return at != null && fetched <= at || newest != null && newest.at() >= fetched && ruleNames(url, fetched, null, StoredHeaders.from(head));
   }
 
   /**
