@@ -45,9 +45,36 @@ public record TsigKeyFile(String name, String algorithm, byte[] secret) {
     secret = secret.clone();
   }
 
+  /**
+   * {@code text} without named.conf's comments ({@code #} and {@code //} to the end of the line,
+   * {@code /* ... *}{@code /}), each a space; a quoted string is kept whole, since a base64 secret
+   * may hold {@code //}.
+   */
+  static String uncommented(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    boolean quoted = false;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      char next = i + 1 < text.length() ? text.charAt(i + 1) : 0;
+      if (quoted || c != '#' && !(c == '/' && (next == '/' || next == '*'))) {
+        quoted ^= c == '"';
+        out.append(c);
+      } else if (c == '/' && next == '*') {
+        int end = text.indexOf("*/", i + 2);
+        i = end < 0 ? text.length() : end + 1;
+        out.append(' ');
+      } else {
+        int end = text.indexOf('\n', i);
+        i = end < 0 ? text.length() : end - 1;
+        out.append(' ');
+      }
+    }
+    return out.toString();
+  }
+
   /** Parses the text of a key file: exactly one {@code key} clause. */
   public static TsigKeyFile parse(String text) {
-    String uncommented = text.replaceAll("(?m)(#|//).*$", "");
+    String uncommented = uncommented(text);
     Matcher key = KEY.matcher(uncommented);
     if (!key.find()) {
       throw new IllegalArgumentException("no key clause: want key \"NAME\" { algorithm hmac-sha256; secret \"BASE64\"; }; as tsig-keygen writes it");

@@ -27,6 +27,27 @@ class TsigKeyFileTest {
     assertEquals(org.xbill.DNS.TSIG.HMAC_SHA256, signed.getAlgorithm());
   }
 
+  /**
+   * A base64 secret may hold {@code //} (about one key in a hundred from tsig-keygen): inside the
+   * quotes it is part of the secret, not a comment. Before, the rest of the line was cut as a
+   * comment and the key was refused as having no secret.
+   */
+  @Test
+  void aSecretWithTwoSlashesIsASecretAndCommentsOutsideQuotesAreNot() {
+    byte[] bytes = new byte[32];
+    bytes[3] = (byte) 0xff;
+    bytes[4] = (byte) 0xff; // "//" in the base64 of 0xff 0xff 0xff ...
+    bytes[5] = (byte) 0xff;
+    String secret = Base64.getEncoder().encodeToString(bytes);
+    assertTrue(secret.contains("//"), secret);
+    TsigKeyFile key = TsigKeyFile.parse("# made by tsig-keygen\nkey \"k\" { // the update key\n algorithm hmac-sha256; /* not this */\n"
+        + " secret \"" + secret + "\"; # nor this\n};\n");
+    assertArrayEquals(bytes, key.secret());
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> TsigKeyFile.parse(
+        "key k { algorithm hmac-sha256; // secret \"" + SECRET + "\";\n};")).getMessage().contains("no secret"),
+        "a secret in a comment is no secret");
+  }
+
   @Test
   void refusesWhatCannotSignAnUpdateAndSaysWhy() {
     IllegalArgumentException md5 = assertThrows(IllegalArgumentException.class,
